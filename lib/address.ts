@@ -1,0 +1,210 @@
+// Socket addresses: validation of the JavaScript shapes (API.md, "Addresses"), name resolution, and
+// conversion to and from the native address blobs that system calls take.
+import { native } from './native';
+import { SocketError } from './errors';
+import { badPort, checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
+
+const C = native.constants;
+
+/** `[host, port]`: host '' is any address, '<broadcast>' the broadcast address. */
+export type InetAddress = [host: string, port: number];
+/** `[host, port, flowinfo, scopeId]`; `[host, port]` is accepted too. */
+export type Inet6Address = [host: string, port: number, flowinfo?: number, scopeId?: number];
+/** `[ifname, proto, pkttype?, hatype?, addr?]`, proto in host byte order (Linux). */
+export type PacketAddress = [ifname: string, proto: number, pkttype?: number, hatype?: number, addr?: Uint8Array];
+/** `[pid, groups]` (Linux). */
+export type NetlinkAddress = [pid: number, groups: number];
+/** A Unix path, or (Linux) an abstract name: a Buffer or a string starting with '\0'. */
+export type UnixAddress = string | Uint8Array;
+/** Any address given to a socket call. */
+export type Address = InetAddress | Inet6Address | PacketAddress | NetlinkAddress | UnixAddress;
+/** What calls return: shapes as above; `null` where the system gave no address. */
+export type ReturnedAddress =
+  | [host: string, port: number]
+  | [host: string, port: number, flowinfo: number, scopeId: number]
+  | [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer]
+  | [family: number, data: Buffer]
+  | string
+  | Buffer
+  | null;
+
+export function newBlob(): Buffer {
+  return Buffer.alloc(native.addrBlobSize);
+}
+
+/** The address in a blob that a system call filled. */
+export function fromBlob(blob: Buffer): ReturnedAddress {
+  return native.unpack(blob) as ReturnedAddress;
+}
+
+type Resolver = (host: string, family: number) => string;
+type AsyncResolver = (host: string, family: number) => Promise<string>;
+
+// Names (not literals) are resolved with getaddrinfo: resolve.ts registers itself here, so that
+// this module does not depend on the resolver's.
+let resolveSync: Resolver = (host) => {
+  throw new SocketError(C.EAI_NONAME ?? 0, 'getaddrinfo', host, `cannot resolve ${host}: no resolver`);
+};
+let resolveAsync: AsyncResolver = async (host, family) => resolveSync(host, family);
+
+export function setResolvers(sync: Resolver, async: AsyncResolver): void {
+  resolveSync = sync;
+  resolveAsync = async;
+}
+
+function checkPort(port: unknown): number {
+  if (typeof port !== 'number') throw invalidArgType('port', 'of type number', port);
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw badPort('Port', port);
+  return port;
+}
+
+function checkTuple(address: unknown, min: number, max: number, shape: string): unknown[] {
+  if (!Array.isArray(address) || address.length < min || address.length > max) {
+    throw invalidArgType('address', `an array ${shape}`, address);
+  }
+  return address;
+}
+
+function checkHost(host: unknown): string {
+  if (typeof host !== 'string') throw invalidArgType('host', 'of type string', host);
+  if (host.includes('\0')) throw invalidArgValue('host', host, 'must not contain null bytes');
+  return host;
+}
+
+interface Parsed {
+  family: number;
+  /** Packs into blob; -EINVAL means the host is a name to resolve first. */
+  pack(blob: Buffer, host?: string): number;
+  host?: string;
+}
+
+function parseInet(address: unknown): Parsed {
+  const [host, port] = checkTuple(address, 2, 2, '[host, port]');
+  const h = checkHost(host);
+  const p = checkPort(port);
+  return { family: C.AF_INET, host: h, pack: (blob, literal = h) => native.packInet(literal, p, blob) };
+}
+
+function parseInet6(address: unknown): Parsed {
+  const [host, port, flowinfo = 0, scopeId = 0] = checkTuple(address, 2, 4, '[host, port, flowinfo?, scopeId?]');
+  const h = checkHost(host);
+  const p = checkPort(port);
+  const f = checkInt(flowinfo, 'flowinfo', 0, 0xfffff);
+  const s = checkInt(scopeId, 'scopeId', 0, 0xffffffff);
+  return { family: C.AF_INET6, host: h, pack: (blob, literal = h) => native.packInet6(literal, p, f, s, blob) };
+}
+
+function unixPathBytes(address: unknown): Buffer {
+  let bytes: Buffer;
+  if (typeof address === 'string') {
+    if (address.indexOf('\0', 1) !== -1 && address[0] !== '\0') {
+      throw invalidArgValue('address', address, 'must not contain null bytes');
+    }
+    bytes = Buffer.from(address, 'utf8');
+  } else if (address instanceof Uint8Array) {
+    bytes = Buffer.from(address.buffer, address.byteOffset, address.byteLength);
+  } else {
+    throw invalidArgType('address', 'of type string or an instance of Buffer or Uint8Array', address);
+  }
+  if (bytes.length > native.sunPathMax) throw outOfRange('address', `at most ${native.sunPathMax} bytes long`, address);
+  return bytes;
+}
+
+function parseUnix(address: unknown): Parsed {
+  const bytes = unixPathBytes(address);
+  return { family: C.AF_UNIX, pack: (blob) => native.packUnix(bytes, blob) };
+}
+
+function parsePacket(address: unknown): Parsed {
+  const [ifname, proto, pkttype = 0, hatype = 0, addr = Buffer.alloc(0)] =
+    checkTuple(address, 2, 5, '[ifname, proto, pkttype?, hatype?, addr?]');
+  if (typeof ifname !== 'string') throw invalidArgType('ifname', 'of type string', ifname);
+  const p = checkInt(proto, 'proto', 0, 0xffff);
+  const t = checkInt(pkttype, 'pkttype', 0, 0xff);
+  const h = checkInt(hatype, 'hatype', 0, 0xffff);
+  if (!(addr instanceof Uint8Array)) throw invalidArgType('addr', 'an instance of Buffer or Uint8Array', addr);
+  if (addr.length > 8) throw outOfRange('addr', 'at most 8 bytes long', addr.length);
+  return { family: C.AF_PACKET, pack: (blob) => native.packPacket!(ifname, p, t, h, addr, blob) };
+}
+
+function parseNetlink(address: unknown): Parsed {
+  const [pid, groups] = checkTuple(address, 2, 2, '[pid, groups]');
+  const p = checkInt(pid, 'pid', 0, 0xffffffff);
+  const g = checkInt(groups, 'groups', 0, 0xffffffff);
+  return { family: C.AF_NETLINK, pack: (blob) => native.packNetlink!(p, g, blob) };
+}
+
+function parse(family: number, address: unknown): Parsed {
+  switch (family) {
+    case C.AF_INET: return parseInet(address);
+    case C.AF_INET6: return parseInet6(address);
+    case C.AF_UNIX: return parseUnix(address);
+    default:
+      if (family === C.AF_PACKET && native.packPacket) return parsePacket(address);
+      if (family === C.AF_NETLINK && native.packNetlink) return parseNetlink(address);
+      throw new SocketError(native.errnoNames.EAFNOSUPPORT, 'getsockaddrarg', address,
+        `getsockaddrarg: addresses of family ${family} are not supported`);
+  }
+}
+
+function packFailed(result: number, address: unknown): SocketError {
+  return new SocketError(-result, 'getsockaddrarg', address);
+}
+
+// Literal addresses repeat (sendto in a loop): keep their packed blobs. Bounded, cleared when full.
+const cache = new Map<string, Buffer>();
+const CACHE_LIMIT = 512;
+
+function cacheKey(family: number, address: unknown): string | undefined {
+  if (Array.isArray(address) && address.length <= 4 && typeof address[0] === 'string' &&
+      address.slice(1).every((n) => Number.isInteger(n))) {
+    return `${family} ${address.join(' ')}`;
+  }
+  if (typeof address === 'string') return `${family} ${address}`;
+  return undefined;
+}
+
+function remember(key: string | undefined, blob: Buffer): Buffer {
+  if (key !== undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, blob);
+  }
+  return blob;
+}
+
+/**
+ * Validates `address` for `family` and packs it, resolving a host name with a blocking
+ * getaddrinfo. The blob returned must not be modified (it may be cached).
+ */
+export function toBlobSync(family: number, address: unknown): Buffer {
+  const key = cacheKey(family, address);
+  const cached = key === undefined ? undefined : cache.get(key);
+  if (cached) return cached;
+  const parsed = parse(family, address);
+  const blob = newBlob();
+  let r = parsed.pack(blob);
+  if (r === -native.errnoNames.EINVAL && parsed.host !== undefined) {
+    r = parsed.pack(blob, resolveSync(parsed.host, family));
+    if (r < 0) throw packFailed(r, address);
+    return blob;  // names are resolved anew each time, as Python does
+  }
+  if (r < 0) throw packFailed(r, address);
+  return remember(key, blob);
+}
+
+/** As toBlobSync, but a host name is resolved without blocking the event loop. */
+export async function toBlobAsync(family: number, address: unknown): Promise<Buffer> {
+  const key = cacheKey(family, address);
+  const cached = key === undefined ? undefined : cache.get(key);
+  if (cached) return cached;
+  const parsed = parse(family, address);
+  const blob = newBlob();
+  let r = parsed.pack(blob);
+  if (r === -native.errnoNames.EINVAL && parsed.host !== undefined) {
+    r = parsed.pack(blob, await resolveAsync(parsed.host, family));
+    if (r < 0) throw packFailed(r, address);
+    return blob;
+  }
+  if (r < 0) throw packFailed(r, address);
+  return remember(key, blob);
+}

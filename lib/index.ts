@@ -1,0 +1,13 @@
+// bsd-sockets: the Berkeley socket API for Node.js. Every name of ../shared/API.md is exported here.
+export * from './constants';
+export {
+  SocketError, BlockingIOError, ConnectionError, ConnectionRefusedError, ConnectionResetError,
+  ConnectionAbortedError, BrokenPipeError, TimeoutError, InterruptedError, PermissionError,
+  FileNotFoundError, AddressInUseError, AddressNotAvailableError, GaiError, HostError, errno,
+} from './errors';
+export type {
+  Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress, ReturnedAddress,
+} from './address';
+export {
+  Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type OperationOptions,
+} from './socket';

@@ -1,0 +1,72 @@
+// The raw binding, typed. Every system-call wrapper returns a result >= 0 or -errno; see errors.ts.
+// Addresses travel as "address blobs" (addrBlobSize bytes: uint32 length, then a sockaddr).
+import * as path from 'node:path';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const load: (dir: string) => unknown = require('node-gyp-build');
+
+export type Blob = Buffer;
+
+/** A libuv readiness watcher on one descriptor (native/watcher.cc). */
+export interface NativeWatcher {
+  /** Watches for `events` (POLLIN/POLLOUT bits); 0 stops watching. Returns 0 or -errno. */
+  start(events: number): number;
+  ref(): void;
+  unref(): void;
+  /** Stops and closes the handle; the descriptor may be closed right after this returns. */
+  close(): void;
+}
+
+export interface Native {
+  // errors.cc
+  strerror(errno: number): string;
+  errnoNames: Record<string, number>;
+  // addresses.cc
+  addrBlobSize: number;
+  sunPathMax: number;
+  packInet(host: string, port: number, blob: Blob): number;
+  packInet6(host: string, port: number, flowinfo: number, scopeId: number, blob: Blob): number;
+  packUnix(path: Uint8Array, blob: Blob): number;
+  packPacket?(ifname: string, proto: number, pkttype: number, hatype: number, addr: Uint8Array, blob: Blob): number;
+  packNetlink?(pid: number, groups: number, blob: Blob): number;
+  unpack(blob: Blob): unknown;
+  // sockets.cc
+  socket(family: number, type: number, proto: number, nonblock: boolean): number;
+  socketpair(family: number, type: number, proto: number, nonblock: boolean, out: Int32Array): number;
+  close(fd: number): number;
+  bind(fd: number, blob: Blob): number;
+  connect(fd: number, blob: Blob): number;
+  listen(fd: number, backlog: number): number;
+  accept(fd: number, blob: Blob, nonblock: boolean): number;
+  shutdown(fd: number, how: number): number;
+  getsockname(fd: number, blob: Blob): number;
+  getpeername(fd: number, blob: Blob): number;
+  send(fd: number, data: Uint8Array, offset: number, length: number, flags: number): number;
+  sendto(fd: number, data: Uint8Array, offset: number, length: number, flags: number, blob: Blob): number;
+  recv(fd: number, into: Uint8Array, offset: number, length: number, flags: number): number;
+  recvfrom(fd: number, into: Uint8Array, offset: number, length: number, flags: number, blob: Blob): number;
+  setNonblocking(fd: number, on: boolean): number;
+  setCloexec(fd: number, on: boolean): number;
+  /** bit 0: O_NONBLOCK, bit 1: FD_CLOEXEC */
+  getFdFlags(fd: number): number;
+  dup(fd: number): number;
+  waitFd(fd: number, events: number, timeoutMs: number): number;
+  socketInfo(fd: number, out: Int32Array): number;
+  prepareFd(fd: number): number;
+  // options.cc
+  setsockoptInt(fd: number, level: number, name: number, value: number): number;
+  setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
+  getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;
+  getsockoptBytes(fd: number, level: number, name: number, into: Uint8Array): number;
+  // constants.cc
+  constants: Record<string, number>;
+  // watcher.cc
+  Watcher: new (fd: number, onReady: (revents: number) => void) => NativeWatcher;
+  // the rest (select.cc, messages.cc, resolution.cc) is typed where it is used
+  [name: string]: unknown;
+}
+
+// BSD_SOCKETS_ADDON names another build of the addon (the sanitizer build, for one).
+const override = process.env.BSD_SOCKETS_ADDON;
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const native = (override ? require(path.resolve(override)) : load(path.join(__dirname, '..', '..'))) as Native;

@@ -1,0 +1,695 @@
+// class Socket: one descriptor, the calls of API.md in their Sync and Promise forms.
+//
+// Modes follow Python: blocking (timeout null), timeout (t > 0 seconds), non-blocking (0). The
+// descriptor is O_NONBLOCK in the last two, and in blocking mode once a Promise accept/connect has
+// needed it; Sync calls then wait in poll() themselves, so every mode behaves the same either way.
+// Promise send/recv calls pass MSG_DONTWAIT and never block the event loop.
+import { native } from './native';
+import {
+  EAGAIN, EINPROGRESS, BlockingIOError, check, closedError, socketError, timeoutError,
+} from './errors';
+import { fromBlob, newBlob, toBlobAsync, toBlobSync, type Address, type ReturnedAddress } from './address';
+import { closeWatch, waitFor } from './readiness';
+import {
+  checkBoolean, checkBytes, checkInt, checkOptionalInt, checkSize, checkTimeout, invalidArgType,
+} from './validate';
+
+const C = native.constants;
+const POLLIN = C.POLLIN;
+const POLLOUT = C.POLLOUT;
+const MSG_DONTWAIT = C.MSG_DONTWAIT ?? 0;
+const TYPE_FLAGS = (C.SOCK_NONBLOCK ?? 0) | (C.SOCK_CLOEXEC ?? 0);
+const SOMAXCONN = C.SOMAXCONN;
+
+/** Options accepted by every Promise form. */
+export interface OperationOptions {
+  signal?: AbortSignal;
+}
+
+let defaultTimeout: number | null = null;
+
+/** The timeout (seconds, or null for blocking) that new sockets start with. */
+export function getdefaulttimeout(): number | null {
+  return defaultTimeout;
+}
+
+/** Sets the timeout that new sockets start with: null (blocking), 0 (non-blocking) or seconds. */
+export function setdefaulttimeout(timeout: number | null): void {
+  defaultTimeout = checkTimeout(timeout);
+}
+
+// Descriptors of sockets dropped without close() are closed when the object is collected.
+const finalizer = new FinalizationRegistry<number>((fd) => {
+  closeWatch(fd, closedError('close'));
+  native.close(fd);
+  process.emitWarning(`Closing socket file descriptor ${fd} on garbage collection`, {
+    type: 'Warning',
+    code: 'BSD_SOCKETS_UNCLOSED',
+    detail: 'Close sockets explicitly with close() or a `using` declaration.',
+  });
+});
+
+// Blobs that a system call fills with an address; read at once, so one per module suffices.
+const addressOut = newBlob();
+const intOut = new Int32Array(3);
+
+function now(): number {
+  return performance.now();
+}
+
+function checkFlags(flags: unknown): number {
+  return checkOptionalInt(flags, 'flags', 0);
+}
+
+/** A FIFO turn for the Promise operations of one direction, so that readers (or writers) go in order. */
+class Turns {
+  pending = 0;
+  private tail: Promise<void> = Promise.resolve();
+
+  /** Waits for the earlier holders; the returned function ends this turn. */
+  async take(signal?: AbortSignal): Promise<() => void> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => { release = resolve; });
+    this.pending++;
+    const done = (): void => {
+      this.pending--;
+      void previous.then(release);
+    };
+    if (signal) {
+      try {
+        await abortable(previous, signal);
+      } catch (error) {
+        done();
+        throw error;
+      }
+    } else {
+      await previous;
+    }
+    return done;
+  }
+}
+
+function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
+/** A socket on one descriptor, with Python's methods; see API.md. */
+export class Socket {
+  private _fd: number;
+  private readonly _family: number;
+  private readonly _type: number;
+  private readonly _proto: number;
+  private _timeout: number | null;
+  private _fdNonblocking: boolean;
+  private _forcedNonblocking = false;
+  private _ref = true;
+  private readonly _readers = new Turns();
+  private readonly _writers = new Turns();
+
+  /**
+   * Creates a socket, or (with `fileno`) wraps an existing descriptor without duplicating it;
+   * family, type and proto left undefined are then read from the descriptor.
+   */
+  constructor(family?: number, type?: number, proto?: number, fileno?: number) {
+    let timeout = defaultTimeout;
+    if (fileno === undefined) {
+      family = checkOptionalInt(family, 'family', C.AF_INET);
+      type = checkOptionalInt(type, 'type', C.SOCK_STREAM);
+      proto = checkOptionalInt(proto, 'proto', 0);
+      if (C.SOCK_NONBLOCK && (type & C.SOCK_NONBLOCK)) timeout = 0;
+      this._fd = check(native.socket(family, type & ~TYPE_FLAGS, proto, timeout !== null), 'socket');
+      this._fdNonblocking = timeout !== null;
+    } else {
+      checkInt(fileno, 'fileno', 0);
+      check(native.socketInfo(fileno, intOut), 'getsockopt');
+      family = checkOptionalInt(family, 'family', intOut[0]);
+      type = checkOptionalInt(type, 'type', intOut[1]);
+      proto = checkOptionalInt(proto, 'proto', intOut[2]);
+      if (C.SOCK_NONBLOCK && (type & C.SOCK_NONBLOCK)) timeout = 0;
+      native.prepareFd(fileno);
+      this._fd = fileno;
+      this._fdNonblocking = (check(native.getFdFlags(fileno), 'fcntl') & 1) !== 0;
+    }
+    this._family = family;
+    this._type = type & ~TYPE_FLAGS;
+    this._proto = proto;
+    this._timeout = timeout;
+    this.applyFdMode();
+    finalizer.register(this, this._fd, this);
+  }
+
+  /** The address family, e.g. AF_INET. */
+  get family(): number { return this._family; }
+  /** The socket type, without SOCK_NONBLOCK/SOCK_CLOEXEC bits. */
+  get type(): number { return this._type; }
+  /** The protocol number. */
+  get proto(): number { return this._proto; }
+  /** The descriptor, or -1 once closed or detached. */
+  get fd(): number { return this._fd; }
+  /** Whether close() or detach() has been called. */
+  get closed(): boolean { return this._fd < 0; }
+  /** The descriptor, or -1 once closed or detached. */
+  fileno(): number { return this._fd; }
+
+  // --- life cycle ---------------------------------------------------------------------------
+
+  /** Closes the descriptor; pending Promise operations reject with EBADF. Idempotent. */
+  close(): void {
+    const fd = this.release('close');
+    if (fd < 0) return;
+    const r = native.close(fd);
+    if (r < 0 && r !== -native.errnoNames.ECONNRESET) throw socketError(-r, 'close');
+  }
+
+  /** Gives up the descriptor without closing it and returns it (the socket is then closed). */
+  detach(): number {
+    const fd = this.release('detach');
+    if (fd >= 0 && this._forcedNonblocking) native.setNonblocking(fd, this._timeout !== null);
+    return fd;
+  }
+
+  private release(syscall: string): number {
+    const fd = this._fd;
+    if (fd < 0) return -1;
+    this._fd = -1;
+    finalizer.unregister(this);
+    closeWatch(fd, closedError(syscall));
+    return fd;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** A new Socket on a duplicate of the descriptor, with the same timeout. */
+  dup(): Socket {
+    const fd = check(native.dup(this.openFd('dup')), 'dup');
+    const copy = new Socket(this._family, this._type, this._proto, fd);
+    copy.settimeout(this._timeout);
+    return copy;
+  }
+
+  /** Lets pending Promise operations keep the process alive (the default). */
+  ref(): this {
+    this._ref = true;
+    return this;
+  }
+
+  /** Pending Promise operations no longer keep the process alive. */
+  unref(): this {
+    this._ref = false;
+    return this;
+  }
+
+  private openFd(syscall: string): number {
+    const fd = this._fd;
+    if (fd < 0) throw closedError(syscall);
+    return fd;
+  }
+
+  // --- plain methods -----------------------------------------------------------------------
+
+  /** Binds to `address` (resolving a host name with a blocking look-up). */
+  bind(address: Address): void {
+    const fd = this.openFd('bind');
+    check(native.bind(fd, toBlobSync(this._family, address)), 'bind', address);
+  }
+
+  /** Listens for connections; the default backlog is min(SOMAXCONN, 128), as in Python. */
+  listen(backlog?: number): void {
+    const fd = this.openFd('listen');
+    let n = checkOptionalInt(backlog, 'backlog', Math.min(SOMAXCONN, 128));
+    if (n < 0) n = 0;
+    check(native.listen(fd, n), 'listen');
+  }
+
+  /** Shuts down reading (SHUT_RD), writing (SHUT_WR) or both (SHUT_RDWR). */
+  shutdown(how: number): void {
+    const fd = this.openFd('shutdown');
+    check(native.shutdown(fd, checkInt(how, 'how')), 'shutdown');
+  }
+
+  /** The socket's own address. */
+  getsockname(): ReturnedAddress {
+    check(native.getsockname(this.openFd('getsockname'), addressOut), 'getsockname');
+    return fromBlob(addressOut);
+  }
+
+  /** The connected peer's address. */
+  getpeername(): ReturnedAddress {
+    check(native.getpeername(this.openFd('getpeername'), addressOut), 'getpeername');
+    return fromBlob(addressOut);
+  }
+
+  /** Sets an option: an integer (booleans as 1/0) or raw bytes for struct-valued options. */
+  setsockopt(level: number, name: number, value: number | boolean | Uint8Array): void {
+    const fd = this.openFd('setsockopt');
+    checkInt(level, 'level');
+    checkInt(name, 'name');
+    let r: number;
+    if (typeof value === 'boolean') r = native.setsockoptInt(fd, level, name, value ? 1 : 0);
+    else if (typeof value === 'number') r = native.setsockoptInt(fd, level, name, checkInt(value, 'value', -0x80000000, 0xffffffff) | 0);
+    else if (value instanceof Uint8Array) r = native.setsockoptBytes(fd, level, name, value);
+    else throw invalidArgType('value', 'of type number or boolean, or an instance of Buffer or Uint8Array', value);
+    check(r, 'setsockopt');
+  }
+
+  /** Reads an integer option, or with `buflen` the option's raw bytes (at most buflen of them). */
+  getsockopt(level: number, name: number): number;
+  getsockopt(level: number, name: number, buflen: number): Buffer;
+  getsockopt(level: number, name: number, buflen?: number): number | Buffer {
+    const fd = this.openFd('getsockopt');
+    checkInt(level, 'level');
+    checkInt(name, 'name');
+    if (buflen === undefined) {
+      check(native.getsockoptInt(fd, level, name, intOut), 'getsockopt');
+      return intOut[0];
+    }
+    const into = Buffer.alloc(checkInt(buflen, 'buflen', 1, 1 << 20));
+    const n = check(native.getsockoptBytes(fd, level, name, into), 'getsockopt');
+    return into.subarray(0, n);
+  }
+
+  /** setblocking(false) is settimeout(0); setblocking(true) is settimeout(null). */
+  setblocking(flag: boolean): void {
+    this.openFd('setblocking');
+    this.settimeout(checkBoolean(flag, 'flag') ? null : 0);
+  }
+
+  /** False only in non-blocking mode (timeout 0). */
+  getblocking(): boolean {
+    this.openFd('getblocking');
+    return this._timeout !== 0;
+  }
+
+  /** null: block; 0: never wait; t > 0: waits longer than t seconds fail with TimeoutError. */
+  settimeout(timeout: number | null): void {
+    const t = checkTimeout(timeout);
+    this.openFd('settimeout');
+    this._timeout = t;
+    this.applyFdMode();
+  }
+
+  /** The timeout in seconds, or null in blocking mode. */
+  gettimeout(): number | null {
+    return this._timeout;
+  }
+
+  /** Whether child processes inherit the descriptor (false by default: close-on-exec). */
+  setInheritable(flag: boolean): void {
+    check(native.setCloexec(this.openFd('setInheritable'), !checkBoolean(flag, 'flag')), 'fcntl');
+  }
+
+  getInheritable(): boolean {
+    return (check(native.getFdFlags(this.openFd('getInheritable')), 'fcntl') & 2) === 0;
+  }
+
+  private applyFdMode(): void {
+    const wanted = this._timeout !== null || this._forcedNonblocking;
+    if (wanted !== this._fdNonblocking) {
+      check(native.setNonblocking(this._fd, wanted), 'fcntl');
+      this._fdNonblocking = wanted;
+    }
+  }
+
+  /** Promise accept/connect cannot ask for MSG_DONTWAIT: they need an O_NONBLOCK descriptor. */
+  private forceNonblocking(): void {
+    if (!this._fdNonblocking) {
+      this._forcedNonblocking = true;
+      this.applyFdMode();
+    }
+  }
+
+  // --- waiting ------------------------------------------------------------------------------
+
+  /**
+   * Called by a Sync operation whose system call returned `result` < 0: throws unless the call
+   * would block and the mode lets it wait; then waits on this thread until the descriptor is ready
+   * for `events` or `deadline` (performance.now() ms; -1: none yet) passes. Returns the deadline.
+   */
+  private waitSync(result: number, events: number, syscall: string, deadline: number, address?: unknown): number {
+    if (result !== -EAGAIN) throw socketError(-result, syscall, address);
+    const timeout = this._timeout;
+    if (timeout === 0) throw socketError(EAGAIN, syscall, address);
+    let left = -1;
+    if (timeout !== null) {
+      if (deadline < 0) deadline = now() + timeout * 1000;
+      left = deadline - now();
+      if (left <= 0) throw timeoutError(syscall, address);
+    }
+    const r = native.waitFd(this.openFd(syscall), events, left);
+    if (r < 0) throw socketError(-r, syscall, address);
+    if (r === 0) throw timeoutError(syscall, address);
+    return deadline;
+  }
+
+  /** The Promise twin of waitSync. */
+  private async waitAsync(result: number, events: number, syscall: string, deadline: number,
+    signal: AbortSignal | undefined, address?: unknown): Promise<number> {
+    if (result !== -EAGAIN) throw socketError(-result, syscall, address);
+    const timeout = this._timeout;
+    if (timeout === 0) throw socketError(EAGAIN, syscall, address);
+    let left = -1;
+    if (timeout !== null) {
+      if (deadline < 0) deadline = now() + timeout * 1000;
+      left = deadline - now();
+      if (left <= 0) throw timeoutError(syscall, address);
+    }
+    await waitFor(this.openFd(syscall), events, { timeoutMs: left, signal, ref: this._ref, keep: true, syscall });
+    return deadline;
+  }
+
+  /**
+   * Runs `attempt` (a non-blocking system call) until it stops saying EAGAIN, in this socket's
+   * turn for reading or writing. The first try happens at once when nothing else is queued.
+   */
+  private async io(turns: Turns, events: number, syscall: string, options: OperationOptions | undefined,
+    attempt: (fd: number) => number, address?: unknown): Promise<number> {
+    const signal = options?.signal;
+    if (turns.pending === 0 && !signal?.aborted) {
+      const r = attempt(this.openFd(syscall));
+      if (r >= 0) return r;
+      if (r !== -EAGAIN) throw socketError(-r, syscall, address);
+    }
+    const done = await turns.take(signal);
+    try {
+      let deadline = -1;
+      for (;;) {
+        const r = attempt(this.openFd(syscall));
+        if (r >= 0) return r;
+        deadline = await this.waitAsync(r, events, syscall, deadline, signal, address);
+      }
+    } finally {
+      done();
+    }
+  }
+
+  // --- accept / connect ----------------------------------------------------------------------
+
+  /** Waits for a connection: `[Socket, address]`. The new socket starts with the default timeout. */
+  acceptSync(): [Socket, ReturnedAddress] {
+    const nonblock = defaultTimeout !== null;
+    let deadline = -1;
+    for (;;) {
+      const r = native.accept(this.openFd('accept'), addressOut, nonblock);
+      if (r >= 0) return [this.adopt(r), fromBlob(addressOut)];
+      deadline = this.waitSync(r, POLLIN, 'accept', deadline);
+    }
+  }
+
+  /** Promise form of acceptSync. */
+  async accept(options?: OperationOptions): Promise<[Socket, ReturnedAddress]> {
+    this.openFd('accept');
+    this.forceNonblocking();
+    const nonblock = defaultTimeout !== null;
+    let address: ReturnedAddress = null;
+    const fd = await this.io(this._readers, POLLIN, 'accept', options, (s) => {
+      const r = native.accept(s, addressOut, nonblock);
+      if (r >= 0) address = fromBlob(addressOut);
+      return r;
+    });
+    return [this.adopt(fd), address];
+  }
+
+  private adopt(fd: number): Socket {
+    try {
+      return new Socket(this._family, this._type, this._proto, fd);
+    } catch (error) {
+      native.close(fd);
+      throw error;
+    }
+  }
+
+  private connectError(): number {
+    check(native.getsockoptInt(this.openFd('connect'), C.SOL_SOCKET, C.SO_ERROR, intOut), 'getsockopt');
+    return intOut[0];
+  }
+
+  private connectInProgress(r: number): boolean {
+    return r === -EINPROGRESS || (r === -EAGAIN && this._family === C.AF_UNIX);
+  }
+
+  /** Returns 0 or the errno of a failed connect (shared by connectSync and connectEx). */
+  private connectErrno(address: Address): number {
+    const fd = this.openFd('connect');
+    const r = native.connect(fd, toBlobSync(this._family, address));
+    if (r === 0) return 0;
+    if (!this.connectInProgress(r)) return -r;
+    if (this._timeout === 0) return EINPROGRESS;
+    const ms = this._timeout === null ? -1 : this._timeout * 1000;
+    const ready = native.waitFd(fd, POLLOUT, ms);
+    if (ready < 0) return -ready;
+    if (ready === 0) throw timeoutError('connect', address);
+    return this.connectError();
+  }
+
+  /** Connects to `address`, waiting according to the socket's mode. */
+  connectSync(address: Address): void {
+    const e = this.connectErrno(address);
+    if (e !== 0) throw socketError(e, 'connect', address);
+  }
+
+  /** Like connectSync, but returns the error number (0 on success) instead of throwing it. */
+  connectEx(address: Address): number {
+    return this.connectErrno(address);
+  }
+
+  /** Promise form of connectSync: completes through writability and SO_ERROR. */
+  async connect(address: Address, options?: OperationOptions): Promise<void> {
+    this.openFd('connect');
+    const blob = await toBlobAsync(this._family, address);
+    this.forceNonblocking();
+    const r = native.connect(this.openFd('connect'), blob);
+    if (r === 0) return;
+    if (!this.connectInProgress(r)) throw socketError(-r, 'connect', address);
+    if (this._timeout === 0) throw new BlockingIOError(EINPROGRESS, 'connect', address);
+    const ms = this._timeout === null ? -1 : this._timeout * 1000;
+    await waitFor(this.openFd('connect'), POLLOUT, { timeoutMs: ms, signal: options?.signal, ref: this._ref, keep: true, syscall: 'connect' });
+    const e = this.connectError();
+    if (e !== 0) throw socketError(e, 'connect', address);
+  }
+
+  // --- sending ------------------------------------------------------------------------------
+
+  /** Sends bytes; returns how many were sent (may be fewer than given). */
+  sendSync(data: Uint8Array, flags?: number): number {
+    checkBytes(data, 'data');
+    const f = checkFlags(flags);
+    let deadline = -1;
+    for (;;) {
+      const r = native.send(this.openFd('send'), data, 0, data.length, f);
+      if (r >= 0) return r;
+      deadline = this.waitSync(r, POLLOUT, 'send', deadline);
+    }
+  }
+
+  /** Promise form of sendSync. */
+  send(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<number> {
+    checkBytes(data, 'data');
+    const f = checkFlags(flags) | MSG_DONTWAIT;
+    return this.io(this._writers, POLLOUT, 'send', options, (fd) => native.send(fd, data, 0, data.length, f));
+  }
+
+  /** Sends every byte, retrying partial sends; one deadline covers the whole call. */
+  sendallSync(data: Uint8Array, flags?: number): void {
+    checkBytes(data, 'data');
+    const f = checkFlags(flags);
+    let offset = 0;
+    let deadline = -1;
+    while (offset < data.length) {
+      const r = native.send(this.openFd('send'), data, offset, data.length - offset, f);
+      if (r >= 0) offset += r;
+      else deadline = this.waitSync(r, POLLOUT, 'send', deadline);
+    }
+  }
+
+  /** Promise form of sendallSync. */
+  async sendall(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<void> {
+    checkBytes(data, 'data');
+    const f = checkFlags(flags) | MSG_DONTWAIT;
+    const signal = options?.signal;
+    const fd0 = this.openFd('send');
+    if (this._writers.pending === 0) {
+      const r = native.send(fd0, data, 0, data.length, f);
+      if (r === data.length) return;
+      if (r < 0 && r !== -EAGAIN) throw socketError(-r, 'send');
+    }
+    const done = await this._writers.take(signal);
+    try {
+      let offset = 0;
+      let deadline = -1;
+      while (offset < data.length) {
+        const r = native.send(this.openFd('send'), data, offset, data.length - offset, f);
+        if (r >= 0) offset += r;
+        else deadline = await this.waitAsync(r, POLLOUT, 'send', deadline, signal);
+      }
+    } finally {
+      done();
+    }
+  }
+
+  private sendtoArgs(flagsOrAddress: unknown, address: unknown): [number, unknown] {
+    return address === undefined ? [0, flagsOrAddress] : [checkFlags(flagsOrAddress), address];
+  }
+
+  /** Sends a datagram to `address`: sendtoSync(data, address) or sendtoSync(data, flags, address). */
+  sendtoSync(data: Uint8Array, address: Address): number;
+  sendtoSync(data: Uint8Array, flags: number, address: Address): number;
+  sendtoSync(data: Uint8Array, flagsOrAddress: number | Address, maybeAddress?: Address): number {
+    checkBytes(data, 'data');
+    const [f, address] = this.sendtoArgs(flagsOrAddress, maybeAddress);
+    const fd = this.openFd('sendto');
+    const blob = toBlobSync(this._family, address);
+    let deadline = -1;
+    for (;;) {
+      const r = native.sendto(fd, data, 0, data.length, f, blob);
+      if (r >= 0) return r;
+      deadline = this.waitSync(r, POLLOUT, 'sendto', deadline, address);
+    }
+  }
+
+  /** Promise form of sendtoSync; a host name is resolved without blocking. */
+  sendto(data: Uint8Array, address: Address, options?: OperationOptions): Promise<number>;
+  sendto(data: Uint8Array, flags: number, address: Address, options?: OperationOptions): Promise<number>;
+  async sendto(data: Uint8Array, a: number | Address, b?: Address | OperationOptions, c?: OperationOptions): Promise<number> {
+    checkBytes(data, 'data');
+    const withFlags = typeof a === 'number';
+    const [f, address] = withFlags ? [checkFlags(a), b] : [0, a];
+    const options = (withFlags ? c : b) as OperationOptions | undefined;
+    this.openFd('sendto');
+    const blob = await toBlobAsync(this._family, address);
+    const flags = f | MSG_DONTWAIT;
+    return this.io(this._writers, POLLOUT, 'sendto', options, (fd) => native.sendto(fd, data, 0, data.length, flags, blob), address);
+  }
+
+  // --- receiving ----------------------------------------------------------------------------
+
+  private static checkBufsize(bufsize: unknown): number {
+    return checkInt(bufsize, 'bufsize', 0);
+  }
+
+  private static trimmed(buffer: Buffer, n: number): Buffer {
+    return n === buffer.length ? buffer : buffer.subarray(0, n);
+  }
+
+  /** Receives up to `bufsize` bytes; an empty Buffer means the peer has closed. */
+  recvSync(bufsize: number, flags?: number): Buffer {
+    const size = Socket.checkBufsize(bufsize);
+    const buffer = Buffer.allocUnsafe(size);
+    return Socket.trimmed(buffer, this.recvIntoSync(buffer, 0, flags));
+  }
+
+  /** Promise form of recvSync. */
+  async recv(bufsize: number, flags?: number, options?: OperationOptions): Promise<Buffer> {
+    const size = Socket.checkBufsize(bufsize);
+    const buffer = Buffer.allocUnsafe(size);
+    return Socket.trimmed(buffer, await this.recvInto(buffer, 0, flags, options));
+  }
+
+  /** Receives into `buffer` (its first `nbytes`, or all of it), without copying; returns the count. */
+  recvIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): number {
+    checkBytes(buffer, 'buffer');
+    const length = checkSize(nbytes, 'nbytes', buffer.length, buffer.length);
+    const f = checkFlags(flags);
+    let deadline = -1;
+    for (;;) {
+      const r = native.recv(this.openFd('recv'), buffer, 0, length, f);
+      if (r >= 0) return r;
+      deadline = this.waitSync(r, POLLIN, 'recv', deadline);
+    }
+  }
+
+  /** Promise form of recvIntoSync. The buffer must not be touched until the Promise settles. */
+  recvInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<number> {
+    checkBytes(buffer, 'buffer');
+    const length = checkSize(nbytes, 'nbytes', buffer.length, buffer.length);
+    const f = checkFlags(flags) | MSG_DONTWAIT;
+    return this.io(this._readers, POLLIN, 'recv', options, (fd) => native.recv(fd, buffer, 0, length, f));
+  }
+
+  /** Receives a datagram: `[Buffer, sender's address]`. */
+  recvfromSync(bufsize: number, flags?: number): [Buffer, ReturnedAddress] {
+    const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
+    const [n, address] = this.recvfromIntoSync(buffer, 0, flags);
+    return [Socket.trimmed(buffer, n), address];
+  }
+
+  /** Promise form of recvfromSync. */
+  async recvfrom(bufsize: number, flags?: number, options?: OperationOptions): Promise<[Buffer, ReturnedAddress]> {
+    const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
+    const [n, address] = await this.recvfromInto(buffer, 0, flags, options);
+    return [Socket.trimmed(buffer, n), address];
+  }
+
+  /** Receives a datagram into `buffer`: `[count, sender's address]`. */
+  recvfromIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): [number, ReturnedAddress] {
+    checkBytes(buffer, 'buffer');
+    const length = checkSize(nbytes, 'nbytes', buffer.length, buffer.length);
+    const f = checkFlags(flags);
+    let deadline = -1;
+    for (;;) {
+      const r = native.recvfrom(this.openFd('recvfrom'), buffer, 0, length, f, addressOut);
+      if (r >= 0) return [r, fromBlob(addressOut)];
+      deadline = this.waitSync(r, POLLIN, 'recvfrom', deadline);
+    }
+  }
+
+  /** Promise form of recvfromIntoSync. */
+  async recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<[number, ReturnedAddress]> {
+    checkBytes(buffer, 'buffer');
+    const length = checkSize(nbytes, 'nbytes', buffer.length, buffer.length);
+    const f = checkFlags(flags) | MSG_DONTWAIT;
+    let address: ReturnedAddress = null;
+    const n = await this.io(this._readers, POLLIN, 'recvfrom', options, (fd) => {
+      const r = native.recvfrom(fd, buffer, 0, length, f, addressOut);
+      if (r >= 0) address = fromBlob(addressOut);
+      return r;
+    });
+    return [n, address];
+  }
+}
+
+/** Creates a socket: the same as `new Socket(family, type, proto)`. */
+export function socket(family?: number, type?: number, proto?: number): Socket {
+  return new Socket(family, type, proto);
+}
+
+/** A pair of connected sockets (AF_UNIX, SOCK_STREAM by default). */
+export function socketpair(family?: number, type?: number, proto?: number): [Socket, Socket] {
+  const f = checkOptionalInt(family, 'family', C.AF_UNIX);
+  const t = checkOptionalInt(type, 'type', C.SOCK_STREAM);
+  const p = checkOptionalInt(proto, 'proto', 0);
+  const fds = new Int32Array(2);
+  check(native.socketpair(f, t & ~TYPE_FLAGS, p, false, fds), 'socketpair');
+  let a: Socket | undefined;
+  try {
+    a = new Socket(f, t, p, fds[0]);
+    return [a, new Socket(f, t, p, fds[1])];
+  } catch (error) {
+    if (a) a.close();
+    else native.close(fds[0]);
+    native.close(fds[1]);
+    throw error;
+  }
+}
+
+/** A Socket on a duplicate of `fd`; unspecified family, type and proto are read from it. */
+export function fromfd(fd: number, family?: number, type?: number, proto?: number): Socket {
+  checkInt(fd, 'fd', 0);
+  const copy = check(native.dup(fd), 'dup');
+  try {
+    return new Socket(family, type, proto, copy);
+  } catch (error) {
+    native.close(copy);
+    throw error;
+  }
+}

@@ -1,0 +1,255 @@
+// Conversion between the JavaScript address shapes of API.md and struct sockaddr.
+#include "addresses.h"
+#include "platform.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+#include <cstring>
+#include <string>
+
+#if BSD_LINUX
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#endif
+
+namespace bsd {
+
+bool ReadAddrBlob(const Napi::CallbackInfo& info, size_t i, SockAddr* out) {
+  if (!info[i].IsTypedArray()) return false;
+  Napi::Uint8Array blob = info[i].As<Napi::Uint8Array>();
+  if (blob.ByteLength() < kAddrBlobSize) return false;
+  uint32_t length;
+  std::memcpy(&length, blob.Data(), sizeof length);
+  if (length > sizeof(sockaddr_storage)) return false;
+  std::memcpy(&out->storage, blob.Data() + kAddrHeader, length);
+  out->length = length;
+  return true;
+}
+
+void WriteAddrBlob(const Napi::CallbackInfo& info, size_t i, const SockAddr& addr) {
+  if (!info[i].IsTypedArray()) return;
+  Napi::Uint8Array blob = info[i].As<Napi::Uint8Array>();
+  if (blob.ByteLength() < kAddrBlobSize) return;
+  uint32_t length = addr.length > sizeof(sockaddr_storage) ? sizeof(sockaddr_storage) : addr.length;
+  std::memcpy(blob.Data(), &length, sizeof length);
+  std::memcpy(blob.Data() + kAddrHeader, &addr.storage, length);
+}
+
+namespace {
+
+Napi::Value Store(const Napi::CallbackInfo& info, size_t blobIndex, const SockAddr& addr) {
+  WriteAddrBlob(info, blobIndex, addr);
+  return Num(info.Env(), 0);
+}
+
+// packInet(host, port, blob): host is '', '<broadcast>' or a dotted IPv4 literal.
+Napi::Value PackInet(const Napi::CallbackInfo& info) {
+  std::string host = info[0].As<Napi::String>().Utf8Value();
+  SockAddr addr;
+  auto* sin = reinterpret_cast<sockaddr_in*>(&addr.storage);
+  sin->sin_family = AF_INET;
+  sin->sin_port = htons(static_cast<uint16_t>(UintArg(info, 1)));
+  if (host.empty()) {
+    sin->sin_addr.s_addr = htonl(INADDR_ANY);
+  } else if (host == "<broadcast>") {
+    sin->sin_addr.s_addr = htonl(INADDR_BROADCAST);
+  } else if (inet_pton(AF_INET, host.c_str(), &sin->sin_addr) != 1) {
+    return Num(info.Env(), -EINVAL);
+  }
+  addr.length = sizeof(sockaddr_in);
+  return Store(info, 2, addr);
+}
+
+// Parses "addr" or "addr%scope" into sin6; the scope may be an interface name or number.
+bool ParseInet6Host(const std::string& text, sockaddr_in6* sin6) {
+  std::string host = text;
+  size_t percent = text.find('%');
+  if (percent != std::string::npos) {
+    host = text.substr(0, percent);
+    std::string scope = text.substr(percent + 1);
+    if (scope.empty()) return false;
+    char* end = nullptr;
+    unsigned long index = std::strtoul(scope.c_str(), &end, 10);
+    if (*end != '\0') index = if_nametoindex(scope.c_str());
+    if (index == 0) return false;
+    sin6->sin6_scope_id = static_cast<uint32_t>(index);
+  }
+  if (host.empty()) return false;
+  return inet_pton(AF_INET6, host.c_str(), &sin6->sin6_addr) == 1;
+}
+
+// packInet6(host, port, flowinfo, scopeId, blob)
+Napi::Value PackInet6(const Napi::CallbackInfo& info) {
+  std::string host = info[0].As<Napi::String>().Utf8Value();
+  SockAddr addr;
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&addr.storage);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(static_cast<uint16_t>(UintArg(info, 1)));
+  sin6->sin6_flowinfo = htonl(UintArg(info, 2));
+  sin6->sin6_scope_id = UintArg(info, 3);
+  if (host.empty()) {
+    sin6->sin6_addr = in6addr_any;
+  } else if (!ParseInet6Host(host, sin6)) {
+    return Num(info.Env(), -EINVAL);
+  }
+  addr.length = sizeof(sockaddr_in6);
+  return Store(info, 4, addr);
+}
+
+// packUnix(pathBytes, blob): a filesystem path, or (Linux) an abstract name starting with NUL.
+// An empty path packs just the family, which bind() on Linux turns into an autobound name.
+Napi::Value PackUnix(const Napi::CallbackInfo& info) {
+  ByteRange path = WholeArg(info, 0);
+  SockAddr addr;
+  auto* sun = reinterpret_cast<sockaddr_un*>(&addr.storage);
+  sun->sun_family = AF_UNIX;
+  if (path.length > sizeof(sun->sun_path)) return Num(info.Env(), -ENAMETOOLONG);
+  std::memcpy(sun->sun_path, path.data, path.length);
+  addr.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.length);
+  bool abstractName = path.length > 0 && path.data[0] == 0;
+  if (!abstractName && path.length > 0 && path.length < sizeof(sun->sun_path)) addr.length += 1;  // the NUL
+  return Store(info, 1, addr);
+}
+
+#if BSD_LINUX
+// packPacket(ifname, proto, pkttype, hatype, hwaddr, blob); proto in host byte order.
+Napi::Value PackPacket(const Napi::CallbackInfo& info) {
+  std::string ifname = info[0].As<Napi::String>().Utf8Value();
+  ByteRange hw = WholeArg(info, 4);
+  SockAddr addr;
+  auto* sll = reinterpret_cast<sockaddr_ll*>(&addr.storage);
+  sll->sll_family = AF_PACKET;
+  sll->sll_protocol = htons(static_cast<uint16_t>(UintArg(info, 1)));
+  sll->sll_pkttype = static_cast<unsigned char>(UintArg(info, 2));
+  sll->sll_hatype = static_cast<unsigned short>(UintArg(info, 3));
+  if (!ifname.empty()) {
+    unsigned index = if_nametoindex(ifname.c_str());
+    if (index == 0) return Num(info.Env(), -errno);
+    sll->sll_ifindex = static_cast<int>(index);
+  }
+  if (hw.length > sizeof(sll->sll_addr)) return Num(info.Env(), -EINVAL);
+  std::memcpy(sll->sll_addr, hw.data, hw.length);
+  sll->sll_halen = static_cast<unsigned char>(hw.length);
+  addr.length = sizeof(sockaddr_ll);
+  return Store(info, 5, addr);
+}
+
+// packNetlink(pid, groups, blob)
+Napi::Value PackNetlink(const Napi::CallbackInfo& info) {
+  SockAddr addr;
+  auto* nl = reinterpret_cast<sockaddr_nl*>(&addr.storage);
+  nl->nl_family = AF_NETLINK;
+  nl->nl_pid = UintArg(info, 0);
+  nl->nl_groups = UintArg(info, 1);
+  addr.length = sizeof(sockaddr_nl);
+  return Store(info, 2, addr);
+}
+#endif
+
+Napi::Value UnpackInet(Napi::Env env, const sockaddr_in* sin) {
+  char text[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &sin->sin_addr, text, sizeof text);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::String::New(env, text));
+  out.Set(1u, Num(env, ntohs(sin->sin_port)));
+  return out;
+}
+
+Napi::Value UnpackInet6(Napi::Env env, const sockaddr_in6* sin6) {
+  char text[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof text);
+  Napi::Array out = Napi::Array::New(env, 4);
+  out.Set(0u, Napi::String::New(env, text));
+  out.Set(1u, Num(env, ntohs(sin6->sin6_port)));
+  out.Set(2u, Num(env, ntohl(sin6->sin6_flowinfo)));
+  out.Set(3u, Num(env, sin6->sin6_scope_id));
+  return out;
+}
+
+// An unnamed socket gives ''; a path gives a string; an abstract name (Linux) gives a Buffer.
+Napi::Value UnpackUnix(Napi::Env env, const sockaddr_un* sun, socklen_t length) {
+  size_t offset = offsetof(sockaddr_un, sun_path);
+  if (length <= offset) return Napi::String::New(env, "");
+  size_t pathLength = length - offset;
+  if (pathLength > sizeof(sun->sun_path)) pathLength = sizeof(sun->sun_path);
+  if (sun->sun_path[0] == '\0') {
+    return Napi::Buffer<char>::Copy(env, sun->sun_path, pathLength);
+  }
+  return Napi::String::New(env, sun->sun_path, strnlen(sun->sun_path, pathLength));
+}
+
+#if BSD_LINUX
+Napi::Value UnpackPacket(Napi::Env env, const sockaddr_ll* sll) {
+  char name[IF_NAMESIZE] = "";
+  if (if_indextoname(static_cast<unsigned>(sll->sll_ifindex), name) == nullptr) name[0] = '\0';
+  size_t halen = sll->sll_halen > sizeof(sll->sll_addr) ? sizeof(sll->sll_addr) : sll->sll_halen;
+  Napi::Array out = Napi::Array::New(env, 5);
+  out.Set(0u, Napi::String::New(env, name));
+  out.Set(1u, Num(env, ntohs(sll->sll_protocol)));
+  out.Set(2u, Num(env, sll->sll_pkttype));
+  out.Set(3u, Num(env, sll->sll_hatype));
+  out.Set(4u, Napi::Buffer<uint8_t>::Copy(env, sll->sll_addr, halen));
+  return out;
+}
+
+Napi::Value UnpackNetlink(Napi::Env env, const sockaddr_nl* nl) {
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Num(env, nl->nl_pid));
+  out.Set(1u, Num(env, nl->nl_groups));
+  return out;
+}
+#endif
+
+// unpack(blob) -> the address in its JavaScript shape; other families give [family, Buffer].
+Napi::Value Unpack(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SockAddr addr;
+  if (!ReadAddrBlob(info, 0, &addr)) {
+    Napi::TypeError::New(env, "address blob expected").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (addr.length == 0) return env.Null();  // no address, e.g. recvfrom() on a connected stream
+  if (addr.length < sizeof(sa_family_t)) return Napi::String::New(env, "");
+  int family = addr.get()->sa_family;
+  switch (family) {
+    case AF_INET:
+      return UnpackInet(env, reinterpret_cast<sockaddr_in*>(&addr.storage));
+    case AF_INET6:
+      return UnpackInet6(env, reinterpret_cast<sockaddr_in6*>(&addr.storage));
+    case AF_UNIX:
+      return UnpackUnix(env, reinterpret_cast<sockaddr_un*>(&addr.storage), addr.length);
+#if BSD_LINUX
+    case AF_PACKET:
+      return UnpackPacket(env, reinterpret_cast<sockaddr_ll*>(&addr.storage));
+    case AF_NETLINK:
+      return UnpackNetlink(env, reinterpret_cast<sockaddr_nl*>(&addr.storage));
+#endif
+    default: {
+      Napi::Array out = Napi::Array::New(env, 2);
+      out.Set(0u, Num(env, family));
+      size_t offset = offsetof(sockaddr, sa_data);
+      size_t length = addr.length > offset ? addr.length - offset : 0;
+      out.Set(1u, Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(&addr.storage) + offset, length));
+      return out;
+    }
+  }
+}
+
+}  // namespace
+
+void RegisterAddresses(Napi::Env env, Napi::Object exports) {
+  exports.Set("addrBlobSize", Num(env, kAddrBlobSize));
+  exports.Set("sunPathMax", Num(env, sizeof(sockaddr_un::sun_path)));
+  exports.Set("packInet", Napi::Function::New(env, PackInet, "packInet"));
+  exports.Set("packInet6", Napi::Function::New(env, PackInet6, "packInet6"));
+  exports.Set("packUnix", Napi::Function::New(env, PackUnix, "packUnix"));
+#if BSD_LINUX
+  exports.Set("packPacket", Napi::Function::New(env, PackPacket, "packPacket"));
+  exports.Set("packNetlink", Napi::Function::New(env, PackNetlink, "packNetlink"));
+#endif
+  exports.Set("unpack", Napi::Function::New(env, Unpack, "unpack"));
+}
+
+}  // namespace bsd

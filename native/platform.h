@@ -1,0 +1,22 @@
+// Which optional system features this build uses. BSD_FORCE_PORTABLE (binding.gyp portable=1)
+// turns the Linux-only fast paths off, so that the code paths other Unixes take are compiled and
+// tested on Linux too.
+#pragma once
+
+#if defined(__linux__) && !defined(BSD_FORCE_PORTABLE)
+#define BSD_HAVE_ACCEPT4 1
+#define BSD_HAVE_SOCK_FLAGS 1     // SOCK_NONBLOCK / SOCK_CLOEXEC in socket() and socketpair()
+#define BSD_HAVE_MSG_NOSIGNAL 1
+#define BSD_HAVE_MMSG 1           // recvmmsg / sendmmsg
+#else
+#define BSD_HAVE_ACCEPT4 0
+#define BSD_HAVE_SOCK_FLAGS 0
+#define BSD_HAVE_MSG_NOSIGNAL 0
+#define BSD_HAVE_MMSG 0
+#endif
+
+#if defined(__linux__)
+#define BSD_LINUX 1               // AF_PACKET, AF_NETLINK, abstract Unix names, SO_PEERCRED
+#else
+#define BSD_LINUX 0
+#endif
