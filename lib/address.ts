@@ -2,6 +2,7 @@
 // conversion to and from the native address blobs that system calls take.
 import { native } from './native';
 import { SocketError } from './errors';
+import { getaddrinfo, getaddrinfoSync } from './resolve';
 import { badPort, checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
 
 const C = native.constants;
@@ -37,19 +38,13 @@ export function fromBlob(blob: Buffer): ReturnedAddress {
   return native.unpack(blob) as ReturnedAddress;
 }
 
-type Resolver = (host: string, family: number) => string;
-type AsyncResolver = (host: string, family: number) => Promise<string>;
+// A host that is not a literal address is resolved with getaddrinfo for the socket's family.
+function resolveSync(host: string, family: number): string {
+  return getaddrinfoSync(host, null, family)[0][4][0];
+}
 
-// Names (not literals) are resolved with getaddrinfo: resolve.ts registers itself here, so that
-// this module does not depend on the resolver's.
-let resolveSync: Resolver = (host) => {
-  throw new SocketError(C.EAI_NONAME ?? 0, 'getaddrinfo', host, `cannot resolve ${host}: no resolver`);
-};
-let resolveAsync: AsyncResolver = async (host, family) => resolveSync(host, family);
-
-export function setResolvers(sync: Resolver, async: AsyncResolver): void {
-  resolveSync = sync;
-  resolveAsync = async;
+async function resolveAsync(host: string, family: number): Promise<string> {
+  return (await getaddrinfo(host, null, family))[0][4][0];
 }
 
 function checkPort(port: unknown): number {

@@ -35,7 +35,7 @@ export class SocketError extends Error {
   /** The system call that failed, such as `'connect'`. */
   syscall: string;
   /** The address the call was given, where there was one. */
-  address?: unknown;
+  declare address?: unknown;
 
   constructor(errnoValue: number, syscall: string, address?: unknown, message?: string) {
     const code = errnoName(errnoValue);

@@ -11,3 +11,8 @@ export type {
 export {
   Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type OperationOptions,
 } from './socket';
+export * from './resolve';
+export * from './convert';
+export {
+  sendFds, sendFdsSync, recvFds, recvFdsSync, type Ancillary, type RecvmsgResult, type RecvFdsResult,
+} from './messages';

@@ -11,6 +11,10 @@ import {
 import { fromBlob, newBlob, toBlobAsync, toBlobSync, type Address, type ReturnedAddress } from './address';
 import { closeWatch, waitFor } from './readiness';
 import {
+  checkAncbufsize, checkAncillary, checkBuffers, messagesNative as M, unavailable,
+  type Ancillary, type NativeRecvmsg, type RecvmsgResult,
+} from './messages';
+import {
   checkBoolean, checkBytes, checkInt, checkOptionalInt, checkSize, checkTimeout, invalidArgType,
 } from './validate';
 
@@ -20,6 +24,7 @@ const POLLOUT = C.POLLOUT;
 const MSG_DONTWAIT = C.MSG_DONTWAIT ?? 0;
 const TYPE_FLAGS = (C.SOCK_NONBLOCK ?? 0) | (C.SOCK_CLOEXEC ?? 0);
 const SOMAXCONN = C.SOMAXCONN;
+const MSG_WAITFORONE = C.MSG_WAITFORONE ?? 0;
 
 /** Options accepted by every Promise form. */
 export interface OperationOptions {
@@ -655,6 +660,145 @@ export class Socket {
       return r;
     });
     return [n, address];
+  }
+
+  // --- messages -----------------------------------------------------------------------------
+
+  private messageAddress(address: Address | undefined): Buffer | null {
+    return address === undefined || address === null ? null : toBlobSync(this._family, address);
+  }
+
+  /** Sends the concatenation of `buffers` with ancillary data `[level, type, data][]`; returns bytes sent. */
+  sendmsgSync(buffers: Uint8Array[], ancdata?: Ancillary[] | null, flags?: number, address?: Address): number {
+    const parts = checkBuffers(buffers);
+    const anc = checkAncillary(ancdata);
+    const f = checkFlags(flags);
+    const fd = this.openFd('sendmsg');
+    const blob = this.messageAddress(address);
+    let deadline = -1;
+    for (;;) {
+      const r = M.sendmsg(fd, parts, anc, f, blob);
+      if (r >= 0) return r;
+      deadline = this.waitSync(r, POLLOUT, 'sendmsg', deadline, address);
+    }
+  }
+
+  /** Promise form of sendmsgSync. */
+  async sendmsg(buffers: Uint8Array[], ancdata?: Ancillary[] | null, flags?: number, address?: Address,
+    options?: OperationOptions): Promise<number> {
+    const parts = checkBuffers(buffers);
+    const anc = checkAncillary(ancdata);
+    const f = checkFlags(flags) | MSG_DONTWAIT;
+    this.openFd('sendmsg');
+    const blob = address === undefined || address === null ? null : await toBlobAsync(this._family, address);
+    return this.io(this._writers, POLLOUT, 'sendmsg', options, (fd) => M.sendmsg(fd, parts, anc, f, blob), address);
+  }
+
+  /** Receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary data: `[data, ancdata, msgFlags, address]`. */
+  recvmsgSync(bufsize: number, ancbufsize?: number, flags?: number): RecvmsgResult {
+    const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
+    const anc = checkAncbufsize(ancbufsize);
+    const f = checkFlags(flags);
+    let deadline = -1;
+    for (;;) {
+      const r = M.recvmsg(this.openFd('recvmsg'), [buffer], anc, f, addressOut);
+      if (typeof r !== 'number') return Socket.recvmsgResult(buffer, r);
+      deadline = this.waitSync(r, POLLIN, 'recvmsg', deadline);
+    }
+  }
+
+  /** Promise form of recvmsgSync. */
+  async recvmsg(bufsize: number, ancbufsize?: number, flags?: number, options?: OperationOptions): Promise<RecvmsgResult> {
+    const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
+    const anc = checkAncbufsize(ancbufsize);
+    const f = checkFlags(flags) | MSG_DONTWAIT;
+    let result!: RecvmsgResult;
+    await this.io(this._readers, POLLIN, 'recvmsg', options, (fd) => {
+      const r = M.recvmsg(fd, [buffer], anc, f, addressOut);
+      if (typeof r === 'number') return r;
+      result = Socket.recvmsgResult(buffer, r);
+      return r[0];
+    });
+    return result;
+  }
+
+  private static recvmsgResult(buffer: Buffer, [n, ancdata, msgFlags]: Exclude<NativeRecvmsg, number>): RecvmsgResult {
+    return [Socket.trimmed(buffer, Math.min(n, buffer.length)), ancdata, msgFlags, fromBlob(addressOut)];
+  }
+
+  private mmsgScratch(count: number): [Buffer, Int32Array] {
+    return [Buffer.allocUnsafe(count * native.addrBlobSize), new Int32Array(count)];
+  }
+
+  private static mmsgResults(n: number, blobs: Buffer, lengths: Int32Array): Array<[number, ReturnedAddress]> {
+    const size = native.addrBlobSize;
+    const out: Array<[number, ReturnedAddress]> = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = [lengths[i], fromBlob(blobs.subarray(i * size, (i + 1) * size))];
+    return out;
+  }
+
+  /**
+   * Receives a batch of datagrams with one system call (Linux), one into each of `buffers`:
+   * `[nbytes, address][]`, as many entries as datagrams arrived (at least one).
+   */
+  recvmmsgSync(buffers: Uint8Array[], flags?: number): Array<[number, ReturnedAddress]> {
+    if (!M.recvmmsg) throw unavailable('recvmmsg');
+    const parts = checkBuffers(buffers);
+    const f = checkFlags(flags) | MSG_WAITFORONE;
+    const [blobs, lengths] = this.mmsgScratch(parts.length);
+    let deadline = -1;
+    for (;;) {
+      const r = M.recvmmsg(this.openFd('recvmmsg'), parts, blobs, lengths, f);
+      if (r >= 0) return Socket.mmsgResults(r, blobs, lengths);
+      deadline = this.waitSync(r, POLLIN, 'recvmmsg', deadline);
+    }
+  }
+
+  /** Promise form of recvmmsgSync. */
+  async recvmmsg(buffers: Uint8Array[], flags?: number, options?: OperationOptions): Promise<Array<[number, ReturnedAddress]>> {
+    if (!M.recvmmsg) throw unavailable('recvmmsg');
+    const recvmmsg = M.recvmmsg;
+    const parts = checkBuffers(buffers);
+    const f = checkFlags(flags) | MSG_DONTWAIT;
+    const [blobs, lengths] = this.mmsgScratch(parts.length);
+    const n = await this.io(this._readers, POLLIN, 'recvmmsg', options, (fd) => recvmmsg(fd, parts, blobs, lengths, f));
+    return Socket.mmsgResults(n, blobs, lengths);
+  }
+
+  private mmsgMessages(messages: unknown): [Uint8Array[], Array<Buffer | null>] {
+    if (!Array.isArray(messages)) throw invalidArgType('messages', 'an array of [data, address?]', messages);
+    const parts: Uint8Array[] = [];
+    const blobs: Array<Buffer | null> = [];
+    for (const [i, message] of messages.entries()) {
+      if (!Array.isArray(message) || message.length < 1 || message.length > 2) {
+        throw invalidArgType(`messages[${i}]`, 'an array [data, address?]', message);
+      }
+      parts.push(checkBytes(message[0], `messages[${i}][0]`));
+      blobs.push(message[1] === undefined || message[1] === null ? null : toBlobSync(this._family, message[1]));
+    }
+    return [parts, blobs];
+  }
+
+  /** Sends a batch of datagrams `[data, address?][]` with one system call (Linux); returns how many were sent. */
+  sendmmsgSync(messages: Array<[Uint8Array, Address?]>, flags?: number): number {
+    if (!M.sendmmsg) throw unavailable('sendmmsg');
+    const [parts, blobs] = this.mmsgMessages(messages);
+    const f = checkFlags(flags);
+    let deadline = -1;
+    for (;;) {
+      const r = M.sendmmsg(this.openFd('sendmmsg'), parts, blobs, f);
+      if (r >= 0) return r;
+      deadline = this.waitSync(r, POLLOUT, 'sendmmsg', deadline);
+    }
+  }
+
+  /** Promise form of sendmmsgSync. */
+  sendmmsg(messages: Array<[Uint8Array, Address?]>, flags?: number, options?: OperationOptions): Promise<number> {
+    if (!M.sendmmsg) return Promise.reject(unavailable('sendmmsg'));
+    const sendmmsg = M.sendmmsg;
+    const [parts, blobs] = this.mmsgMessages(messages);
+    const f = checkFlags(flags) | MSG_DONTWAIT;
+    return this.io(this._writers, POLLOUT, 'sendmmsg', options, (fd) => sendmmsg(fd, parts, blobs, f));
   }
 }
 
