@@ -1,0 +1,38 @@
+// The suites that exercise the core run again inside a worker_threads Worker: the addon is
+// context-aware, its watcher uses the Worker's own event loop, and the Worker exits cleanly.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { openFds } from './helpers';
+
+const SUITES = ['echo.test.js', 'async.test.js'];
+
+const runner = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Mocha = require('mocha');
+const mocha = new Mocha({ reporter: process.env.WORKER_VERBOSE ? 'spec' : 'dot', timeout: 60000 });
+for (const file of workerData.files) mocha.addFile(file);
+// libuv opens a per-loop signal pipe at the first child process: open it before the suites count.
+require('node:child_process').spawn('true').on('exit', () => {
+  mocha.run((failures) => parentPort.postMessage({ failures, total: mocha.suite.total() }));
+});
+`;
+
+describe('inside a Worker', () => {
+  it(`runs ${SUITES.join(', ')} with no failures and exits cleanly`, async function () {
+    this.timeout(180000);
+    const before = openFds();
+    const files = SUITES.map((f) => path.join(__dirname, f));
+    const worker = new Worker(runner, { eval: true, workerData: { files }, stdout: true });
+    worker.stdout.on('data', (d) => { if (process.env.WORKER_VERBOSE) process.stderr.write(d); });
+    const result = await new Promise<{ failures: number; total: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const code = await new Promise<number>((resolve) => worker.once('exit', resolve));
+    assert.equal(result.failures, 0, `${result.failures} of ${result.total} tests failed inside the Worker`);
+    assert.ok(result.total >= 15, `ran ${result.total} tests`);
+    assert.equal(code, 0);
+    assert.equal(openFds(), before, 'no descriptor left open by the Worker');
+  });
+});
