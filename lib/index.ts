@@ -16,3 +16,5 @@ export * from './convert';
 export {
   sendFds, sendFdsSync, recvFds, recvFdsSync, type Ancillary, type RecvmsgResult, type RecvFdsResult,
 } from './messages';
+export { select, selectSync, poll, Poller } from './select';
+export type { FileDescriptorLike, HasFileno, SelectOptions } from './select';

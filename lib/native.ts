@@ -52,7 +52,10 @@ export interface Native {
   dup(fd: number): number;
   waitFd(fd: number, events: number, timeoutMs: number): number;
   socketInfo(fd: number, out: Int32Array): number;
-  prepareFd(fd: number): number;
+  /** Takes ownership of a descriptor from elsewhere (closed if the environment ends while open). */
+  adoptFd(fd: number): number;
+  /** Gives up ownership (detach). */
+  disownFd(fd: number): number;
   // options.cc
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;

@@ -140,7 +140,7 @@ export class Socket {
       type = checkOptionalInt(type, 'type', intOut[1]);
       proto = checkOptionalInt(proto, 'proto', intOut[2]);
       if (C.SOCK_NONBLOCK && (type & C.SOCK_NONBLOCK)) timeout = 0;
-      native.prepareFd(fileno);
+      native.adoptFd(fileno);
       this._fd = fileno;
       this._fdNonblocking = (check(native.getFdFlags(fileno), 'fcntl') & 1) !== 0;
     }
@@ -178,6 +178,7 @@ export class Socket {
   /** Gives up the descriptor without closing it and returns it (the socket is then closed). */
   detach(): number {
     const fd = this.release('detach');
+    if (fd >= 0) native.disownFd(fd);
     if (fd >= 0 && this._forcedNonblocking) native.setNonblocking(fd, this._timeout !== null);
     return fd;
   }
@@ -439,33 +440,34 @@ export class Socket {
     return intOut[0];
   }
 
-  private connectInProgress(r: number): boolean {
-    return r === -EINPROGRESS || (r === -EAGAIN && this._family === C.AF_UNIX);
-  }
-
-  /** Returns 0 or the errno of a failed connect (shared by connectSync and connectEx). */
+  /**
+   * Returns 0 or the errno of a failed connect (shared by connectSync and connectEx); a wait that
+   * outlasts the timeout gives -1. Only EINPROGRESS means "in progress": a Unix socket's EAGAIN (a
+   * full backlog) means nothing happened, and is reported as it is, as in Python.
+   */
   private connectErrno(address: Address): number {
     const fd = this.openFd('connect');
     const r = native.connect(fd, toBlobSync(this._family, address));
     if (r === 0) return 0;
-    if (!this.connectInProgress(r)) return -r;
-    if (this._timeout === 0) return EINPROGRESS;
+    if (r !== -EINPROGRESS || this._timeout === 0) return -r;
     const ms = this._timeout === null ? -1 : this._timeout * 1000;
     const ready = native.waitFd(fd, POLLOUT, ms);
     if (ready < 0) return -ready;
-    if (ready === 0) throw timeoutError('connect', address);
+    if (ready === 0) return -1;
     return this.connectError();
   }
 
   /** Connects to `address`, waiting according to the socket's mode. */
   connectSync(address: Address): void {
     const e = this.connectErrno(address);
+    if (e === -1) throw timeoutError('connect', address);
     if (e !== 0) throw socketError(e, 'connect', address);
   }
 
-  /** Like connectSync, but returns the error number (0 on success) instead of throwing it. */
+  /** Like connectSync, but returns the error number (0 on success) instead of throwing it; a timeout gives EAGAIN, as in Python. */
   connectEx(address: Address): number {
-    return this.connectErrno(address);
+    const e = this.connectErrno(address);
+    return e === -1 ? EAGAIN : e;
   }
 
   /** Promise form of connectSync: completes through writability and SO_ERROR. */
@@ -473,14 +475,28 @@ export class Socket {
     this.openFd('connect');
     const blob = await toBlobAsync(this._family, address);
     this.forceNonblocking();
-    const r = native.connect(this.openFd('connect'), blob);
+    let r = native.connect(this.openFd('connect'), blob);
+    if (r === -EAGAIN && this._family === C.AF_UNIX && this._timeout === null) r = await this.retryUnixConnect(blob, options?.signal);
     if (r === 0) return;
-    if (!this.connectInProgress(r)) throw socketError(-r, 'connect', address);
+    if (r !== -EINPROGRESS) throw socketError(-r, 'connect', address);
     if (this._timeout === 0) throw new BlockingIOError(EINPROGRESS, 'connect', address);
     const ms = this._timeout === null ? -1 : this._timeout * 1000;
     await waitFor(this.openFd('connect'), POLLOUT, { timeoutMs: ms, signal: options?.signal, ref: this._ref, keep: true, syscall: 'connect' });
     const e = this.connectError();
     if (e !== 0) throw socketError(e, 'connect', address);
+  }
+
+  /**
+   * A blocking-mode Unix connect would wait in the kernel for room in the listener's backlog; the
+   * kernel gives no readiness event for that, so the Promise form retries on a short timer.
+   */
+  private async retryUnixConnect(blob: Buffer, signal?: AbortSignal): Promise<number> {
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      await new Promise<void>((resolve) => { const t = setTimeout(resolve, delay); if (!this._ref) t.unref(); });
+      if (signal?.aborted) throw signal.reason;
+      const r = native.connect(this.openFd('connect'), blob);
+      if (r !== -EAGAIN) return r;
+    }
   }
 
   // --- sending ------------------------------------------------------------------------------

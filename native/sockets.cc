@@ -8,8 +8,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <unordered_set>
+
 namespace bsd {
 namespace {
+
+// The descriptors that Sockets of one environment own. When the environment ends (a Worker
+// exits) its cleanup hook closes those still open, as Node closes its own handles; close() and
+// disown() (detach) take a descriptor out first, so nothing is closed that is no longer ours.
+struct OwnedFds {
+  std::unordered_set<int> fds;
+};
+
+OwnedFds& Owned(const Napi::CallbackInfo& info) { return *static_cast<OwnedFds*>(info.Data()); }
+
+void CloseOwned(void* arg) {
+  auto* owned = static_cast<OwnedFds*>(arg);
+  for (int fd : owned->fds) close(fd);
+  delete owned;
+}
 
 #if BSD_HAVE_MSG_NOSIGNAL
 constexpr int kNoSignal = MSG_NOSIGNAL;
@@ -65,6 +82,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
   if (fd < 0) return Num(info.Env(), -errno);
   int r = ConfigureNewFd(fd, nonblock, applied);
   if (r < 0) return Num(info.Env(), CloseKeepingErrno(fd));
+  Owned(info).fds.insert(fd);
   return Num(info.Env(), fd);
 }
 
@@ -93,12 +111,16 @@ Napi::Value Socketpair(const Napi::CallbackInfo& info) {
   }
   out[0] = fds[0];
   out[1] = fds[1];
+  Owned(info).fds.insert(fds[0]);
+  Owned(info).fds.insert(fds[1]);
   return Num(info.Env(), 0);
 }
 
 // close(fd): never retried; on Linux the descriptor is gone even when close reports EINTR.
 Napi::Value Close(const Napi::CallbackInfo& info) {
-  int r = close(IntArg(info, 0));
+  int fd = IntArg(info, 0);
+  Owned(info).fds.erase(fd);
+  int r = close(fd);
   if (r < 0 && errno == EINTR) r = 0;
   return Num(info.Env(), ResultOrErrno(r));
 }
@@ -150,6 +172,7 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
     ConfigureNewFd(client, nonblock, true);
   }
   WriteAddrBlob(info, 1, addr);
+  Owned(info).fds.insert(client);
   return Num(info.Env(), client);
 }
 
@@ -230,6 +253,7 @@ Napi::Value GetFdFlags(const Napi::CallbackInfo& info) {
 Napi::Value Dup(const Napi::CallbackInfo& info) {
   int fd = IntArg(info, 0);
   int r = RetryOnEintr([&] { return fcntl(fd, F_DUPFD_CLOEXEC, 0); });
+  if (r >= 0) Owned(info).fds.insert(r);
   return Num(info.Env(), ResultOrErrno(r));
 }
 
@@ -282,9 +306,17 @@ Napi::Value SocketInfo(const Napi::CallbackInfo& info) {
   return Num(info.Env(), 0);
 }
 
-// prepareFd(fd): what a descriptor adopted from elsewhere (fromfd) needs, e.g. SO_NOSIGPIPE.
-Napi::Value PrepareFd(const Napi::CallbackInfo& info) {
-  return Num(info.Env(), ConfigureNewFd(IntArg(info, 0), false, true));
+// adoptFd(fd): a descriptor from elsewhere becomes a Socket's: owned, and SO_NOSIGPIPE where needed.
+Napi::Value AdoptFd(const Napi::CallbackInfo& info) {
+  int fd = IntArg(info, 0);
+  Owned(info).fds.insert(fd);
+  return Num(info.Env(), ConfigureNewFd(fd, false, true));
+}
+
+// disownFd(fd): detach() hands the descriptor back to the caller.
+Napi::Value DisownFd(const Napi::CallbackInfo& info) {
+  Owned(info).fds.erase(IntArg(info, 0));
+  return Num(info.Env(), 0);
 }
 
 }  // namespace
@@ -302,9 +334,15 @@ void RegisterSockets(Napi::Env env, Napi::Object exports) {
       {"setNonblocking", SetNonblockingJs}, {"setCloexec", SetCloexecJs},
       {"getFdFlags", GetFdFlags}, {"dup", Dup},
       {"waitFd", WaitFd},       {"socketInfo", SocketInfo},
-      {"prepareFd", PrepareFd},
+      {"adoptFd", AdoptFd},     {"disownFd", DisownFd},
   };
-  for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  auto* owned = new OwnedFds();
+  if (napi_add_env_cleanup_hook(env, CloseOwned, owned) != napi_ok) {
+    delete owned;
+    Napi::Error::New(env, "cannot register the environment cleanup hook").ThrowAsJavaScriptException();
+    return;
+  }
+  for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name, owned));
 }
 
 }  // namespace bsd

@@ -1,7 +1,273 @@
+// The readiness watcher: a libuv poll handle on one descriptor, on the loop of the environment
+// that created it (never the default loop, so that the addon works inside a Worker).
+//
+//   new Watcher(fd, onReady)  start(events) -> 0 | -errno  ref()  unref()  close()
+//
+// onReady(revents) is called with POLLIN/POLLOUT/POLLPRI bits, POLLHUP for a disconnect and POLLERR
+// when the descriptor has an error pending. It never runs after close(). Only uv_poll_init,
+// uv_poll_start, uv_poll_stop, uv_close, uv_ref and uv_unref are used, so that a runtime whose
+// Node-API offers just those (Deno) can run it; lib/readiness.ts is its only user, and the small
+// interface lets a second backend (a poll thread) replace it.
 #include "common.h"
 
-namespace bsd {
+#include <fcntl.h>
+#include <poll.h>
+#include <uv.h>
 
-void RegisterWatcher(Napi::Env env, Napi::Object exports) {}
+#include <unordered_set>
+#include <vector>
+
+namespace bsd {
+namespace {
+
+class Watcher;
+
+// Per-environment state: every live Watcher of the environment, so that the cleanup hook can close
+// the handles that are still open when the environment (a Worker, say) goes away, and the count of
+// handles whose uv_close has not called back yet. Teardown must wait for those callbacks: once the
+// environment is gone Node may unload the addon, and libuv would then call into unmapped code.
+struct WatcherEnv {
+  std::unordered_set<Watcher*> live;
+  size_t closing = 0;
+  bool tearingDown = false;
+  napi_async_cleanup_hook_handle asyncHook = nullptr;  // null: a plain (synchronous) cleanup hook
+
+  // The environment may go on once no handle is still closing.
+  void MaybeFinish() {
+    if (!tearingDown || closing != 0) return;
+    if (asyncHook != nullptr) napi_remove_async_cleanup_hook(asyncHook);
+    delete this;
+  }
+};
+
+// libuv's errors are -errno on Unix; the few of its own (UV_EOF, UV_EAI_*...) become EIO.
+int UvToErrno(int r) { return r <= -3000 ? -EIO : r; }
+
+int ToUvEvents(int events) {
+  int out = 0;
+  if (events & POLLIN) out |= UV_READABLE;
+  if (events & POLLOUT) out |= UV_WRITABLE;
+  if (events & POLLPRI) out |= UV_PRIORITIZED;
+  return out;
+}
+
+int FromUvEvents(int events) {
+  int out = 0;
+  if (events & UV_READABLE) out |= POLLIN;
+  if (events & UV_WRITABLE) out |= POLLOUT;
+  if (events & UV_PRIORITIZED) out |= POLLPRI;
+  if (events & UV_DISCONNECT) out |= POLLHUP;
+  return out;
+}
+
+// The uv_close callback: the only place where a handle's memory is freed. handle->data is then the
+// environment's state (or null).
+void FreeHandle(uv_handle_t* handle) {
+  auto* state = static_cast<WatcherEnv*>(handle->data);
+  delete reinterpret_cast<uv_poll_t*>(handle);
+  if (state != nullptr) {
+    state->closing--;
+    state->MaybeFinish();
+  }
+}
+
+class Watcher : public Napi::ObjectWrap<Watcher> {
+ public:
+  static Napi::Function Define(Napi::Env env, WatcherEnv* state) {
+    return DefineClass(env, "Watcher",
+                       {
+                           InstanceMethod<&Watcher::Start>("start"),
+                           InstanceMethod<&Watcher::Ref>("ref"),
+                           InstanceMethod<&Watcher::Unref>("unref"),
+                           InstanceMethod<&Watcher::Close>("close"),
+                       },
+                       state);
+  }
+
+  explicit Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber() || !info[1].IsFunction()) {
+      throw Napi::TypeError::New(env, "Watcher(fd: number, onReady: function)");
+    }
+    state_ = static_cast<WatcherEnv*>(info.Data());
+    onReady_ = Napi::Persistent(info[1].As<Napi::Function>());
+    napi_async_init(env, info.This(), Napi::String::New(env, "BsdSocketsWatcher"), &context_);
+    if (state_) state_->live.insert(this);
+    Open(env, IntArg(info, 0));
+  }
+
+  ~Watcher() override {
+    CloseHandle();
+    DestroyContext();
+    if (state_) state_->live.erase(this);
+  }
+
+  // Environment teardown: close the handle and forget the per-environment state, which is about
+  // to be freed. The object itself lives on until JavaScript's finalizer deletes it.
+  void Detach() {
+    CloseHandle();
+    DestroyContext();
+    onReady_.Reset();
+    state_ = nullptr;
+  }
+
+ private:
+  void Open(Napi::Env env, int fd) {
+    uv_loop_t* loop = nullptr;
+    if (fd < 0) {
+      initError_ = -EBADF;
+      return;
+    }
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+      initError_ = -ENOSYS;
+      return;
+    }
+    // uv_poll_init makes the descriptor non-blocking; a watcher only watches, so its owner's
+    // blocking mode is put back.
+    int flags = RetryOnEintr([&] { return fcntl(fd, F_GETFL); });
+    auto* handle = new uv_poll_t;
+    int r = uv_poll_init(loop, handle, fd);
+    if (r < 0) {
+      delete handle;  // never registered with the loop
+      initError_ = UvToErrno(r);
+      return;
+    }
+    if (flags >= 0 && !(flags & O_NONBLOCK)) RetryOnEintr([&] { return fcntl(fd, F_SETFL, flags); });
+    handle->data = this;
+    handle_ = handle;
+  }
+
+  // Idempotent. Stops libuv from watching the descriptor before returning (uv_close does so at
+  // once), so that the caller may close the descriptor; the memory goes in the close callback.
+  void CloseHandle() {
+    if (handle_ == nullptr) return;
+    uv_poll_t* handle = handle_;
+    handle_ = nullptr;
+    events_ = 0;
+    handle->data = state_;  // no poll callback can come after uv_close; FreeHandle reads it
+    if (state_ != nullptr) state_->closing++;
+    uv_poll_stop(handle);
+    uv_close(reinterpret_cast<uv_handle_t*>(handle), FreeHandle);
+  }
+
+  void DestroyContext() {
+    if (context_ == nullptr || dispatching_) return;  // Dispatch destroys it after the call
+    napi_async_destroy(Env(), context_);
+    context_ = nullptr;
+  }
+
+  // start(events): POLLIN/POLLOUT/POLLPRI bits; 0 stops watching. -> 0 | -errno
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (handle_ == nullptr) return Num(env, initError_ != 0 ? initError_ : -EBADF);
+    int events = ToUvEvents(IntArg(info, 0));
+    int r = events != 0 ? uv_poll_start(handle_, events, OnPoll) : uv_poll_stop(handle_);
+    if (r < 0) return Num(env, UvToErrno(r));
+    events_ = events;
+    return Num(env, 0);
+  }
+
+  void Ref(const Napi::CallbackInfo&) {
+    if (handle_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(handle_));
+  }
+
+  void Unref(const Napi::CallbackInfo&) {
+    if (handle_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
+  }
+
+  void Close(const Napi::CallbackInfo&) {
+    CloseHandle();
+    DestroyContext();
+    onReady_.Reset();  // lets the callback's closure (which usually holds this object) be collected
+  }
+
+  static void OnPoll(uv_poll_t* handle, int status, int events) {
+    auto* self = static_cast<Watcher*>(handle->data);
+    if (self == nullptr || self->handle_ != handle) return;
+    // libuv reports a pending error (POLLERR) as UV_EBADF and stops the handle. The descriptor is
+    // fine; its waiters are woken to find the error, and the handle is re-armed afterwards.
+    bool stopped = status < 0;
+    self->Dispatch(stopped ? POLLERR : FromUvEvents(events));
+    if (stopped && self->handle_ == handle && self->events_ != 0) {
+      uv_poll_start(handle, self->events_, OnPoll);
+    }
+  }
+
+  void Dispatch(int revents) {
+    if (onReady_.IsEmpty()) return;
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    try {
+      Napi::Object self = Value();  // keeps this object alive during the call
+      Napi::Function callback = onReady_.Value();
+      napi_value argv[] = {Napi::Number::New(env, revents)};
+      napi_value result;
+      // napi_make_callback, as Node does for its own I/O: the async context is entered and the
+      // microtask and nextTick queues run when the callback returns.
+      dispatching_ = true;
+      napi_status status = napi_make_callback(env, context_, self, callback, 1, argv, &result);
+      dispatching_ = false;
+      if (status != napi_ok) ReportException(env);
+    } catch (const Napi::Error& e) {
+      dispatching_ = false;
+      napi_fatal_exception(env, e.Value());
+    } catch (...) {
+      dispatching_ = false;  // nothing else is expected; never unwind into libuv
+    }
+    if (handle_ == nullptr) DestroyContext();  // closed by the callback
+  }
+
+  // A callback that threw: the error becomes an uncaught exception, as for Node's own callbacks.
+  static void ReportException(Napi::Env env) {
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
+    napi_value error;
+    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+  }
+
+  WatcherEnv* state_ = nullptr;
+  uv_poll_t* handle_ = nullptr;  // null once closed, or if uv_poll_init failed
+  int initError_ = 0;            // -errno from uv_poll_init, reported by start()
+  int events_ = 0;               // the UV_* events that start() last asked for
+  bool dispatching_ = false;     // inside onReady: the async context is in use
+  Napi::FunctionReference onReady_;
+  napi_async_context context_ = nullptr;
+};
+
+// Environment teardown: close every handle still open; the environment waits (its loop running)
+// until the last close callback has run.
+void Teardown(WatcherEnv* state) {
+  std::vector<Watcher*> live(state->live.begin(), state->live.end());
+  for (Watcher* watcher : live) watcher->Detach();  // uv_close each handle still open
+  state->live.clear();
+  state->tearingDown = true;
+  state->MaybeFinish();
+}
+
+void AsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+  auto* state = static_cast<WatcherEnv*>(arg);
+  state->asyncHook = handle;
+  Teardown(state);
+}
+
+// Where only a synchronous hook exists the environment does not wait: the last close callback, if
+// the loop still runs it, frees the state.
+void SyncCleanup(void* arg) {
+  auto* state = static_cast<WatcherEnv*>(arg);
+  Teardown(state);
+}
+
+}  // namespace
+
+void RegisterWatcher(Napi::Env env, Napi::Object exports) {
+  auto* state = new WatcherEnv();
+  napi_async_cleanup_hook_handle hook = nullptr;
+  if (napi_add_async_cleanup_hook(env, AsyncCleanup, state, &hook) != napi_ok &&
+      napi_add_env_cleanup_hook(env, SyncCleanup, state) != napi_ok) {
+    delete state;
+    state = nullptr;  // watchers then live without teardown tracking
+  }
+  exports.Set("Watcher", Watcher::Define(env, state));
+}
 
 }  // namespace bsd
