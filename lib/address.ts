@@ -150,12 +150,14 @@ function packFailed(result: number, address: unknown): SocketError {
 const cache = new Map<string, Buffer>();
 const CACHE_LIMIT = 512;
 
+// The key keeps the shape (JSON quotes strings and brackets arrays): 'h 80' and ['h 80'] must not
+// find the blob of ['h', 80], or a cache hit would skip the validation of a wrong shape.
 function cacheKey(family: number, address: unknown): string | undefined {
   if (Array.isArray(address) && address.length <= 4 && typeof address[0] === 'string' &&
       address.slice(1).every((n) => Number.isInteger(n))) {
-    return `${family} ${address.join(' ')}`;
+    return `${family} ${JSON.stringify(address)}`;
   }
-  if (typeof address === 'string') return `${family} ${address}`;
+  if (typeof address === 'string') return `${family} ${JSON.stringify(address)}`;
   return undefined;
 }
 
