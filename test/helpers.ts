@@ -57,10 +57,13 @@ before((done) => { spawn('true').on('exit', () => done()); });
 const before_ = before;
 const after_ = after;
 
-/** A fresh temporary directory, removed after the test run. */
+const tempDirs: string[] = [];
+process.on('exit', () => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A fresh temporary directory, removed when the process exits. */
 export function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsd-sockets-'));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  tempDirs.push(dir);
   return dir;
 }
 
