@@ -67,7 +67,12 @@ class FdWatch {
     }
   }
 
-  private update(): void {
+  /**
+   * Arms the watcher for what the waiters want. A kept watcher is not disarmed when its waiters
+   * are served: request/response traffic then waits again with no epoll_ctl in between. Should
+   * it fire with nobody waiting, onReady narrows it then.
+   */
+  private update(narrow = false): void {
     if (this.waiters.size === 0 && !this.keep) {
       this.watcher.close();
       watches.delete(this.fd);
@@ -80,6 +85,7 @@ class FdWatch {
       ref ||= w.ref;
     }
     events &= WATCHABLE;
+    if (!narrow) events |= this.watching;
     if (events !== this.watching) {
       const r = this.watcher.start(events);
       if (r < 0) {
@@ -105,14 +111,16 @@ class FdWatch {
       return;
     }
     const all = (revents & (POLLERR | POLLHUP)) !== 0;
+    let served = false;
     for (const w of [...this.waiters]) {
       if (all || (w.events & revents) !== 0) {
         this.waiters.delete(w);
         w.cleanup();
         w.resolve(revents);
+        served = true;
       }
     }
-    this.update();
+    this.update(!served);
   }
 }
 

@@ -66,45 +66,45 @@ function checkFlags(flags: unknown): number {
   return checkOptionalInt(flags, 'flags', 0);
 }
 
-/** A FIFO turn for the Promise operations of one direction, so that readers (or writers) go in order. */
+/**
+ * The turn of the Promise operations of one direction, so that readers (or writers) go in order.
+ * An operation that finds the turn free takes it at once, with no promise in between.
+ */
 class Turns {
-  pending = 0;
-  private tail: Promise<void> = Promise.resolve();
+  busy = false;
+  private readonly queue: Array<() => void> = [];
 
-  /** Waits for the earlier holders; the returned function ends this turn. */
-  async take(signal?: AbortSignal): Promise<() => void> {
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((resolve) => { release = resolve; });
-    this.pending++;
-    const done = (): void => {
-      this.pending--;
-      void previous.then(release);
-    };
-    if (signal) {
-      try {
-        await abortable(previous, signal);
-      } catch (error) {
-        done();
-        throw error;
-      }
-    } else {
-      await previous;
+  /** Waits until the turn is this caller's (abortable while it waits). */
+  wait(signal?: AbortSignal): Promise<void> {
+    if (!this.busy) {
+      this.busy = true;
+      return Promise.resolve();
     }
-    return done;
-  }
-}
-
-function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
+    return new Promise<void>((resolve, reject) => {
+      const grant = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        const i = this.queue.indexOf(grant);
+        if (i !== -1) this.queue.splice(i, 1);
+        reject(signal!.reason);
+      };
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(grant);
     });
-  });
+  }
+
+  /** Ends the current turn, handing it to the next waiter. */
+  release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.busy = false;
+  }
 }
 
 /** A socket on one descriptor, with Python's methods; see API.md. */
@@ -381,21 +381,19 @@ export class Socket {
   private async io(turns: Turns, events: number, syscall: string, options: OperationOptions | undefined,
     attempt: (fd: number) => number, address?: unknown): Promise<number> {
     const signal = options?.signal;
-    if (turns.pending === 0 && !signal?.aborted) {
-      const r = attempt(this.openFd(syscall));
-      if (r >= 0) return r;
-      if (r !== -EAGAIN) throw socketError(-r, syscall, address);
-    }
-    const done = await turns.take(signal);
+    if (signal?.aborted) throw signal.reason;
+    if (turns.busy) await turns.wait(signal);
+    else turns.busy = true;
     try {
+      let r = attempt(this.openFd(syscall));
       let deadline = -1;
-      for (;;) {
-        const r = attempt(this.openFd(syscall));
-        if (r >= 0) return r;
+      while (r < 0) {
         deadline = await this.waitAsync(r, events, syscall, deadline, signal, address);
+        r = attempt(this.openFd(syscall));
       }
+      return r;
     } finally {
-      done();
+      turns.release();
     }
   }
 
@@ -538,13 +536,10 @@ export class Socket {
     checkBytes(data, 'data');
     const f = checkFlags(flags) | MSG_DONTWAIT;
     const signal = options?.signal;
-    const fd0 = this.openFd('send');
-    if (this._writers.pending === 0) {
-      const r = native.send(fd0, data, 0, data.length, f);
-      if (r === data.length) return;
-      if (r < 0 && r !== -EAGAIN) throw socketError(-r, 'send');
-    }
-    const done = await this._writers.take(signal);
+    if (signal?.aborted) throw signal.reason;
+    this.openFd('send');
+    if (this._writers.busy) await this._writers.wait(signal);
+    else this._writers.busy = true;
     try {
       let offset = 0;
       let deadline = -1;
@@ -554,7 +549,7 @@ export class Socket {
         else deadline = await this.waitAsync(r, POLLOUT, 'send', deadline, signal);
       }
     } finally {
-      done();
+      this._writers.release();
     }
   }
 
