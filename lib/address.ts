@@ -169,39 +169,45 @@ function remember(key: string | undefined, blob: Buffer): Buffer {
   return blob;
 }
 
+/** An address whose host is a name: pack it once the name is resolved to a literal. */
+export interface NamedAddress {
+  host: string;
+  finish(literal: string): Buffer;
+}
+
 /**
- * Validates `address` for `family` and packs it, resolving a host name with a blocking
- * getaddrinfo. The blob returned must not be modified (it may be cached).
+ * Validates `address` for `family` and packs it if it is cached or literal; a host name comes back
+ * as a NamedAddress to resolve. A blob returned must not be modified (it may be cached).
  */
-export function toBlobSync(family: number, address: unknown): Buffer {
+export function packAddress(family: number, address: unknown): Buffer | NamedAddress {
   const key = cacheKey(family, address);
   const cached = key === undefined ? undefined : cache.get(key);
   if (cached) return cached;
   const parsed = parse(family, address);
   const blob = newBlob();
-  let r = parsed.pack(blob);
+  const r = parsed.pack(blob);
   if (r === -native.errnoNames.EINVAL && parsed.host !== undefined) {
-    r = parsed.pack(blob, resolveSync(parsed.host, family));
-    if (r < 0) throw packFailed(r, address);
-    return blob;  // names are resolved anew each time, as Python does
+    return {
+      host: parsed.host,
+      finish(literal: string): Buffer {  // names are resolved anew each time, as Python does
+        const again = parsed.pack(blob, literal);
+        if (again < 0) throw packFailed(again, address);
+        return blob;
+      },
+    };
   }
   if (r < 0) throw packFailed(r, address);
   return remember(key, blob);
 }
 
+/** Validates and packs `address`, resolving a host name with a blocking getaddrinfo. */
+export function toBlobSync(family: number, address: unknown): Buffer {
+  const packed = packAddress(family, address);
+  return Buffer.isBuffer(packed) ? packed : packed.finish(resolveSync(packed.host, family));
+}
+
 /** As toBlobSync, but a host name is resolved without blocking the event loop. */
 export async function toBlobAsync(family: number, address: unknown): Promise<Buffer> {
-  const key = cacheKey(family, address);
-  const cached = key === undefined ? undefined : cache.get(key);
-  if (cached) return cached;
-  const parsed = parse(family, address);
-  const blob = newBlob();
-  let r = parsed.pack(blob);
-  if (r === -native.errnoNames.EINVAL && parsed.host !== undefined) {
-    r = parsed.pack(blob, await resolveAsync(parsed.host, family));
-    if (r < 0) throw packFailed(r, address);
-    return blob;
-  }
-  if (r < 0) throw packFailed(r, address);
-  return remember(key, blob);
+  const packed = packAddress(family, address);
+  return Buffer.isBuffer(packed) ? packed : packed.finish(await resolveAsync(packed.host, family));
 }

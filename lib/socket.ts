@@ -8,7 +8,7 @@ import { native } from './native';
 import {
   EAGAIN, EINPROGRESS, BlockingIOError, check, closedError, socketError, timeoutError,
 } from './errors';
-import { fromBlob, newBlob, toBlobAsync, toBlobSync, type Address, type ReturnedAddress } from './address';
+import { fromBlob, newBlob, packAddress, toBlobAsync, toBlobSync, type Address, type ReturnedAddress } from './address';
 import { closeWatch, waitFor } from './readiness';
 import {
   checkAncbufsize, checkAncillary, checkBuffers, messagesNative as M, unavailable,
@@ -338,39 +338,35 @@ export class Socket {
   // --- waiting ------------------------------------------------------------------------------
 
   /**
-   * Called by a Sync operation whose system call returned `result` < 0: throws unless the call
-   * would block and the mode lets it wait; then waits on this thread until the descriptor is ready
-   * for `events` or `deadline` (performance.now() ms; -1: none yet) passes. Returns the deadline.
+   * After a system call returned `result` < 0: throws unless the call would block and the mode lets
+   * it wait; otherwise returns the deadline (performance.now() ms, -1 for none) given or set now.
    */
-  private waitSync(result: number, events: number, syscall: string, deadline: number, address?: unknown): number {
+  private waitDeadline(result: number, syscall: string, deadline: number, address?: unknown): number {
     if (result !== -EAGAIN) throw socketError(-result, syscall, address);
     const timeout = this._timeout;
     if (timeout === 0) throw socketError(EAGAIN, syscall, address);
-    let left = -1;
-    if (timeout !== null) {
-      if (deadline < 0) deadline = now() + timeout * 1000;
-      left = deadline - now();
-      if (left <= 0) throw timeoutError(syscall, address);
-    }
-    const r = native.waitFd(this.openFd(syscall), events, left);
+    if (timeout === null) return -1;
+    if (deadline < 0) deadline = now() + timeout * 1000;
+    if (deadline <= now()) throw timeoutError(syscall, address);
+    return deadline;
+  }
+
+  /** Waits on this thread until the descriptor is ready for `events` (see waitDeadline). */
+  private waitSync(result: number, events: number, syscall: string, deadline: number, address?: unknown): number {
+    deadline = this.waitDeadline(result, syscall, deadline, address);
+    const r = native.waitFd(this.openFd(syscall), events, deadline < 0 ? -1 : deadline - now());
     if (r < 0) throw socketError(-r, syscall, address);
     if (r === 0) throw timeoutError(syscall, address);
     return deadline;
   }
 
-  /** The Promise twin of waitSync. */
+  /** The Promise twin of waitSync: waits on the event loop. */
   private async waitAsync(result: number, events: number, syscall: string, deadline: number,
     signal: AbortSignal | undefined, address?: unknown): Promise<number> {
-    if (result !== -EAGAIN) throw socketError(-result, syscall, address);
-    const timeout = this._timeout;
-    if (timeout === 0) throw socketError(EAGAIN, syscall, address);
-    let left = -1;
-    if (timeout !== null) {
-      if (deadline < 0) deadline = now() + timeout * 1000;
-      left = deadline - now();
-      if (left <= 0) throw timeoutError(syscall, address);
-    }
-    await waitFor(this.openFd(syscall), events, { timeoutMs: left, signal, ref: this._ref, keep: true, syscall });
+    deadline = this.waitDeadline(result, syscall, deadline, address);
+    await waitFor(this.openFd(syscall), events, {
+      timeoutMs: deadline < 0 ? -1 : deadline - now(), signal, ref: this._ref, keep: true, syscall,
+    });
     return deadline;
   }
 
@@ -582,7 +578,8 @@ export class Socket {
     const [f, address] = withFlags ? [checkFlags(a), b] : [0, a];
     const options = (withFlags ? c : b) as OperationOptions | undefined;
     this.openFd('sendto');
-    const blob = await toBlobAsync(this._family, address);
+    const packed = packAddress(this._family, address);
+    const blob = Buffer.isBuffer(packed) ? packed : await toBlobAsync(this._family, address);
     const flags = f | MSG_DONTWAIT;
     return this.io(this._writers, POLLOUT, 'sendto', options, (fd) => native.sendto(fd, data, 0, data.length, flags, blob), address);
   }
