@@ -33,9 +33,13 @@ export function newBlob(): Buffer {
   return Buffer.alloc(native.addrBlobSize);
 }
 
-/** The address in a blob that a system call filled. */
-export function fromBlob(blob: Buffer): ReturnedAddress {
-  return native.unpack(blob) as ReturnedAddress;
+/**
+ * The address in a blob that a system call filled. For a Unix socket, a peer without a name is
+ * '' (API.md) whether the system reports an empty name or none at all.
+ */
+export function fromBlob(blob: Buffer, family?: number): ReturnedAddress {
+  const address = native.unpack(blob) as ReturnedAddress;
+  return address === null && family === C.AF_UNIX ? '' : address;
 }
 
 // A host that is not a literal address is resolved with getaddrinfo for the socket's family.

@@ -18,3 +18,12 @@ export {
 } from './messages';
 export { select, selectSync, poll, Poller } from './select';
 export type { FileDescriptorLike, HasFileno, SelectOptions } from './select';
+export {
+  createConnection, createConnectionSync, createServer, hasDualstackIpv6,
+  type ConnectionAddress, type CreateConnectionOptions, type CreateConnectionSyncOptions, type CreateServerOptions,
+} from './create';
+export {
+  BaseServer, TCPServer, UDPServer, UnixStreamServer, UnixDatagramServer,
+  BaseRequestHandler, StreamRequestHandler, DatagramRequestHandler,
+  type ServerOptions, type RequestHandlerClass, type DatagramRequest,
+} from './socketserver';

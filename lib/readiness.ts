@@ -23,8 +23,9 @@ export interface WaitOptions {
   ref?: boolean;
   /** Keep the watcher after the wait (a Socket's own waits): closeWatch() then ends it. */
   keep?: boolean;
-  /** The syscall named in a timeout error. */
+  /** The syscall and address named in a timeout error. */
   syscall?: string;
+  address?: unknown;
 }
 
 interface Waiter {
@@ -170,7 +171,7 @@ export function waitFor(fd: number, events: number, options: WaitOptions = {}): 
       timer = setTimeout(() => {
         owner.remove(waiter);
         waiter.cleanup();
-        reject(timeoutError(options.syscall ?? 'poll'));
+        reject(timeoutError(options.syscall ?? 'poll', options.address));
       }, timeoutMs);
       if (options.ref === false) timer.unref();
     }

@@ -247,13 +247,13 @@ export class Socket {
   /** The socket's own address. */
   getsockname(): ReturnedAddress {
     check(native.getsockname(this.openFd('getsockname'), addressOut), 'getsockname');
-    return fromBlob(addressOut);
+    return fromBlob(addressOut, this._family);
   }
 
   /** The connected peer's address. */
   getpeername(): ReturnedAddress {
     check(native.getpeername(this.openFd('getpeername'), addressOut), 'getpeername');
-    return fromBlob(addressOut);
+    return fromBlob(addressOut, this._family);
   }
 
   /** Sets an option: an integer (booleans as 1/0) or raw bytes for struct-valued options. */
@@ -365,7 +365,7 @@ export class Socket {
     signal: AbortSignal | undefined, address?: unknown): Promise<number> {
     deadline = this.waitDeadline(result, syscall, deadline, address);
     await waitFor(this.openFd(syscall), events, {
-      timeoutMs: deadline < 0 ? -1 : deadline - now(), signal, ref: this._ref, keep: true, syscall,
+      timeoutMs: deadline < 0 ? -1 : deadline - now(), signal, ref: this._ref, keep: true, syscall, address,
     });
     return deadline;
   }
@@ -401,7 +401,7 @@ export class Socket {
     let deadline = -1;
     for (;;) {
       const r = native.accept(this.openFd('accept'), addressOut, nonblock);
-      if (r >= 0) return [this.adopt(r), fromBlob(addressOut)];
+      if (r >= 0) return [this.adopt(r), fromBlob(addressOut, this._family)];
       deadline = this.waitSync(r, POLLIN, 'accept', deadline);
     }
   }
@@ -414,7 +414,7 @@ export class Socket {
     let address: ReturnedAddress = null;
     const fd = await this.io(this._readers, POLLIN, 'accept', options, (s) => {
       const r = native.accept(s, addressOut, nonblock);
-      if (r >= 0) address = fromBlob(addressOut);
+      if (r >= 0) address = fromBlob(addressOut, this._family);
       return r;
     });
     return [this.adopt(fd), address];
@@ -475,7 +475,9 @@ export class Socket {
     if (r !== -EINPROGRESS) throw socketError(-r, 'connect', address);
     if (this._timeout === 0) throw new BlockingIOError(EINPROGRESS, 'connect', address);
     const ms = this._timeout === null ? -1 : this._timeout * 1000;
-    await waitFor(this.openFd('connect'), POLLOUT, { timeoutMs: ms, signal: options?.signal, ref: this._ref, keep: true, syscall: 'connect' });
+    await waitFor(this.openFd('connect'), POLLOUT, {
+      timeoutMs: ms, signal: options?.signal, ref: this._ref, keep: true, syscall: 'connect', address,
+    });
     const e = this.connectError();
     if (e !== 0) throw socketError(e, 'connect', address);
   }
@@ -651,7 +653,7 @@ export class Socket {
     let deadline = -1;
     for (;;) {
       const r = native.recvfrom(this.openFd('recvfrom'), buffer, 0, length, f, addressOut);
-      if (r >= 0) return [r, fromBlob(addressOut)];
+      if (r >= 0) return [r, fromBlob(addressOut, this._family)];
       deadline = this.waitSync(r, POLLIN, 'recvfrom', deadline);
     }
   }
@@ -664,7 +666,7 @@ export class Socket {
     let address: ReturnedAddress = null;
     const n = await this.io(this._readers, POLLIN, 'recvfrom', options, (fd) => {
       const r = native.recvfrom(fd, buffer, 0, length, f, addressOut);
-      if (r >= 0) address = fromBlob(addressOut);
+      if (r >= 0) address = fromBlob(addressOut, this._family);
       return r;
     });
     return [n, address];
@@ -710,7 +712,7 @@ export class Socket {
     let deadline = -1;
     for (;;) {
       const r = M.recvmsg(this.openFd('recvmsg'), [buffer], anc, f, addressOut);
-      if (typeof r !== 'number') return Socket.recvmsgResult(buffer, r);
+      if (typeof r !== 'number') return this.recvmsgResult(buffer, r);
       deadline = this.waitSync(r, POLLIN, 'recvmsg', deadline);
     }
   }
@@ -724,24 +726,24 @@ export class Socket {
     await this.io(this._readers, POLLIN, 'recvmsg', options, (fd) => {
       const r = M.recvmsg(fd, [buffer], anc, f, addressOut);
       if (typeof r === 'number') return r;
-      result = Socket.recvmsgResult(buffer, r);
+      result = this.recvmsgResult(buffer, r);
       return r[0];
     });
     return result;
   }
 
-  private static recvmsgResult(buffer: Buffer, [n, ancdata, msgFlags]: Exclude<NativeRecvmsg, number>): RecvmsgResult {
-    return [Socket.trimmed(buffer, Math.min(n, buffer.length)), ancdata, msgFlags, fromBlob(addressOut)];
+  private recvmsgResult(buffer: Buffer, [n, ancdata, msgFlags]: Exclude<NativeRecvmsg, number>): RecvmsgResult {
+    return [Socket.trimmed(buffer, Math.min(n, buffer.length)), ancdata, msgFlags, fromBlob(addressOut, this._family)];
   }
 
   private mmsgScratch(count: number): [Buffer, Int32Array] {
     return [Buffer.allocUnsafe(count * native.addrBlobSize), new Int32Array(count)];
   }
 
-  private static mmsgResults(n: number, blobs: Buffer, lengths: Int32Array): Array<[number, ReturnedAddress]> {
+  private mmsgResults(n: number, blobs: Buffer, lengths: Int32Array): Array<[number, ReturnedAddress]> {
     const size = native.addrBlobSize;
     const out: Array<[number, ReturnedAddress]> = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = [lengths[i], fromBlob(blobs.subarray(i * size, (i + 1) * size))];
+    for (let i = 0; i < n; i++) out[i] = [lengths[i], fromBlob(blobs.subarray(i * size, (i + 1) * size), this._family)];
     return out;
   }
 
@@ -757,7 +759,7 @@ export class Socket {
     let deadline = -1;
     for (;;) {
       const r = M.recvmmsg(this.openFd('recvmmsg'), parts, blobs, lengths, f);
-      if (r >= 0) return Socket.mmsgResults(r, blobs, lengths);
+      if (r >= 0) return this.mmsgResults(r, blobs, lengths);
       deadline = this.waitSync(r, POLLIN, 'recvmmsg', deadline);
     }
   }
@@ -770,7 +772,7 @@ export class Socket {
     const f = checkFlags(flags) | MSG_DONTWAIT;
     const [blobs, lengths] = this.mmsgScratch(parts.length);
     const n = await this.io(this._readers, POLLIN, 'recvmmsg', options, (fd) => recvmmsg(fd, parts, blobs, lengths, f));
-    return Socket.mmsgResults(n, blobs, lengths);
+    return this.mmsgResults(n, blobs, lengths);
   }
 
   private mmsgMessages(messages: unknown): [Uint8Array[], Array<Buffer | null>] {

@@ -393,6 +393,7 @@ a.close();
     const locked = path.join(dir, 'locked');
     fs.mkdirSync(locked, { mode: 0 });
     fs.chmodSync(locked, 0);
+    track.defer(() => fs.chmodSync(locked, 0o700));  // so that tempDir's clean-up can remove it
     const sockPath = path.join(locked, 'sock');
     const unprivStart = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
     const index = path.join(__dirname, '..', 'lib', 'index.js');
