@@ -11,6 +11,7 @@
         "native/addresses.cc",
         "native/constants.cc",
         "native/errors.cc",
+        "native/features.cc",
         "native/messages.cc",
         "native/options.cc",
         "native/resolution.cc",

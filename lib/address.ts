@@ -24,6 +24,7 @@ export type ReturnedAddress =
   | [host: string, port: number]
   | [host: string, port: number, flowinfo: number, scopeId: number]
   | [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer]
+  | [pid: number, groups: number]
   | [family: number, data: Buffer]
   | string
   | Buffer
@@ -165,7 +166,16 @@ function cacheKey(family: number, address: unknown): string | undefined {
   return undefined;
 }
 
-function remember(key: string | undefined, blob: Buffer): Buffer {
+// The last literal [host, port] packed; compared by value, so a reused, changed array is safe.
+const last: { family: number; host: unknown; port: unknown; blob?: Buffer } = { family: -1, host: undefined, port: undefined };
+
+function remember(key: string | undefined, blob: Buffer, family: number, address: unknown): Buffer {
+  if (Array.isArray(address) && address.length === 2 && typeof address[1] === 'number') {
+    last.family = family;
+    last.host = address[0];
+    last.port = address[1];
+    last.blob = blob;
+  }
   if (key !== undefined) {
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(key, blob);
@@ -184,6 +194,9 @@ export interface NamedAddress {
  * as a NamedAddress to resolve. A blob returned must not be modified (it may be cached).
  */
 export function packAddress(family: number, address: unknown): Buffer | NamedAddress {
+  // The same [host, port] as last time (a sendto loop): no key to build.
+  if (Array.isArray(address) && address.length === 2 && family === last.family &&
+      address[0] === last.host && address[1] === last.port) return last.blob!;
   const key = cacheKey(family, address);
   const cached = key === undefined ? undefined : cache.get(key);
   if (cached) return cached;
@@ -201,7 +214,7 @@ export function packAddress(family: number, address: unknown): Buffer | NamedAdd
     };
   }
   if (r < 0) throw packFailed(r, address);
-  return remember(key, blob);
+  return remember(key, blob, family, address);
 }
 
 /** Validates and packs `address`, resolving a host name with a blocking getaddrinfo. */

@@ -486,6 +486,7 @@ export const NLM_F_ATOMIC: number = c.NLM_F_ATOMIC;
 export const NLM_F_BULK: number = c.NLM_F_BULK;
 export const NLM_F_CAPPED: number = c.NLM_F_CAPPED;
 export const NLM_F_CREATE: number = c.NLM_F_CREATE;
+export const NLM_F_DUMP: number = c.NLM_F_DUMP;
 export const NLM_F_DUMP_FILTERED: number = c.NLM_F_DUMP_FILTERED;
 export const NLM_F_DUMP_INTR: number = c.NLM_F_DUMP_INTR;
 export const NLM_F_ECHO: number = c.NLM_F_ECHO;

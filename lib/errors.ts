@@ -17,13 +17,32 @@ export function errnoName(value: number): string {
   return errnoNames.get(value) ?? `Unknown system error ${value}`;
 }
 
-/** Drops the package's own frames so that a stack trace starts in the caller's code. */
-function hideInternalFrames(error: Error): void {
-  const stack = error.stack;
-  if (!stack) return;
-  const lines = stack.split('\n');
-  const kept = lines.filter((line, i) => i === 0 || !line.includes(libDir));
-  if (kept.length !== lines.length) error.stack = kept.join('\n');
+/**
+ * Makes `error.stack` start in the caller's code: the package's own frames are dropped. The trace
+ * is captured now but formatted only when `stack` is read, since formatting costs microseconds
+ * and most errors (EAGAIN in a non-blocking loop) are never printed.
+ */
+export function hideInternalFrames(error: Error): void {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = limit + 10;  // room for the package's frames, which are dropped
+  Error.captureStackTrace(holder, hideInternalFrames);
+  Error.stackTraceLimit = limit;
+  let stack: string | undefined;
+  Object.defineProperty(error, 'stack', {
+    configurable: true,
+    enumerable: false,
+    get(): string {
+      if (stack === undefined) {
+        const frames = (holder.stack ?? '').split('\n').slice(1).filter((line) => !line.includes(libDir));
+        stack = [`${error.name}: ${error.message}`, ...frames].join('\n');
+      }
+      return stack;
+    },
+    set(value: string) {
+      stack = value;
+    },
+  });
 }
 
 /** An operating-system error from a socket call: `errno`, `code`, `syscall`, and `address` where one was involved. */
@@ -39,7 +58,10 @@ export class SocketError extends Error {
 
   constructor(errnoValue: number, syscall: string, address?: unknown, message?: string) {
     const code = errnoName(errnoValue);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;  // hideInternalFrames captures the trace that is kept
     super(message ?? `${syscall} ${code}: ${native.strerror(errnoValue)}${address === undefined ? '' : ` ${formatAddress(address)}`}`);
+    Error.stackTraceLimit = limit;
     this.errno = errnoValue;
     this.code = code;
     this.syscall = syscall;

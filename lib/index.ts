@@ -1,5 +1,6 @@
 // bsd-sockets: the Berkeley socket API for Node.js. Every name of ../shared/API.md is exported here.
 export * from './constants';
+export { features, type Features } from './features';
 export {
   SocketError, BlockingIOError, ConnectionError, ConnectionRefusedError, ConnectionResetError,
   ConnectionAbortedError, BrokenPipeError, TimeoutError, InterruptedError, PermissionError,
@@ -27,3 +28,8 @@ export {
   BaseRequestHandler, StreamRequestHandler, DatagramRequestHandler,
   type ServerOptions, type RequestHandlerClass, type DatagramRequest,
 } from './socketserver';
+export {
+  structSizes, packLinger, unpackLinger, packTimeval, unpackTimeval, packIpMreq, packIpMreqn, packIpv6Mreq,
+  packUcred, unpackUcred, unpackInPktinfo, unpackIn6Pktinfo, unpackTcpInfo,
+  type Linger, type Ucred, type InPktinfo, type In6Pktinfo, type TcpInfo,
+} from './structs';

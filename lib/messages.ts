@@ -2,7 +2,7 @@
 // argument checks shared by sendmsg/recvmsg/recvmmsg/sendmmsg.
 import { native } from './native';
 import { SocketError } from './errors';
-import { CMSG_SPACE } from './convert';
+import { CMSG_LEN } from './convert';
 import type { Socket, OperationOptions } from './socket';
 import type { Address, ReturnedAddress } from './address';
 import { checkBytes, checkInt, checkOptionalInt, invalidArgType } from './validate';
@@ -29,7 +29,9 @@ export const messagesNative = native as unknown as MessagesNative;
 
 export function checkBuffers(buffers: unknown, name = 'buffers'): Uint8Array[] {
   if (!Array.isArray(buffers)) throw invalidArgType(name, 'an array of Buffer or Uint8Array', buffers);
-  buffers.forEach((b, i) => checkBytes(b, `${name}[${i}]`));
+  for (let i = 0; i < buffers.length; i++) {
+    if (!(buffers[i] instanceof Uint8Array)) checkBytes(buffers[i], `${name}[${i}]`);  // throws
+  }
   return buffers as Uint8Array[];
 }
 
@@ -52,7 +54,7 @@ export function checkAncbufsize(value: unknown): number {
 /** Linux-only calls elsewhere: a SocketError that says so. */
 export function unavailable(name: string): SocketError {
   const enosys = native.errnoNames.ENOSYS ?? native.errnoNames.EOPNOTSUPP;
-  return new SocketError(enosys, name, undefined, `${name} is not available on ${process.platform}`);
+  return new SocketError(enosys, name, undefined, `${name} is not available in this build for ${process.platform}`);
 }
 
 /** The descriptors as C ints, in the machine's byte order. */
@@ -97,13 +99,13 @@ export function sendFds(sock: Socket, buffers: Uint8Array[], fds: number[], flag
  * more were sent than fitted; the system closed those.
  */
 export function recvFdsSync(sock: Socket, bufsize: number, maxfds: number, flags?: number): RecvFdsResult {
-  const [data, ancdata, msgFlags, address] = sock.recvmsgSync(bufsize, CMSG_SPACE(checkMaxfds(maxfds) * 4), flags);
+  const [data, ancdata, msgFlags, address] = sock.recvmsgSync(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags);
   return [data, receivedFds(ancdata), msgFlags, address];
 }
 
 /** Promise form of recvFdsSync. */
 export async function recvFds(sock: Socket, bufsize: number, maxfds: number, flags?: number,
   options?: OperationOptions): Promise<RecvFdsResult> {
-  const [data, ancdata, msgFlags, address] = await sock.recvmsg(bufsize, CMSG_SPACE(checkMaxfds(maxfds) * 4), flags, options);
+  const [data, ancdata, msgFlags, address] = await sock.recvmsg(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags, options);
   return [data, receivedFds(ancdata), msgFlags, address];
 }

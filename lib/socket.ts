@@ -9,7 +9,7 @@ import {
   EAGAIN, EINPROGRESS, BlockingIOError, check, closedError, socketError, timeoutError,
 } from './errors';
 import { fromBlob, newBlob, packAddress, toBlobAsync, toBlobSync, type Address, type ReturnedAddress } from './address';
-import { closeWatch, waitFor } from './readiness';
+import { closeWatch, isWatched, waitFor } from './readiness';
 import {
   checkAncbufsize, checkAncillary, checkBuffers, messagesNative as M, unavailable,
   type Ancillary, type NativeRecvmsg, type RecvmsgResult,
@@ -53,6 +53,10 @@ const finalizer = new FinalizationRegistry<number>((fd) => {
     detail: 'Close sockets explicitly with close() or a `using` declaration.',
   });
 });
+
+// Set by accept just before it wraps the new descriptor, whose blocking mode it chose itself:
+// saves the constructor an fcntl() per connection.
+let acceptedNonblocking: boolean | undefined;
 
 // Blobs that a system call fills with an address; read at once, so one per module suffices.
 const addressOut = newBlob();
@@ -135,14 +139,18 @@ export class Socket {
       this._fdNonblocking = timeout !== null;
     } else {
       checkInt(fileno, 'fileno', 0);
-      check(native.socketInfo(fileno, intOut), 'getsockopt');
+      const knownNonblocking = acceptedNonblocking;
+      acceptedNonblocking = undefined;
+      if (family === undefined || type === undefined || proto === undefined) {
+        check(native.socketInfo(fileno, intOut), 'getsockopt');
+      }
       family = checkOptionalInt(family, 'family', intOut[0]);
       type = checkOptionalInt(type, 'type', intOut[1]);
       proto = checkOptionalInt(proto, 'proto', intOut[2]);
       if (C.SOCK_NONBLOCK && (type & C.SOCK_NONBLOCK)) timeout = 0;
       native.adoptFd(fileno);
       this._fd = fileno;
-      this._fdNonblocking = (check(native.getFdFlags(fileno), 'fcntl') & 1) !== 0;
+      this._fdNonblocking = knownNonblocking ?? (check(native.getFdFlags(fileno), 'fcntl') & 1) !== 0;
     }
     this._family = family;
     this._type = type & ~TYPE_FLAGS;
@@ -188,7 +196,7 @@ export class Socket {
     if (fd < 0) return -1;
     this._fd = -1;
     finalizer.unregister(this);
-    closeWatch(fd, closedError(syscall));
+    if (isWatched(fd)) closeWatch(fd, closedError(syscall));
     return fd;
   }
 
@@ -401,7 +409,7 @@ export class Socket {
     let deadline = -1;
     for (;;) {
       const r = native.accept(this.openFd('accept'), addressOut, nonblock);
-      if (r >= 0) return [this.adopt(r), fromBlob(addressOut, this._family)];
+      if (r >= 0) return [this.adopt(r, nonblock), fromBlob(addressOut, this._family)];
       deadline = this.waitSync(r, POLLIN, 'accept', deadline);
     }
   }
@@ -417,10 +425,11 @@ export class Socket {
       if (r >= 0) address = fromBlob(addressOut, this._family);
       return r;
     });
-    return [this.adopt(fd), address];
+    return [this.adopt(fd, nonblock), address];
   }
 
-  private adopt(fd: number): Socket {
+  private adopt(fd: number, nonblock: boolean): Socket {
+    acceptedNonblocking = nonblock;
     try {
       return new Socket(this._family, this._type, this._proto, fd);
     } catch (error) {
@@ -736,8 +745,16 @@ export class Socket {
     return [Socket.trimmed(buffer, Math.min(n, buffer.length)), ancdata, msgFlags, fromBlob(addressOut, this._family)];
   }
 
+  private _mmsgBlobs?: Buffer;
+  private _mmsgLengths?: Int32Array;
+
+  /** Address blobs and lengths for a batch of `count`, kept for the next batch (results are read at once). */
   private mmsgScratch(count: number): [Buffer, Int32Array] {
-    return [Buffer.allocUnsafe(count * native.addrBlobSize), new Int32Array(count)];
+    if (!this._mmsgLengths || this._mmsgLengths.length < count) {
+      this._mmsgBlobs = Buffer.alloc(count * native.addrBlobSize);
+      this._mmsgLengths = new Int32Array(count);
+    }
+    return [this._mmsgBlobs!, this._mmsgLengths];
   }
 
   private mmsgResults(n: number, blobs: Buffer, lengths: Int32Array): Array<[number, ReturnedAddress]> {
@@ -752,6 +769,7 @@ export class Socket {
    * `[nbytes, address][]`, as many entries as datagrams arrived (at least one).
    */
   recvmmsgSync(buffers: Uint8Array[], flags?: number): Array<[number, ReturnedAddress]> {
+    this.openFd('recvmmsg');
     if (!M.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags) | MSG_WAITFORONE;
@@ -766,6 +784,7 @@ export class Socket {
 
   /** Promise form of recvmmsgSync. */
   async recvmmsg(buffers: Uint8Array[], flags?: number, options?: OperationOptions): Promise<Array<[number, ReturnedAddress]>> {
+    this.openFd('recvmmsg');
     if (!M.recvmmsg) throw unavailable('recvmmsg');
     const recvmmsg = M.recvmmsg;
     const parts = checkBuffers(buffers);
@@ -791,6 +810,7 @@ export class Socket {
 
   /** Sends a batch of datagrams `[data, address?][]` with one system call (Linux); returns how many were sent. */
   sendmmsgSync(messages: Array<[Uint8Array, Address?]>, flags?: number): number {
+    this.openFd('sendmmsg');
     if (!M.sendmmsg) throw unavailable('sendmmsg');
     const [parts, blobs] = this.mmsgMessages(messages);
     const f = checkFlags(flags);
@@ -804,6 +824,7 @@ export class Socket {
 
   /** Promise form of sendmmsgSync. */
   sendmmsg(messages: Array<[Uint8Array, Address?]>, flags?: number, options?: OperationOptions): Promise<number> {
+    if (this._fd < 0) return Promise.reject(closedError('sendmmsg'));
     if (!M.sendmmsg) return Promise.reject(unavailable('sendmmsg'));
     const sendmmsg = M.sendmmsg;
     const [parts, blobs] = this.mmsgMessages(messages);

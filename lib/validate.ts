@@ -1,6 +1,6 @@
 // Argument checks with Node's error codes. They run before any system call.
-import { sep } from 'node:path';
 import { inspect } from 'node:util';
+import { hideInternalFrames } from './errors';
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return ` Received ${value}`;
@@ -14,15 +14,9 @@ function describe(value: unknown): string {
   return ` Received type ${typeof value} (${shown})`;
 }
 
-const libDir = __dirname + sep;
-
-function withCode<E extends Error>(error: E, code: string, skip: Function): E {
+function withCode<E extends Error>(error: E, code: string, _skip?: Function): E {
   Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
-  Error.captureStackTrace?.(error, skip);
-  // As errors.ts does for system errors: the trace starts in the caller's code, not in the package.
-  const lines = String(error.stack).split('\n');
-  const kept = lines.filter((line, i) => i === 0 || !line.includes(libDir));
-  if (kept.length !== lines.length) error.stack = kept.join('\n');
+  hideInternalFrames(error);
   return error;
 }
 

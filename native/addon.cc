@@ -11,6 +11,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   bsd::RegisterSelect(env, exports);
   bsd::RegisterMessages(env, exports);
   bsd::RegisterResolution(env, exports);
+  bsd::RegisterFeatures(env, exports);
   return exports;
 }
 

@@ -70,5 +70,6 @@ void RegisterWatcher(Napi::Env env, Napi::Object exports);
 void RegisterSelect(Napi::Env env, Napi::Object exports);
 void RegisterMessages(Napi::Env env, Napi::Object exports);
 void RegisterResolution(Napi::Env env, Napi::Object exports);
+void RegisterFeatures(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsd

@@ -1469,6 +1469,9 @@ void RegisterConstants(Napi::Env env, Napi::Object exports) {
 #ifdef NLM_F_CREATE
   Define(env, out, "NLM_F_CREATE", NLM_F_CREATE);
 #endif
+#ifdef NLM_F_DUMP
+  Define(env, out, "NLM_F_DUMP", NLM_F_DUMP);
+#endif
 #ifdef NLM_F_DUMP_FILTERED
   Define(env, out, "NLM_F_DUMP_FILTERED", NLM_F_DUMP_FILTERED);
 #endif

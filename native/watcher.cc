@@ -91,7 +91,7 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
     }
     state_ = static_cast<WatcherEnv*>(info.Data());
     onReady_ = Napi::Persistent(info[1].As<Napi::Function>());
-    napi_async_init(env, info.This(), Napi::String::New(env, "BsdSocketsWatcher"), &context_);
+    napi_async_init(env, Napi::Object::New(env), Napi::String::New(env, "BsdSocketsWatcher"), &context_);
     if (state_) state_->live.insert(this);
     Open(env, IntArg(info, 0));
   }

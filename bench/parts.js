@@ -1,0 +1,34 @@
+'use strict';
+// The price of individual pieces of our Sync/Promise paths (see bench/README.md, "Where the time goes").
+//   node bench/parts.js      (run it pinned and on a quiet machine: taskset -c 0 node bench/parts.js)
+const S = require(require('node:path').join(__dirname, '..'));
+const { native } = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'native'));
+const E = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'errors'));
+const A = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'address'));
+const M = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'messages'));
+const now = () => performance.now();
+function t(name, n, fn) { for (let i = 0; i < n / 10; i++) fn(); const t0 = now(); for (let i = 0; i < n; i++) fn(); console.log(name.padEnd(58), (((now() - t0) * 1e6) / n).toFixed(0).padStart(6), 'ns'); }
+const u = S.socket(S.AF_INET, S.SOCK_DGRAM); u.bind(['127.0.0.1', 0]);
+const addr = ['127.0.0.1', u.getsockname()[1]];
+const blob = A.toBlobSync(S.AF_INET, addr);
+const fd = u.fileno();
+const buf = Buffer.alloc(64);
+t('closedError("close") (made by every close())', 200000, () => E.closedError('close'));
+t('toBlobSync(AF_INET, [host, port]) (cache hit; every sendto)', 200000, () => A.toBlobSync(S.AF_INET, addr));
+t('native.unpack(blob) -> [host, port] (every recvfrom/accept)', 200000, () => native.unpack(blob));
+t('native.send on fd, 0 bytes, MSG_DONTWAIT (N-API + syscall)', 200000, () => native.sendto(fd, buf, 0, 0, S.MSG_DONTWAIT, blob));
+t('native.getFdFlags(fd) (2 fcntl)', 200000, () => native.getFdFlags(fd));
+const info = new Int32Array(3);
+t('native.socketInfo(fd) (3 getsockopt)', 200000, () => native.socketInfo(fd, info));
+const bufs = Array.from({ length: 64 }, () => Buffer.allocUnsafe(2048));
+t('checkBuffers(64 buffers) (template string per element)', 200000, () => M.checkBuffers(bufs));
+t('mmsg scratch: allocUnsafe(64*blob) + Int32Array(64)', 200000, () => [Buffer.allocUnsafe(64 * native.addrBlobSize), new Int32Array(64)]);
+const blobs = Buffer.alloc(64 * native.addrBlobSize); for (let i = 0; i < 64; i++) blob.copy(blobs, i * native.addrBlobSize);
+const size = native.addrBlobSize;
+t('mmsg results: 64 x (subarray + unpack)', 20000, () => { const out = new Array(64); for (let i = 0; i < 64; i++) out[i] = [1, native.unpack(blobs.subarray(i * size, (i + 1) * size))]; return out; });
+const fr = new FinalizationRegistry(() => {});
+t('FinalizationRegistry register+unregister', 200000, () => { const o = {}; fr.register(o, 1, o); fr.unregister(o); });
+const l = S.socket(); l.bind(['127.0.0.1', 0]); l.listen();
+t('new Socket(AF_INET, SOCK_STREAM, 0, fd) + detach (adopt path)', 100000, () => { const d = native.dup(l.fileno()); const s = new S.Socket(S.AF_INET, S.SOCK_STREAM, 0, d); native.close(s.detach()); });
+t('  native.dup + native.close alone', 100000, () => { native.close(native.dup(l.fileno())); });
+u.close(); l.close();

@@ -1,0 +1,356 @@
+// Typed pack/unpack helpers for the C structs that socket options and ancillary messages carry,
+// so that nobody packs a `struct linger` by hand. Byte order is the machine's; layouts are the
+// platform's (documented Linux layouts, and macOS where it differs), checked against the C
+// headers and Python in test/structs.test.ts.
+import * as os from 'node:os';
+import { native } from './native';
+import { unavailable } from './messages';
+import { checkBytes, checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
+
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+const LINUX = process.platform === 'linux';
+const DARWIN = process.platform === 'darwin';
+/** The part of the binding (native/resolution.cc) that converts address text. */
+interface TextNative {
+  inetPton(family: number, text: string, out: Buffer): number;
+  inetNtop(family: number, bytes: Uint8Array): string | number;
+}
+const text = native as unknown as TextNative;
+const AF_INET = native.constants.AF_INET;
+const AF_INET6 = native.constants.AF_INET6;
+
+/** Architectures whose `long` and `time_t` are 64 bits wide (LP64). */
+const LP64 = new Set(['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64', 'mips64el']);
+const TIME_T_SIZE = LP64.has(process.arch) ? 8 : 4;
+// tv_usec is a `long` on Linux (4 or 8 bytes) but an `int` (padded to 8 with time_t 8) on macOS.
+const TIMEVAL_USEC_SIZE = DARWIN ? 4 : TIME_T_SIZE;
+const TIMEVAL_SIZE = 2 * TIME_T_SIZE;
+
+/**
+ * The sizes in bytes of the structs these helpers handle on this platform, for the `buflen` of
+ * `getsockopt(level, name, buflen)`. `tcp_info` is the prefix that {@link unpackTcpInfo} knows;
+ * a kernel may return fewer bytes (older) or more (newer; pass a larger buflen to see them).
+ */
+export const structSizes: Readonly<{
+  linger: number; timeval: number; ip_mreq: number; ip_mreqn: number; ipv6_mreq: number;
+  ucred: number; in_pktinfo: number; in6_pktinfo: number; tcp_info: number;
+}> = Object.freeze({
+  linger: 8,
+  timeval: TIMEVAL_SIZE,
+  ip_mreq: 8,
+  ip_mreqn: 12,
+  ipv6_mreq: 20,
+  ucred: 12,
+  in_pktinfo: 12,
+  in6_pktinfo: 20,
+  tcp_info: 248,
+});
+
+// --- byte helpers in the machine's order ---------------------------------------------------
+
+function view(buf: Uint8Array): Buffer {
+  return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+function writeI32(b: Buffer, value: number, offset: number): void {
+  if (LITTLE_ENDIAN) b.writeInt32LE(value, offset); else b.writeInt32BE(value, offset);
+}
+
+function writeU32(b: Buffer, value: number, offset: number): void {
+  if (LITTLE_ENDIAN) b.writeUInt32LE(value, offset); else b.writeUInt32BE(value, offset);
+}
+
+function writeI64(b: Buffer, value: number, offset: number): void {
+  if (LITTLE_ENDIAN) b.writeBigInt64LE(BigInt(value), offset); else b.writeBigInt64BE(BigInt(value), offset);
+}
+
+function readI32(b: Buffer, offset: number): number {
+  return LITTLE_ENDIAN ? b.readInt32LE(offset) : b.readInt32BE(offset);
+}
+
+function readU32(b: Buffer, offset: number): number {
+  return LITTLE_ENDIAN ? b.readUInt32LE(offset) : b.readUInt32BE(offset);
+}
+
+function readU16(b: Buffer, offset: number): number {
+  return LITTLE_ENDIAN ? b.readUInt16LE(offset) : b.readUInt16BE(offset);
+}
+
+/** A u64 as a number (exact below 2^53, which counters and rates stay under). */
+function readU64(b: Buffer, offset: number): number {
+  return Number(LITTLE_ENDIAN ? b.readBigUInt64LE(offset) : b.readBigUInt64BE(offset));
+}
+
+function readI64(b: Buffer, offset: number): number {
+  return Number(LITTLE_ENDIAN ? b.readBigInt64LE(offset) : b.readBigInt64BE(offset));
+}
+
+function checkStruct(buf: unknown, name: string, size: number): Buffer {
+  const b = view(checkBytes(buf, 'buf'));
+  if (b.length < size) throw outOfRange('buf', `at least ${size} bytes long (sizeof(struct ${name}))`, b.length);
+  return b;
+}
+
+/** IPv4 text ('' meaning INADDR_ANY) as its 4 bytes in network order. */
+function ipv4Bytes(value: unknown, name: string): Buffer {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  if (value === '') return Buffer.alloc(4);
+  const out = Buffer.alloc(4);
+  if (value.includes('\0') || text.inetPton(AF_INET, value, out) !== 4) {
+    throw invalidArgValue(name, value, 'must be an IPv4 address');
+  }
+  return out;
+}
+
+function ipv6Bytes(value: unknown, name: string): Buffer {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  if (value === '') return Buffer.alloc(16);
+  const out = Buffer.alloc(16);
+  if (value.includes('\0') || text.inetPton(AF_INET6, value, out) !== 16) {
+    throw invalidArgValue(name, value, 'must be an IPv6 address');
+  }
+  return out;
+}
+
+function ntop(family: number, bytes: Buffer): string {
+  const result = text.inetNtop(family, bytes);
+  if (typeof result !== 'string') throw invalidArgValue('buf', bytes, 'does not hold an address');
+  return result;
+}
+
+// --- struct linger ---------------------------------------------------------------------------
+
+/** `struct linger` (SO_LINGER): `onoff` non-zero lingers on close for up to `linger` seconds. */
+export interface Linger {
+  onoff: number;
+  linger: number;
+}
+
+/** Packs a `struct linger` for `setsockopt(SOL_SOCKET, SO_LINGER, …)`. `onoff` may be a boolean. */
+export function packLinger(value: { onoff: number | boolean; linger: number }): Buffer {
+  if (value === null || typeof value !== 'object') throw invalidArgType('value', 'an object { onoff, linger }', value);
+  const onoff = typeof value.onoff === 'boolean' ? Number(value.onoff) : checkInt(value.onoff, 'onoff');
+  const linger = checkInt(value.linger, 'linger');
+  const b = Buffer.alloc(structSizes.linger);
+  writeI32(b, onoff, 0);
+  writeI32(b, linger, 4);
+  return b;
+}
+
+/** Unpacks the `struct linger` that `getsockopt(SOL_SOCKET, SO_LINGER, 8)` returns. */
+export function unpackLinger(buf: Uint8Array): Linger {
+  const b = checkStruct(buf, 'linger', structSizes.linger);
+  return { onoff: readI32(b, 0), linger: readI32(b, 4) };
+}
+
+// --- struct timeval --------------------------------------------------------------------------
+
+/**
+ * Packs seconds (fractions allowed, >= 0) as a `struct timeval`, e.g. for SO_RCVTIMEO and
+ * SO_SNDTIMEO; microseconds are rounded to the nearest.
+ */
+export function packTimeval(seconds: number): Buffer {
+  if (typeof seconds !== 'number') throw invalidArgType('seconds', 'of type number', seconds);
+  const max = TIME_T_SIZE === 8 ? Number.MAX_SAFE_INTEGER : 0x7fffffff;
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > max) {
+    throw outOfRange('seconds', `a finite number >= 0 and <= ${max}`, seconds);
+  }
+  let sec = Math.floor(seconds);
+  let usec = Math.round((seconds - sec) * 1e6);
+  if (usec >= 1e6) { sec += 1; usec -= 1e6; }
+  const b = Buffer.alloc(TIMEVAL_SIZE);
+  if (TIME_T_SIZE === 8) writeI64(b, sec, 0); else writeI32(b, sec, 0);
+  if (TIMEVAL_USEC_SIZE === 8) writeI64(b, usec, TIME_T_SIZE); else writeI32(b, usec, TIME_T_SIZE);
+  return b;
+}
+
+/** Unpacks a `struct timeval` into seconds (with the microseconds as a fraction). */
+export function unpackTimeval(buf: Uint8Array): number {
+  const b = checkStruct(buf, 'timeval', TIMEVAL_SIZE);
+  const sec = TIME_T_SIZE === 8 ? readI64(b, 0) : readI32(b, 0);
+  const usec = TIMEVAL_USEC_SIZE === 8 ? readI64(b, TIME_T_SIZE) : readI32(b, TIME_T_SIZE);
+  return sec + usec / 1e6;
+}
+
+// --- multicast memberships -------------------------------------------------------------------
+
+/**
+ * Packs a `struct ip_mreq` for IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP: the IPv4 `group` and the
+ * address of the local interface to join it on (`'0.0.0.0'` or `''`: let the system choose).
+ */
+export function packIpMreq(group: string, iface = '0.0.0.0'): Buffer {
+  return Buffer.concat([ipv4Bytes(group, 'group'), ipv4Bytes(iface, 'iface')]);
+}
+
+/**
+ * Packs a `struct ip_mreqn` (Linux) for IP_ADD_MEMBERSHIP or IP_MULTICAST_IF: the `group`, a
+ * local `address` and an interface index (0: any); the index wins over the address.
+ */
+export function packIpMreqn(group: string, address = '0.0.0.0', ifindex = 0): Buffer {
+  if (!LINUX) throw unavailable('packIpMreqn');
+  const b = Buffer.alloc(structSizes.ip_mreqn);
+  ipv4Bytes(group, 'group').copy(b, 0);
+  ipv4Bytes(address, 'address').copy(b, 4);
+  writeI32(b, checkInt(ifindex, 'ifindex', 0), 8);
+  return b;
+}
+
+/** Packs a `struct ipv6_mreq` for IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP: the IPv6 `group` and an interface index (0: any). */
+export function packIpv6Mreq(group: string, ifindex = 0): Buffer {
+  const b = Buffer.alloc(structSizes.ipv6_mreq);
+  ipv6Bytes(group, 'group').copy(b, 0);
+  writeU32(b, checkInt(ifindex, 'ifindex', 0, 0xffffffff), 16);
+  return b;
+}
+
+// --- credentials -----------------------------------------------------------------------------
+
+/** `struct ucred` (Linux): SO_PEERCRED and SCM_CREDENTIALS. */
+export interface Ucred {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Unpacks a `struct ucred` (Linux): the `getsockopt(SOL_SOCKET, SO_PEERCRED, 12)` result or the
+ * data of an SCM_CREDENTIALS message. macOS has a different `xucred` (LOCAL_PEERCRED) and no
+ * ucred: there this throws a `SocketError` (ENOSYS).
+ */
+export function unpackUcred(buf: Uint8Array): Ucred {
+  if (!LINUX) throw unavailable('unpackUcred');
+  const b = checkStruct(buf, 'ucred', structSizes.ucred);
+  return { pid: readI32(b, 0), uid: readU32(b, 4), gid: readU32(b, 8) };
+}
+
+/** Packs a `struct ucred` (Linux), e.g. the data of an SCM_CREDENTIALS message sent with sendmsg. */
+export function packUcred(value: Ucred): Buffer {
+  if (!LINUX) throw unavailable('packUcred');
+  if (value === null || typeof value !== 'object') throw invalidArgType('value', 'an object { pid, uid, gid }', value);
+  const b = Buffer.alloc(structSizes.ucred);
+  writeI32(b, checkInt(value.pid, 'pid', 0), 0);
+  writeU32(b, checkInt(value.uid, 'uid', 0, 0xffffffff), 4);
+  writeU32(b, checkInt(value.gid, 'gid', 0, 0xffffffff), 8);
+  return b;
+}
+
+// --- packet info -----------------------------------------------------------------------------
+
+/** `struct in_pktinfo` (IP_PKTINFO): the interface a datagram came in on, the local address it was for, its header destination. */
+export interface InPktinfo {
+  ifindex: number;
+  /** ipi_spec_dst: the local address the datagram was routed to. */
+  specDst: string;
+  /** ipi_addr: the destination address in the IP header. */
+  addr: string;
+}
+
+/** Unpacks the data of an IP_PKTINFO control message (`recvmsg` after `setsockopt(IPPROTO_IP, IP_PKTINFO, 1)`). */
+export function unpackInPktinfo(buf: Uint8Array): InPktinfo {
+  const b = checkStruct(buf, 'in_pktinfo', structSizes.in_pktinfo);
+  return { ifindex: readI32(b, 0), specDst: ntop(AF_INET, b.subarray(4, 8)), addr: ntop(AF_INET, b.subarray(8, 12)) };
+}
+
+/** `struct in6_pktinfo` (IPV6_PKTINFO): the destination address and the interface index. */
+export interface In6Pktinfo {
+  addr: string;
+  ifindex: number;
+}
+
+/** Unpacks the data of an IPV6_PKTINFO control message (`recvmsg` after `setsockopt(IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)`). */
+export function unpackIn6Pktinfo(buf: Uint8Array): In6Pktinfo {
+  const b = checkStruct(buf, 'in6_pktinfo', structSizes.in6_pktinfo);
+  return { addr: ntop(AF_INET6, b.subarray(0, 16)), ifindex: readU32(b, 16) };
+}
+
+// --- struct tcp_info (Linux) -------------------------------------------------------------------
+
+/**
+ * Linux `struct tcp_info` (TCP_INFO), with the C field names less their `tcpi_` prefix. Times are
+ * in microseconds (rto, ato, rtt, rttvar, …) or milliseconds (last_*), as the kernel gives them.
+ * Fields after the first 104 bytes arrived in later kernels; a field the returned prefix does
+ * not cover is absent (undefined). 64-bit counters are numbers, exact below 2^53.
+ */
+export interface TcpInfo {
+  state: number; ca_state: number; retransmits: number; probes: number; backoff: number; options: number;
+  snd_wscale: number; rcv_wscale: number; delivery_rate_app_limited: number; fastopen_client_fail: number;
+  rto: number; ato: number; snd_mss: number; rcv_mss: number;
+  unacked: number; sacked: number; lost: number; retrans: number; fackets: number;
+  last_data_sent: number; last_ack_sent: number; last_data_recv: number; last_ack_recv: number;
+  pmtu: number; rcv_ssthresh: number; rtt: number; rttvar: number; snd_ssthresh: number; snd_cwnd: number;
+  advmss: number; reordering: number; rcv_rtt: number; rcv_space: number; total_retrans: number;
+  pacing_rate?: number; max_pacing_rate?: number; bytes_acked?: number; bytes_received?: number;
+  segs_out?: number; segs_in?: number; notsent_bytes?: number; min_rtt?: number;
+  data_segs_in?: number; data_segs_out?: number; delivery_rate?: number;
+  busy_time?: number; rwnd_limited?: number; sndbuf_limited?: number; delivered?: number; delivered_ce?: number;
+  bytes_sent?: number; bytes_retrans?: number; dsack_dups?: number; reord_seen?: number;
+  rcv_ooopack?: number; snd_wnd?: number; rcv_wnd?: number; rehash?: number;
+  total_rto?: number; total_rto_recoveries?: number; total_rto_time?: number;
+}
+
+type FieldType = 'u8' | 'u16' | 'u32' | 'u64';
+
+/**
+ * The documented Linux layout of `struct tcp_info` after its first 8 one-byte fields (two of which
+ * hold bitfields): `[name, offset, type]`. Exported for tests that compare it with the C headers.
+ */
+export const tcpInfoLayout: ReadonlyArray<readonly [keyof TcpInfo, number, FieldType]> = Object.freeze(((): Array<[keyof TcpInfo, number, FieldType]> => {
+  const out: Array<[keyof TcpInfo, number, FieldType]> = [];
+  let offset = 0;
+  const add = (type: FieldType, ...names: Array<keyof TcpInfo>): void => {
+    const size = { u8: 1, u16: 2, u32: 4, u64: 8 }[type];
+    for (const name of names) {
+      offset = Math.ceil(offset / size) * size;
+      out.push([name, offset, type]);
+      offset += size;
+    }
+  };
+  add('u8', 'state', 'ca_state', 'retransmits', 'probes', 'backoff', 'options');
+  offset = 8;  // the two bitfield bytes: snd_wscale:4, rcv_wscale:4; delivery_rate_app_limited:1, fastopen_client_fail:2
+  add('u32', 'rto', 'ato', 'snd_mss', 'rcv_mss', 'unacked', 'sacked', 'lost', 'retrans', 'fackets',
+    'last_data_sent', 'last_ack_sent', 'last_data_recv', 'last_ack_recv',
+    'pmtu', 'rcv_ssthresh', 'rtt', 'rttvar', 'snd_ssthresh', 'snd_cwnd', 'advmss', 'reordering',
+    'rcv_rtt', 'rcv_space', 'total_retrans');
+  add('u64', 'pacing_rate', 'max_pacing_rate', 'bytes_acked', 'bytes_received');
+  add('u32', 'segs_out', 'segs_in', 'notsent_bytes', 'min_rtt', 'data_segs_in', 'data_segs_out');
+  add('u64', 'delivery_rate', 'busy_time', 'rwnd_limited', 'sndbuf_limited');
+  add('u32', 'delivered', 'delivered_ce');
+  add('u64', 'bytes_sent', 'bytes_retrans');
+  add('u32', 'dsack_dups', 'reord_seen', 'rcv_ooopack', 'snd_wnd', 'rcv_wnd', 'rehash');
+  add('u16', 'total_rto', 'total_rto_recoveries');
+  add('u32', 'total_rto_time');
+  return out;
+})());
+
+/**
+ * Unpacks what `getsockopt(IPPROTO_TCP, TCP_INFO, structSizes.tcp_info)` returned on Linux: every
+ * field the returned prefix covers. macOS has a different `tcp_connection_info`; there this
+ * throws a `SocketError` (ENOSYS).
+ */
+export function unpackTcpInfo(buf: Uint8Array): TcpInfo {
+  if (!LINUX) throw unavailable('unpackTcpInfo');
+  const b = checkStruct(buf, 'tcp_info', 104);
+  const wscale = b[6];
+  const bits = b[7];
+  const info: Record<string, number> = {};
+  for (const [name, offset, type] of tcpInfoLayout) {
+    const size = { u8: 1, u16: 2, u32: 4, u64: 8 }[type];
+    if (offset + size > b.length) break;
+    info[name] = type === 'u8' ? b[offset] : type === 'u16' ? readU16(b, offset)
+      : type === 'u32' ? readU32(b, offset) : readU64(b, offset);
+  }
+  // GCC allocates bitfields from the least significant bit on little-endian targets, from the
+  // most significant on big-endian ones.
+  if (LITTLE_ENDIAN) {
+    info.snd_wscale = wscale & 0x0f;
+    info.rcv_wscale = wscale >> 4;
+    info.delivery_rate_app_limited = bits & 1;
+    info.fastopen_client_fail = (bits >> 1) & 3;
+  } else {
+    info.snd_wscale = wscale >> 4;
+    info.rcv_wscale = wscale & 0x0f;
+    info.delivery_rate_app_limited = bits >> 7;
+    info.fastopen_client_fail = (bits >> 5) & 3;
+  }
+  return info as unknown as TcpInfo;
+}

@@ -1,0 +1,109 @@
+// The tool examples, run as a user would: ping, sniff, links, fd-passing (dist/examples/*.js).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFile, spawn } from 'node:child_process';
+import * as bs from '../lib';
+import { Tracker, isRoot, sleep, within } from './helpers';
+
+const examples = path.resolve(__dirname, '../examples');
+
+function run(name: string, args: string[] = [], timeout = 15000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(examples, `${name}.js`), ...args], { timeout, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function pingAllowed(): string | null {
+  if (isRoot()) return null;
+  if (process.platform !== 'linux') return 'not root, and no unprivileged ICMP sockets here';
+  const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8').trim().split(/\s+/).map(Number);
+  const gid = process.getgid!();
+  return gid >= lo && gid <= hi ? null : `not root, and net.ipv4.ping_group_range (${lo} ${hi}) excludes gid ${gid}`;
+}
+
+describe('examples: tools', function () {
+  this.timeout(20000);
+  const track = new Tracker().install();
+
+  it('ping -c 2 127.0.0.1 gets 2 replies with times', async function () {
+    const why = pingAllowed();
+    if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+    const { code, stdout, stderr } = await run('ping', ['-c', '2', '127.0.0.1']);
+    assert.equal(code, 0, stderr);
+    const replies = stdout.split('\n').filter((l) => /^\d+ bytes from 127\.0\.0\.1: icmp_seq=\d+ .*time=\d+\.\d+ ms$/.test(l));
+    assert.equal(replies.length, 2, stdout);
+    assert.match(stdout, /2 packets transmitted, 2 received, 0% packet loss/);
+  });
+
+  it('ping -c 1 ::1 gets a reply (ICMPv6)', async function () {
+    if (!isRoot()) { console.log('      skipped: ICMPv6 echo needs root here'); this.skip(); }
+    const { code, stdout, stderr } = await run('ping', ['-c', '1', '::1']);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /bytes from ::1: icmp_seq=1 time=\d+\.\d+ ms/);
+  });
+
+  it('ping with a bad count prints its usage and exits 2', async () => {
+    const { code, stderr } = await run('ping', ['-c', 'zero']);
+    assert.equal(code, 2);
+    assert.match(stderr, /usage: ping/);
+  });
+
+  it('sniff -c prints a line for a UDP datagram sent on lo', async function () {
+    if (process.platform !== 'linux' || !isRoot()) { console.log('      skipped: sniff needs Linux and root'); this.skip(); }
+    const child = spawn(process.execPath, [path.join(examples, 'sniff.js'), '-c', '100000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; });
+    try {
+      await within((async () => { while (!out.includes('listening on lo')) await sleep(20); })(), 5000, 'sniff start');
+      const receiver = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
+      receiver.bind(['127.0.0.1', 0]);
+      const port = (receiver.getsockname() as bs.InetAddress)[1];
+      const sender = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
+      const wanted = new RegExp(`^lo \\w+ 00:00:00:00:00:00 > 00:00:00:00:00:00 ethertype 0x0800 length \\d+ IPv4 127\\.0\\.0\\.1:\\d+ > 127\\.0\\.0\\.1:${port} UDP`, 'm');
+      await within((async () => {
+        while (!wanted.test(out)) {
+          sender.sendtoSync(Buffer.from('sniff me'), ['127.0.0.1', port]);
+          await sleep(100);
+        }
+      })(), 8000, 'the datagram to show up');
+    } finally {
+      child.kill();
+      await exited;
+    }
+  });
+
+  it('sniff -c 1 exits by itself after one frame', async function () {
+    if (process.platform !== 'linux' || !isRoot()) { console.log('      skipped: sniff needs Linux and root'); this.skip(); }
+    let finished = false;
+    const pending = run('sniff', ['-c', '1'], 10000).finally(() => { finished = true; });
+    const sender = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
+    for (let i = 0; i < 50 && !finished; i++) {
+      sender.sendtoSync(Buffer.from('x'), ['127.0.0.1', 9]);
+      await sleep(100);
+    }
+    const { code, stdout } = await pending;
+    assert.equal(code, 0);
+    assert.equal(stdout.trim().split('\n').length, 2, stdout);  // "listening on lo" and one frame
+  });
+
+  it('links lists lo with its index', async function () {
+    if (process.platform !== 'linux') { console.log('      skipped: rtnetlink is Linux-only'); this.skip(); }
+    const { code, stdout, stderr } = await run('links');
+    assert.equal(code, 0, stderr);
+    const line = stdout.split('\n').find((l) => / lo mtu /.test(l));
+    assert.ok(line, stdout);
+    assert.match(line, new RegExp(`^${bs.if_nametoindex('lo')}: lo mtu \\d+ mac 00:00:00:00:00:00 flags <.*LOOPBACK.*>$`));
+  });
+
+  it("fd-passing prints the child's success line", async () => {
+    const { code, stdout, stderr } = await run('fd-passing');
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^child \d+: received file,socket as descriptors \d+ and \d+; read \d+ bytes and replied: success$/m);
+    assert.match(stdout, /the child answered on the passed socket: "child \d+ read "a note from parent \d+""/);
+    assert.match(stdout, /^fd-passing: ok$/m);
+  });
+});
