@@ -37,24 +37,34 @@ export function localNodedir(): string | undefined {
 
 /**
  * Returns the path of an up-to-date prebuild, running `npm run prebuild` first when there is
- * none or when a native source is newer. Bounded by `timeoutMs`.
+ * none or when a native source is newer. The build happens in a scratch copy of the sources, so
+ * that the checkout's build/ (which the running tests have loaded) is never rebuilt under them.
+ * Bounded by `timeoutMs`.
  */
 export function ensurePrebuild(timeoutMs = 300_000): string {
   const existing = findPrebuild();
   if (existing && fs.statSync(existing).mtimeMs >= sourcesMtime()) return existing;
-  const env = { ...process.env };
-  const nodedir = env.npm_config_nodedir || localNodedir();
-  if (nodedir) env.npm_config_nodedir = nodedir;
-  env.JOBS = String(os.availableParallelism?.() ?? os.cpus().length);
-  const r = spawnSync('npm', ['run', 'prebuild'], { cwd: ROOT, env, encoding: 'utf8', timeout: timeoutMs });
-  if (r.status !== 0) {
-    throw new Error(`npm run prebuild failed (${r.error?.message ?? `exit ${r.status}`}):\n${(r.stdout + r.stderr).slice(-3000)}`);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bsd-sockets-prebuild-'));
+  try {
+    for (const name of ['package.json', 'binding.gyp']) fs.copyFileSync(path.join(ROOT, name), path.join(scratch, name));
+    fs.cpSync(path.join(ROOT, 'native'), path.join(scratch, 'native'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(scratch, 'node_modules'));
+    const env = { ...process.env };
+    const nodedir = env.npm_config_nodedir || localNodedir();
+    if (nodedir) env.npm_config_nodedir = nodedir;
+    env.JOBS = String(os.availableParallelism?.() ?? os.cpus().length);
+    const r = spawnSync('npm', ['run', 'prebuild'], { cwd: scratch, env, encoding: 'utf8', timeout: timeoutMs });
+    if (r.status !== 0) {
+      throw new Error(`npm run prebuild failed (${r.error?.message ?? `exit ${r.status}`}):\n${(r.stdout + r.stderr).slice(-3000)}`);
+    }
+    const made = path.join(scratch, 'prebuilds', `${process.platform}-${process.arch}`);
+    fs.mkdirSync(PREBUILD_DIR, { recursive: true });
+    for (const name of fs.readdirSync(made)) fs.copyFileSync(path.join(made, name), path.join(PREBUILD_DIR, name));
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
   const made = findPrebuild();
   if (!made) throw new Error(`npm run prebuild made nothing in ${PREBUILD_DIR}`);
-  // prebuildify moves the binary out of build/Release; put a copy back for the tools that look there.
-  const release = path.join(ROOT, 'build', 'Release', 'bsd_sockets.node');
-  if (!fs.existsSync(release) && fs.existsSync(path.dirname(release))) fs.copyFileSync(made, release);
   return made;
 }
 
