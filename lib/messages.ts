@@ -3,7 +3,7 @@
 import { native } from './native';
 import { SocketError } from './errors';
 import { CMSG_LEN } from './convert';
-import type { Socket, OperationOptions } from './socket';
+import { Socket, type OperationOptions } from './socket';
 import type { Address, ReturnedAddress } from './address';
 import { checkBytes, checkInt, checkOptionalInt, invalidArgType } from './validate';
 
@@ -78,19 +78,28 @@ function receivedFds(ancdata: Ancillary[]): number[] {
   return fds;
 }
 
+function checkSocket(sock: unknown): Socket {
+  if (!(sock instanceof Socket)) throw invalidArgType('sock', 'an instance of Socket', sock);
+  return sock;
+}
+
 function checkMaxfds(maxfds: unknown): number {
   return checkInt(maxfds, 'maxfds', 1, 253);
 }
 
 /** Sends `buffers` and the descriptors `fds` (SCM_RIGHTS) on a Unix socket; returns bytes sent. */
 export function sendFdsSync(sock: Socket, buffers: Uint8Array[], fds: number[], flags?: number, address?: Address): number {
-  return sock.sendmsgSync(buffers, fdsAncillary(fds), flags, address);
+  return checkSocket(sock).sendmsgSync(buffers, fdsAncillary(fds), flags, address);
 }
 
 /** Promise form of sendFdsSync. */
 export function sendFds(sock: Socket, buffers: Uint8Array[], fds: number[], flags?: number, address?: Address,
   options?: OperationOptions): Promise<number> {
-  return sock.sendmsg(buffers, fdsAncillary(fds), flags, address, options);
+  try {
+    return checkSocket(sock).sendmsg(buffers, fdsAncillary(fds), flags, address, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -99,13 +108,13 @@ export function sendFds(sock: Socket, buffers: Uint8Array[], fds: number[], flag
  * more were sent than fitted; the system closed those.
  */
 export function recvFdsSync(sock: Socket, bufsize: number, maxfds: number, flags?: number): RecvFdsResult {
-  const [data, ancdata, msgFlags, address] = sock.recvmsgSync(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags);
+  const [data, ancdata, msgFlags, address] = checkSocket(sock).recvmsgSync(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags);
   return [data, receivedFds(ancdata), msgFlags, address];
 }
 
 /** Promise form of recvFdsSync. */
 export async function recvFds(sock: Socket, bufsize: number, maxfds: number, flags?: number,
   options?: OperationOptions): Promise<RecvFdsResult> {
-  const [data, ancdata, msgFlags, address] = await sock.recvmsg(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags, options);
+  const [data, ancdata, msgFlags, address] = await checkSocket(sock).recvmsg(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags, options);
   return [data, receivedFds(ancdata), msgFlags, address];
 }

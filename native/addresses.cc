@@ -1,5 +1,6 @@
 // Conversion between the JavaScript address shapes of API.md and struct sockaddr.
 #include "addresses.h"
+#include "parse.h"
 #include "platform.h"
 
 #include <arpa/inet.h>
@@ -19,13 +20,8 @@ namespace bsd {
 bool ReadAddrBlob(const Napi::CallbackInfo& info, size_t i, SockAddr* out) {
   if (!info[i].IsTypedArray()) return false;
   Napi::Uint8Array blob = info[i].As<Napi::Uint8Array>();
-  if (blob.ByteLength() < kAddrBlobSize) return false;
-  uint32_t length;
-  std::memcpy(&length, blob.Data(), sizeof length);
-  if (length > sizeof(sockaddr_storage)) return false;
-  std::memcpy(&out->storage, blob.Data() + kAddrHeader, length);
-  out->length = length;
-  return true;
+  static_assert(kAddrHeader == kBlobHeader, "one blob layout");
+  return ReadBlob(blob.Data(), blob.ByteLength(), &out->storage, &out->length);
 }
 
 void WriteAddrBlob(const Napi::CallbackInfo& info, size_t i, const SockAddr& addr) {
@@ -51,33 +47,9 @@ Napi::Value PackInet(const Napi::CallbackInfo& info) {
   auto* sin = reinterpret_cast<sockaddr_in*>(&addr.storage);
   sin->sin_family = AF_INET;
   sin->sin_port = htons(static_cast<uint16_t>(UintArg(info, 1)));
-  if (host.empty()) {
-    sin->sin_addr.s_addr = htonl(INADDR_ANY);
-  } else if (host == "<broadcast>") {
-    sin->sin_addr.s_addr = htonl(INADDR_BROADCAST);
-  } else if (inet_pton(AF_INET, host.c_str(), &sin->sin_addr) != 1) {
-    return Num(info.Env(), -EINVAL);
-  }
+  if (!ParseInetHost(host, &sin->sin_addr)) return Num(info.Env(), -EINVAL);
   addr.length = sizeof(sockaddr_in);
   return Store(info, 2, addr);
-}
-
-// Parses "addr" or "addr%scope" into sin6; the scope may be an interface name or number.
-bool ParseInet6Host(const std::string& text, sockaddr_in6* sin6) {
-  std::string host = text;
-  size_t percent = text.find('%');
-  if (percent != std::string::npos) {
-    host = text.substr(0, percent);
-    std::string scope = text.substr(percent + 1);
-    if (scope.empty()) return false;
-    char* end = nullptr;
-    unsigned long index = std::strtoul(scope.c_str(), &end, 10);
-    if (*end != '\0') index = if_nametoindex(scope.c_str());
-    if (index == 0) return false;
-    sin6->sin6_scope_id = static_cast<uint32_t>(index);
-  }
-  if (host.empty()) return false;
-  return inet_pton(AF_INET6, host.c_str(), &sin6->sin6_addr) == 1;
 }
 
 // packInet6(host, port, flowinfo, scopeId, blob)
@@ -103,13 +75,8 @@ Napi::Value PackInet6(const Napi::CallbackInfo& info) {
 Napi::Value PackUnix(const Napi::CallbackInfo& info) {
   ByteRange path = WholeArg(info, 0);
   SockAddr addr;
-  auto* sun = reinterpret_cast<sockaddr_un*>(&addr.storage);
-  sun->sun_family = AF_UNIX;
-  if (path.length > sizeof(sun->sun_path)) return Num(info.Env(), -ENAMETOOLONG);
-  std::memcpy(sun->sun_path, path.data, path.length);
-  addr.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.length);
-  bool abstractName = path.length > 0 && path.data[0] == 0;
-  if (!abstractName && path.length > 0 && path.length < sizeof(sun->sun_path)) addr.length += 1;  // the NUL
+  int r = PackUnixPath(path.data, path.length, &addr.storage, &addr.length);
+  if (r < 0) return Num(info.Env(), r);
   return Store(info, 1, addr);
 }
 
@@ -130,7 +97,7 @@ Napi::Value PackPacket(const Napi::CallbackInfo& info) {
     sll->sll_ifindex = static_cast<int>(index);
   }
   if (hw.length > sizeof(sll->sll_addr)) return Num(info.Env(), -EINVAL);
-  std::memcpy(sll->sll_addr, hw.data, hw.length);
+  if (hw.length > 0) std::memcpy(sll->sll_addr, hw.data, hw.length);  // an empty Buffer's data may be null
   sll->sll_halen = static_cast<unsigned char>(hw.length);
   addr.length = sizeof(sockaddr_ll);
   return Store(info, 5, addr);
@@ -170,14 +137,10 @@ Napi::Value UnpackInet6(Napi::Env env, const sockaddr_in6* sin6) {
 
 // An unnamed socket gives ''; a path gives a string; an abstract name (Linux) gives a Buffer.
 Napi::Value UnpackUnix(Napi::Env env, const sockaddr_un* sun, socklen_t length) {
-  size_t offset = offsetof(sockaddr_un, sun_path);
-  if (length <= offset) return Napi::String::New(env, "");
-  size_t pathLength = length - offset;
-  if (pathLength > sizeof(sun->sun_path)) pathLength = sizeof(sun->sun_path);
-  if (sun->sun_path[0] == '\0') {
-    return Napi::Buffer<char>::Copy(env, sun->sun_path, pathLength);
-  }
-  return Napi::String::New(env, sun->sun_path, strnlen(sun->sun_path, pathLength));
+  bool abstractName = false;
+  size_t n = UnixNameLength(sun, length, &abstractName);
+  if (abstractName) return Napi::Buffer<char>::Copy(env, sun->sun_path, n);
+  return Napi::String::New(env, sun->sun_path, n);
 }
 
 #if BSD_LINUX

@@ -1,6 +1,7 @@
 // sendmsg / recvmsg with scatter-gather buffers and ancillary data, and (Linux) the batched
 // recvmmsg / sendmmsg. Ancillary data crosses as [level, type, Buffer][] in both directions.
 #include "addresses.h"
+#include "parse.h"
 #include "platform.h"
 
 #include <fcntl.h>
@@ -61,23 +62,21 @@ bool PackAncillary(Napi::Value value, std::vector<uint8_t>* control) {
     cmsg->cmsg_level = item.Get(0u).As<Napi::Number>().Int32Value();
     cmsg->cmsg_type = item.Get(1u).As<Napi::Number>().Int32Value();
     cmsg->cmsg_len = CMSG_LEN(data.ByteLength());
-    std::memcpy(CMSG_DATA(cmsg), data.Data(), data.ByteLength());
+    if (data.ByteLength() > 0) std::memcpy(CMSG_DATA(cmsg), data.Data(), data.ByteLength());  // empty: Data() may be null
     cmsg = CMSG_NXTHDR(&msg, cmsg);
   }
   return true;
 }
 
+// The received ancillary messages as [level, type, Buffer][]; a message the kernel truncated
+// (MSG_CTRUNC) gives the bytes that arrived (ForEachCmsg, parse.h).
 Napi::Array UnpackAncillary(Napi::Env env, msghdr* msg) {
   Napi::Array out = Napi::Array::New(env);
   uint32_t n = 0;
   if (msg->msg_controllen == 0) return out;
-  for (cmsghdr* cmsg = CMSG_FIRSTHDR(msg); cmsg != nullptr; cmsg = CMSG_NXTHDR(msg, cmsg)) {
-    uint8_t* data = CMSG_DATA(cmsg);
-    uint8_t* end = static_cast<uint8_t*>(msg->msg_control) + msg->msg_controllen;
-    size_t claimed = cmsg->cmsg_len > CMSG_LEN(0) ? cmsg->cmsg_len - CMSG_LEN(0) : 0;
-    size_t length = data + claimed <= end ? claimed : static_cast<size_t>(end - data);  // truncated
+  ForEachCmsg(msg, [&](int level, int type, uint8_t* data, size_t length) {
 #if !defined(MSG_CMSG_CLOEXEC) || !BSD_HAVE_SOCK_FLAGS
-    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+    if (level == SOL_SOCKET && type == SCM_RIGHTS) {
       for (size_t off = 0; off + sizeof(int) <= length; off += sizeof(int)) {
         int fd;
         std::memcpy(&fd, data + off, sizeof fd);
@@ -86,11 +85,11 @@ Napi::Array UnpackAncillary(Napi::Env env, msghdr* msg) {
     }
 #endif
     Napi::Array item = Napi::Array::New(env, 3);
-    item.Set(0u, Num(env, cmsg->cmsg_level));
-    item.Set(1u, Num(env, cmsg->cmsg_type));
+    item.Set(0u, Num(env, level));
+    item.Set(1u, Num(env, type));
     item.Set(2u, Napi::Buffer<uint8_t>::Copy(env, data, length));
     out.Set(n++, item);
-  }
+  });
   return out;
 }
 
