@@ -7,909 +7,1815 @@ const c = native.constants;
 /** Every constant of the socket headers, frozen. */
 export const constants: Readonly<Record<string, number>> = Object.freeze({ ...c });
 
+/** `AF_ALG` from the C headers; undefined where the platform lacks it. */
 export const AF_ALG: number = c.AF_ALG;
+/** `AF_APPLETALK` from the C headers; undefined where the platform lacks it. */
 export const AF_APPLETALK: number = c.AF_APPLETALK;
+/** `AF_ASH` from the C headers; undefined where the platform lacks it. */
 export const AF_ASH: number = c.AF_ASH;
+/** `AF_ATMPVC` from the C headers; undefined where the platform lacks it. */
 export const AF_ATMPVC: number = c.AF_ATMPVC;
+/** `AF_ATMSVC` from the C headers; undefined where the platform lacks it. */
 export const AF_ATMSVC: number = c.AF_ATMSVC;
+/** `AF_AX25` from the C headers; undefined where the platform lacks it. */
 export const AF_AX25: number = c.AF_AX25;
+/** `AF_BLUETOOTH` from the C headers; undefined where the platform lacks it. */
 export const AF_BLUETOOTH: number = c.AF_BLUETOOTH;
+/** `AF_BRIDGE` from the C headers; undefined where the platform lacks it. */
 export const AF_BRIDGE: number = c.AF_BRIDGE;
+/** `AF_CAIF` from the C headers; undefined where the platform lacks it. */
 export const AF_CAIF: number = c.AF_CAIF;
+/** `AF_CAN` from the C headers; undefined where the platform lacks it. */
 export const AF_CAN: number = c.AF_CAN;
+/** `AF_DECnet` from the C headers; undefined where the platform lacks it. */
 export const AF_DECnet: number = c.AF_DECnet;
+/** `AF_ECONET` from the C headers; undefined where the platform lacks it. */
 export const AF_ECONET: number = c.AF_ECONET;
+/** `AF_FILE` from the C headers; undefined where the platform lacks it. */
 export const AF_FILE: number = c.AF_FILE;
+/** `AF_IB` from the C headers; undefined where the platform lacks it. */
 export const AF_IB: number = c.AF_IB;
+/** `AF_IEEE802154` from the C headers; undefined where the platform lacks it. */
 export const AF_IEEE802154: number = c.AF_IEEE802154;
+/** `AF_INET` from the C headers; undefined where the platform lacks it. */
 export const AF_INET: number = c.AF_INET;
+/** `AF_INET6` from the C headers; undefined where the platform lacks it. */
 export const AF_INET6: number = c.AF_INET6;
+/** `AF_IPX` from the C headers; undefined where the platform lacks it. */
 export const AF_IPX: number = c.AF_IPX;
+/** `AF_IRDA` from the C headers; undefined where the platform lacks it. */
 export const AF_IRDA: number = c.AF_IRDA;
+/** `AF_ISDN` from the C headers; undefined where the platform lacks it. */
 export const AF_ISDN: number = c.AF_ISDN;
+/** `AF_IUCV` from the C headers; undefined where the platform lacks it. */
 export const AF_IUCV: number = c.AF_IUCV;
+/** `AF_KCM` from the C headers; undefined where the platform lacks it. */
 export const AF_KCM: number = c.AF_KCM;
+/** `AF_KEY` from the C headers; undefined where the platform lacks it. */
 export const AF_KEY: number = c.AF_KEY;
+/** `AF_LLC` from the C headers; undefined where the platform lacks it. */
 export const AF_LLC: number = c.AF_LLC;
+/** `AF_LOCAL` from the C headers; undefined where the platform lacks it. */
 export const AF_LOCAL: number = c.AF_LOCAL;
+/** `AF_MCTP` from the C headers; undefined where the platform lacks it. */
 export const AF_MCTP: number = c.AF_MCTP;
+/** `AF_MPLS` from the C headers; undefined where the platform lacks it. */
 export const AF_MPLS: number = c.AF_MPLS;
+/** `AF_NETBEUI` from the C headers; undefined where the platform lacks it. */
 export const AF_NETBEUI: number = c.AF_NETBEUI;
+/** `AF_NETLINK` from the C headers; undefined where the platform lacks it. */
 export const AF_NETLINK: number = c.AF_NETLINK;
+/** `AF_NETROM` from the C headers; undefined where the platform lacks it. */
 export const AF_NETROM: number = c.AF_NETROM;
+/** `AF_NFC` from the C headers; undefined where the platform lacks it. */
 export const AF_NFC: number = c.AF_NFC;
+/** `AF_PACKET` from the C headers; undefined where the platform lacks it. */
 export const AF_PACKET: number = c.AF_PACKET;
+/** `AF_PHONET` from the C headers; undefined where the platform lacks it. */
 export const AF_PHONET: number = c.AF_PHONET;
+/** `AF_PPPOX` from the C headers; undefined where the platform lacks it. */
 export const AF_PPPOX: number = c.AF_PPPOX;
+/** `AF_QIPCRTR` from the C headers; undefined where the platform lacks it. */
 export const AF_QIPCRTR: number = c.AF_QIPCRTR;
+/** `AF_RDS` from the C headers; undefined where the platform lacks it. */
 export const AF_RDS: number = c.AF_RDS;
+/** `AF_ROSE` from the C headers; undefined where the platform lacks it. */
 export const AF_ROSE: number = c.AF_ROSE;
+/** `AF_ROUTE` from the C headers; undefined where the platform lacks it. */
 export const AF_ROUTE: number = c.AF_ROUTE;
+/** `AF_RXRPC` from the C headers; undefined where the platform lacks it. */
 export const AF_RXRPC: number = c.AF_RXRPC;
+/** `AF_SECURITY` from the C headers; undefined where the platform lacks it. */
 export const AF_SECURITY: number = c.AF_SECURITY;
+/** `AF_SMC` from the C headers; undefined where the platform lacks it. */
 export const AF_SMC: number = c.AF_SMC;
+/** `AF_SNA` from the C headers; undefined where the platform lacks it. */
 export const AF_SNA: number = c.AF_SNA;
+/** `AF_TIPC` from the C headers; undefined where the platform lacks it. */
 export const AF_TIPC: number = c.AF_TIPC;
+/** `AF_UNIX` from the C headers; undefined where the platform lacks it. */
 export const AF_UNIX: number = c.AF_UNIX;
+/** `AF_UNSPEC` from the C headers; undefined where the platform lacks it. */
 export const AF_UNSPEC: number = c.AF_UNSPEC;
+/** `AF_VSOCK` from the C headers; undefined where the platform lacks it. */
 export const AF_VSOCK: number = c.AF_VSOCK;
+/** `AF_WANPIPE` from the C headers; undefined where the platform lacks it. */
 export const AF_WANPIPE: number = c.AF_WANPIPE;
+/** `AF_X25` from the C headers; undefined where the platform lacks it. */
 export const AF_X25: number = c.AF_X25;
+/** `AF_XDP` from the C headers; undefined where the platform lacks it. */
 export const AF_XDP: number = c.AF_XDP;
+/** `AI_ADDRCONFIG` from the C headers; undefined where the platform lacks it. */
 export const AI_ADDRCONFIG: number = c.AI_ADDRCONFIG;
+/** `AI_ALL` from the C headers; undefined where the platform lacks it. */
 export const AI_ALL: number = c.AI_ALL;
+/** `AI_CANONIDN` from the C headers; undefined where the platform lacks it. */
 export const AI_CANONIDN: number = c.AI_CANONIDN;
+/** `AI_CANONNAME` from the C headers; undefined where the platform lacks it. */
 export const AI_CANONNAME: number = c.AI_CANONNAME;
+/** `AI_IDN` from the C headers; undefined where the platform lacks it. */
 export const AI_IDN: number = c.AI_IDN;
+/** `AI_NUMERICHOST` from the C headers; undefined where the platform lacks it. */
 export const AI_NUMERICHOST: number = c.AI_NUMERICHOST;
+/** `AI_NUMERICSERV` from the C headers; undefined where the platform lacks it. */
 export const AI_NUMERICSERV: number = c.AI_NUMERICSERV;
+/** `AI_PASSIVE` from the C headers; undefined where the platform lacks it. */
 export const AI_PASSIVE: number = c.AI_PASSIVE;
+/** `AI_V4MAPPED` from the C headers; undefined where the platform lacks it. */
 export const AI_V4MAPPED: number = c.AI_V4MAPPED;
+/** `EAI_ADDRFAMILY` from the C headers; undefined where the platform lacks it. */
 export const EAI_ADDRFAMILY: number = c.EAI_ADDRFAMILY;
+/** `EAI_AGAIN` from the C headers; undefined where the platform lacks it. */
 export const EAI_AGAIN: number = c.EAI_AGAIN;
+/** `EAI_ALLDONE` from the C headers; undefined where the platform lacks it. */
 export const EAI_ALLDONE: number = c.EAI_ALLDONE;
+/** `EAI_BADFLAGS` from the C headers; undefined where the platform lacks it. */
 export const EAI_BADFLAGS: number = c.EAI_BADFLAGS;
+/** `EAI_CANCELED` from the C headers; undefined where the platform lacks it. */
 export const EAI_CANCELED: number = c.EAI_CANCELED;
+/** `EAI_FAIL` from the C headers; undefined where the platform lacks it. */
 export const EAI_FAIL: number = c.EAI_FAIL;
+/** `EAI_FAMILY` from the C headers; undefined where the platform lacks it. */
 export const EAI_FAMILY: number = c.EAI_FAMILY;
+/** `EAI_INPROGRESS` from the C headers; undefined where the platform lacks it. */
 export const EAI_INPROGRESS: number = c.EAI_INPROGRESS;
+/** `EAI_INTR` from the C headers; undefined where the platform lacks it. */
 export const EAI_INTR: number = c.EAI_INTR;
+/** `EAI_MEMORY` from the C headers; undefined where the platform lacks it. */
 export const EAI_MEMORY: number = c.EAI_MEMORY;
+/** `EAI_NODATA` from the C headers; undefined where the platform lacks it. */
 export const EAI_NODATA: number = c.EAI_NODATA;
+/** `EAI_NONAME` from the C headers; undefined where the platform lacks it. */
 export const EAI_NONAME: number = c.EAI_NONAME;
+/** `EAI_NOTCANCELED` from the C headers; undefined where the platform lacks it. */
 export const EAI_NOTCANCELED: number = c.EAI_NOTCANCELED;
+/** `EAI_OVERFLOW` from the C headers; undefined where the platform lacks it. */
 export const EAI_OVERFLOW: number = c.EAI_OVERFLOW;
+/** `EAI_SERVICE` from the C headers; undefined where the platform lacks it. */
 export const EAI_SERVICE: number = c.EAI_SERVICE;
+/** `EAI_SOCKTYPE` from the C headers; undefined where the platform lacks it. */
 export const EAI_SOCKTYPE: number = c.EAI_SOCKTYPE;
+/** `EAI_SYSTEM` from the C headers; undefined where the platform lacks it. */
 export const EAI_SYSTEM: number = c.EAI_SYSTEM;
+/** `ETH_P_1588` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_1588: number = c.ETH_P_1588;
+/** `ETH_P_8021AD` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_8021AD: number = c.ETH_P_8021AD;
+/** `ETH_P_8021AH` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_8021AH: number = c.ETH_P_8021AH;
+/** `ETH_P_8021Q` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_8021Q: number = c.ETH_P_8021Q;
+/** `ETH_P_80221` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_80221: number = c.ETH_P_80221;
+/** `ETH_P_802_2` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_802_2: number = c.ETH_P_802_2;
+/** `ETH_P_802_3` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_802_3: number = c.ETH_P_802_3;
+/** `ETH_P_802_3_MIN` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_802_3_MIN: number = c.ETH_P_802_3_MIN;
+/** `ETH_P_802_EX1` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_802_EX1: number = c.ETH_P_802_EX1;
+/** `ETH_P_AARP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_AARP: number = c.ETH_P_AARP;
+/** `ETH_P_AF_IUCV` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_AF_IUCV: number = c.ETH_P_AF_IUCV;
+/** `ETH_P_ALL` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ALL: number = c.ETH_P_ALL;
+/** `ETH_P_AOE` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_AOE: number = c.ETH_P_AOE;
+/** `ETH_P_ARCNET` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ARCNET: number = c.ETH_P_ARCNET;
+/** `ETH_P_ARP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ARP: number = c.ETH_P_ARP;
+/** `ETH_P_ATALK` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ATALK: number = c.ETH_P_ATALK;
+/** `ETH_P_ATMFATE` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ATMFATE: number = c.ETH_P_ATMFATE;
+/** `ETH_P_ATMMPOA` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ATMMPOA: number = c.ETH_P_ATMMPOA;
+/** `ETH_P_AX25` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_AX25: number = c.ETH_P_AX25;
+/** `ETH_P_BATMAN` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_BATMAN: number = c.ETH_P_BATMAN;
+/** `ETH_P_BPQ` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_BPQ: number = c.ETH_P_BPQ;
+/** `ETH_P_CAIF` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_CAIF: number = c.ETH_P_CAIF;
+/** `ETH_P_CAN` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_CAN: number = c.ETH_P_CAN;
+/** `ETH_P_CANFD` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_CANFD: number = c.ETH_P_CANFD;
+/** `ETH_P_CANXL` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_CANXL: number = c.ETH_P_CANXL;
+/** `ETH_P_CFM` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_CFM: number = c.ETH_P_CFM;
+/** `ETH_P_CONTROL` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_CONTROL: number = c.ETH_P_CONTROL;
+/** `ETH_P_CUST` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_CUST: number = c.ETH_P_CUST;
+/** `ETH_P_DDCMP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_DDCMP: number = c.ETH_P_DDCMP;
+/** `ETH_P_DEC` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_DEC: number = c.ETH_P_DEC;
+/** `ETH_P_DIAG` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_DIAG: number = c.ETH_P_DIAG;
+/** `ETH_P_DNA_DL` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_DNA_DL: number = c.ETH_P_DNA_DL;
+/** `ETH_P_DNA_RC` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_DNA_RC: number = c.ETH_P_DNA_RC;
+/** `ETH_P_DNA_RT` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_DNA_RT: number = c.ETH_P_DNA_RT;
+/** `ETH_P_DSA` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_DSA: number = c.ETH_P_DSA;
+/** `ETH_P_DSA_8021Q` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_DSA_8021Q: number = c.ETH_P_DSA_8021Q;
+/** `ETH_P_DSA_A5PSW` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_DSA_A5PSW: number = c.ETH_P_DSA_A5PSW;
+/** `ETH_P_ECONET` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ECONET: number = c.ETH_P_ECONET;
+/** `ETH_P_EDSA` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_EDSA: number = c.ETH_P_EDSA;
+/** `ETH_P_ERSPAN` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ERSPAN: number = c.ETH_P_ERSPAN;
+/** `ETH_P_ERSPAN2` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ERSPAN2: number = c.ETH_P_ERSPAN2;
+/** `ETH_P_ETHERCAT` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_ETHERCAT: number = c.ETH_P_ETHERCAT;
+/** `ETH_P_FCOE` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_FCOE: number = c.ETH_P_FCOE;
+/** `ETH_P_FIP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_FIP: number = c.ETH_P_FIP;
+/** `ETH_P_HDLC` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_HDLC: number = c.ETH_P_HDLC;
+/** `ETH_P_HSR` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_HSR: number = c.ETH_P_HSR;
+/** `ETH_P_IBOE` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_IBOE: number = c.ETH_P_IBOE;
+/** `ETH_P_IEEE802154` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_IEEE802154: number = c.ETH_P_IEEE802154;
+/** `ETH_P_IEEEPUP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_IEEEPUP: number = c.ETH_P_IEEEPUP;
+/** `ETH_P_IEEEPUPAT` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_IEEEPUPAT: number = c.ETH_P_IEEEPUPAT;
+/** `ETH_P_IFE` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_IFE: number = c.ETH_P_IFE;
+/** `ETH_P_IP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_IP: number = c.ETH_P_IP;
+/** `ETH_P_IPV6` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_IPV6: number = c.ETH_P_IPV6;
+/** `ETH_P_IPX` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_IPX: number = c.ETH_P_IPX;
+/** `ETH_P_IRDA` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_IRDA: number = c.ETH_P_IRDA;
+/** `ETH_P_LAT` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_LAT: number = c.ETH_P_LAT;
+/** `ETH_P_LINK_CTL` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_LINK_CTL: number = c.ETH_P_LINK_CTL;
+/** `ETH_P_LLDP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_LLDP: number = c.ETH_P_LLDP;
+/** `ETH_P_LOCALTALK` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_LOCALTALK: number = c.ETH_P_LOCALTALK;
+/** `ETH_P_LOOP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_LOOP: number = c.ETH_P_LOOP;
+/** `ETH_P_LOOPBACK` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_LOOPBACK: number = c.ETH_P_LOOPBACK;
+/** `ETH_P_MACSEC` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_MACSEC: number = c.ETH_P_MACSEC;
+/** `ETH_P_MAP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_MAP: number = c.ETH_P_MAP;
+/** `ETH_P_MCTP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_MCTP: number = c.ETH_P_MCTP;
+/** `ETH_P_MOBITEX` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_MOBITEX: number = c.ETH_P_MOBITEX;
+/** `ETH_P_MPLS_MC` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_MPLS_MC: number = c.ETH_P_MPLS_MC;
+/** `ETH_P_MPLS_UC` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_MPLS_UC: number = c.ETH_P_MPLS_UC;
+/** `ETH_P_MRP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_MRP: number = c.ETH_P_MRP;
+/** `ETH_P_MVRP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_MVRP: number = c.ETH_P_MVRP;
+/** `ETH_P_NCSI` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_NCSI: number = c.ETH_P_NCSI;
+/** `ETH_P_NSH` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_NSH: number = c.ETH_P_NSH;
+/** `ETH_P_PAE` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PAE: number = c.ETH_P_PAE;
+/** `ETH_P_PAUSE` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PAUSE: number = c.ETH_P_PAUSE;
+/** `ETH_P_PHONET` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PHONET: number = c.ETH_P_PHONET;
+/** `ETH_P_PPPTALK` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PPPTALK: number = c.ETH_P_PPPTALK;
+/** `ETH_P_PPP_DISC` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PPP_DISC: number = c.ETH_P_PPP_DISC;
+/** `ETH_P_PPP_MP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PPP_MP: number = c.ETH_P_PPP_MP;
+/** `ETH_P_PPP_SES` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PPP_SES: number = c.ETH_P_PPP_SES;
+/** `ETH_P_PREAUTH` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PREAUTH: number = c.ETH_P_PREAUTH;
+/** `ETH_P_PROFINET` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PROFINET: number = c.ETH_P_PROFINET;
+/** `ETH_P_PRP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PRP: number = c.ETH_P_PRP;
+/** `ETH_P_PUP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PUP: number = c.ETH_P_PUP;
+/** `ETH_P_PUPAT` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_PUPAT: number = c.ETH_P_PUPAT;
+/** `ETH_P_QINQ1` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_QINQ1: number = c.ETH_P_QINQ1;
+/** `ETH_P_QINQ2` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_QINQ2: number = c.ETH_P_QINQ2;
+/** `ETH_P_QINQ3` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_QINQ3: number = c.ETH_P_QINQ3;
+/** `ETH_P_RARP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_RARP: number = c.ETH_P_RARP;
+/** `ETH_P_REALTEK` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_REALTEK: number = c.ETH_P_REALTEK;
+/** `ETH_P_SCA` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_SCA: number = c.ETH_P_SCA;
+/** `ETH_P_SLOW` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_SLOW: number = c.ETH_P_SLOW;
+/** `ETH_P_SNAP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_SNAP: number = c.ETH_P_SNAP;
+/** `ETH_P_TDLS` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_TDLS: number = c.ETH_P_TDLS;
+/** `ETH_P_TEB` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_TEB: number = c.ETH_P_TEB;
+/** `ETH_P_TIPC` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_TIPC: number = c.ETH_P_TIPC;
+/** `ETH_P_TRAILER` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_TRAILER: number = c.ETH_P_TRAILER;
+/** `ETH_P_TR_802_2` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_TR_802_2: number = c.ETH_P_TR_802_2;
+/** `ETH_P_TSN` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_TSN: number = c.ETH_P_TSN;
+/** `ETH_P_WAN_PPP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_WAN_PPP: number = c.ETH_P_WAN_PPP;
+/** `ETH_P_WCCP` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_WCCP: number = c.ETH_P_WCCP;
+/** `ETH_P_X25` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_X25: number = c.ETH_P_X25;
+/** `ETH_P_XDSA` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_XDSA: number = c.ETH_P_XDSA;
+/** `FD_SETSIZE` from the C headers; undefined where the platform lacks it. */
 export const FD_SETSIZE: number = c.FD_SETSIZE;
+/** `IFF_ALLMULTI` from the C headers; undefined where the platform lacks it. */
 export const IFF_ALLMULTI: number = c.IFF_ALLMULTI;
+/** `IFF_AUTOMEDIA` from the C headers; undefined where the platform lacks it. */
 export const IFF_AUTOMEDIA: number = c.IFF_AUTOMEDIA;
+/** `IFF_BROADCAST` from the C headers; undefined where the platform lacks it. */
 export const IFF_BROADCAST: number = c.IFF_BROADCAST;
+/** `IFF_DEBUG` from the C headers; undefined where the platform lacks it. */
 export const IFF_DEBUG: number = c.IFF_DEBUG;
+/** `IFF_DYNAMIC` from the C headers; undefined where the platform lacks it. */
 export const IFF_DYNAMIC: number = c.IFF_DYNAMIC;
+/** `IFF_LOOPBACK` from the C headers; undefined where the platform lacks it. */
 export const IFF_LOOPBACK: number = c.IFF_LOOPBACK;
+/** `IFF_MASTER` from the C headers; undefined where the platform lacks it. */
 export const IFF_MASTER: number = c.IFF_MASTER;
+/** `IFF_MULTICAST` from the C headers; undefined where the platform lacks it. */
 export const IFF_MULTICAST: number = c.IFF_MULTICAST;
+/** `IFF_NOARP` from the C headers; undefined where the platform lacks it. */
 export const IFF_NOARP: number = c.IFF_NOARP;
+/** `IFF_NOTRAILERS` from the C headers; undefined where the platform lacks it. */
 export const IFF_NOTRAILERS: number = c.IFF_NOTRAILERS;
+/** `IFF_POINTOPOINT` from the C headers; undefined where the platform lacks it. */
 export const IFF_POINTOPOINT: number = c.IFF_POINTOPOINT;
+/** `IFF_PORTSEL` from the C headers; undefined where the platform lacks it. */
 export const IFF_PORTSEL: number = c.IFF_PORTSEL;
+/** `IFF_PROMISC` from the C headers; undefined where the platform lacks it. */
 export const IFF_PROMISC: number = c.IFF_PROMISC;
+/** `IFF_RUNNING` from the C headers; undefined where the platform lacks it. */
 export const IFF_RUNNING: number = c.IFF_RUNNING;
+/** `IFF_SLAVE` from the C headers; undefined where the platform lacks it. */
 export const IFF_SLAVE: number = c.IFF_SLAVE;
+/** `IFF_UP` from the C headers; undefined where the platform lacks it. */
 export const IFF_UP: number = c.IFF_UP;
+/** `IF_NAMESIZE` from the C headers; undefined where the platform lacks it. */
 export const IF_NAMESIZE: number = c.IF_NAMESIZE;
+/** `INADDR_ANY` from the C headers; undefined where the platform lacks it. */
 export const INADDR_ANY: number = c.INADDR_ANY;
+/** `INADDR_BROADCAST` from the C headers; undefined where the platform lacks it. */
 export const INADDR_BROADCAST: number = c.INADDR_BROADCAST;
+/** `INADDR_LOOPBACK` from the C headers; undefined where the platform lacks it. */
 export const INADDR_LOOPBACK: number = c.INADDR_LOOPBACK;
+/** `INADDR_NONE` from the C headers; undefined where the platform lacks it. */
 export const INADDR_NONE: number = c.INADDR_NONE;
+/** `IPPROTO_AH` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_AH: number = c.IPPROTO_AH;
+/** `IPPROTO_BEETPH` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_BEETPH: number = c.IPPROTO_BEETPH;
+/** `IPPROTO_COMP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_COMP: number = c.IPPROTO_COMP;
+/** `IPPROTO_DCCP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_DCCP: number = c.IPPROTO_DCCP;
+/** `IPPROTO_DSTOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_DSTOPTS: number = c.IPPROTO_DSTOPTS;
+/** `IPPROTO_EGP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_EGP: number = c.IPPROTO_EGP;
+/** `IPPROTO_ENCAP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_ENCAP: number = c.IPPROTO_ENCAP;
+/** `IPPROTO_ESP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_ESP: number = c.IPPROTO_ESP;
+/** `IPPROTO_ETHERNET` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_ETHERNET: number = c.IPPROTO_ETHERNET;
+/** `IPPROTO_FRAGMENT` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_FRAGMENT: number = c.IPPROTO_FRAGMENT;
+/** `IPPROTO_GRE` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_GRE: number = c.IPPROTO_GRE;
+/** `IPPROTO_HOPOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_HOPOPTS: number = c.IPPROTO_HOPOPTS;
+/** `IPPROTO_ICMP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_ICMP: number = c.IPPROTO_ICMP;
+/** `IPPROTO_ICMPV6` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_ICMPV6: number = c.IPPROTO_ICMPV6;
+/** `IPPROTO_IDP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_IDP: number = c.IPPROTO_IDP;
+/** `IPPROTO_IGMP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_IGMP: number = c.IPPROTO_IGMP;
+/** `IPPROTO_IP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_IP: number = c.IPPROTO_IP;
+/** `IPPROTO_IPIP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_IPIP: number = c.IPPROTO_IPIP;
+/** `IPPROTO_IPV6` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_IPV6: number = c.IPPROTO_IPV6;
+/** `IPPROTO_L2TP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_L2TP: number = c.IPPROTO_L2TP;
+/** `IPPROTO_MH` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_MH: number = c.IPPROTO_MH;
+/** `IPPROTO_MPLS` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_MPLS: number = c.IPPROTO_MPLS;
+/** `IPPROTO_MPTCP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_MPTCP: number = c.IPPROTO_MPTCP;
+/** `IPPROTO_MTP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_MTP: number = c.IPPROTO_MTP;
+/** `IPPROTO_NONE` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_NONE: number = c.IPPROTO_NONE;
+/** `IPPROTO_PIM` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_PIM: number = c.IPPROTO_PIM;
+/** `IPPROTO_PUP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_PUP: number = c.IPPROTO_PUP;
+/** `IPPROTO_RAW` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_RAW: number = c.IPPROTO_RAW;
+/** `IPPROTO_ROUTING` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_ROUTING: number = c.IPPROTO_ROUTING;
+/** `IPPROTO_RSVP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_RSVP: number = c.IPPROTO_RSVP;
+/** `IPPROTO_SCTP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_SCTP: number = c.IPPROTO_SCTP;
+/** `IPPROTO_TCP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_TCP: number = c.IPPROTO_TCP;
+/** `IPPROTO_TP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_TP: number = c.IPPROTO_TP;
+/** `IPPROTO_UDP` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_UDP: number = c.IPPROTO_UDP;
+/** `IPPROTO_UDPLITE` from the C headers; undefined where the platform lacks it. */
 export const IPPROTO_UDPLITE: number = c.IPPROTO_UDPLITE;
+/** `IPV6_2292DSTOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_2292DSTOPTS: number = c.IPV6_2292DSTOPTS;
+/** `IPV6_2292HOPLIMIT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_2292HOPLIMIT: number = c.IPV6_2292HOPLIMIT;
+/** `IPV6_2292HOPOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_2292HOPOPTS: number = c.IPV6_2292HOPOPTS;
+/** `IPV6_2292PKTINFO` from the C headers; undefined where the platform lacks it. */
 export const IPV6_2292PKTINFO: number = c.IPV6_2292PKTINFO;
+/** `IPV6_2292PKTOPTIONS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_2292PKTOPTIONS: number = c.IPV6_2292PKTOPTIONS;
+/** `IPV6_2292RTHDR` from the C headers; undefined where the platform lacks it. */
 export const IPV6_2292RTHDR: number = c.IPV6_2292RTHDR;
+/** `IPV6_ADDRFORM` from the C headers; undefined where the platform lacks it. */
 export const IPV6_ADDRFORM: number = c.IPV6_ADDRFORM;
+/** `IPV6_ADDR_PREFERENCES` from the C headers; undefined where the platform lacks it. */
 export const IPV6_ADDR_PREFERENCES: number = c.IPV6_ADDR_PREFERENCES;
+/** `IPV6_ADD_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const IPV6_ADD_MEMBERSHIP: number = c.IPV6_ADD_MEMBERSHIP;
+/** `IPV6_AUTHHDR` from the C headers; undefined where the platform lacks it. */
 export const IPV6_AUTHHDR: number = c.IPV6_AUTHHDR;
+/** `IPV6_AUTOFLOWLABEL` from the C headers; undefined where the platform lacks it. */
 export const IPV6_AUTOFLOWLABEL: number = c.IPV6_AUTOFLOWLABEL;
+/** `IPV6_CHECKSUM` from the C headers; undefined where the platform lacks it. */
 export const IPV6_CHECKSUM: number = c.IPV6_CHECKSUM;
+/** `IPV6_DONTFRAG` from the C headers; undefined where the platform lacks it. */
 export const IPV6_DONTFRAG: number = c.IPV6_DONTFRAG;
+/** `IPV6_DROP_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const IPV6_DROP_MEMBERSHIP: number = c.IPV6_DROP_MEMBERSHIP;
+/** `IPV6_DSTOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_DSTOPTS: number = c.IPV6_DSTOPTS;
+/** `IPV6_FLOWINFO` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FLOWINFO: number = c.IPV6_FLOWINFO;
+/** `IPV6_FLOWINFO_FLOWLABEL` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FLOWINFO_FLOWLABEL: number = c.IPV6_FLOWINFO_FLOWLABEL;
+/** `IPV6_FLOWINFO_PRIORITY` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FLOWINFO_PRIORITY: number = c.IPV6_FLOWINFO_PRIORITY;
+/** `IPV6_FLOWINFO_SEND` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FLOWINFO_SEND: number = c.IPV6_FLOWINFO_SEND;
+/** `IPV6_FLOWLABEL_MGR` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FLOWLABEL_MGR: number = c.IPV6_FLOWLABEL_MGR;
+/** `IPV6_FL_A_GET` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_A_GET: number = c.IPV6_FL_A_GET;
+/** `IPV6_FL_A_PUT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_A_PUT: number = c.IPV6_FL_A_PUT;
+/** `IPV6_FL_A_RENEW` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_A_RENEW: number = c.IPV6_FL_A_RENEW;
+/** `IPV6_FL_F_CREATE` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_F_CREATE: number = c.IPV6_FL_F_CREATE;
+/** `IPV6_FL_F_EXCL` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_F_EXCL: number = c.IPV6_FL_F_EXCL;
+/** `IPV6_FL_F_REFLECT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_F_REFLECT: number = c.IPV6_FL_F_REFLECT;
+/** `IPV6_FL_F_REMOTE` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_F_REMOTE: number = c.IPV6_FL_F_REMOTE;
+/** `IPV6_FL_S_ANY` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_S_ANY: number = c.IPV6_FL_S_ANY;
+/** `IPV6_FL_S_EXCL` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_S_EXCL: number = c.IPV6_FL_S_EXCL;
+/** `IPV6_FL_S_NONE` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_S_NONE: number = c.IPV6_FL_S_NONE;
+/** `IPV6_FL_S_PROCESS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_S_PROCESS: number = c.IPV6_FL_S_PROCESS;
+/** `IPV6_FL_S_USER` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FL_S_USER: number = c.IPV6_FL_S_USER;
+/** `IPV6_FREEBIND` from the C headers; undefined where the platform lacks it. */
 export const IPV6_FREEBIND: number = c.IPV6_FREEBIND;
+/** `IPV6_HDRINCL` from the C headers; undefined where the platform lacks it. */
 export const IPV6_HDRINCL: number = c.IPV6_HDRINCL;
+/** `IPV6_HOPLIMIT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_HOPLIMIT: number = c.IPV6_HOPLIMIT;
+/** `IPV6_HOPOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_HOPOPTS: number = c.IPV6_HOPOPTS;
+/** `IPV6_IPSEC_POLICY` from the C headers; undefined where the platform lacks it. */
 export const IPV6_IPSEC_POLICY: number = c.IPV6_IPSEC_POLICY;
+/** `IPV6_JOIN_ANYCAST` from the C headers; undefined where the platform lacks it. */
 export const IPV6_JOIN_ANYCAST: number = c.IPV6_JOIN_ANYCAST;
+/** `IPV6_JOIN_GROUP` from the C headers; undefined where the platform lacks it. */
 export const IPV6_JOIN_GROUP: number = c.IPV6_JOIN_GROUP;
+/** `IPV6_LEAVE_ANYCAST` from the C headers; undefined where the platform lacks it. */
 export const IPV6_LEAVE_ANYCAST: number = c.IPV6_LEAVE_ANYCAST;
+/** `IPV6_LEAVE_GROUP` from the C headers; undefined where the platform lacks it. */
 export const IPV6_LEAVE_GROUP: number = c.IPV6_LEAVE_GROUP;
+/** `IPV6_MINHOPCOUNT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_MINHOPCOUNT: number = c.IPV6_MINHOPCOUNT;
+/** `IPV6_MTU` from the C headers; undefined where the platform lacks it. */
 export const IPV6_MTU: number = c.IPV6_MTU;
+/** `IPV6_MTU_DISCOVER` from the C headers; undefined where the platform lacks it. */
 export const IPV6_MTU_DISCOVER: number = c.IPV6_MTU_DISCOVER;
+/** `IPV6_MULTICAST_ALL` from the C headers; undefined where the platform lacks it. */
 export const IPV6_MULTICAST_ALL: number = c.IPV6_MULTICAST_ALL;
+/** `IPV6_MULTICAST_HOPS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_MULTICAST_HOPS: number = c.IPV6_MULTICAST_HOPS;
+/** `IPV6_MULTICAST_IF` from the C headers; undefined where the platform lacks it. */
 export const IPV6_MULTICAST_IF: number = c.IPV6_MULTICAST_IF;
+/** `IPV6_MULTICAST_LOOP` from the C headers; undefined where the platform lacks it. */
 export const IPV6_MULTICAST_LOOP: number = c.IPV6_MULTICAST_LOOP;
+/** `IPV6_NEXTHOP` from the C headers; undefined where the platform lacks it. */
 export const IPV6_NEXTHOP: number = c.IPV6_NEXTHOP;
+/** `IPV6_ORIGDSTADDR` from the C headers; undefined where the platform lacks it. */
 export const IPV6_ORIGDSTADDR: number = c.IPV6_ORIGDSTADDR;
+/** `IPV6_PATHMTU` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PATHMTU: number = c.IPV6_PATHMTU;
+/** `IPV6_PKTINFO` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PKTINFO: number = c.IPV6_PKTINFO;
+/** `IPV6_PMTUDISC_DO` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PMTUDISC_DO: number = c.IPV6_PMTUDISC_DO;
+/** `IPV6_PMTUDISC_DONT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PMTUDISC_DONT: number = c.IPV6_PMTUDISC_DONT;
+/** `IPV6_PMTUDISC_INTERFACE` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PMTUDISC_INTERFACE: number = c.IPV6_PMTUDISC_INTERFACE;
+/** `IPV6_PMTUDISC_OMIT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PMTUDISC_OMIT: number = c.IPV6_PMTUDISC_OMIT;
+/** `IPV6_PMTUDISC_PROBE` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PMTUDISC_PROBE: number = c.IPV6_PMTUDISC_PROBE;
+/** `IPV6_PMTUDISC_WANT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PMTUDISC_WANT: number = c.IPV6_PMTUDISC_WANT;
+/** `IPV6_PREFER_SRC_CGA` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PREFER_SRC_CGA: number = c.IPV6_PREFER_SRC_CGA;
+/** `IPV6_PREFER_SRC_COA` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PREFER_SRC_COA: number = c.IPV6_PREFER_SRC_COA;
+/** `IPV6_PREFER_SRC_HOME` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PREFER_SRC_HOME: number = c.IPV6_PREFER_SRC_HOME;
+/** `IPV6_PREFER_SRC_NONCGA` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PREFER_SRC_NONCGA: number = c.IPV6_PREFER_SRC_NONCGA;
+/** `IPV6_PREFER_SRC_PUBLIC` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PREFER_SRC_PUBLIC: number = c.IPV6_PREFER_SRC_PUBLIC;
+/** `IPV6_PREFER_SRC_PUBTMP_DEFAULT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PREFER_SRC_PUBTMP_DEFAULT: number = c.IPV6_PREFER_SRC_PUBTMP_DEFAULT;
+/** `IPV6_PREFER_SRC_TMP` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PREFER_SRC_TMP: number = c.IPV6_PREFER_SRC_TMP;
+/** `IPV6_PRIORITY_10` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_10: number = c.IPV6_PRIORITY_10;
+/** `IPV6_PRIORITY_11` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_11: number = c.IPV6_PRIORITY_11;
+/** `IPV6_PRIORITY_12` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_12: number = c.IPV6_PRIORITY_12;
+/** `IPV6_PRIORITY_13` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_13: number = c.IPV6_PRIORITY_13;
+/** `IPV6_PRIORITY_14` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_14: number = c.IPV6_PRIORITY_14;
+/** `IPV6_PRIORITY_15` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_15: number = c.IPV6_PRIORITY_15;
+/** `IPV6_PRIORITY_8` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_8: number = c.IPV6_PRIORITY_8;
+/** `IPV6_PRIORITY_9` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_9: number = c.IPV6_PRIORITY_9;
+/** `IPV6_PRIORITY_BULK` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_BULK: number = c.IPV6_PRIORITY_BULK;
+/** `IPV6_PRIORITY_CONTROL` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_CONTROL: number = c.IPV6_PRIORITY_CONTROL;
+/** `IPV6_PRIORITY_FILLER` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_FILLER: number = c.IPV6_PRIORITY_FILLER;
+/** `IPV6_PRIORITY_INTERACTIVE` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_INTERACTIVE: number = c.IPV6_PRIORITY_INTERACTIVE;
+/** `IPV6_PRIORITY_RESERVED1` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_RESERVED1: number = c.IPV6_PRIORITY_RESERVED1;
+/** `IPV6_PRIORITY_RESERVED2` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_RESERVED2: number = c.IPV6_PRIORITY_RESERVED2;
+/** `IPV6_PRIORITY_UNATTENDED` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_UNATTENDED: number = c.IPV6_PRIORITY_UNATTENDED;
+/** `IPV6_PRIORITY_UNCHARACTERIZED` from the C headers; undefined where the platform lacks it. */
 export const IPV6_PRIORITY_UNCHARACTERIZED: number = c.IPV6_PRIORITY_UNCHARACTERIZED;
+/** `IPV6_RECVDSTOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVDSTOPTS: number = c.IPV6_RECVDSTOPTS;
+/** `IPV6_RECVERR` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVERR: number = c.IPV6_RECVERR;
+/** `IPV6_RECVERR_RFC4884` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVERR_RFC4884: number = c.IPV6_RECVERR_RFC4884;
+/** `IPV6_RECVFRAGSIZE` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVFRAGSIZE: number = c.IPV6_RECVFRAGSIZE;
+/** `IPV6_RECVHOPLIMIT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVHOPLIMIT: number = c.IPV6_RECVHOPLIMIT;
+/** `IPV6_RECVHOPOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVHOPOPTS: number = c.IPV6_RECVHOPOPTS;
+/** `IPV6_RECVORIGDSTADDR` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVORIGDSTADDR: number = c.IPV6_RECVORIGDSTADDR;
+/** `IPV6_RECVPATHMTU` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVPATHMTU: number = c.IPV6_RECVPATHMTU;
+/** `IPV6_RECVPKTINFO` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVPKTINFO: number = c.IPV6_RECVPKTINFO;
+/** `IPV6_RECVRTHDR` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVRTHDR: number = c.IPV6_RECVRTHDR;
+/** `IPV6_RECVTCLASS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RECVTCLASS: number = c.IPV6_RECVTCLASS;
+/** `IPV6_ROUTER_ALERT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_ROUTER_ALERT: number = c.IPV6_ROUTER_ALERT;
+/** `IPV6_ROUTER_ALERT_ISOLATE` from the C headers; undefined where the platform lacks it. */
 export const IPV6_ROUTER_ALERT_ISOLATE: number = c.IPV6_ROUTER_ALERT_ISOLATE;
+/** `IPV6_RTHDR` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RTHDR: number = c.IPV6_RTHDR;
+/** `IPV6_RTHDRDSTOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RTHDRDSTOPTS: number = c.IPV6_RTHDRDSTOPTS;
+/** `IPV6_RTHDR_LOOSE` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RTHDR_LOOSE: number = c.IPV6_RTHDR_LOOSE;
+/** `IPV6_RTHDR_STRICT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RTHDR_STRICT: number = c.IPV6_RTHDR_STRICT;
+/** `IPV6_RTHDR_TYPE_0` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RTHDR_TYPE_0: number = c.IPV6_RTHDR_TYPE_0;
+/** `IPV6_RXDSTOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RXDSTOPTS: number = c.IPV6_RXDSTOPTS;
+/** `IPV6_RXHOPOPTS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_RXHOPOPTS: number = c.IPV6_RXHOPOPTS;
+/** `IPV6_TCLASS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_TCLASS: number = c.IPV6_TCLASS;
+/** `IPV6_TLV_CALIPSO` from the C headers; undefined where the platform lacks it. */
 export const IPV6_TLV_CALIPSO: number = c.IPV6_TLV_CALIPSO;
+/** `IPV6_TLV_HAO` from the C headers; undefined where the platform lacks it. */
 export const IPV6_TLV_HAO: number = c.IPV6_TLV_HAO;
+/** `IPV6_TLV_IOAM` from the C headers; undefined where the platform lacks it. */
 export const IPV6_TLV_IOAM: number = c.IPV6_TLV_IOAM;
+/** `IPV6_TLV_JUMBO` from the C headers; undefined where the platform lacks it. */
 export const IPV6_TLV_JUMBO: number = c.IPV6_TLV_JUMBO;
+/** `IPV6_TLV_PAD1` from the C headers; undefined where the platform lacks it. */
 export const IPV6_TLV_PAD1: number = c.IPV6_TLV_PAD1;
+/** `IPV6_TLV_PADN` from the C headers; undefined where the platform lacks it. */
 export const IPV6_TLV_PADN: number = c.IPV6_TLV_PADN;
+/** `IPV6_TLV_ROUTERALERT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_TLV_ROUTERALERT: number = c.IPV6_TLV_ROUTERALERT;
+/** `IPV6_TRANSPARENT` from the C headers; undefined where the platform lacks it. */
 export const IPV6_TRANSPARENT: number = c.IPV6_TRANSPARENT;
+/** `IPV6_UNICAST_HOPS` from the C headers; undefined where the platform lacks it. */
 export const IPV6_UNICAST_HOPS: number = c.IPV6_UNICAST_HOPS;
+/** `IPV6_UNICAST_IF` from the C headers; undefined where the platform lacks it. */
 export const IPV6_UNICAST_IF: number = c.IPV6_UNICAST_IF;
+/** `IPV6_USE_MIN_MTU` from the C headers; undefined where the platform lacks it. */
 export const IPV6_USE_MIN_MTU: number = c.IPV6_USE_MIN_MTU;
+/** `IPV6_V6ONLY` from the C headers; undefined where the platform lacks it. */
 export const IPV6_V6ONLY: number = c.IPV6_V6ONLY;
+/** `IPV6_XFRM_POLICY` from the C headers; undefined where the platform lacks it. */
 export const IPV6_XFRM_POLICY: number = c.IPV6_XFRM_POLICY;
+/** `IP_ADD_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const IP_ADD_MEMBERSHIP: number = c.IP_ADD_MEMBERSHIP;
+/** `IP_ADD_SOURCE_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const IP_ADD_SOURCE_MEMBERSHIP: number = c.IP_ADD_SOURCE_MEMBERSHIP;
+/** `IP_BIND_ADDRESS_NO_PORT` from the C headers; undefined where the platform lacks it. */
 export const IP_BIND_ADDRESS_NO_PORT: number = c.IP_BIND_ADDRESS_NO_PORT;
+/** `IP_BLOCK_SOURCE` from the C headers; undefined where the platform lacks it. */
 export const IP_BLOCK_SOURCE: number = c.IP_BLOCK_SOURCE;
+/** `IP_CHECKSUM` from the C headers; undefined where the platform lacks it. */
 export const IP_CHECKSUM: number = c.IP_CHECKSUM;
+/** `IP_DEFAULT_MULTICAST_LOOP` from the C headers; undefined where the platform lacks it. */
 export const IP_DEFAULT_MULTICAST_LOOP: number = c.IP_DEFAULT_MULTICAST_LOOP;
+/** `IP_DEFAULT_MULTICAST_TTL` from the C headers; undefined where the platform lacks it. */
 export const IP_DEFAULT_MULTICAST_TTL: number = c.IP_DEFAULT_MULTICAST_TTL;
+/** `IP_DROP_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const IP_DROP_MEMBERSHIP: number = c.IP_DROP_MEMBERSHIP;
+/** `IP_DROP_SOURCE_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const IP_DROP_SOURCE_MEMBERSHIP: number = c.IP_DROP_SOURCE_MEMBERSHIP;
+/** `IP_FREEBIND` from the C headers; undefined where the platform lacks it. */
 export const IP_FREEBIND: number = c.IP_FREEBIND;
+/** `IP_HDRINCL` from the C headers; undefined where the platform lacks it. */
 export const IP_HDRINCL: number = c.IP_HDRINCL;
+/** `IP_IPSEC_POLICY` from the C headers; undefined where the platform lacks it. */
 export const IP_IPSEC_POLICY: number = c.IP_IPSEC_POLICY;
+/** `IP_LOCAL_PORT_RANGE` from the C headers; undefined where the platform lacks it. */
 export const IP_LOCAL_PORT_RANGE: number = c.IP_LOCAL_PORT_RANGE;
+/** `IP_MAX_MEMBERSHIPS` from the C headers; undefined where the platform lacks it. */
 export const IP_MAX_MEMBERSHIPS: number = c.IP_MAX_MEMBERSHIPS;
+/** `IP_MINTTL` from the C headers; undefined where the platform lacks it. */
 export const IP_MINTTL: number = c.IP_MINTTL;
+/** `IP_MSFILTER` from the C headers; undefined where the platform lacks it. */
 export const IP_MSFILTER: number = c.IP_MSFILTER;
+/** `IP_MTU` from the C headers; undefined where the platform lacks it. */
 export const IP_MTU: number = c.IP_MTU;
+/** `IP_MTU_DISCOVER` from the C headers; undefined where the platform lacks it. */
 export const IP_MTU_DISCOVER: number = c.IP_MTU_DISCOVER;
+/** `IP_MULTICAST_ALL` from the C headers; undefined where the platform lacks it. */
 export const IP_MULTICAST_ALL: number = c.IP_MULTICAST_ALL;
+/** `IP_MULTICAST_IF` from the C headers; undefined where the platform lacks it. */
 export const IP_MULTICAST_IF: number = c.IP_MULTICAST_IF;
+/** `IP_MULTICAST_LOOP` from the C headers; undefined where the platform lacks it. */
 export const IP_MULTICAST_LOOP: number = c.IP_MULTICAST_LOOP;
+/** `IP_MULTICAST_TTL` from the C headers; undefined where the platform lacks it. */
 export const IP_MULTICAST_TTL: number = c.IP_MULTICAST_TTL;
+/** `IP_NODEFRAG` from the C headers; undefined where the platform lacks it. */
 export const IP_NODEFRAG: number = c.IP_NODEFRAG;
+/** `IP_OPTIONS` from the C headers; undefined where the platform lacks it. */
 export const IP_OPTIONS: number = c.IP_OPTIONS;
+/** `IP_ORIGDSTADDR` from the C headers; undefined where the platform lacks it. */
 export const IP_ORIGDSTADDR: number = c.IP_ORIGDSTADDR;
+/** `IP_PASSSEC` from the C headers; undefined where the platform lacks it. */
 export const IP_PASSSEC: number = c.IP_PASSSEC;
+/** `IP_PKTINFO` from the C headers; undefined where the platform lacks it. */
 export const IP_PKTINFO: number = c.IP_PKTINFO;
+/** `IP_PKTOPTIONS` from the C headers; undefined where the platform lacks it. */
 export const IP_PKTOPTIONS: number = c.IP_PKTOPTIONS;
+/** `IP_PMTUDISC` from the C headers; undefined where the platform lacks it. */
 export const IP_PMTUDISC: number = c.IP_PMTUDISC;
+/** `IP_PMTUDISC_DO` from the C headers; undefined where the platform lacks it. */
 export const IP_PMTUDISC_DO: number = c.IP_PMTUDISC_DO;
+/** `IP_PMTUDISC_DONT` from the C headers; undefined where the platform lacks it. */
 export const IP_PMTUDISC_DONT: number = c.IP_PMTUDISC_DONT;
+/** `IP_PMTUDISC_INTERFACE` from the C headers; undefined where the platform lacks it. */
 export const IP_PMTUDISC_INTERFACE: number = c.IP_PMTUDISC_INTERFACE;
+/** `IP_PMTUDISC_OMIT` from the C headers; undefined where the platform lacks it. */
 export const IP_PMTUDISC_OMIT: number = c.IP_PMTUDISC_OMIT;
+/** `IP_PMTUDISC_PROBE` from the C headers; undefined where the platform lacks it. */
 export const IP_PMTUDISC_PROBE: number = c.IP_PMTUDISC_PROBE;
+/** `IP_PMTUDISC_WANT` from the C headers; undefined where the platform lacks it. */
 export const IP_PMTUDISC_WANT: number = c.IP_PMTUDISC_WANT;
+/** `IP_PROTOCOL` from the C headers; undefined where the platform lacks it. */
 export const IP_PROTOCOL: number = c.IP_PROTOCOL;
+/** `IP_RECVERR` from the C headers; undefined where the platform lacks it. */
 export const IP_RECVERR: number = c.IP_RECVERR;
+/** `IP_RECVERR_RFC4884` from the C headers; undefined where the platform lacks it. */
 export const IP_RECVERR_RFC4884: number = c.IP_RECVERR_RFC4884;
+/** `IP_RECVFRAGSIZE` from the C headers; undefined where the platform lacks it. */
 export const IP_RECVFRAGSIZE: number = c.IP_RECVFRAGSIZE;
+/** `IP_RECVOPTS` from the C headers; undefined where the platform lacks it. */
 export const IP_RECVOPTS: number = c.IP_RECVOPTS;
+/** `IP_RECVORIGDSTADDR` from the C headers; undefined where the platform lacks it. */
 export const IP_RECVORIGDSTADDR: number = c.IP_RECVORIGDSTADDR;
+/** `IP_RECVRETOPTS` from the C headers; undefined where the platform lacks it. */
 export const IP_RECVRETOPTS: number = c.IP_RECVRETOPTS;
+/** `IP_RECVTOS` from the C headers; undefined where the platform lacks it. */
 export const IP_RECVTOS: number = c.IP_RECVTOS;
+/** `IP_RECVTTL` from the C headers; undefined where the platform lacks it. */
 export const IP_RECVTTL: number = c.IP_RECVTTL;
+/** `IP_RETOPTS` from the C headers; undefined where the platform lacks it. */
 export const IP_RETOPTS: number = c.IP_RETOPTS;
+/** `IP_ROUTER_ALERT` from the C headers; undefined where the platform lacks it. */
 export const IP_ROUTER_ALERT: number = c.IP_ROUTER_ALERT;
+/** `IP_TOS` from the C headers; undefined where the platform lacks it. */
 export const IP_TOS: number = c.IP_TOS;
+/** `IP_TRANSPARENT` from the C headers; undefined where the platform lacks it. */
 export const IP_TRANSPARENT: number = c.IP_TRANSPARENT;
+/** `IP_TTL` from the C headers; undefined where the platform lacks it. */
 export const IP_TTL: number = c.IP_TTL;
+/** `IP_UNBLOCK_SOURCE` from the C headers; undefined where the platform lacks it. */
 export const IP_UNBLOCK_SOURCE: number = c.IP_UNBLOCK_SOURCE;
+/** `IP_UNICAST_IF` from the C headers; undefined where the platform lacks it. */
 export const IP_UNICAST_IF: number = c.IP_UNICAST_IF;
+/** `IP_XFRM_POLICY` from the C headers; undefined where the platform lacks it. */
 export const IP_XFRM_POLICY: number = c.IP_XFRM_POLICY;
+/** `MSG_BATCH` from the C headers; undefined where the platform lacks it. */
 export const MSG_BATCH: number = c.MSG_BATCH;
+/** `MSG_CMSG_CLOEXEC` from the C headers; undefined where the platform lacks it. */
 export const MSG_CMSG_CLOEXEC: number = c.MSG_CMSG_CLOEXEC;
+/** `MSG_CONFIRM` from the C headers; undefined where the platform lacks it. */
 export const MSG_CONFIRM: number = c.MSG_CONFIRM;
+/** `MSG_CTRUNC` from the C headers; undefined where the platform lacks it. */
 export const MSG_CTRUNC: number = c.MSG_CTRUNC;
+/** `MSG_DONTROUTE` from the C headers; undefined where the platform lacks it. */
 export const MSG_DONTROUTE: number = c.MSG_DONTROUTE;
+/** `MSG_DONTWAIT` from the C headers; undefined where the platform lacks it. */
 export const MSG_DONTWAIT: number = c.MSG_DONTWAIT;
+/** `MSG_EOR` from the C headers; undefined where the platform lacks it. */
 export const MSG_EOR: number = c.MSG_EOR;
+/** `MSG_ERRQUEUE` from the C headers; undefined where the platform lacks it. */
 export const MSG_ERRQUEUE: number = c.MSG_ERRQUEUE;
+/** `MSG_FASTOPEN` from the C headers; undefined where the platform lacks it. */
 export const MSG_FASTOPEN: number = c.MSG_FASTOPEN;
+/** `MSG_FIN` from the C headers; undefined where the platform lacks it. */
 export const MSG_FIN: number = c.MSG_FIN;
+/** `MSG_MORE` from the C headers; undefined where the platform lacks it. */
 export const MSG_MORE: number = c.MSG_MORE;
+/** `MSG_NOSIGNAL` from the C headers; undefined where the platform lacks it. */
 export const MSG_NOSIGNAL: number = c.MSG_NOSIGNAL;
+/** `MSG_OOB` from the C headers; undefined where the platform lacks it. */
 export const MSG_OOB: number = c.MSG_OOB;
+/** `MSG_PEEK` from the C headers; undefined where the platform lacks it. */
 export const MSG_PEEK: number = c.MSG_PEEK;
+/** `MSG_PROXY` from the C headers; undefined where the platform lacks it. */
 export const MSG_PROXY: number = c.MSG_PROXY;
+/** `MSG_RST` from the C headers; undefined where the platform lacks it. */
 export const MSG_RST: number = c.MSG_RST;
+/** `MSG_SYN` from the C headers; undefined where the platform lacks it. */
 export const MSG_SYN: number = c.MSG_SYN;
+/** `MSG_TRUNC` from the C headers; undefined where the platform lacks it. */
 export const MSG_TRUNC: number = c.MSG_TRUNC;
+/** `MSG_TRYHARD` from the C headers; undefined where the platform lacks it. */
 export const MSG_TRYHARD: number = c.MSG_TRYHARD;
+/** `MSG_WAITALL` from the C headers; undefined where the platform lacks it. */
 export const MSG_WAITALL: number = c.MSG_WAITALL;
+/** `MSG_WAITFORONE` from the C headers; undefined where the platform lacks it. */
 export const MSG_WAITFORONE: number = c.MSG_WAITFORONE;
+/** `MSG_ZEROCOPY` from the C headers; undefined where the platform lacks it. */
 export const MSG_ZEROCOPY: number = c.MSG_ZEROCOPY;
+/** `NETLINK_ADD_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_ADD_MEMBERSHIP: number = c.NETLINK_ADD_MEMBERSHIP;
+/** `NETLINK_AUDIT` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_AUDIT: number = c.NETLINK_AUDIT;
+/** `NETLINK_BROADCAST_ERROR` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_BROADCAST_ERROR: number = c.NETLINK_BROADCAST_ERROR;
+/** `NETLINK_CAP_ACK` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_CAP_ACK: number = c.NETLINK_CAP_ACK;
+/** `NETLINK_CONNECTOR` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_CONNECTOR: number = c.NETLINK_CONNECTOR;
+/** `NETLINK_CRYPTO` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_CRYPTO: number = c.NETLINK_CRYPTO;
+/** `NETLINK_DNRTMSG` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_DNRTMSG: number = c.NETLINK_DNRTMSG;
+/** `NETLINK_DROP_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_DROP_MEMBERSHIP: number = c.NETLINK_DROP_MEMBERSHIP;
+/** `NETLINK_ECRYPTFS` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_ECRYPTFS: number = c.NETLINK_ECRYPTFS;
+/** `NETLINK_EXT_ACK` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_EXT_ACK: number = c.NETLINK_EXT_ACK;
+/** `NETLINK_FIB_LOOKUP` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_FIB_LOOKUP: number = c.NETLINK_FIB_LOOKUP;
+/** `NETLINK_FIREWALL` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_FIREWALL: number = c.NETLINK_FIREWALL;
+/** `NETLINK_GENERIC` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_GENERIC: number = c.NETLINK_GENERIC;
+/** `NETLINK_GET_STRICT_CHK` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_GET_STRICT_CHK: number = c.NETLINK_GET_STRICT_CHK;
+/** `NETLINK_INET_DIAG` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_INET_DIAG: number = c.NETLINK_INET_DIAG;
+/** `NETLINK_IP6_FW` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_IP6_FW: number = c.NETLINK_IP6_FW;
+/** `NETLINK_ISCSI` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_ISCSI: number = c.NETLINK_ISCSI;
+/** `NETLINK_KOBJECT_UEVENT` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_KOBJECT_UEVENT: number = c.NETLINK_KOBJECT_UEVENT;
+/** `NETLINK_LISTEN_ALL_NSID` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_LISTEN_ALL_NSID: number = c.NETLINK_LISTEN_ALL_NSID;
+/** `NETLINK_LIST_MEMBERSHIPS` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_LIST_MEMBERSHIPS: number = c.NETLINK_LIST_MEMBERSHIPS;
+/** `NETLINK_NETFILTER` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_NETFILTER: number = c.NETLINK_NETFILTER;
+/** `NETLINK_NFLOG` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_NFLOG: number = c.NETLINK_NFLOG;
+/** `NETLINK_NO_ENOBUFS` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_NO_ENOBUFS: number = c.NETLINK_NO_ENOBUFS;
+/** `NETLINK_PKTINFO` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_PKTINFO: number = c.NETLINK_PKTINFO;
+/** `NETLINK_RDMA` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_RDMA: number = c.NETLINK_RDMA;
+/** `NETLINK_ROUTE` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_ROUTE: number = c.NETLINK_ROUTE;
+/** `NETLINK_RX_RING` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_RX_RING: number = c.NETLINK_RX_RING;
+/** `NETLINK_SCSITRANSPORT` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_SCSITRANSPORT: number = c.NETLINK_SCSITRANSPORT;
+/** `NETLINK_SELINUX` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_SELINUX: number = c.NETLINK_SELINUX;
+/** `NETLINK_SMC` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_SMC: number = c.NETLINK_SMC;
+/** `NETLINK_SOCK_DIAG` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_SOCK_DIAG: number = c.NETLINK_SOCK_DIAG;
+/** `NETLINK_TX_RING` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_TX_RING: number = c.NETLINK_TX_RING;
+/** `NETLINK_UNCONNECTED` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_UNCONNECTED: number = c.NETLINK_UNCONNECTED;
+/** `NETLINK_UNUSED` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_UNUSED: number = c.NETLINK_UNUSED;
+/** `NETLINK_USERSOCK` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_USERSOCK: number = c.NETLINK_USERSOCK;
+/** `NETLINK_XFRM` from the C headers; undefined where the platform lacks it. */
 export const NETLINK_XFRM: number = c.NETLINK_XFRM;
+/** `NI_DGRAM` from the C headers; undefined where the platform lacks it. */
 export const NI_DGRAM: number = c.NI_DGRAM;
+/** `NI_IDN` from the C headers; undefined where the platform lacks it. */
 export const NI_IDN: number = c.NI_IDN;
+/** `NI_MAXHOST` from the C headers; undefined where the platform lacks it. */
 export const NI_MAXHOST: number = c.NI_MAXHOST;
+/** `NI_MAXSERV` from the C headers; undefined where the platform lacks it. */
 export const NI_MAXSERV: number = c.NI_MAXSERV;
+/** `NI_NAMEREQD` from the C headers; undefined where the platform lacks it. */
 export const NI_NAMEREQD: number = c.NI_NAMEREQD;
+/** `NI_NOFQDN` from the C headers; undefined where the platform lacks it. */
 export const NI_NOFQDN: number = c.NI_NOFQDN;
+/** `NI_NUMERICHOST` from the C headers; undefined where the platform lacks it. */
 export const NI_NUMERICHOST: number = c.NI_NUMERICHOST;
+/** `NI_NUMERICSERV` from the C headers; undefined where the platform lacks it. */
 export const NI_NUMERICSERV: number = c.NI_NUMERICSERV;
+/** `NLMSG_ALIGNTO` from the C headers; undefined where the platform lacks it. */
 export const NLMSG_ALIGNTO: number = c.NLMSG_ALIGNTO;
+/** `NLMSG_DONE` from the C headers; undefined where the platform lacks it. */
 export const NLMSG_DONE: number = c.NLMSG_DONE;
+/** `NLMSG_ERROR` from the C headers; undefined where the platform lacks it. */
 export const NLMSG_ERROR: number = c.NLMSG_ERROR;
+/** `NLMSG_MIN_TYPE` from the C headers; undefined where the platform lacks it. */
 export const NLMSG_MIN_TYPE: number = c.NLMSG_MIN_TYPE;
+/** `NLMSG_NOOP` from the C headers; undefined where the platform lacks it. */
 export const NLMSG_NOOP: number = c.NLMSG_NOOP;
+/** `NLMSG_OVERRUN` from the C headers; undefined where the platform lacks it. */
 export const NLMSG_OVERRUN: number = c.NLMSG_OVERRUN;
+/** `NLM_F_ACK` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_ACK: number = c.NLM_F_ACK;
+/** `NLM_F_ACK_TLVS` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_ACK_TLVS: number = c.NLM_F_ACK_TLVS;
+/** `NLM_F_APPEND` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_APPEND: number = c.NLM_F_APPEND;
+/** `NLM_F_ATOMIC` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_ATOMIC: number = c.NLM_F_ATOMIC;
+/** `NLM_F_BULK` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_BULK: number = c.NLM_F_BULK;
+/** `NLM_F_CAPPED` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_CAPPED: number = c.NLM_F_CAPPED;
+/** `NLM_F_CREATE` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_CREATE: number = c.NLM_F_CREATE;
+/** `NLM_F_DUMP` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_DUMP: number = c.NLM_F_DUMP;
+/** `NLM_F_DUMP_FILTERED` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_DUMP_FILTERED: number = c.NLM_F_DUMP_FILTERED;
+/** `NLM_F_DUMP_INTR` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_DUMP_INTR: number = c.NLM_F_DUMP_INTR;
+/** `NLM_F_ECHO` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_ECHO: number = c.NLM_F_ECHO;
+/** `NLM_F_EXCL` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_EXCL: number = c.NLM_F_EXCL;
+/** `NLM_F_MATCH` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_MATCH: number = c.NLM_F_MATCH;
+/** `NLM_F_MULTI` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_MULTI: number = c.NLM_F_MULTI;
+/** `NLM_F_NONREC` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_NONREC: number = c.NLM_F_NONREC;
+/** `NLM_F_REPLACE` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_REPLACE: number = c.NLM_F_REPLACE;
+/** `NLM_F_REQUEST` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_REQUEST: number = c.NLM_F_REQUEST;
+/** `NLM_F_ROOT` from the C headers; undefined where the platform lacks it. */
 export const NLM_F_ROOT: number = c.NLM_F_ROOT;
+/** `PACKET_ADD_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const PACKET_ADD_MEMBERSHIP: number = c.PACKET_ADD_MEMBERSHIP;
+/** `PACKET_AUXDATA` from the C headers; undefined where the platform lacks it. */
 export const PACKET_AUXDATA: number = c.PACKET_AUXDATA;
+/** `PACKET_BROADCAST` from the C headers; undefined where the platform lacks it. */
 export const PACKET_BROADCAST: number = c.PACKET_BROADCAST;
+/** `PACKET_COPY_THRESH` from the C headers; undefined where the platform lacks it. */
 export const PACKET_COPY_THRESH: number = c.PACKET_COPY_THRESH;
+/** `PACKET_DROP_MEMBERSHIP` from the C headers; undefined where the platform lacks it. */
 export const PACKET_DROP_MEMBERSHIP: number = c.PACKET_DROP_MEMBERSHIP;
+/** `PACKET_FANOUT` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT: number = c.PACKET_FANOUT;
+/** `PACKET_FANOUT_CBPF` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_CBPF: number = c.PACKET_FANOUT_CBPF;
+/** `PACKET_FANOUT_CPU` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_CPU: number = c.PACKET_FANOUT_CPU;
+/** `PACKET_FANOUT_DATA` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_DATA: number = c.PACKET_FANOUT_DATA;
+/** `PACKET_FANOUT_EBPF` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_EBPF: number = c.PACKET_FANOUT_EBPF;
+/** `PACKET_FANOUT_FLAG_DEFRAG` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_FLAG_DEFRAG: number = c.PACKET_FANOUT_FLAG_DEFRAG;
+/** `PACKET_FANOUT_FLAG_ROLLOVER` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_FLAG_ROLLOVER: number = c.PACKET_FANOUT_FLAG_ROLLOVER;
+/** `PACKET_FANOUT_FLAG_UNIQUEID` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_FLAG_UNIQUEID: number = c.PACKET_FANOUT_FLAG_UNIQUEID;
+/** `PACKET_FANOUT_HASH` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_HASH: number = c.PACKET_FANOUT_HASH;
+/** `PACKET_FANOUT_LB` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_LB: number = c.PACKET_FANOUT_LB;
+/** `PACKET_FANOUT_QM` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_QM: number = c.PACKET_FANOUT_QM;
+/** `PACKET_FANOUT_RND` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_RND: number = c.PACKET_FANOUT_RND;
+/** `PACKET_FANOUT_ROLLOVER` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FANOUT_ROLLOVER: number = c.PACKET_FANOUT_ROLLOVER;
+/** `PACKET_FASTROUTE` from the C headers; undefined where the platform lacks it. */
 export const PACKET_FASTROUTE: number = c.PACKET_FASTROUTE;
+/** `PACKET_HDRLEN` from the C headers; undefined where the platform lacks it. */
 export const PACKET_HDRLEN: number = c.PACKET_HDRLEN;
+/** `PACKET_HOST` from the C headers; undefined where the platform lacks it. */
 export const PACKET_HOST: number = c.PACKET_HOST;
+/** `PACKET_IGNORE_OUTGOING` from the C headers; undefined where the platform lacks it. */
 export const PACKET_IGNORE_OUTGOING: number = c.PACKET_IGNORE_OUTGOING;
+/** `PACKET_KERNEL` from the C headers; undefined where the platform lacks it. */
 export const PACKET_KERNEL: number = c.PACKET_KERNEL;
+/** `PACKET_LOOPBACK` from the C headers; undefined where the platform lacks it. */
 export const PACKET_LOOPBACK: number = c.PACKET_LOOPBACK;
+/** `PACKET_LOSS` from the C headers; undefined where the platform lacks it. */
 export const PACKET_LOSS: number = c.PACKET_LOSS;
+/** `PACKET_MR_ALLMULTI` from the C headers; undefined where the platform lacks it. */
 export const PACKET_MR_ALLMULTI: number = c.PACKET_MR_ALLMULTI;
+/** `PACKET_MR_MULTICAST` from the C headers; undefined where the platform lacks it. */
 export const PACKET_MR_MULTICAST: number = c.PACKET_MR_MULTICAST;
+/** `PACKET_MR_PROMISC` from the C headers; undefined where the platform lacks it. */
 export const PACKET_MR_PROMISC: number = c.PACKET_MR_PROMISC;
+/** `PACKET_MR_UNICAST` from the C headers; undefined where the platform lacks it. */
 export const PACKET_MR_UNICAST: number = c.PACKET_MR_UNICAST;
+/** `PACKET_MULTICAST` from the C headers; undefined where the platform lacks it. */
 export const PACKET_MULTICAST: number = c.PACKET_MULTICAST;
+/** `PACKET_ORIGDEV` from the C headers; undefined where the platform lacks it. */
 export const PACKET_ORIGDEV: number = c.PACKET_ORIGDEV;
+/** `PACKET_OTHERHOST` from the C headers; undefined where the platform lacks it. */
 export const PACKET_OTHERHOST: number = c.PACKET_OTHERHOST;
+/** `PACKET_OUTGOING` from the C headers; undefined where the platform lacks it. */
 export const PACKET_OUTGOING: number = c.PACKET_OUTGOING;
+/** `PACKET_QDISC_BYPASS` from the C headers; undefined where the platform lacks it. */
 export const PACKET_QDISC_BYPASS: number = c.PACKET_QDISC_BYPASS;
+/** `PACKET_RECV_OUTPUT` from the C headers; undefined where the platform lacks it. */
 export const PACKET_RECV_OUTPUT: number = c.PACKET_RECV_OUTPUT;
+/** `PACKET_RESERVE` from the C headers; undefined where the platform lacks it. */
 export const PACKET_RESERVE: number = c.PACKET_RESERVE;
+/** `PACKET_ROLLOVER_STATS` from the C headers; undefined where the platform lacks it. */
 export const PACKET_ROLLOVER_STATS: number = c.PACKET_ROLLOVER_STATS;
+/** `PACKET_RX_RING` from the C headers; undefined where the platform lacks it. */
 export const PACKET_RX_RING: number = c.PACKET_RX_RING;
+/** `PACKET_STATISTICS` from the C headers; undefined where the platform lacks it. */
 export const PACKET_STATISTICS: number = c.PACKET_STATISTICS;
+/** `PACKET_TIMESTAMP` from the C headers; undefined where the platform lacks it. */
 export const PACKET_TIMESTAMP: number = c.PACKET_TIMESTAMP;
+/** `PACKET_TX_HAS_OFF` from the C headers; undefined where the platform lacks it. */
 export const PACKET_TX_HAS_OFF: number = c.PACKET_TX_HAS_OFF;
+/** `PACKET_TX_RING` from the C headers; undefined where the platform lacks it. */
 export const PACKET_TX_RING: number = c.PACKET_TX_RING;
+/** `PACKET_TX_TIMESTAMP` from the C headers; undefined where the platform lacks it. */
 export const PACKET_TX_TIMESTAMP: number = c.PACKET_TX_TIMESTAMP;
+/** `PACKET_USER` from the C headers; undefined where the platform lacks it. */
 export const PACKET_USER: number = c.PACKET_USER;
+/** `PACKET_VERSION` from the C headers; undefined where the platform lacks it. */
 export const PACKET_VERSION: number = c.PACKET_VERSION;
+/** `PACKET_VNET_HDR` from the C headers; undefined where the platform lacks it. */
 export const PACKET_VNET_HDR: number = c.PACKET_VNET_HDR;
+/** `PF_ALG` from the C headers; undefined where the platform lacks it. */
 export const PF_ALG: number = c.PF_ALG;
+/** `PF_APPLETALK` from the C headers; undefined where the platform lacks it. */
 export const PF_APPLETALK: number = c.PF_APPLETALK;
+/** `PF_ASH` from the C headers; undefined where the platform lacks it. */
 export const PF_ASH: number = c.PF_ASH;
+/** `PF_ATMPVC` from the C headers; undefined where the platform lacks it. */
 export const PF_ATMPVC: number = c.PF_ATMPVC;
+/** `PF_ATMSVC` from the C headers; undefined where the platform lacks it. */
 export const PF_ATMSVC: number = c.PF_ATMSVC;
+/** `PF_AX25` from the C headers; undefined where the platform lacks it. */
 export const PF_AX25: number = c.PF_AX25;
+/** `PF_BLUETOOTH` from the C headers; undefined where the platform lacks it. */
 export const PF_BLUETOOTH: number = c.PF_BLUETOOTH;
+/** `PF_BRIDGE` from the C headers; undefined where the platform lacks it. */
 export const PF_BRIDGE: number = c.PF_BRIDGE;
+/** `PF_CAIF` from the C headers; undefined where the platform lacks it. */
 export const PF_CAIF: number = c.PF_CAIF;
+/** `PF_CAN` from the C headers; undefined where the platform lacks it. */
 export const PF_CAN: number = c.PF_CAN;
+/** `PF_ECONET` from the C headers; undefined where the platform lacks it. */
 export const PF_ECONET: number = c.PF_ECONET;
+/** `PF_FILE` from the C headers; undefined where the platform lacks it. */
 export const PF_FILE: number = c.PF_FILE;
+/** `PF_IB` from the C headers; undefined where the platform lacks it. */
 export const PF_IB: number = c.PF_IB;
+/** `PF_IEEE802154` from the C headers; undefined where the platform lacks it. */
 export const PF_IEEE802154: number = c.PF_IEEE802154;
+/** `PF_INET` from the C headers; undefined where the platform lacks it. */
 export const PF_INET: number = c.PF_INET;
+/** `PF_INET6` from the C headers; undefined where the platform lacks it. */
 export const PF_INET6: number = c.PF_INET6;
+/** `PF_IPX` from the C headers; undefined where the platform lacks it. */
 export const PF_IPX: number = c.PF_IPX;
+/** `PF_IRDA` from the C headers; undefined where the platform lacks it. */
 export const PF_IRDA: number = c.PF_IRDA;
+/** `PF_ISDN` from the C headers; undefined where the platform lacks it. */
 export const PF_ISDN: number = c.PF_ISDN;
+/** `PF_IUCV` from the C headers; undefined where the platform lacks it. */
 export const PF_IUCV: number = c.PF_IUCV;
+/** `PF_KCM` from the C headers; undefined where the platform lacks it. */
 export const PF_KCM: number = c.PF_KCM;
+/** `PF_KEY` from the C headers; undefined where the platform lacks it. */
 export const PF_KEY: number = c.PF_KEY;
+/** `PF_LLC` from the C headers; undefined where the platform lacks it. */
 export const PF_LLC: number = c.PF_LLC;
+/** `PF_LOCAL` from the C headers; undefined where the platform lacks it. */
 export const PF_LOCAL: number = c.PF_LOCAL;
+/** `PF_MCTP` from the C headers; undefined where the platform lacks it. */
 export const PF_MCTP: number = c.PF_MCTP;
+/** `PF_MPLS` from the C headers; undefined where the platform lacks it. */
 export const PF_MPLS: number = c.PF_MPLS;
+/** `PF_NETBEUI` from the C headers; undefined where the platform lacks it. */
 export const PF_NETBEUI: number = c.PF_NETBEUI;
+/** `PF_NETLINK` from the C headers; undefined where the platform lacks it. */
 export const PF_NETLINK: number = c.PF_NETLINK;
+/** `PF_NETROM` from the C headers; undefined where the platform lacks it. */
 export const PF_NETROM: number = c.PF_NETROM;
+/** `PF_NFC` from the C headers; undefined where the platform lacks it. */
 export const PF_NFC: number = c.PF_NFC;
+/** `PF_PACKET` from the C headers; undefined where the platform lacks it. */
 export const PF_PACKET: number = c.PF_PACKET;
+/** `PF_PHONET` from the C headers; undefined where the platform lacks it. */
 export const PF_PHONET: number = c.PF_PHONET;
+/** `PF_PPPOX` from the C headers; undefined where the platform lacks it. */
 export const PF_PPPOX: number = c.PF_PPPOX;
+/** `PF_QIPCRTR` from the C headers; undefined where the platform lacks it. */
 export const PF_QIPCRTR: number = c.PF_QIPCRTR;
+/** `PF_RDS` from the C headers; undefined where the platform lacks it. */
 export const PF_RDS: number = c.PF_RDS;
+/** `PF_ROSE` from the C headers; undefined where the platform lacks it. */
 export const PF_ROSE: number = c.PF_ROSE;
+/** `PF_ROUTE` from the C headers; undefined where the platform lacks it. */
 export const PF_ROUTE: number = c.PF_ROUTE;
+/** `PF_RXRPC` from the C headers; undefined where the platform lacks it. */
 export const PF_RXRPC: number = c.PF_RXRPC;
+/** `PF_SECURITY` from the C headers; undefined where the platform lacks it. */
 export const PF_SECURITY: number = c.PF_SECURITY;
+/** `PF_SMC` from the C headers; undefined where the platform lacks it. */
 export const PF_SMC: number = c.PF_SMC;
+/** `PF_SNA` from the C headers; undefined where the platform lacks it. */
 export const PF_SNA: number = c.PF_SNA;
+/** `PF_TIPC` from the C headers; undefined where the platform lacks it. */
 export const PF_TIPC: number = c.PF_TIPC;
+/** `PF_UNIX` from the C headers; undefined where the platform lacks it. */
 export const PF_UNIX: number = c.PF_UNIX;
+/** `PF_UNSPEC` from the C headers; undefined where the platform lacks it. */
 export const PF_UNSPEC: number = c.PF_UNSPEC;
+/** `PF_VSOCK` from the C headers; undefined where the platform lacks it. */
 export const PF_VSOCK: number = c.PF_VSOCK;
+/** `PF_WANPIPE` from the C headers; undefined where the platform lacks it. */
 export const PF_WANPIPE: number = c.PF_WANPIPE;
+/** `PF_X25` from the C headers; undefined where the platform lacks it. */
 export const PF_X25: number = c.PF_X25;
+/** `PF_XDP` from the C headers; undefined where the platform lacks it. */
 export const PF_XDP: number = c.PF_XDP;
+/** `POLLERR` from the C headers; undefined where the platform lacks it. */
 export const POLLERR: number = c.POLLERR;
+/** `POLLHUP` from the C headers; undefined where the platform lacks it. */
 export const POLLHUP: number = c.POLLHUP;
+/** `POLLIN` from the C headers; undefined where the platform lacks it. */
 export const POLLIN: number = c.POLLIN;
+/** `POLLMSG` from the C headers; undefined where the platform lacks it. */
 export const POLLMSG: number = c.POLLMSG;
+/** `POLLNVAL` from the C headers; undefined where the platform lacks it. */
 export const POLLNVAL: number = c.POLLNVAL;
+/** `POLLOUT` from the C headers; undefined where the platform lacks it. */
 export const POLLOUT: number = c.POLLOUT;
+/** `POLLPRI` from the C headers; undefined where the platform lacks it. */
 export const POLLPRI: number = c.POLLPRI;
+/** `POLLRDBAND` from the C headers; undefined where the platform lacks it. */
 export const POLLRDBAND: number = c.POLLRDBAND;
+/** `POLLRDHUP` from the C headers; undefined where the platform lacks it. */
 export const POLLRDHUP: number = c.POLLRDHUP;
+/** `POLLRDNORM` from the C headers; undefined where the platform lacks it. */
 export const POLLRDNORM: number = c.POLLRDNORM;
+/** `POLLREMOVE` from the C headers; undefined where the platform lacks it. */
 export const POLLREMOVE: number = c.POLLREMOVE;
+/** `POLLWRBAND` from the C headers; undefined where the platform lacks it. */
 export const POLLWRBAND: number = c.POLLWRBAND;
+/** `POLLWRNORM` from the C headers; undefined where the platform lacks it. */
 export const POLLWRNORM: number = c.POLLWRNORM;
+/** `RTM_DELACTION` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELACTION: number = c.RTM_DELACTION;
+/** `RTM_DELADDR` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELADDR: number = c.RTM_DELADDR;
+/** `RTM_DELADDRLABEL` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELADDRLABEL: number = c.RTM_DELADDRLABEL;
+/** `RTM_DELCHAIN` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELCHAIN: number = c.RTM_DELCHAIN;
+/** `RTM_DELLINK` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELLINK: number = c.RTM_DELLINK;
+/** `RTM_DELLINKPROP` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELLINKPROP: number = c.RTM_DELLINKPROP;
+/** `RTM_DELMDB` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELMDB: number = c.RTM_DELMDB;
+/** `RTM_DELNEIGH` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELNEIGH: number = c.RTM_DELNEIGH;
+/** `RTM_DELNETCONF` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELNETCONF: number = c.RTM_DELNETCONF;
+/** `RTM_DELNEXTHOP` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELNEXTHOP: number = c.RTM_DELNEXTHOP;
+/** `RTM_DELNEXTHOPBUCKET` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELNEXTHOPBUCKET: number = c.RTM_DELNEXTHOPBUCKET;
+/** `RTM_DELNSID` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELNSID: number = c.RTM_DELNSID;
+/** `RTM_DELQDISC` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELQDISC: number = c.RTM_DELQDISC;
+/** `RTM_DELROUTE` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELROUTE: number = c.RTM_DELROUTE;
+/** `RTM_DELRULE` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELRULE: number = c.RTM_DELRULE;
+/** `RTM_DELTCLASS` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELTCLASS: number = c.RTM_DELTCLASS;
+/** `RTM_DELTFILTER` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELTFILTER: number = c.RTM_DELTFILTER;
+/** `RTM_DELTUNNEL` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELTUNNEL: number = c.RTM_DELTUNNEL;
+/** `RTM_DELVLAN` from the C headers; undefined where the platform lacks it. */
 export const RTM_DELVLAN: number = c.RTM_DELVLAN;
+/** `RTM_F_CLONED` from the C headers; undefined where the platform lacks it. */
 export const RTM_F_CLONED: number = c.RTM_F_CLONED;
+/** `RTM_F_EQUALIZE` from the C headers; undefined where the platform lacks it. */
 export const RTM_F_EQUALIZE: number = c.RTM_F_EQUALIZE;
+/** `RTM_F_FIB_MATCH` from the C headers; undefined where the platform lacks it. */
 export const RTM_F_FIB_MATCH: number = c.RTM_F_FIB_MATCH;
+/** `RTM_F_LOOKUP_TABLE` from the C headers; undefined where the platform lacks it. */
 export const RTM_F_LOOKUP_TABLE: number = c.RTM_F_LOOKUP_TABLE;
+/** `RTM_F_NOTIFY` from the C headers; undefined where the platform lacks it. */
 export const RTM_F_NOTIFY: number = c.RTM_F_NOTIFY;
+/** `RTM_F_OFFLOAD` from the C headers; undefined where the platform lacks it. */
 export const RTM_F_OFFLOAD: number = c.RTM_F_OFFLOAD;
+/** `RTM_F_OFFLOAD_FAILED` from the C headers; undefined where the platform lacks it. */
 export const RTM_F_OFFLOAD_FAILED: number = c.RTM_F_OFFLOAD_FAILED;
+/** `RTM_F_PREFIX` from the C headers; undefined where the platform lacks it. */
 export const RTM_F_PREFIX: number = c.RTM_F_PREFIX;
+/** `RTM_F_TRAP` from the C headers; undefined where the platform lacks it. */
 export const RTM_F_TRAP: number = c.RTM_F_TRAP;
+/** `RTM_GETACTION` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETACTION: number = c.RTM_GETACTION;
+/** `RTM_GETADDR` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETADDR: number = c.RTM_GETADDR;
+/** `RTM_GETADDRLABEL` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETADDRLABEL: number = c.RTM_GETADDRLABEL;
+/** `RTM_GETANYCAST` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETANYCAST: number = c.RTM_GETANYCAST;
+/** `RTM_GETCHAIN` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETCHAIN: number = c.RTM_GETCHAIN;
+/** `RTM_GETDCB` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETDCB: number = c.RTM_GETDCB;
+/** `RTM_GETLINK` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETLINK: number = c.RTM_GETLINK;
+/** `RTM_GETLINKPROP` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETLINKPROP: number = c.RTM_GETLINKPROP;
+/** `RTM_GETMDB` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETMDB: number = c.RTM_GETMDB;
+/** `RTM_GETMULTICAST` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETMULTICAST: number = c.RTM_GETMULTICAST;
+/** `RTM_GETNEIGH` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETNEIGH: number = c.RTM_GETNEIGH;
+/** `RTM_GETNEIGHTBL` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETNEIGHTBL: number = c.RTM_GETNEIGHTBL;
+/** `RTM_GETNETCONF` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETNETCONF: number = c.RTM_GETNETCONF;
+/** `RTM_GETNEXTHOP` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETNEXTHOP: number = c.RTM_GETNEXTHOP;
+/** `RTM_GETNEXTHOPBUCKET` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETNEXTHOPBUCKET: number = c.RTM_GETNEXTHOPBUCKET;
+/** `RTM_GETNSID` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETNSID: number = c.RTM_GETNSID;
+/** `RTM_GETQDISC` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETQDISC: number = c.RTM_GETQDISC;
+/** `RTM_GETROUTE` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETROUTE: number = c.RTM_GETROUTE;
+/** `RTM_GETRULE` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETRULE: number = c.RTM_GETRULE;
+/** `RTM_GETSTATS` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETSTATS: number = c.RTM_GETSTATS;
+/** `RTM_GETTCLASS` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETTCLASS: number = c.RTM_GETTCLASS;
+/** `RTM_GETTFILTER` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETTFILTER: number = c.RTM_GETTFILTER;
+/** `RTM_GETTUNNEL` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETTUNNEL: number = c.RTM_GETTUNNEL;
+/** `RTM_GETVLAN` from the C headers; undefined where the platform lacks it. */
 export const RTM_GETVLAN: number = c.RTM_GETVLAN;
+/** `RTM_NEWACTION` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWACTION: number = c.RTM_NEWACTION;
+/** `RTM_NEWADDR` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWADDR: number = c.RTM_NEWADDR;
+/** `RTM_NEWADDRLABEL` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWADDRLABEL: number = c.RTM_NEWADDRLABEL;
+/** `RTM_NEWCACHEREPORT` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWCACHEREPORT: number = c.RTM_NEWCACHEREPORT;
+/** `RTM_NEWCHAIN` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWCHAIN: number = c.RTM_NEWCHAIN;
+/** `RTM_NEWLINK` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWLINK: number = c.RTM_NEWLINK;
+/** `RTM_NEWLINKPROP` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWLINKPROP: number = c.RTM_NEWLINKPROP;
+/** `RTM_NEWMDB` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWMDB: number = c.RTM_NEWMDB;
+/** `RTM_NEWNDUSEROPT` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWNDUSEROPT: number = c.RTM_NEWNDUSEROPT;
+/** `RTM_NEWNEIGH` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWNEIGH: number = c.RTM_NEWNEIGH;
+/** `RTM_NEWNEIGHTBL` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWNEIGHTBL: number = c.RTM_NEWNEIGHTBL;
+/** `RTM_NEWNETCONF` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWNETCONF: number = c.RTM_NEWNETCONF;
+/** `RTM_NEWNEXTHOP` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWNEXTHOP: number = c.RTM_NEWNEXTHOP;
+/** `RTM_NEWNEXTHOPBUCKET` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWNEXTHOPBUCKET: number = c.RTM_NEWNEXTHOPBUCKET;
+/** `RTM_NEWNSID` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWNSID: number = c.RTM_NEWNSID;
+/** `RTM_NEWPREFIX` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWPREFIX: number = c.RTM_NEWPREFIX;
+/** `RTM_NEWQDISC` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWQDISC: number = c.RTM_NEWQDISC;
+/** `RTM_NEWROUTE` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWROUTE: number = c.RTM_NEWROUTE;
+/** `RTM_NEWRULE` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWRULE: number = c.RTM_NEWRULE;
+/** `RTM_NEWSTATS` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWSTATS: number = c.RTM_NEWSTATS;
+/** `RTM_NEWTCLASS` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWTCLASS: number = c.RTM_NEWTCLASS;
+/** `RTM_NEWTFILTER` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWTFILTER: number = c.RTM_NEWTFILTER;
+/** `RTM_NEWTUNNEL` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWTUNNEL: number = c.RTM_NEWTUNNEL;
+/** `RTM_NEWVLAN` from the C headers; undefined where the platform lacks it. */
 export const RTM_NEWVLAN: number = c.RTM_NEWVLAN;
+/** `RTM_SETDCB` from the C headers; undefined where the platform lacks it. */
 export const RTM_SETDCB: number = c.RTM_SETDCB;
+/** `RTM_SETLINK` from the C headers; undefined where the platform lacks it. */
 export const RTM_SETLINK: number = c.RTM_SETLINK;
+/** `RTM_SETNEIGHTBL` from the C headers; undefined where the platform lacks it. */
 export const RTM_SETNEIGHTBL: number = c.RTM_SETNEIGHTBL;
+/** `RTM_SETSTATS` from the C headers; undefined where the platform lacks it. */
 export const RTM_SETSTATS: number = c.RTM_SETSTATS;
+/** `SCM_CREDENTIALS` from the C headers; undefined where the platform lacks it. */
 export const SCM_CREDENTIALS: number = c.SCM_CREDENTIALS;
+/** `SCM_J1939_DEST_ADDR` from the C headers; undefined where the platform lacks it. */
 export const SCM_J1939_DEST_ADDR: number = c.SCM_J1939_DEST_ADDR;
+/** `SCM_J1939_DEST_NAME` from the C headers; undefined where the platform lacks it. */
 export const SCM_J1939_DEST_NAME: number = c.SCM_J1939_DEST_NAME;
+/** `SCM_J1939_ERRQUEUE` from the C headers; undefined where the platform lacks it. */
 export const SCM_J1939_ERRQUEUE: number = c.SCM_J1939_ERRQUEUE;
+/** `SCM_J1939_PRIO` from the C headers; undefined where the platform lacks it. */
 export const SCM_J1939_PRIO: number = c.SCM_J1939_PRIO;
+/** `SCM_RIGHTS` from the C headers; undefined where the platform lacks it. */
 export const SCM_RIGHTS: number = c.SCM_RIGHTS;
+/** `SCM_TIMESTAMP` from the C headers; undefined where the platform lacks it. */
 export const SCM_TIMESTAMP: number = c.SCM_TIMESTAMP;
+/** `SCM_TIMESTAMPING` from the C headers; undefined where the platform lacks it. */
 export const SCM_TIMESTAMPING: number = c.SCM_TIMESTAMPING;
+/** `SCM_TIMESTAMPING_OPT_STATS` from the C headers; undefined where the platform lacks it. */
 export const SCM_TIMESTAMPING_OPT_STATS: number = c.SCM_TIMESTAMPING_OPT_STATS;
+/** `SCM_TIMESTAMPING_PKTINFO` from the C headers; undefined where the platform lacks it. */
 export const SCM_TIMESTAMPING_PKTINFO: number = c.SCM_TIMESTAMPING_PKTINFO;
+/** `SCM_TIMESTAMPNS` from the C headers; undefined where the platform lacks it. */
 export const SCM_TIMESTAMPNS: number = c.SCM_TIMESTAMPNS;
+/** `SCM_TXTIME` from the C headers; undefined where the platform lacks it. */
 export const SCM_TXTIME: number = c.SCM_TXTIME;
+/** `SCM_WIFI_STATUS` from the C headers; undefined where the platform lacks it. */
 export const SCM_WIFI_STATUS: number = c.SCM_WIFI_STATUS;
+/** `SHUT_RD` from the C headers; undefined where the platform lacks it. */
 export const SHUT_RD: number = c.SHUT_RD;
+/** `SHUT_RDWR` from the C headers; undefined where the platform lacks it. */
 export const SHUT_RDWR: number = c.SHUT_RDWR;
+/** `SHUT_WR` from the C headers; undefined where the platform lacks it. */
 export const SHUT_WR: number = c.SHUT_WR;
+/** `SOCK_CLOEXEC` from the C headers; undefined where the platform lacks it. */
 export const SOCK_CLOEXEC: number = c.SOCK_CLOEXEC;
+/** `SOCK_DCCP` from the C headers; undefined where the platform lacks it. */
 export const SOCK_DCCP: number = c.SOCK_DCCP;
+/** `SOCK_DGRAM` from the C headers; undefined where the platform lacks it. */
 export const SOCK_DGRAM: number = c.SOCK_DGRAM;
+/** `SOCK_NONBLOCK` from the C headers; undefined where the platform lacks it. */
 export const SOCK_NONBLOCK: number = c.SOCK_NONBLOCK;
+/** `SOCK_PACKET` from the C headers; undefined where the platform lacks it. */
 export const SOCK_PACKET: number = c.SOCK_PACKET;
+/** `SOCK_RAW` from the C headers; undefined where the platform lacks it. */
 export const SOCK_RAW: number = c.SOCK_RAW;
+/** `SOCK_RCVBUF_LOCK` from the C headers; undefined where the platform lacks it. */
 export const SOCK_RCVBUF_LOCK: number = c.SOCK_RCVBUF_LOCK;
+/** `SOCK_RDM` from the C headers; undefined where the platform lacks it. */
 export const SOCK_RDM: number = c.SOCK_RDM;
+/** `SOCK_SEQPACKET` from the C headers; undefined where the platform lacks it. */
 export const SOCK_SEQPACKET: number = c.SOCK_SEQPACKET;
+/** `SOCK_SNDBUF_LOCK` from the C headers; undefined where the platform lacks it. */
 export const SOCK_SNDBUF_LOCK: number = c.SOCK_SNDBUF_LOCK;
+/** `SOCK_STREAM` from the C headers; undefined where the platform lacks it. */
 export const SOCK_STREAM: number = c.SOCK_STREAM;
+/** `SOCK_TXREHASH_DEFAULT` from the C headers; undefined where the platform lacks it. */
 export const SOCK_TXREHASH_DEFAULT: number = c.SOCK_TXREHASH_DEFAULT;
+/** `SOCK_TXREHASH_DISABLED` from the C headers; undefined where the platform lacks it. */
 export const SOCK_TXREHASH_DISABLED: number = c.SOCK_TXREHASH_DISABLED;
+/** `SOCK_TXREHASH_ENABLED` from the C headers; undefined where the platform lacks it. */
 export const SOCK_TXREHASH_ENABLED: number = c.SOCK_TXREHASH_ENABLED;
+/** `SOL_AAL` from the C headers; undefined where the platform lacks it. */
 export const SOL_AAL: number = c.SOL_AAL;
+/** `SOL_ALG` from the C headers; undefined where the platform lacks it. */
 export const SOL_ALG: number = c.SOL_ALG;
+/** `SOL_ATM` from the C headers; undefined where the platform lacks it. */
 export const SOL_ATM: number = c.SOL_ATM;
+/** `SOL_BLUETOOTH` from the C headers; undefined where the platform lacks it. */
 export const SOL_BLUETOOTH: number = c.SOL_BLUETOOTH;
+/** `SOL_CAIF` from the C headers; undefined where the platform lacks it. */
 export const SOL_CAIF: number = c.SOL_CAIF;
+/** `SOL_CAN_BASE` from the C headers; undefined where the platform lacks it. */
 export const SOL_CAN_BASE: number = c.SOL_CAN_BASE;
+/** `SOL_CAN_RAW` from the C headers; undefined where the platform lacks it. */
 export const SOL_CAN_RAW: number = c.SOL_CAN_RAW;
+/** `SOL_DCCP` from the C headers; undefined where the platform lacks it. */
 export const SOL_DCCP: number = c.SOL_DCCP;
+/** `SOL_DECNET` from the C headers; undefined where the platform lacks it. */
 export const SOL_DECNET: number = c.SOL_DECNET;
+/** `SOL_ICMPV6` from the C headers; undefined where the platform lacks it. */
 export const SOL_ICMPV6: number = c.SOL_ICMPV6;
+/** `SOL_IP` from the C headers; undefined where the platform lacks it. */
 export const SOL_IP: number = c.SOL_IP;
+/** `SOL_IPV6` from the C headers; undefined where the platform lacks it. */
 export const SOL_IPV6: number = c.SOL_IPV6;
+/** `SOL_IRDA` from the C headers; undefined where the platform lacks it. */
 export const SOL_IRDA: number = c.SOL_IRDA;
+/** `SOL_IUCV` from the C headers; undefined where the platform lacks it. */
 export const SOL_IUCV: number = c.SOL_IUCV;
+/** `SOL_KCM` from the C headers; undefined where the platform lacks it. */
 export const SOL_KCM: number = c.SOL_KCM;
+/** `SOL_LLC` from the C headers; undefined where the platform lacks it. */
 export const SOL_LLC: number = c.SOL_LLC;
+/** `SOL_MCTP` from the C headers; undefined where the platform lacks it. */
 export const SOL_MCTP: number = c.SOL_MCTP;
+/** `SOL_MPTCP` from the C headers; undefined where the platform lacks it. */
 export const SOL_MPTCP: number = c.SOL_MPTCP;
+/** `SOL_NETBEUI` from the C headers; undefined where the platform lacks it. */
 export const SOL_NETBEUI: number = c.SOL_NETBEUI;
+/** `SOL_NETLINK` from the C headers; undefined where the platform lacks it. */
 export const SOL_NETLINK: number = c.SOL_NETLINK;
+/** `SOL_NFC` from the C headers; undefined where the platform lacks it. */
 export const SOL_NFC: number = c.SOL_NFC;
+/** `SOL_PACKET` from the C headers; undefined where the platform lacks it. */
 export const SOL_PACKET: number = c.SOL_PACKET;
+/** `SOL_PNPIPE` from the C headers; undefined where the platform lacks it. */
 export const SOL_PNPIPE: number = c.SOL_PNPIPE;
+/** `SOL_PPPOL2TP` from the C headers; undefined where the platform lacks it. */
 export const SOL_PPPOL2TP: number = c.SOL_PPPOL2TP;
+/** `SOL_RAW` from the C headers; undefined where the platform lacks it. */
 export const SOL_RAW: number = c.SOL_RAW;
+/** `SOL_RDS` from the C headers; undefined where the platform lacks it. */
 export const SOL_RDS: number = c.SOL_RDS;
+/** `SOL_RXRPC` from the C headers; undefined where the platform lacks it. */
 export const SOL_RXRPC: number = c.SOL_RXRPC;
+/** `SOL_SMC` from the C headers; undefined where the platform lacks it. */
 export const SOL_SMC: number = c.SOL_SMC;
+/** `SOL_SOCKET` from the C headers; undefined where the platform lacks it. */
 export const SOL_SOCKET: number = c.SOL_SOCKET;
+/** `SOL_TCP` from the C headers; undefined where the platform lacks it. */
 export const SOL_TCP: number = c.SOL_TCP;
+/** `SOL_TIPC` from the C headers; undefined where the platform lacks it. */
 export const SOL_TIPC: number = c.SOL_TIPC;
+/** `SOL_TLS` from the C headers; undefined where the platform lacks it. */
 export const SOL_TLS: number = c.SOL_TLS;
+/** `SOL_UDP` from the C headers; undefined where the platform lacks it. */
 export const SOL_UDP: number = c.SOL_UDP;
+/** `SOL_X25` from the C headers; undefined where the platform lacks it. */
 export const SOL_X25: number = c.SOL_X25;
+/** `SOL_XDP` from the C headers; undefined where the platform lacks it. */
 export const SOL_XDP: number = c.SOL_XDP;
+/** `SOMAXCONN` from the C headers; undefined where the platform lacks it. */
 export const SOMAXCONN: number = c.SOMAXCONN;
+/** `SO_ACCEPTCONN` from the C headers; undefined where the platform lacks it. */
 export const SO_ACCEPTCONN: number = c.SO_ACCEPTCONN;
+/** `SO_ATTACH_BPF` from the C headers; undefined where the platform lacks it. */
 export const SO_ATTACH_BPF: number = c.SO_ATTACH_BPF;
+/** `SO_ATTACH_FILTER` from the C headers; undefined where the platform lacks it. */
 export const SO_ATTACH_FILTER: number = c.SO_ATTACH_FILTER;
+/** `SO_ATTACH_REUSEPORT_CBPF` from the C headers; undefined where the platform lacks it. */
 export const SO_ATTACH_REUSEPORT_CBPF: number = c.SO_ATTACH_REUSEPORT_CBPF;
+/** `SO_ATTACH_REUSEPORT_EBPF` from the C headers; undefined where the platform lacks it. */
 export const SO_ATTACH_REUSEPORT_EBPF: number = c.SO_ATTACH_REUSEPORT_EBPF;
+/** `SO_BINDTODEVICE` from the C headers; undefined where the platform lacks it. */
 export const SO_BINDTODEVICE: number = c.SO_BINDTODEVICE;
+/** `SO_BINDTOIFINDEX` from the C headers; undefined where the platform lacks it. */
 export const SO_BINDTOIFINDEX: number = c.SO_BINDTOIFINDEX;
+/** `SO_BPF_EXTENSIONS` from the C headers; undefined where the platform lacks it. */
 export const SO_BPF_EXTENSIONS: number = c.SO_BPF_EXTENSIONS;
+/** `SO_BROADCAST` from the C headers; undefined where the platform lacks it. */
 export const SO_BROADCAST: number = c.SO_BROADCAST;
+/** `SO_BSDCOMPAT` from the C headers; undefined where the platform lacks it. */
 export const SO_BSDCOMPAT: number = c.SO_BSDCOMPAT;
+/** `SO_BUF_LOCK` from the C headers; undefined where the platform lacks it. */
 export const SO_BUF_LOCK: number = c.SO_BUF_LOCK;
+/** `SO_BUSY_POLL` from the C headers; undefined where the platform lacks it. */
 export const SO_BUSY_POLL: number = c.SO_BUSY_POLL;
+/** `SO_BUSY_POLL_BUDGET` from the C headers; undefined where the platform lacks it. */
 export const SO_BUSY_POLL_BUDGET: number = c.SO_BUSY_POLL_BUDGET;
+/** `SO_CNX_ADVICE` from the C headers; undefined where the platform lacks it. */
 export const SO_CNX_ADVICE: number = c.SO_CNX_ADVICE;
+/** `SO_COOKIE` from the C headers; undefined where the platform lacks it. */
 export const SO_COOKIE: number = c.SO_COOKIE;
+/** `SO_DEBUG` from the C headers; undefined where the platform lacks it. */
 export const SO_DEBUG: number = c.SO_DEBUG;
+/** `SO_DETACH_BPF` from the C headers; undefined where the platform lacks it. */
 export const SO_DETACH_BPF: number = c.SO_DETACH_BPF;
+/** `SO_DETACH_FILTER` from the C headers; undefined where the platform lacks it. */
 export const SO_DETACH_FILTER: number = c.SO_DETACH_FILTER;
+/** `SO_DETACH_REUSEPORT_BPF` from the C headers; undefined where the platform lacks it. */
 export const SO_DETACH_REUSEPORT_BPF: number = c.SO_DETACH_REUSEPORT_BPF;
+/** `SO_DOMAIN` from the C headers; undefined where the platform lacks it. */
 export const SO_DOMAIN: number = c.SO_DOMAIN;
+/** `SO_DONTROUTE` from the C headers; undefined where the platform lacks it. */
 export const SO_DONTROUTE: number = c.SO_DONTROUTE;
+/** `SO_ERROR` from the C headers; undefined where the platform lacks it. */
 export const SO_ERROR: number = c.SO_ERROR;
+/** `SO_GET_FILTER` from the C headers; undefined where the platform lacks it. */
 export const SO_GET_FILTER: number = c.SO_GET_FILTER;
+/** `SO_INCOMING_CPU` from the C headers; undefined where the platform lacks it. */
 export const SO_INCOMING_CPU: number = c.SO_INCOMING_CPU;
+/** `SO_INCOMING_NAPI_ID` from the C headers; undefined where the platform lacks it. */
 export const SO_INCOMING_NAPI_ID: number = c.SO_INCOMING_NAPI_ID;
+/** `SO_J1939_ERRQUEUE` from the C headers; undefined where the platform lacks it. */
 export const SO_J1939_ERRQUEUE: number = c.SO_J1939_ERRQUEUE;
+/** `SO_J1939_FILTER` from the C headers; undefined where the platform lacks it. */
 export const SO_J1939_FILTER: number = c.SO_J1939_FILTER;
+/** `SO_J1939_PROMISC` from the C headers; undefined where the platform lacks it. */
 export const SO_J1939_PROMISC: number = c.SO_J1939_PROMISC;
+/** `SO_J1939_SEND_PRIO` from the C headers; undefined where the platform lacks it. */
 export const SO_J1939_SEND_PRIO: number = c.SO_J1939_SEND_PRIO;
+/** `SO_KEEPALIVE` from the C headers; undefined where the platform lacks it. */
 export const SO_KEEPALIVE: number = c.SO_KEEPALIVE;
+/** `SO_LINGER` from the C headers; undefined where the platform lacks it. */
 export const SO_LINGER: number = c.SO_LINGER;
+/** `SO_LOCK_FILTER` from the C headers; undefined where the platform lacks it. */
 export const SO_LOCK_FILTER: number = c.SO_LOCK_FILTER;
+/** `SO_MARK` from the C headers; undefined where the platform lacks it. */
 export const SO_MARK: number = c.SO_MARK;
+/** `SO_MAX_PACING_RATE` from the C headers; undefined where the platform lacks it. */
 export const SO_MAX_PACING_RATE: number = c.SO_MAX_PACING_RATE;
+/** `SO_MEMINFO` from the C headers; undefined where the platform lacks it. */
 export const SO_MEMINFO: number = c.SO_MEMINFO;
+/** `SO_NETNS_COOKIE` from the C headers; undefined where the platform lacks it. */
 export const SO_NETNS_COOKIE: number = c.SO_NETNS_COOKIE;
+/** `SO_NOFCS` from the C headers; undefined where the platform lacks it. */
 export const SO_NOFCS: number = c.SO_NOFCS;
+/** `SO_NO_CHECK` from the C headers; undefined where the platform lacks it. */
 export const SO_NO_CHECK: number = c.SO_NO_CHECK;
+/** `SO_OOBINLINE` from the C headers; undefined where the platform lacks it. */
 export const SO_OOBINLINE: number = c.SO_OOBINLINE;
+/** `SO_PASSCRED` from the C headers; undefined where the platform lacks it. */
 export const SO_PASSCRED: number = c.SO_PASSCRED;
+/** `SO_PASSSEC` from the C headers; undefined where the platform lacks it. */
 export const SO_PASSSEC: number = c.SO_PASSSEC;
+/** `SO_PEEK_OFF` from the C headers; undefined where the platform lacks it. */
 export const SO_PEEK_OFF: number = c.SO_PEEK_OFF;
+/** `SO_PEERCRED` from the C headers; undefined where the platform lacks it. */
 export const SO_PEERCRED: number = c.SO_PEERCRED;
+/** `SO_PEERGROUPS` from the C headers; undefined where the platform lacks it. */
 export const SO_PEERGROUPS: number = c.SO_PEERGROUPS;
+/** `SO_PEERNAME` from the C headers; undefined where the platform lacks it. */
 export const SO_PEERNAME: number = c.SO_PEERNAME;
+/** `SO_PEERSEC` from the C headers; undefined where the platform lacks it. */
 export const SO_PEERSEC: number = c.SO_PEERSEC;
+/** `SO_PREFER_BUSY_POLL` from the C headers; undefined where the platform lacks it. */
 export const SO_PREFER_BUSY_POLL: number = c.SO_PREFER_BUSY_POLL;
+/** `SO_PRIORITY` from the C headers; undefined where the platform lacks it. */
 export const SO_PRIORITY: number = c.SO_PRIORITY;
+/** `SO_PROTOCOL` from the C headers; undefined where the platform lacks it. */
 export const SO_PROTOCOL: number = c.SO_PROTOCOL;
+/** `SO_RCVBUF` from the C headers; undefined where the platform lacks it. */
 export const SO_RCVBUF: number = c.SO_RCVBUF;
+/** `SO_RCVBUFFORCE` from the C headers; undefined where the platform lacks it. */
 export const SO_RCVBUFFORCE: number = c.SO_RCVBUFFORCE;
+/** `SO_RCVLOWAT` from the C headers; undefined where the platform lacks it. */
 export const SO_RCVLOWAT: number = c.SO_RCVLOWAT;
+/** `SO_RCVMARK` from the C headers; undefined where the platform lacks it. */
 export const SO_RCVMARK: number = c.SO_RCVMARK;
+/** `SO_RCVTIMEO` from the C headers; undefined where the platform lacks it. */
 export const SO_RCVTIMEO: number = c.SO_RCVTIMEO;
+/** `SO_RCVTIMEO_NEW` from the C headers; undefined where the platform lacks it. */
 export const SO_RCVTIMEO_NEW: number = c.SO_RCVTIMEO_NEW;
+/** `SO_RCVTIMEO_OLD` from the C headers; undefined where the platform lacks it. */
 export const SO_RCVTIMEO_OLD: number = c.SO_RCVTIMEO_OLD;
+/** `SO_RESERVE_MEM` from the C headers; undefined where the platform lacks it. */
 export const SO_RESERVE_MEM: number = c.SO_RESERVE_MEM;
+/** `SO_REUSEADDR` from the C headers; undefined where the platform lacks it. */
 export const SO_REUSEADDR: number = c.SO_REUSEADDR;
+/** `SO_REUSEPORT` from the C headers; undefined where the platform lacks it. */
 export const SO_REUSEPORT: number = c.SO_REUSEPORT;
+/** `SO_RXQ_OVFL` from the C headers; undefined where the platform lacks it. */
 export const SO_RXQ_OVFL: number = c.SO_RXQ_OVFL;
+/** `SO_SECURITY_AUTHENTICATION` from the C headers; undefined where the platform lacks it. */
 export const SO_SECURITY_AUTHENTICATION: number = c.SO_SECURITY_AUTHENTICATION;
+/** `SO_SECURITY_ENCRYPTION_NETWORK` from the C headers; undefined where the platform lacks it. */
 export const SO_SECURITY_ENCRYPTION_NETWORK: number = c.SO_SECURITY_ENCRYPTION_NETWORK;
+/** `SO_SECURITY_ENCRYPTION_TRANSPORT` from the C headers; undefined where the platform lacks it. */
 export const SO_SECURITY_ENCRYPTION_TRANSPORT: number = c.SO_SECURITY_ENCRYPTION_TRANSPORT;
+/** `SO_SELECT_ERR_QUEUE` from the C headers; undefined where the platform lacks it. */
 export const SO_SELECT_ERR_QUEUE: number = c.SO_SELECT_ERR_QUEUE;
+/** `SO_SNDBUF` from the C headers; undefined where the platform lacks it. */
 export const SO_SNDBUF: number = c.SO_SNDBUF;
+/** `SO_SNDBUFFORCE` from the C headers; undefined where the platform lacks it. */
 export const SO_SNDBUFFORCE: number = c.SO_SNDBUFFORCE;
+/** `SO_SNDLOWAT` from the C headers; undefined where the platform lacks it. */
 export const SO_SNDLOWAT: number = c.SO_SNDLOWAT;
+/** `SO_SNDTIMEO` from the C headers; undefined where the platform lacks it. */
 export const SO_SNDTIMEO: number = c.SO_SNDTIMEO;
+/** `SO_SNDTIMEO_NEW` from the C headers; undefined where the platform lacks it. */
 export const SO_SNDTIMEO_NEW: number = c.SO_SNDTIMEO_NEW;
+/** `SO_SNDTIMEO_OLD` from the C headers; undefined where the platform lacks it. */
 export const SO_SNDTIMEO_OLD: number = c.SO_SNDTIMEO_OLD;
+/** `SO_TIMESTAMP` from the C headers; undefined where the platform lacks it. */
 export const SO_TIMESTAMP: number = c.SO_TIMESTAMP;
+/** `SO_TIMESTAMPING` from the C headers; undefined where the platform lacks it. */
 export const SO_TIMESTAMPING: number = c.SO_TIMESTAMPING;
+/** `SO_TIMESTAMPING_NEW` from the C headers; undefined where the platform lacks it. */
 export const SO_TIMESTAMPING_NEW: number = c.SO_TIMESTAMPING_NEW;
+/** `SO_TIMESTAMPING_OLD` from the C headers; undefined where the platform lacks it. */
 export const SO_TIMESTAMPING_OLD: number = c.SO_TIMESTAMPING_OLD;
+/** `SO_TIMESTAMPNS` from the C headers; undefined where the platform lacks it. */
 export const SO_TIMESTAMPNS: number = c.SO_TIMESTAMPNS;
+/** `SO_TIMESTAMPNS_NEW` from the C headers; undefined where the platform lacks it. */
 export const SO_TIMESTAMPNS_NEW: number = c.SO_TIMESTAMPNS_NEW;
+/** `SO_TIMESTAMPNS_OLD` from the C headers; undefined where the platform lacks it. */
 export const SO_TIMESTAMPNS_OLD: number = c.SO_TIMESTAMPNS_OLD;
+/** `SO_TIMESTAMP_NEW` from the C headers; undefined where the platform lacks it. */
 export const SO_TIMESTAMP_NEW: number = c.SO_TIMESTAMP_NEW;
+/** `SO_TXREHASH` from the C headers; undefined where the platform lacks it. */
 export const SO_TXREHASH: number = c.SO_TXREHASH;
+/** `SO_TXTIME` from the C headers; undefined where the platform lacks it. */
 export const SO_TXTIME: number = c.SO_TXTIME;
+/** `SO_TYPE` from the C headers; undefined where the platform lacks it. */
 export const SO_TYPE: number = c.SO_TYPE;
+/** `SO_VM_SOCKETS_BUFFER_MAX_SIZE` from the C headers; undefined where the platform lacks it. */
 export const SO_VM_SOCKETS_BUFFER_MAX_SIZE: number = c.SO_VM_SOCKETS_BUFFER_MAX_SIZE;
+/** `SO_VM_SOCKETS_BUFFER_MIN_SIZE` from the C headers; undefined where the platform lacks it. */
 export const SO_VM_SOCKETS_BUFFER_MIN_SIZE: number = c.SO_VM_SOCKETS_BUFFER_MIN_SIZE;
+/** `SO_VM_SOCKETS_BUFFER_SIZE` from the C headers; undefined where the platform lacks it. */
 export const SO_VM_SOCKETS_BUFFER_SIZE: number = c.SO_VM_SOCKETS_BUFFER_SIZE;
+/** `SO_WIFI_STATUS` from the C headers; undefined where the platform lacks it. */
 export const SO_WIFI_STATUS: number = c.SO_WIFI_STATUS;
+/** `SO_ZEROCOPY` from the C headers; undefined where the platform lacks it. */
 export const SO_ZEROCOPY: number = c.SO_ZEROCOPY;
+/** `TCP_CA_CWR` from the C headers; undefined where the platform lacks it. */
 export const TCP_CA_CWR: number = c.TCP_CA_CWR;
+/** `TCP_CC_INFO` from the C headers; undefined where the platform lacks it. */
 export const TCP_CC_INFO: number = c.TCP_CC_INFO;
+/** `TCP_CM_INQ` from the C headers; undefined where the platform lacks it. */
 export const TCP_CM_INQ: number = c.TCP_CM_INQ;
+/** `TCP_CONGESTION` from the C headers; undefined where the platform lacks it. */
 export const TCP_CONGESTION: number = c.TCP_CONGESTION;
+/** `TCP_COOKIE_MAX` from the C headers; undefined where the platform lacks it. */
 export const TCP_COOKIE_MAX: number = c.TCP_COOKIE_MAX;
+/** `TCP_COOKIE_MIN` from the C headers; undefined where the platform lacks it. */
 export const TCP_COOKIE_MIN: number = c.TCP_COOKIE_MIN;
+/** `TCP_COOKIE_TRANSACTIONS` from the C headers; undefined where the platform lacks it. */
 export const TCP_COOKIE_TRANSACTIONS: number = c.TCP_COOKIE_TRANSACTIONS;
+/** `TCP_CORK` from the C headers; undefined where the platform lacks it. */
 export const TCP_CORK: number = c.TCP_CORK;
+/** `TCP_DATA_OFFSET` from the C headers; undefined where the platform lacks it. */
 export const TCP_DATA_OFFSET: number = c.TCP_DATA_OFFSET;
+/** `TCP_DEFER_ACCEPT` from the C headers; undefined where the platform lacks it. */
 export const TCP_DEFER_ACCEPT: number = c.TCP_DEFER_ACCEPT;
+/** `TCP_ENCAP_ESPINTCP` from the C headers; undefined where the platform lacks it. */
 export const TCP_ENCAP_ESPINTCP: number = c.TCP_ENCAP_ESPINTCP;
+/** `TCP_ESTABLISHED` from the C headers; undefined where the platform lacks it. */
 export const TCP_ESTABLISHED: number = c.TCP_ESTABLISHED;
+/** `TCP_FASTOPEN` from the C headers; undefined where the platform lacks it. */
 export const TCP_FASTOPEN: number = c.TCP_FASTOPEN;
+/** `TCP_FASTOPEN_CONNECT` from the C headers; undefined where the platform lacks it. */
 export const TCP_FASTOPEN_CONNECT: number = c.TCP_FASTOPEN_CONNECT;
+/** `TCP_FASTOPEN_KEY` from the C headers; undefined where the platform lacks it. */
 export const TCP_FASTOPEN_KEY: number = c.TCP_FASTOPEN_KEY;
+/** `TCP_FASTOPEN_NO_COOKIE` from the C headers; undefined where the platform lacks it. */
 export const TCP_FASTOPEN_NO_COOKIE: number = c.TCP_FASTOPEN_NO_COOKIE;
+/** `TCP_FLAG_ACK` from the C headers; undefined where the platform lacks it. */
 export const TCP_FLAG_ACK: number = c.TCP_FLAG_ACK;
+/** `TCP_FLAG_CWR` from the C headers; undefined where the platform lacks it. */
 export const TCP_FLAG_CWR: number = c.TCP_FLAG_CWR;
+/** `TCP_FLAG_ECE` from the C headers; undefined where the platform lacks it. */
 export const TCP_FLAG_ECE: number = c.TCP_FLAG_ECE;
+/** `TCP_FLAG_FIN` from the C headers; undefined where the platform lacks it. */
 export const TCP_FLAG_FIN: number = c.TCP_FLAG_FIN;
+/** `TCP_FLAG_PSH` from the C headers; undefined where the platform lacks it. */
 export const TCP_FLAG_PSH: number = c.TCP_FLAG_PSH;
+/** `TCP_FLAG_RST` from the C headers; undefined where the platform lacks it. */
 export const TCP_FLAG_RST: number = c.TCP_FLAG_RST;
+/** `TCP_FLAG_SYN` from the C headers; undefined where the platform lacks it. */
 export const TCP_FLAG_SYN: number = c.TCP_FLAG_SYN;
+/** `TCP_FLAG_URG` from the C headers; undefined where the platform lacks it. */
 export const TCP_FLAG_URG: number = c.TCP_FLAG_URG;
+/** `TCP_INFO` from the C headers; undefined where the platform lacks it. */
 export const TCP_INFO: number = c.TCP_INFO;
+/** `TCP_INQ` from the C headers; undefined where the platform lacks it. */
 export const TCP_INQ: number = c.TCP_INQ;
+/** `TCP_KEEPCNT` from the C headers; undefined where the platform lacks it. */
 export const TCP_KEEPCNT: number = c.TCP_KEEPCNT;
+/** `TCP_KEEPIDLE` from the C headers; undefined where the platform lacks it. */
 export const TCP_KEEPIDLE: number = c.TCP_KEEPIDLE;
+/** `TCP_KEEPINTVL` from the C headers; undefined where the platform lacks it. */
 export const TCP_KEEPINTVL: number = c.TCP_KEEPINTVL;
+/** `TCP_LINGER2` from the C headers; undefined where the platform lacks it. */
 export const TCP_LINGER2: number = c.TCP_LINGER2;
+/** `TCP_MAXSEG` from the C headers; undefined where the platform lacks it. */
 export const TCP_MAXSEG: number = c.TCP_MAXSEG;
+/** `TCP_MAXWIN` from the C headers; undefined where the platform lacks it. */
 export const TCP_MAXWIN: number = c.TCP_MAXWIN;
+/** `TCP_MAX_WINSHIFT` from the C headers; undefined where the platform lacks it. */
 export const TCP_MAX_WINSHIFT: number = c.TCP_MAX_WINSHIFT;
+/** `TCP_MD5SIG` from the C headers; undefined where the platform lacks it. */
 export const TCP_MD5SIG: number = c.TCP_MD5SIG;
+/** `TCP_MD5SIG_EXT` from the C headers; undefined where the platform lacks it. */
 export const TCP_MD5SIG_EXT: number = c.TCP_MD5SIG_EXT;
+/** `TCP_MD5SIG_FLAG_IFINDEX` from the C headers; undefined where the platform lacks it. */
 export const TCP_MD5SIG_FLAG_IFINDEX: number = c.TCP_MD5SIG_FLAG_IFINDEX;
+/** `TCP_MD5SIG_FLAG_PREFIX` from the C headers; undefined where the platform lacks it. */
 export const TCP_MD5SIG_FLAG_PREFIX: number = c.TCP_MD5SIG_FLAG_PREFIX;
+/** `TCP_MD5SIG_MAXKEYLEN` from the C headers; undefined where the platform lacks it. */
 export const TCP_MD5SIG_MAXKEYLEN: number = c.TCP_MD5SIG_MAXKEYLEN;
+/** `TCP_MSS` from the C headers; undefined where the platform lacks it. */
 export const TCP_MSS: number = c.TCP_MSS;
+/** `TCP_MSS_DEFAULT` from the C headers; undefined where the platform lacks it. */
 export const TCP_MSS_DEFAULT: number = c.TCP_MSS_DEFAULT;
+/** `TCP_MSS_DESIRED` from the C headers; undefined where the platform lacks it. */
 export const TCP_MSS_DESIRED: number = c.TCP_MSS_DESIRED;
+/** `TCP_NODELAY` from the C headers; undefined where the platform lacks it. */
 export const TCP_NODELAY: number = c.TCP_NODELAY;
+/** `TCP_NOTSENT_LOWAT` from the C headers; undefined where the platform lacks it. */
 export const TCP_NOTSENT_LOWAT: number = c.TCP_NOTSENT_LOWAT;
+/** `TCP_QUEUE_SEQ` from the C headers; undefined where the platform lacks it. */
 export const TCP_QUEUE_SEQ: number = c.TCP_QUEUE_SEQ;
+/** `TCP_QUICKACK` from the C headers; undefined where the platform lacks it. */
 export const TCP_QUICKACK: number = c.TCP_QUICKACK;
+/** `TCP_RECEIVE_ZEROCOPY_FLAG_TLB_CLEAN_HINT` from the C headers; undefined where the platform lacks it. */
 export const TCP_RECEIVE_ZEROCOPY_FLAG_TLB_CLEAN_HINT: number = c.TCP_RECEIVE_ZEROCOPY_FLAG_TLB_CLEAN_HINT;
+/** `TCP_REPAIR` from the C headers; undefined where the platform lacks it. */
 export const TCP_REPAIR: number = c.TCP_REPAIR;
+/** `TCP_REPAIR_OFF` from the C headers; undefined where the platform lacks it. */
 export const TCP_REPAIR_OFF: number = c.TCP_REPAIR_OFF;
+/** `TCP_REPAIR_OFF_NO_WP` from the C headers; undefined where the platform lacks it. */
 export const TCP_REPAIR_OFF_NO_WP: number = c.TCP_REPAIR_OFF_NO_WP;
+/** `TCP_REPAIR_ON` from the C headers; undefined where the platform lacks it. */
 export const TCP_REPAIR_ON: number = c.TCP_REPAIR_ON;
+/** `TCP_REPAIR_OPTIONS` from the C headers; undefined where the platform lacks it. */
 export const TCP_REPAIR_OPTIONS: number = c.TCP_REPAIR_OPTIONS;
+/** `TCP_REPAIR_QUEUE` from the C headers; undefined where the platform lacks it. */
 export const TCP_REPAIR_QUEUE: number = c.TCP_REPAIR_QUEUE;
+/** `TCP_REPAIR_WINDOW` from the C headers; undefined where the platform lacks it. */
 export const TCP_REPAIR_WINDOW: number = c.TCP_REPAIR_WINDOW;
+/** `TCP_RESERVED_BITS` from the C headers; undefined where the platform lacks it. */
 export const TCP_RESERVED_BITS: number = c.TCP_RESERVED_BITS;
+/** `TCP_SAVED_SYN` from the C headers; undefined where the platform lacks it. */
 export const TCP_SAVED_SYN: number = c.TCP_SAVED_SYN;
+/** `TCP_SAVE_SYN` from the C headers; undefined where the platform lacks it. */
 export const TCP_SAVE_SYN: number = c.TCP_SAVE_SYN;
+/** `TCP_SYNCNT` from the C headers; undefined where the platform lacks it. */
 export const TCP_SYNCNT: number = c.TCP_SYNCNT;
+/** `TCP_THIN_DUPACK` from the C headers; undefined where the platform lacks it. */
 export const TCP_THIN_DUPACK: number = c.TCP_THIN_DUPACK;
+/** `TCP_THIN_LINEAR_TIMEOUTS` from the C headers; undefined where the platform lacks it. */
 export const TCP_THIN_LINEAR_TIMEOUTS: number = c.TCP_THIN_LINEAR_TIMEOUTS;
+/** `TCP_TIMESTAMP` from the C headers; undefined where the platform lacks it. */
 export const TCP_TIMESTAMP: number = c.TCP_TIMESTAMP;
+/** `TCP_TX_DELAY` from the C headers; undefined where the platform lacks it. */
 export const TCP_TX_DELAY: number = c.TCP_TX_DELAY;
+/** `TCP_ULP` from the C headers; undefined where the platform lacks it. */
 export const TCP_ULP: number = c.TCP_ULP;
+/** `TCP_USER_TIMEOUT` from the C headers; undefined where the platform lacks it. */
 export const TCP_USER_TIMEOUT: number = c.TCP_USER_TIMEOUT;
+/** `TCP_WINDOW_CLAMP` from the C headers; undefined where the platform lacks it. */
 export const TCP_WINDOW_CLAMP: number = c.TCP_WINDOW_CLAMP;
+/** `TCP_ZEROCOPY_RECEIVE` from the C headers; undefined where the platform lacks it. */
 export const TCP_ZEROCOPY_RECEIVE: number = c.TCP_ZEROCOPY_RECEIVE;
+/** `UDP_CORK` from the C headers; undefined where the platform lacks it. */
 export const UDP_CORK: number = c.UDP_CORK;
+/** `UDP_ENCAP` from the C headers; undefined where the platform lacks it. */
 export const UDP_ENCAP: number = c.UDP_ENCAP;
+/** `UDP_ENCAP_ESPINUDP` from the C headers; undefined where the platform lacks it. */
 export const UDP_ENCAP_ESPINUDP: number = c.UDP_ENCAP_ESPINUDP;
+/** `UDP_ENCAP_ESPINUDP_NON_IKE` from the C headers; undefined where the platform lacks it. */
 export const UDP_ENCAP_ESPINUDP_NON_IKE: number = c.UDP_ENCAP_ESPINUDP_NON_IKE;
+/** `UDP_ENCAP_GTP0` from the C headers; undefined where the platform lacks it. */
 export const UDP_ENCAP_GTP0: number = c.UDP_ENCAP_GTP0;
+/** `UDP_ENCAP_GTP1U` from the C headers; undefined where the platform lacks it. */
 export const UDP_ENCAP_GTP1U: number = c.UDP_ENCAP_GTP1U;
+/** `UDP_ENCAP_L2TPINUDP` from the C headers; undefined where the platform lacks it. */
 export const UDP_ENCAP_L2TPINUDP: number = c.UDP_ENCAP_L2TPINUDP;
+/** `UDP_ENCAP_RXRPC` from the C headers; undefined where the platform lacks it. */
 export const UDP_ENCAP_RXRPC: number = c.UDP_ENCAP_RXRPC;
+/** `UDP_GRO` from the C headers; undefined where the platform lacks it. */
 export const UDP_GRO: number = c.UDP_GRO;
+/** `UDP_NO_CHECK6_RX` from the C headers; undefined where the platform lacks it. */
 export const UDP_NO_CHECK6_RX: number = c.UDP_NO_CHECK6_RX;
+/** `UDP_NO_CHECK6_TX` from the C headers; undefined where the platform lacks it. */
 export const UDP_NO_CHECK6_TX: number = c.UDP_NO_CHECK6_TX;
+/** `UDP_SEGMENT` from the C headers; undefined where the platform lacks it. */
 export const UDP_SEGMENT: number = c.UDP_SEGMENT;

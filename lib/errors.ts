@@ -11,6 +11,7 @@ for (const [name, value] of Object.entries(native.errnoNames)) {
   if (!errnoNames.has(value) || PREFERRED.includes(name)) errnoNames.set(value, name);
 }
 
+/** Error numbers by name on this platform (`errno.ECONNREFUSED` …), like Python's `errno` module. */
 export const errno: Readonly<Record<string, number>> = Object.freeze({ ...native.errnoNames });
 
 export function errnoName(value: number): string {
@@ -150,8 +151,11 @@ export function closedError(syscall: string): SocketError {
 
 /** A getaddrinfo/getnameinfo failure; `code` is the EAI_* name and `errno` its value. */
 export class GaiError extends Error {
+  /** The EAI_* value that getaddrinfo/getnameinfo returned (negative on Linux). */
   errno: number;
+  /** The EAI_* name of `errno`, e.g. `'EAI_NONAME'`. */
   code: string;
+  /** The failed call, e.g. `'getaddrinfo'` or `'getnameinfo'`. */
   syscall: string;
   constructor(errnoValue: number, code: string, message: string, syscall = 'getaddrinfo') {
     super(`${syscall} ${code}: ${message}`);
@@ -164,8 +168,11 @@ export class GaiError extends Error {
 
 /** A failure of the gethostby* family (h_errno); `code` is HOST_NOT_FOUND, TRY_AGAIN, NO_RECOVERY or NO_DATA. */
 export class HostError extends Error {
+  /** The h_errno value the lookup failed with. */
   errno: number;
+  /** The name of `errno`: HOST_NOT_FOUND, TRY_AGAIN, NO_RECOVERY or NO_DATA. */
   code: string;
+  /** The failed call, e.g. `'gethostbyname'` or `'gethostbyaddr'`. */
   syscall: string;
   constructor(errnoValue: number, code: string, message: string, syscall: string) {
     super(`${syscall} ${code}: ${message}`);

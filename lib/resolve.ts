@@ -8,10 +8,10 @@ import { E, GaiError, HostError, SocketError, socketError, check } from './error
 import { badPort, checkInt, invalidArgType, invalidArgValue } from './validate';
 
 /** An IPv4 `[host, port]` or IPv6 `[host, port, flowinfo, scopeId]` address, as getaddrinfo returns it. */
-export type InetAddress = [host: string, port: number] | [host: string, port: number, flowinfo: number, scopeId: number];
+export type AddrInfoAddress = [host: string, port: number] | [host: string, port: number, flowinfo: number, scopeId: number];
 
 /** One getaddrinfo result: `[family, type, proto, canonname, address]`. */
-export type AddrInfo = [family: number, type: number, proto: number, canonname: string, address: InetAddress];
+export type AddrInfo = [family: number, type: number, proto: number, canonname: string, address: AddrInfoAddress];
 
 /** A gethostbyname_ex/gethostbyaddr result: `[name, aliases, addresses]`. */
 export type HostEntry = [name: string, aliases: string[], addresses: string[]];
@@ -129,7 +129,7 @@ function gaiArgs(host: unknown, port: unknown, family: unknown, type: unknown, p
 function addrInfoResult(raw: RawAddrInfo, host: string | null): AddrInfo[] {
   if (raw.entries === undefined) throw lookupError(raw, 'getaddrinfo', host ?? undefined);
   return raw.entries.map(([family, type, proto, canonname, blob]) =>
-    [family, type, proto, canonname, native.unpack(blob) as InetAddress]);
+    [family, type, proto, canonname, native.unpack(blob) as AddrInfoAddress]);
 }
 
 /**
@@ -176,7 +176,7 @@ function nameInfoBlob(address: unknown, flags: unknown): Blob {
     return blob;
   }
   if (family === C.AF_INET6) {
-    const [text, portNumber] = native.unpack(blob) as InetAddress;
+    const [text, portNumber] = native.unpack(blob) as AddrInfoAddress;
     check(native.packInet6(text, portNumber, flowinfo as number, scopeId as number, blob), 'getnameinfo', address);
     return blob;
   }

@@ -27,6 +27,7 @@ const pollFds = native.pollFds as (fds: Int32Array, events: Int32Array, revents:
 
 /** An object that owns a descriptor, such as a `Socket`: `fileno()` returns the descriptor number. */
 export interface HasFileno {
+  /** The descriptor number (a non-negative integer). */
   fileno(): number;
 }
 

@@ -28,6 +28,7 @@ const MSG_WAITFORONE = C.MSG_WAITFORONE ?? 0;
 
 /** Options accepted by every Promise form. */
 export interface OperationOptions {
+  /** Aborts the operation when signalled: the Promise rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -200,6 +201,7 @@ export class Socket {
     return fd;
   }
 
+  /** Closes the socket, as close() does, at the end of a `using` block. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -323,6 +325,7 @@ export class Socket {
     check(native.setCloexec(this.openFd('setInheritable'), !checkBoolean(flag, 'flag')), 'fcntl');
   }
 
+  /** Whether child processes inherit the descriptor (false when close-on-exec is set, the default). */
   getInheritable(): boolean {
     return (check(native.getFdFlags(this.openFd('getInheritable')), 'fcntl') & 2) === 0;
   }

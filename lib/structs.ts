@@ -32,8 +32,24 @@ const TIMEVAL_SIZE = 2 * TIME_T_SIZE;
  * a kernel may return fewer bytes (older) or more (newer; pass a larger buflen to see them).
  */
 export const structSizes: Readonly<{
-  linger: number; timeval: number; ip_mreq: number; ip_mreqn: number; ipv6_mreq: number;
-  ucred: number; in_pktinfo: number; in6_pktinfo: number; tcp_info: number;
+  /** `sizeof(struct linger)` in bytes (SO_LINGER). */
+  linger: number;
+  /** `sizeof(struct timeval)` in bytes (SO_RCVTIMEO, SO_SNDTIMEO): 16 on 64-bit platforms, 8 on 32-bit. */
+  timeval: number;
+  /** `sizeof(struct ip_mreq)` in bytes (IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP). */
+  ip_mreq: number;
+  /** `sizeof(struct ip_mreqn)` in bytes (Linux; IP_ADD_MEMBERSHIP, IP_MULTICAST_IF). */
+  ip_mreqn: number;
+  /** `sizeof(struct ipv6_mreq)` in bytes (IPV6_JOIN_GROUP, IPV6_LEAVE_GROUP). */
+  ipv6_mreq: number;
+  /** `sizeof(struct ucred)` in bytes (Linux; SO_PEERCRED, SCM_CREDENTIALS). */
+  ucred: number;
+  /** `sizeof(struct in_pktinfo)` in bytes (IP_PKTINFO). */
+  in_pktinfo: number;
+  /** `sizeof(struct in6_pktinfo)` in bytes (IPV6_PKTINFO). */
+  in6_pktinfo: number;
+  /** Bytes of Linux `struct tcp_info` (TCP_INFO) that {@link unpackTcpInfo} decodes. */
+  tcp_info: number;
 }> = Object.freeze({
   linger: 8,
   timeval: TIMEVAL_SIZE,
@@ -122,7 +138,9 @@ function ntop(family: number, bytes: Buffer): string {
 
 /** `struct linger` (SO_LINGER): `onoff` non-zero lingers on close for up to `linger` seconds. */
 export interface Linger {
+  /** `l_onoff`: non-zero to linger on close, 0 to close in the background. */
   onoff: number;
+  /** `l_linger`: how long close() may wait for unsent data to go out, in seconds. */
   linger: number;
 }
 
@@ -207,8 +225,11 @@ export function packIpv6Mreq(group: string, ifindex = 0): Buffer {
 
 /** `struct ucred` (Linux): SO_PEERCRED and SCM_CREDENTIALS. */
 export interface Ucred {
+  /** `pid`: the process ID of the peer (or sender). */
   pid: number;
+  /** `uid`: the user ID of the peer (or sender). */
   uid: number;
+  /** `gid`: the group ID of the peer (or sender). */
   gid: number;
 }
 
@@ -238,6 +259,7 @@ export function packUcred(value: Ucred): Buffer {
 
 /** `struct in_pktinfo` (IP_PKTINFO): the interface a datagram came in on, the local address it was for, its header destination. */
 export interface InPktinfo {
+  /** ipi_ifindex: the index of the interface the datagram arrived on. */
   ifindex: number;
   /** ipi_spec_dst: the local address the datagram was routed to. */
   specDst: string;
@@ -253,7 +275,9 @@ export function unpackInPktinfo(buf: Uint8Array): InPktinfo {
 
 /** `struct in6_pktinfo` (IPV6_PKTINFO): the destination address and the interface index. */
 export interface In6Pktinfo {
+  /** ipi6_addr: the destination address of the datagram, as text. */
   addr: string;
+  /** ipi6_ifindex: the index of the interface the datagram arrived on. */
   ifindex: number;
 }
 
@@ -272,20 +296,128 @@ export function unpackIn6Pktinfo(buf: Uint8Array): In6Pktinfo {
  * not cover is absent (undefined). 64-bit counters are numbers, exact below 2^53.
  */
 export interface TcpInfo {
-  state: number; ca_state: number; retransmits: number; probes: number; backoff: number; options: number;
-  snd_wscale: number; rcv_wscale: number; delivery_rate_app_limited: number; fastopen_client_fail: number;
-  rto: number; ato: number; snd_mss: number; rcv_mss: number;
-  unacked: number; sacked: number; lost: number; retrans: number; fackets: number;
-  last_data_sent: number; last_ack_sent: number; last_data_recv: number; last_ack_recv: number;
-  pmtu: number; rcv_ssthresh: number; rtt: number; rttvar: number; snd_ssthresh: number; snd_cwnd: number;
-  advmss: number; reordering: number; rcv_rtt: number; rcv_space: number; total_retrans: number;
-  pacing_rate?: number; max_pacing_rate?: number; bytes_acked?: number; bytes_received?: number;
-  segs_out?: number; segs_in?: number; notsent_bytes?: number; min_rtt?: number;
-  data_segs_in?: number; data_segs_out?: number; delivery_rate?: number;
-  busy_time?: number; rwnd_limited?: number; sndbuf_limited?: number; delivered?: number; delivered_ce?: number;
-  bytes_sent?: number; bytes_retrans?: number; dsack_dups?: number; reord_seen?: number;
-  rcv_ooopack?: number; snd_wnd?: number; rcv_wnd?: number; rehash?: number;
-  total_rto?: number; total_rto_recoveries?: number; total_rto_time?: number;
+  /** tcpi_state: the TCP state (the kernel's TCP_ESTABLISHED = 1, TCP_SYN_SENT = 2, …, TCP_LISTEN = 10). */
+  state: number;
+  /** tcpi_ca_state: the congestion-control state (0 Open, 1 Disorder, 2 CWR, 3 Recovery, 4 Loss). */
+  ca_state: number;
+  /** tcpi_retransmits: consecutive retransmission timeouts of the current unacknowledged data. */
+  retransmits: number;
+  /** tcpi_probes: unanswered zero-window or keepalive probes sent. */
+  probes: number;
+  /** tcpi_backoff: the exponential backoff shift applied to the retransmission timeout. */
+  backoff: number;
+  /** tcpi_options: negotiated options, a TCPI_OPT_* bitmask (1 TIMESTAMPS, 2 SACK, 4 WSCALE, 8 ECN, 16 ECN_SEEN, 32 SYN_DATA, 64 USEC_TS). */
+  options: number;
+  /** tcpi_snd_wscale: the window scale shift the peer advertised (applied to the send window); 4-bit field. */
+  snd_wscale: number;
+  /** tcpi_rcv_wscale: the window scale shift this side advertised (applied to the receive window); 4-bit field. */
+  rcv_wscale: number;
+  /** tcpi_delivery_rate_app_limited: 1 if `delivery_rate` was measured while the application limited sending; 1-bit field. */
+  delivery_rate_app_limited: number;
+  /** tcpi_fastopen_client_fail: why TCP Fast Open failed on the client (0 unspecified, 1 no cookie, 2 SYN data not acked, 3 SYN retransmitted); 2-bit field. */
+  fastopen_client_fail: number;
+  /** tcpi_rto: the retransmission timeout, in microseconds. */
+  rto: number;
+  /** tcpi_ato: the delayed-ACK timeout, in microseconds. */
+  ato: number;
+  /** tcpi_snd_mss: the current sending maximum segment size, in bytes. */
+  snd_mss: number;
+  /** tcpi_rcv_mss: the estimated maximum segment size the peer sends, in bytes. */
+  rcv_mss: number;
+  /** tcpi_unacked: segments sent and not yet acknowledged (on a listening socket: the accept queue length). */
+  unacked: number;
+  /** tcpi_sacked: segments selectively acknowledged by SACK (on a listening socket: the backlog limit). */
+  sacked: number;
+  /** tcpi_lost: segments in flight considered lost. */
+  lost: number;
+  /** tcpi_retrans: retransmitted segments still in flight. */
+  retrans: number;
+  /** tcpi_fackets: forward-acknowledged segments; always 0 since Linux 4.15. */
+  fackets: number;
+  /** tcpi_last_data_sent: time since data was last sent, in milliseconds. */
+  last_data_sent: number;
+  /** tcpi_last_ack_sent: time since an ACK was last sent, in milliseconds; not maintained by Linux (always 0). */
+  last_ack_sent: number;
+  /** tcpi_last_data_recv: time since data was last received, in milliseconds. */
+  last_data_recv: number;
+  /** tcpi_last_ack_recv: time since an ACK was last received, in milliseconds. */
+  last_ack_recv: number;
+  /** tcpi_pmtu: the path MTU, in bytes. */
+  pmtu: number;
+  /** tcpi_rcv_ssthresh: the receive slow-start threshold (current window clamp), in bytes. */
+  rcv_ssthresh: number;
+  /** tcpi_rtt: the smoothed round-trip time, in microseconds. */
+  rtt: number;
+  /** tcpi_rttvar: the round-trip time mean deviation, in microseconds. */
+  rttvar: number;
+  /** tcpi_snd_ssthresh: the slow-start threshold, in segments (a huge value means not yet set). */
+  snd_ssthresh: number;
+  /** tcpi_snd_cwnd: the congestion window, in segments. */
+  snd_cwnd: number;
+  /** tcpi_advmss: the maximum segment size advertised to the peer, in bytes. */
+  advmss: number;
+  /** tcpi_reordering: the reordering degree the sender tolerates before fast retransmit, in segments. */
+  reordering: number;
+  /** tcpi_rcv_rtt: the receiver-side round-trip time estimate, in microseconds. */
+  rcv_rtt: number;
+  /** tcpi_rcv_space: the receive-buffer autotuning estimate of data received per RTT, in bytes. */
+  rcv_space: number;
+  /** tcpi_total_retrans: segments retransmitted over the life of the connection. */
+  total_retrans: number;
+  /** tcpi_pacing_rate: the current pacing rate, in bytes per second. */
+  pacing_rate?: number;
+  /** tcpi_max_pacing_rate: the SO_MAX_PACING_RATE limit, in bytes per second (all ones: unlimited). */
+  max_pacing_rate?: number;
+  /** tcpi_bytes_acked: bytes acknowledged by the peer (RFC 4898 tcpEStatsAppHCThruOctetsAcked). */
+  bytes_acked?: number;
+  /** tcpi_bytes_received: bytes received and acknowledged (RFC 4898 tcpEStatsAppHCThruOctetsReceived). */
+  bytes_received?: number;
+  /** tcpi_segs_out: segments sent, retransmissions included (RFC 4898 tcpEStatsPerfSegsOut). */
+  segs_out?: number;
+  /** tcpi_segs_in: segments received (RFC 4898 tcpEStatsPerfSegsIn). */
+  segs_in?: number;
+  /** tcpi_notsent_bytes: bytes in the send queue not yet sent. */
+  notsent_bytes?: number;
+  /** tcpi_min_rtt: the minimum round-trip time observed (windowed), in microseconds. */
+  min_rtt?: number;
+  /** tcpi_data_segs_in: segments received that carried data (RFC 4898 tcpEStatsDataSegsIn). */
+  data_segs_in?: number;
+  /** tcpi_data_segs_out: segments sent that carried data (RFC 4898 tcpEStatsDataSegsOut). */
+  data_segs_out?: number;
+  /** tcpi_delivery_rate: the most recent delivery rate estimate, in bytes per second. */
+  delivery_rate?: number;
+  /** tcpi_busy_time: time spent with data in flight, in microseconds. */
+  busy_time?: number;
+  /** tcpi_rwnd_limited: time sending was limited by the peer's receive window, in microseconds. */
+  rwnd_limited?: number;
+  /** tcpi_sndbuf_limited: time sending was limited by the send buffer, in microseconds. */
+  sndbuf_limited?: number;
+  /** tcpi_delivered: data segments delivered to the peer, retransmissions included. */
+  delivered?: number;
+  /** tcpi_delivered_ce: delivered data segments that the peer reported as ECN CE-marked. */
+  delivered_ce?: number;
+  /** tcpi_bytes_sent: data bytes sent, retransmissions included (RFC 4898 tcpEStatsPerfHCDataOctetsOut). */
+  bytes_sent?: number;
+  /** tcpi_bytes_retrans: data bytes retransmitted (RFC 4898 tcpEStatsPerfOctetsRetrans). */
+  bytes_retrans?: number;
+  /** tcpi_dsack_dups: duplicate segments reported by D-SACK (RFC 4898 tcpEStatsStackDSACKDups). */
+  dsack_dups?: number;
+  /** tcpi_reord_seen: reordering events detected. */
+  reord_seen?: number;
+  /** tcpi_rcv_ooopack: out-of-order packets received. */
+  rcv_ooopack?: number;
+  /** tcpi_snd_wnd: the peer's advertised receive window after scaling, in bytes. */
+  snd_wnd?: number;
+  /** tcpi_rcv_wnd: the receive window this side advertised after scaling, in bytes. */
+  rcv_wnd?: number;
+  /** tcpi_rehash: times the flow hash was changed (PLB or timeout-triggered path changes). */
+  rehash?: number;
+  /** tcpi_total_rto: retransmission timeouts over the life of the connection. */
+  total_rto?: number;
+  /** tcpi_total_rto_recoveries: recovery episodes begun by a retransmission timeout. */
+  total_rto_recoveries?: number;
+  /** tcpi_total_rto_time: total time spent in recoveries begun by a retransmission timeout, in milliseconds. */
+  total_rto_time?: number;
 }
 
 type FieldType = 'u8' | 'u16' | 'u32' | 'u64';

@@ -35,7 +35,7 @@ import {
 import type {
   Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress, ReturnedAddress,
   OperationOptions, Ancillary, RecvmsgResult, RecvFdsResult, FileDescriptorLike, HasFileno,
-  SelectOptions, AddrInfo, HostEntry, NameInfoAddress, ConnectionAddress, CreateConnectionOptions,
+  SelectOptions, AddrInfo, AddrInfoAddress, HostEntry, NameInfoAddress, ConnectionAddress, CreateConnectionOptions,
   CreateConnectionSyncOptions, CreateServerOptions, ServerOptions, RequestHandlerClass, DatagramRequest,
   Features, Linger, Ucred, InPktinfo, In6Pktinfo, TcpInfo,
 } from 'bsd-sockets';
@@ -198,6 +198,7 @@ async function names(): Promise<void> {
   const infos: AddrInfo[] = await getaddrinfo('localhost', 80, AF_INET, SOCK_STREAM);
   const [[f, t, p, canon, addr]] = getaddrinfoSync(null, 'http');
   expectType<[number, number, number, string]>([f, t, p, canon]);
+  expectType<AddrInfoAddress>(addr);
   const where: NameInfoAddress = ['127.0.0.1', 80];
   expectType<[host: string, port: string]>(await getnameinfo(where, NI_NUMERICHOST));
   expectType<[host: string, port: string]>(getnameinfoSync(['::1', 80, 0, 0], 0));
