@@ -38,9 +38,32 @@ export function newBlob(): Buffer {
  * The address in a blob that a system call filled. For a Unix socket, a peer without a name is
  * '' (API.md) whether the system reports an empty name or none at all.
  */
-export function fromBlob(blob: Buffer, family?: number): ReturnedAddress {
-  const address = native.unpack(blob) as ReturnedAddress;
+export function fromBlob(blob: Buffer, family?: number, offset = 0): ReturnedAddress {
+  if (isInet(blob, offset)) return inetFrom(blob, offset);
+  const whole = offset === 0 ? blob : blob.subarray(offset, offset + native.addrBlobSize);
+  const address = native.unpack(whole) as ReturnedAddress;
   return address === null && family === C.AF_UNIX ? '' : address;
+}
+
+// IPv4 senders are the hot case (a UDP receive loop): their sockaddr_in is read here, without a
+// native call. POSIX fixes its layout: family, then port and address in network order at offsets
+// 2 and 4; BSDs and macOS put a length byte before a one-byte family.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const SA_LEN_BYTE = process.platform !== 'linux';
+const SOCKADDR = 4;  // the blob's uint32 length comes first (addresses.h)
+
+function isInet(blob: Buffer, offset: number): boolean {
+  const length = LITTLE_ENDIAN ? blob.readUInt32LE(offset) : blob.readUInt32BE(offset);
+  if (length < 8) return false;
+  const a = blob[offset + SOCKADDR];
+  const b = blob[offset + SOCKADDR + 1];
+  const family = SA_LEN_BYTE ? b : LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b;
+  return family === C.AF_INET;
+}
+
+function inetFrom(blob: Buffer, offset: number): [string, number] {
+  const o = offset + SOCKADDR;
+  return [`${blob[o + 4]}.${blob[o + 5]}.${blob[o + 6]}.${blob[o + 7]}`, (blob[o + 2] << 8) | blob[o + 3]];
 }
 
 // A host that is not a literal address is resolved with getaddrinfo for the socket's family.

@@ -763,7 +763,7 @@ export class Socket {
   private mmsgResults(n: number, blobs: Buffer, lengths: Int32Array): Array<[number, ReturnedAddress]> {
     const size = native.addrBlobSize;
     const out: Array<[number, ReturnedAddress]> = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = [lengths[i], fromBlob(blobs.subarray(i * size, (i + 1) * size), this._family)];
+    for (let i = 0; i < n; i++) out[i] = [lengths[i], fromBlob(blobs, this._family, i * size)];
     return out;
   }
 
