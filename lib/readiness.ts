@@ -28,12 +28,19 @@ export interface WaitOptions {
   address?: unknown;
 }
 
-interface Waiter {
-  events: number;
-  ref: boolean;
-  resolve(revents: number): void;
-  reject(error: unknown): void;
-  cleanup(): void;
+/** One pending wait. Its timer and abort listener exist only when the wait has them. */
+class Waiter {
+  timer?: NodeJS.Timeout;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+
+  constructor(readonly events: number, readonly ref: boolean,
+    readonly resolve: (revents: number) => void, readonly reject: (error: unknown) => void) {}
+
+  cleanup(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+  }
 }
 
 class FdWatch {
@@ -113,7 +120,7 @@ class FdWatch {
     }
     const all = (revents & (POLLERR | POLLHUP)) !== 0;
     let served = false;
-    for (const w of [...this.waiters]) {
+    for (const w of this.waiters.size === 1 ? this.waiters : [...this.waiters]) {
       if (all || (w.events & revents) !== 0) {
         this.waiters.delete(w);
         w.cleanup();
@@ -151,31 +158,24 @@ export function waitFor(fd: number, events: number, options: WaitOptions = {}): 
     }
     const owner = watch;
     if (options.keep) owner.keep = true;
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      owner.remove(waiter);
-      waiter.cleanup();
-      reject(abortError(signal!));
-    };
-    const waiter: Waiter = {
-      events,
-      ref: options.ref !== false,
-      resolve,
-      reject,
-      cleanup() {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      },
-    };
+    const waiter = new Waiter(events, options.ref !== false, resolve, reject);
     if (timeoutMs !== undefined && timeoutMs >= 0) {
-      timer = setTimeout(() => {
+      waiter.timer = setTimeout(() => {
         owner.remove(waiter);
         waiter.cleanup();
         reject(timeoutError(options.syscall ?? 'poll', options.address));
       }, timeoutMs);
-      if (options.ref === false) timer.unref();
+      if (options.ref === false) waiter.timer.unref();
     }
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) {
+      waiter.signal = signal;
+      waiter.onAbort = (): void => {
+        owner.remove(waiter);
+        waiter.cleanup();
+        reject(abortError(signal));
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+    }
     owner.add(waiter);
   });
 }

@@ -395,7 +395,10 @@ export class Socket {
       let r = attempt(this.openFd(syscall));
       let deadline = -1;
       while (r < 0) {
-        deadline = await this.waitAsync(r, events, syscall, deadline, signal, address);
+        deadline = this.waitDeadline(r, syscall, deadline, address);
+        await waitFor(this._fd, events, {
+          timeoutMs: deadline < 0 ? -1 : deadline - now(), signal, ref: this._ref, keep: true, syscall, address,
+        });
         r = attempt(this.openFd(syscall));
       }
       return r;
