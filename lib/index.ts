@@ -24,7 +24,7 @@ export {
   type ConnectionAddress, type CreateConnectionOptions, type CreateConnectionSyncOptions, type CreateServerOptions,
 } from './create';
 export {
-  BaseServer, TCPServer, UDPServer, UnixStreamServer, UnixDatagramServer,
+  BaseServer, SocketServer, TCPServer, UDPServer, UnixStreamServer, UnixDatagramServer,
   BaseRequestHandler, StreamRequestHandler, DatagramRequestHandler,
   type ServerOptions, type RequestHandlerClass, type DatagramRequest,
 } from './socketserver';

@@ -287,40 +287,34 @@ export abstract class BaseServer<R> {
 }
 
 /**
- * A TCP server, as Python's `socketserver.TCPServer` (with ThreadingMixIn's concurrency unless
- * `{ concurrent: false }`). Each request is the accepted `Socket`.
- *
- * Subclasses may change the socket they make by overriding the getters `addressFamily` and
- * `socketType` (class fields would be set too late: the constructor already uses them).
+ * What TCPServer and UDPServer share, as Python's UDPServer shares TCPServer's code: the socket,
+ * the options, binding and closing. Subclasses give the socket's family and type (getters: class
+ * fields would be set too late, the constructor already uses them) and how requests arrive.
  */
-export class TCPServer extends BaseServer<Socket> {
+export abstract class SocketServer<R> extends BaseServer<R> {
   /** The server's socket. */
   readonly socket: Socket;
   /** Whether serverBind() sets SO_REUSEADDR. */
   allowReuseAddress: boolean;
   /** Whether serverBind() sets SO_REUSEPORT. */
   allowReusePort: boolean;
-  /** The listen() backlog. */
+  /** The listen() backlog of stream servers (Python's request_queue_size, 5 by default). */
   requestQueueSize: number;
 
-  /** The family of the server's socket: AF_INET. */
+  /** The family of the server's socket: AF_INET unless a subclass says otherwise. */
   get addressFamily(): number { return C.AF_INET; }
-  /** The type of the server's socket: SOCK_STREAM. */
+  /** The type of the server's socket: SOCK_STREAM unless a subclass says otherwise. */
   get socketType(): number { return C.SOCK_STREAM; }
 
   /**
-   * Creates the socket and, unless `bindAndActivate` is false, binds it (serverBind()) and listens
-   * (serverActivate()). If either fails, the socket is closed and the error thrown.
-   *
-   * @param serverAddress where to listen, e.g. `['127.0.0.1', 0]` (0: an ephemeral port).
-   * @param RequestHandlerClass a class extending BaseRequestHandler (e.g. StreamRequestHandler).
-   * @param options see {@link ServerOptions}.
+   * Creates the socket and, unless `bindAndActivate` is false, binds it (serverBind()) and
+   * activates it (serverActivate()). If either fails, the socket is closed and the error thrown.
    */
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<Socket>, options?: ServerOptions);
   constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<any>, options: ServerOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const o = options as Record<string, unknown>;
     const bindAndActivate = o.bindAndActivate === undefined ? true : checkBoolean(o.bindAndActivate, 'options.bindAndActivate');
+    // Python's UDPServer leaves allow_reuse_address False; the option's default here is true for all servers.
     const allowReuseAddress = o.allowReuseAddress === undefined ? true : checkBoolean(o.allowReuseAddress, 'options.allowReuseAddress');
     const allowReusePort = o.allowReusePort === undefined ? false : checkBoolean(o.allowReusePort, 'options.allowReusePort');
     const backlog = o.backlog === undefined ? 5 : checkInt(o.backlog, 'options.backlog');
@@ -349,19 +343,37 @@ export class TCPServer extends BaseServer<Socket> {
     this.serverAddress = this.socket.getsockname();
   }
 
-  /** Listens with a backlog of requestQueueSize. */
-  override serverActivate(): void {
-    this.socket.listen(this.requestQueueSize);
-  }
-
-  /** Closes the listening socket. */
+  /** Closes the socket. */
   override serverClose(): void {
     this.socket.close();
   }
 
-  /** The listening socket's descriptor. */
+  /** The socket's descriptor. */
   fileno(): number {
     return this.socket.fileno();
+  }
+}
+
+/**
+ * A TCP server, as Python's `socketserver.TCPServer` (with ThreadingMixIn's concurrency unless
+ * `{ concurrent: false }`). Each request is the accepted `Socket`.
+ *
+ * Subclasses may change the socket they make by overriding the getters `addressFamily` and
+ * `socketType`.
+ */
+export class TCPServer extends SocketServer<Socket> {
+  /**
+   * @param serverAddress where to listen, e.g. `['127.0.0.1', 0]` (0: an ephemeral port).
+   * @param RequestHandlerClass a class extending BaseRequestHandler (e.g. StreamRequestHandler).
+   * @param options see {@link ServerOptions}.
+   */
+  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<Socket>, options?: ServerOptions) {
+    super(serverAddress, RequestHandlerClass, options);
+  }
+
+  /** Listens with a backlog of requestQueueSize. */
+  override serverActivate(): void {
+    this.socket.listen(this.requestQueueSize);
   }
 
   /** Accepts a connection: `[socket, clientAddress]`. */
@@ -386,74 +398,25 @@ export class TCPServer extends BaseServer<Socket> {
   }
 }
 
+
 /**
  * A UDP server, as Python's `socketserver.UDPServer`. Each request is `[packet, socket]`, one
  * datagram of at most `maxPacketSize` bytes; handlers extend DatagramRequestHandler.
  */
-export class UDPServer extends BaseServer<DatagramRequest> {
-  /** The server's socket. */
-  readonly socket: Socket;
-  /** Whether serverBind() sets SO_REUSEADDR. */
-  allowReuseAddress: boolean;
-  /** Whether serverBind() sets SO_REUSEPORT. */
-  allowReusePort: boolean;
+export class UDPServer extends SocketServer<DatagramRequest> {
   /** The largest datagram received whole (longer ones are truncated), 8192 as in Python. */
   maxPacketSize = 8192;
 
-  /** The family of the server's socket: AF_INET. */
-  get addressFamily(): number { return C.AF_INET; }
   /** The type of the server's socket: SOCK_DGRAM. */
-  get socketType(): number { return C.SOCK_DGRAM; }
+  override get socketType(): number { return C.SOCK_DGRAM; }
 
   /**
-   * Creates the socket and, unless `bindAndActivate` is false, binds it. If binding fails, the
-   * socket is closed and the error thrown. `backlog` is ignored.
-   *
    * @param serverAddress where to receive, e.g. `['127.0.0.1', 0]`.
    * @param RequestHandlerClass a class extending DatagramRequestHandler (or BaseRequestHandler).
-   * @param options see {@link ServerOptions}.
+   * @param options see {@link ServerOptions}; `backlog` is not used.
    */
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<DatagramRequest>, options?: ServerOptions);
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<any>, options: ServerOptions = {}) {
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-    const o = options as Record<string, unknown>;
-    const bindAndActivate = o.bindAndActivate === undefined ? true : checkBoolean(o.bindAndActivate, 'options.bindAndActivate');
-    // Python's UDPServer leaves allow_reuse_address False; the option's default here is true for all servers.
-    const allowReuseAddress = o.allowReuseAddress === undefined ? true : checkBoolean(o.allowReuseAddress, 'options.allowReuseAddress');
-    const allowReusePort = o.allowReusePort === undefined ? false : checkBoolean(o.allowReusePort, 'options.allowReusePort');
-    if (o.backlog !== undefined) checkInt(o.backlog, 'options.backlog');
-    const concurrent = o.concurrent === undefined ? true : checkBoolean(o.concurrent, 'options.concurrent');
-    super(serverAddress, RequestHandlerClass, concurrent);
-    this.allowReuseAddress = allowReuseAddress;
-    this.allowReusePort = allowReusePort;
-    this.socket = new Socket(this.addressFamily, this.socketType);
-    if (bindAndActivate) {
-      try {
-        this.serverBind();
-        this.serverActivate();
-      } catch (error) {
-        this.serverClose();
-        throw error;
-      }
-    }
-  }
-
-  /** Sets the reuse options, binds to serverAddress and records the bound address. */
-  override serverBind(): void {
-    if (this.allowReuseAddress && C.SO_REUSEADDR !== undefined) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
-    if (this.allowReusePort && C.SO_REUSEPORT !== undefined) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
-    this.socket.bind(this.serverAddress as Address);
-    this.serverAddress = this.socket.getsockname();
-  }
-
-  /** Closes the socket. */
-  override serverClose(): void {
-    this.socket.close();
-  }
-
-  /** The socket's descriptor. */
-  fileno(): number {
-    return this.socket.fileno();
+  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<DatagramRequest>, options?: ServerOptions) {
+    super(serverAddress, RequestHandlerClass, options);
   }
 
   /** Receives a datagram: `[[packet, socket], clientAddress]`. */

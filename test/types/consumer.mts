@@ -21,7 +21,7 @@ import {
   getservbyname, getservbyport, getprotobyname, inet_aton, inet_ntoa, inet_pton, inet_ntop,
   htons, ntohs, htonl, ntohl, if_nameindex, if_nametoindex, if_indextoname, CMSG_LEN, CMSG_SPACE,
   // socketserver
-  BaseServer, TCPServer, UDPServer, UnixStreamServer, UnixDatagramServer, BaseRequestHandler,
+  BaseServer, SocketServer, TCPServer, UDPServer, UnixStreamServer, UnixDatagramServer, BaseRequestHandler,
   StreamRequestHandler, DatagramRequestHandler,
   // what this platform and build support
   features,
@@ -277,6 +277,8 @@ async function servers(): Promise<void> {
   const unixDgram = new UnixDatagramServer('/tmp/dgram.sock', Pong);
   const request: DatagramRequest = [Buffer.alloc(1), udp.socket];
   const base: BaseServer<Socket> = tcp;
+  const shared: SocketServer<DatagramRequest> = udp;
+  expectType<number>(shared.requestQueueSize);
   const serving: Promise<void> = tcp.serveForever(0.5);
   await tcp.handleRequest();
   expectType<Address | ReturnedAddress>(base.serverAddress);
