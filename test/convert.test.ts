@@ -1,39 +1,15 @@
 // Address text and byte-order conversions, interface names and CMSG sizes, checked against
 // Python's socket module as the oracle.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
   inet_aton, inet_ntoa, inet_pton, inet_ntop, htons, htonl, ntohs, ntohl,
   if_nameindex, if_nametoindex, if_indextoname, CMSG_LEN, CMSG_SPACE,
 } from '../lib/convert';
 import { SocketError } from '../lib/errors';
 import { native } from '../lib/native';
+import { python } from './python-oracle';
 
 const { AF_INET, AF_INET6 } = native.constants;
-
-/** What Python gave for one expression: a value (bytes as {hex}) or the exception it raised. */
-type PyResult = { ok: unknown } | { error: string; errno: number | null; args: string[] };
-
-/** Evaluates Python expressions (with `socket` imported) in one python3 process. */
-function python(expressions: string[]): PyResult[] {
-  const script = `
-import json, socket, sys
-def norm(v):
-    if isinstance(v, (bytes, bytearray)): return {"hex": v.hex()}
-    if isinstance(v, (list, tuple)): return [norm(x) for x in v]
-    if isinstance(v, bool): return v
-    if isinstance(v, int): return int(v)
-    return v
-out = []
-for e in json.loads(sys.stdin.read()):
-    try:
-        out.append({"ok": norm(eval(e))})
-    except Exception as x:
-        out.append({"error": type(x).__name__, "errno": getattr(x, "errno", None), "args": [str(a) for a in x.args]})
-print(json.dumps(out))
-`;
-  return JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify(expressions), encoding: 'utf8' }));
-}
 
 /** Runs fn and returns its result in Python's shape, or the error it threw. */
 function ours(fn: () => unknown): { ok: unknown } | { thrown: unknown } {

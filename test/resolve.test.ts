@@ -13,36 +13,11 @@ import {
 } from '../lib/resolve';
 import { GaiError, HostError, SocketError } from '../lib/errors';
 import { native } from '../lib/native';
+import { python, type PyError, type PyResult } from './python-oracle';
 
 const C = native.constants;
 const { AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, AI_NUMERICHOST, AI_CANONNAME, AI_PASSIVE } = C;
 const { NI_NUMERICHOST, NI_NUMERICSERV } = C;
-
-/** What Python gave for one expression: a value (tuples as arrays) or the exception it raised. */
-type PyOk = { ok: unknown };
-type PyError = { error: string; errno: number | null; args: string[] };
-type PyResult = PyOk | PyError;
-
-/** Evaluates Python expressions (with `socket` imported) in one python3 process. */
-function python(expressions: string[]): PyResult[] {
-  const script = `
-import json, socket, sys
-def norm(v):
-    if isinstance(v, (bytes, bytearray)): return {"hex": v.hex()}
-    if isinstance(v, (list, tuple)): return [norm(x) for x in v]
-    if isinstance(v, bool): return v
-    if isinstance(v, int): return int(v)
-    return v
-out = []
-for e in json.loads(sys.stdin.read()):
-    try:
-        out.append({"ok": norm(eval(e))})
-    except Exception as x:
-        out.append({"error": type(x).__name__, "errno": getattr(x, "errno", None), "args": [str(a) for a in x.args]})
-print(json.dumps(out))
-`;
-  return JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify(expressions), encoding: 'utf8' }));
-}
 
 function pyOk(result: PyResult): unknown {
   assert.ok('ok' in result, `Python raised ${JSON.stringify(result)}`);

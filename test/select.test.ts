@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { openFds, pair, closeFd, sendByte, tcpPair } from './raw-fds';
 import { native } from '../lib/native';
 import { isWatched } from '../lib/readiness';
 import { select, selectSync, poll, Poller } from '../lib/select';
@@ -14,25 +15,6 @@ const DIST_LIB = path.join(__dirname, '..', 'lib');
 
 const fdCount = (): number => fs.readdirSync('/proc/self/fd').length;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-const openFds = new Set<number>();
-
-function pair(): [number, number] {
-  const out = new Int32Array(2);
-  assert.equal(native.socketpair(C.AF_UNIX, C.SOCK_STREAM, 0, true, out), 0);
-  openFds.add(out[0]);
-  openFds.add(out[1]);
-  return [out[0], out[1]];
-}
-
-function closeFd(fd: number): void {
-  assert.equal(native.close(fd), 0);
-  openFds.delete(fd);
-}
-
-function sendByte(fd: number, flags = 0): void {
-  assert.equal(native.send(fd, Buffer.from('x'), 0, 1, flags), 1);
-}
 
 function drain(fd: number): number {
   return native.recv(fd, Buffer.alloc(64), 0, 64, 0);
@@ -51,29 +33,6 @@ class Handle {
   constructor(readonly fd: number) {}
   fileno(): number {
     return this.fd;
-  }
-}
-
-/** A connected pair of TCP sockets on loopback (for urgent data, i.e. POLLPRI). */
-function tcpPair(): [number, number] {
-  const blob = Buffer.alloc(native.addrBlobSize);
-  const listener = native.socket(C.AF_INET, C.SOCK_STREAM, 0, false);
-  assert.ok(listener >= 0);
-  try {
-    assert.ok(native.packInet('127.0.0.1', 0, blob) >= 0);
-    assert.equal(native.bind(listener, blob), 0);
-    assert.equal(native.listen(listener, 1), 0);
-    assert.equal(native.getsockname(listener, blob), 0);
-    const client = native.socket(C.AF_INET, C.SOCK_STREAM, 0, false);
-    assert.ok(client >= 0);
-    openFds.add(client);
-    assert.equal(native.connect(client, blob), 0);
-    const server = native.accept(listener, Buffer.alloc(native.addrBlobSize), true);
-    assert.ok(server >= 0);
-    openFds.add(server);
-    return [server, client];
-  } finally {
-    native.close(listener);
   }
 }
 

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { openFds, pair, closeFd, sendByte, tcpPair } from './raw-fds';
 import { native, type NativeWatcher } from '../lib/native';
 
 const C = native.constants;
@@ -14,30 +15,12 @@ const fdCount = (): number => fs.readdirSync('/proc/self/fd').length;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Everything a test opens is closed after it: watchers first, then descriptors.
-const openFds = new Set<number>();
 const openWatchers: NativeWatcher[] = [];
-
-function pair(nonblock = true): [number, number] {
-  const out = new Int32Array(2);
-  assert.equal(native.socketpair(C.AF_UNIX, C.SOCK_STREAM, 0, nonblock, out), 0);
-  openFds.add(out[0]);
-  openFds.add(out[1]);
-  return [out[0], out[1]];
-}
-
-function closeFd(fd: number): void {
-  assert.equal(native.close(fd), 0);
-  openFds.delete(fd);
-}
 
 function watcher(fd: number, onReady: (revents: number) => void): NativeWatcher {
   const w = new native.Watcher(fd, onReady);
   openWatchers.push(w);
   return w;
-}
-
-function sendByte(fd: number, flags = 0): void {
-  assert.equal(native.send(fd, Buffer.from('x'), 0, 1, flags), 1);
 }
 
 /** Resolves with the first revents given to a watcher on `fd` watching `events`. */
@@ -437,26 +420,3 @@ describe('native Watcher', function () {
     });
   });
 });
-
-/** A connected pair of TCP sockets on the loopback interface. */
-function tcpPair(): [number, number] {
-  const blob = Buffer.alloc(native.addrBlobSize);
-  const listener = native.socket(C.AF_INET, C.SOCK_STREAM, 0, false);
-  assert.ok(listener >= 0);
-  try {
-    assert.ok(native.packInet('127.0.0.1', 0, blob) >= 0);
-    assert.equal(native.bind(listener, blob), 0);
-    assert.equal(native.listen(listener, 1), 0);
-    assert.equal(native.getsockname(listener, blob), 0);
-    const client = native.socket(C.AF_INET, C.SOCK_STREAM, 0, false);
-    assert.ok(client >= 0);
-    openFds.add(client);
-    assert.equal(native.connect(client, blob), 0);
-    const server = native.accept(listener, Buffer.alloc(native.addrBlobSize), true);
-    assert.ok(server >= 0);
-    openFds.add(server);
-    return [server, client];
-  } finally {
-    native.close(listener);
-  }
-}
