@@ -76,18 +76,6 @@ describe('errors: provoked for real', () => {
     return [srv, srv.getsockname() as [string, number]];
   }
 
-  /** A connected TCP pair over loopback: [client, server side]. */
-  function tcpPair(): [bs.Socket, bs.Socket] {
-    const [srv, addr] = listener();
-    const client = track.add(bs.socket());
-    client.settimeout(10);
-    client.connectSync(addr);
-    const [conn] = track.add(srv.acceptSync());
-    conn.settimeout(10);
-    srv.close();
-    return [client, conn];
-  }
-
   /** A port on 127.0.0.1 that is bound (so nobody else takes it) but not listening. */
   function refusingAddress(): [string, number] {
     const holder = track.add(bs.socket());
@@ -318,7 +306,7 @@ except BlockingIOError as e:
     expectSocketError(() => a.sendSync(Buffer.from('x')), bs.BrokenPipeError, 'EPIPE', 'send');
     expectSocketError(() => a.sendallSync(Buffer.from('xyz')), bs.BrokenPipeError, 'EPIPE', 'send');
 
-    const [client, conn] = tcpPair();
+    const [client, conn] = track.tcpPair();
     conn.close();
     assert.equal(client.recvSync(10).length, 0, 'EOF first');
     let error: unknown;
@@ -356,7 +344,7 @@ a.close();
   });
 
   it('ConnectionResetError: the peer closes with SO_LINGER {on, 0}', () => {
-    const [client, conn] = tcpPair();
+    const [client, conn] = track.tcpPair();
     conn.setsockopt(bs.SOL_SOCKET, bs.SO_LINGER, lingerZero());
     assert.deepEqual(conn.getsockopt(bs.SOL_SOCKET, bs.SO_LINGER, 8), lingerZero());
     conn.close();
@@ -365,7 +353,7 @@ a.close();
   });
 
   it('ConnectionResetError: send to a peer that reset', () => {
-    const [client, conn] = tcpPair();
+    const [client, conn] = track.tcpPair();
     conn.setsockopt(bs.SOL_SOCKET, bs.SO_LINGER, lingerZero());
     conn.close();
     // The first send that fails after the RST reports the reset (later ones say EPIPE).

@@ -25,6 +25,24 @@ export class Tracker {
     return value;
   }
 
+  /**
+   * A connected TCP pair on loopback, tracked: `[client, accepted]`. Both sides get a 10 s timeout
+   * (the accepted one `acceptedTimeout`, null for blocking) so that a broken test cannot hang.
+   */
+  tcpPair(acceptedTimeout: number | null = 10): [Socket, Socket] {
+    const listener = this.add(new Socket());
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen();
+    listener.settimeout(10);
+    const client = this.add(new Socket());
+    client.settimeout(10);
+    client.connectSync(listener.getsockname() as [string, number]);
+    const [accepted] = this.add(listener.acceptSync());
+    accepted.settimeout(acceptedTimeout);
+    listener.close();
+    return [client, accepted];
+  }
+
   defer(fn: () => void): void {
     this.cleanups.push(fn);
   }

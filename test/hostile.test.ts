@@ -34,22 +34,9 @@ function closed(child: ChildProcess): Promise<void> {
 describe('hostile peers', () => {
   const track = new Tracker().install();
 
-  function tcpPair(): [bs.Socket, bs.Socket] {
-    const srv = track.add(bs.socket());
-    srv.bind(['127.0.0.1', 0]);
-    srv.listen();
-    const c = track.add(bs.socket());
-    c.settimeout(10);
-    c.connectSync(srv.getsockname() as [string, number]);
-    srv.settimeout(10);
-    const [a] = track.add(srv.acceptSync());
-    srv.close();
-    return [c, a];
-  }
-
   describe('a peer that resets mid-transfer (SO_LINGER 0 close)', () => {
     it('Promise sendall fails with ConnectionResetError or BrokenPipeError', async () => {
-      const [c, a] = tcpPair();
+      const [c, a] = track.tcpPair(null);
       a.setblocking(false);
       c.setsockopt(bs.SOL_SOCKET, bs.SO_SNDBUF, 65536);
       const sending = c.sendall(pattern(16 << 20));
@@ -92,7 +79,7 @@ conn.close()
 
   describe('a peer that never reads', () => {
     it('sendallSync with settimeout fails with TimeoutError; what was queued arrives intact', () => {
-      const [c, a] = tcpPair();
+      const [c, a] = track.tcpPair(null);
       c.setsockopt(bs.SOL_SOCKET, bs.SO_SNDBUF, 65536);
       c.settimeout(0.3);
       const started = Date.now();
@@ -113,7 +100,7 @@ conn.close()
     });
 
     it('Promise sendall with settimeout rejects with TimeoutError', async () => {
-      const [c, a] = tcpPair();
+      const [c, a] = track.tcpPair(null);
       c.setsockopt(bs.SOL_SOCKET, bs.SO_SNDBUF, 65536);
       c.settimeout(0.3);
       await within(assert.rejects(c.sendall(pattern(16 << 20)), (e: unknown) => e instanceof bs.TimeoutError && (e as bs.SocketError).syscall === 'send'), 5000);

@@ -52,24 +52,9 @@ function recvExactly(s: bs.Socket, n: number): Buffer {
 describe('lifecycle', () => {
   const track = new Tracker().install();
 
-  /** A connected TCP pair on loopback: [client, accepted]. */
-  function tcpPair(): [bs.Socket, bs.Socket] {
-    const srv = track.add(bs.socket());
-    srv.bind(['127.0.0.1', 0]);
-    srv.listen();
-    const c = track.add(bs.socket());
-    c.settimeout(10);
-    c.connectSync(srv.getsockname() as [string, number]);
-    srv.settimeout(10);
-    const [a] = track.add(srv.acceptSync());
-    a.settimeout(10);
-    srv.close();
-    return [c, a];
-  }
-
   describe('detach', () => {
     it('hands the descriptor over: the socket reads closed, the fd still works via fromfd', () => {
-      const [c, a] = tcpPair();
+      const [c, a] = track.tcpPair();
       const fd = c.fd;
       const before = openFds();
       assert.equal(c.detach(), fd);
@@ -96,7 +81,7 @@ describe('lifecycle', () => {
     });
 
     it('a detached descriptor keeps the blocking mode the socket had', () => {
-      const [c] = tcpPair();
+      const [c] = track.tcpPair();
       c.setblocking(false);
       const fd = c.detach();
       track.defer(() => fs.closeSync(fd));
@@ -106,7 +91,7 @@ describe('lifecycle', () => {
 
   describe('dup', () => {
     it('both sockets work; closing one leaves the other', () => {
-      const [c, a] = tcpPair();
+      const [c, a] = track.tcpPair();
       const d = track.add(c.dup());
       assert.notEqual(d.fd, c.fd);
       assert.equal(d.family, c.family);
@@ -202,7 +187,7 @@ describe('lifecycle', () => {
 
   describe('inheritance', () => {
     it('is off by default (FD_CLOEXEC), for every way a socket is made', () => {
-      const [c, a] = tcpPair();
+      const [c, a] = track.tcpPair();
       const [p, q] = bs.socketpair();
       track.add([p, q]);
       const d = track.add(c.dup());
