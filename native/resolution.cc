@@ -403,6 +403,26 @@ int WithScratch(std::vector<char>* buffer, Call call) {
     buffer->resize(buffer->size() * 2);
   }
 }
+
+// Runs gethostbyname_r or gethostbyaddr_r (given as `call`, taking the hostent storage, the
+// scratch buffer, the result pointer and h_errno) and copies its entry, or records the failure.
+template <typename Call>
+void LookupHostent(int af, Call call, HostEntry* entry, Failure* failure) {
+  hostent storage{};
+  hostent* h = nullptr;
+  int herr = 0;
+  std::vector<char> buffer;
+  int r = WithScratch(&buffer, [&](char* data, size_t size) { return call(&storage, data, size, &h, &herr); });
+  if (h == nullptr) {
+    if (r == ERANGE) {
+      failure->sysErrno = ERANGE;
+    } else {
+      failure->herr = herr != 0 ? herr : HOST_NOT_FOUND;
+    }
+    return;
+  }
+  CopyHostent(h, af, entry, failure);
+}
 #else
 // The fallbacks report getaddrinfo/getnameinfo failures as the h_errno that means the same.
 int GaiToHerror(int code) {
@@ -444,22 +464,9 @@ struct HostByNameExOp {
     SockAddr addr;
     if (!SetIpAddr(name, AF_INET, &addr, &failure)) return;
 #if BSD_HAVE_GLIBC_R
-    hostent storage{};
-    hostent* h = nullptr;
-    int herr = 0;
-    std::vector<char> buffer;
-    int r = WithScratch(&buffer, [&](char* data, size_t size) {
-      return gethostbyname_r(name.c_str(), &storage, data, size, &h, &herr);
-    });
-    if (h == nullptr) {
-      if (r == ERANGE) {
-        failure.sysErrno = ERANGE;
-      } else {
-        failure.herr = herr != 0 ? herr : HOST_NOT_FOUND;
-      }
-      return;
-    }
-    CopyHostent(h, AF_INET, &entry, &failure);
+    LookupHostent(AF_INET, [&](hostent* storage, char* data, size_t size, hostent** h, int* herr) {
+      return gethostbyname_r(name.c_str(), storage, data, size, h, herr);
+    }, &entry, &failure);
 #else
     addrinfo hints{};
     hints.ai_family = AF_INET;
@@ -510,22 +517,9 @@ struct HostByAddrOp {
       return;
     }
 #if BSD_HAVE_GLIBC_R
-    hostent storage{};
-    hostent* h = nullptr;
-    int herr = 0;
-    std::vector<char> buffer;
-    int r = WithScratch(&buffer, [&](char* data, size_t size) {
-      return gethostbyaddr_r(raw, rawLength, af, &storage, data, size, &h, &herr);
-    });
-    if (h == nullptr) {
-      if (r == ERANGE) {
-        failure.sysErrno = ERANGE;
-      } else {
-        failure.herr = herr != 0 ? herr : HOST_NOT_FOUND;
-      }
-      return;
-    }
-    CopyHostent(h, af, &entry, &failure);
+    LookupHostent(af, [&](hostent* storage, char* data, size_t size, hostent** h, int* herr) {
+      return gethostbyaddr_r(raw, rawLength, af, storage, data, size, h, herr);
+    }, &entry, &failure);
 #else
     (void)rawLength;
     char host[NI_MAXHOST] = "";
