@@ -371,14 +371,12 @@ export class Socket {
     return deadline;
   }
 
-  /** The Promise twin of waitSync: waits on the event loop. */
-  private async waitAsync(result: number, events: number, syscall: string, deadline: number,
-    signal: AbortSignal | undefined, address?: unknown): Promise<number> {
-    deadline = this.waitDeadline(result, syscall, deadline, address);
-    await waitFor(this.openFd(syscall), events, {
+  /** The Promise twin of waitSync's wait: readiness on the event loop until `deadline` (see waitDeadline). */
+  private ready(events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
+    address?: unknown): Promise<number> {
+    return waitFor(this.openFd(syscall), events, {
       timeoutMs: deadline < 0 ? -1 : deadline - now(), signal, ref: this._ref, keep: true, syscall, address,
     });
-    return deadline;
   }
 
   /**
@@ -396,9 +394,7 @@ export class Socket {
       let deadline = -1;
       while (r < 0) {
         deadline = this.waitDeadline(r, syscall, deadline, address);
-        await waitFor(this._fd, events, {
-          timeoutMs: deadline < 0 ? -1 : deadline - now(), signal, ref: this._ref, keep: true, syscall, address,
-        });
+        await this.ready(events, syscall, deadline, signal, address);
         r = attempt(this.openFd(syscall));
       }
       return r;
@@ -489,10 +485,8 @@ export class Socket {
     if (r === 0) return;
     if (r !== -EINPROGRESS) throw socketError(-r, 'connect', address);
     if (this._timeout === 0) throw new BlockingIOError(EINPROGRESS, 'connect', address);
-    const ms = this._timeout === null ? -1 : this._timeout * 1000;
-    await waitFor(this.openFd('connect'), POLLOUT, {
-      timeoutMs: ms, signal: options?.signal, ref: this._ref, keep: true, syscall: 'connect', address,
-    });
+    const deadline = this._timeout === null ? -1 : now() + this._timeout * 1000;
+    await this.ready(POLLOUT, 'connect', deadline, options?.signal, address);
     const e = this.connectError();
     if (e !== 0) throw socketError(e, 'connect', address);
   }
@@ -559,7 +553,10 @@ export class Socket {
       while (offset < data.length) {
         const r = native.send(this.openFd('send'), data, offset, data.length - offset, f);
         if (r >= 0) offset += r;
-        else deadline = await this.waitAsync(r, POLLOUT, 'send', deadline, signal);
+        else {
+          deadline = this.waitDeadline(r, 'send', deadline);
+          await this.ready(POLLOUT, 'send', deadline, signal);
+        }
       }
     } finally {
       this._writers.release();
