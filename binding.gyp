@@ -6,19 +6,7 @@
   "targets": [
     {
       "target_name": "bsd_sockets",
-      "sources": [
-        "native/addon.cc",
-        "native/addresses.cc",
-        "native/constants.cc",
-        "native/errors.cc",
-        "native/features.cc",
-        "native/messages.cc",
-        "native/options.cc",
-        "native/resolution.cc",
-        "native/select.cc",
-        "native/sockets.cc",
-        "native/watcher.cc"
-      ],
+      "sources": ["<!@(node -p \"require('fs').readdirSync('native').filter(f => f.endsWith('.cc')).sort().map(f => 'native/' + f).join(' ')\")"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],
       "cflags!": ["-fno-exceptions"],
