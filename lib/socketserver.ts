@@ -3,13 +3,12 @@
 // methods are Python's (camelCased); requests are served concurrently by default, each in its own
 // async task, which is what ThreadingMixIn gives Python. Nothing here blocks the event loop: the
 // servers wait in the Promise forms of accept() and recvfrom().
-import { native } from './native';
-import { SocketError } from './errors';
+import { constants as C } from './constants';
+import { E, SocketError } from './errors';
 import { Socket } from './socket';
 import type { Address, ReturnedAddress } from './address';
 import { checkBoolean, checkFunction, checkInt, checkTimeout, invalidArgType } from './validate';
 
-const C = native.constants;
 
 /** The class of a request handler: constructed once per request with `(request, clientAddress, server)`. */
 export type RequestHandlerClass<R> = new (request: R, clientAddress: ReturnedAddress, server: any) => BaseRequestHandler<any>;
@@ -585,7 +584,7 @@ export class DatagramRequestHandler extends BaseRequestHandler<DatagramRequest> 
   /** Sends `data` (a string as UTF-8) to the client; resolves with the bytes sent. */
   reply(data: Uint8Array | string): Promise<number> {
     if (this.clientAddress === null || this.clientAddress === '') {
-      return Promise.reject(new SocketError(native.errnoNames.EDESTADDRREQ, 'sendto', this.clientAddress,
+      return Promise.reject(new SocketError(E.EDESTADDRREQ, 'sendto', this.clientAddress,
         'sendto EDESTADDRREQ: the client has no address to reply to'));
     }
     return this.socket.sendto(typeof data === 'string' ? Buffer.from(data) : data, this.clientAddress as Address);
