@@ -9,19 +9,16 @@
 //   --warmup MS           warm-up per run, not measured (default 500; quick 100)
 //   --window MS           measured window per run (default 2000; quick 250)
 //   --only a,b            workloads to run (tcp-recv,tcp-send,tcp-rr,udp-rr,udp-recvfrom,
-//                         udp-recvmmsg,accept)
+//                         udp-recvmmsg,accept, and servers: scripts/bench-servers.js)
 //   --sides a,b           sides to run (sync,promise,node,c)
 //   --node-arg ARG        passed to the node of the JS sides (repeatable), e.g. --node-arg=--cpu-prof
 //   --json FILE           also write every measurement to FILE
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const readline = require('node:readline');
+const { ROOT, BENCH, OUT, CLK_TCK, compile: compileC, hasTaskset, machine, cpuSeconds, cpuStat, launch, expectLine, stop, median } = require('./bench-proc');
 
-const ROOT = path.join(__dirname, '..');
-const BENCH = path.join(ROOT, 'bench');
-const OUT = path.join(ROOT, '.bench');
 
 // --- options -----------------------------------------------------------------------------------
 
@@ -79,59 +76,7 @@ const SIDE_NAMES = { sync: 'Sync', promise: 'Promise', node: 'net/dgram', c: 'C'
 // --- environment -------------------------------------------------------------------------------
 
 function compile() {
-  fs.mkdirSync(OUT, { recursive: true });
-  const cc = process.env.CC || 'cc';
-  for (const name of ['peer', 'side']) {
-    const r = spawnSync(cc, ['-O2', '-Wall', '-o', path.join(OUT, name), path.join(BENCH, `${name}.c`)], { stdio: 'inherit' });
-    if (r.status !== 0) {
-      console.error(`bench: could not compile bench/${name}.c with ${cc}`);
-      process.exit(1);
-    }
-  }
-}
-
-function hasTaskset() {
-  const r = spawnSync('taskset', ['-c', '0', 'true']);
-  return r.status === 0;
-}
-
-function machine() {
-  let cpu = '?';
-  try {
-    const m = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) cpu = m[1].trim();
-  } catch { /* not Linux */ }
-  return { nproc: os.availableParallelism?.() ?? os.cpus().length, cpu, kernel: `${os.type()} ${os.release()}`, node: process.version };
-}
-
-// utime + stime of a process, in seconds (Linux /proc; null elsewhere).
-const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) is 100 on every Linux that Node supports
-function cpuSeconds(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // fields 14 and 15 of proc(5)
-  } catch {
-    return null;
-  }
-}
-
-// Per-CPU jiffies from /proc/stat: busy (user+nice+system+irq+softirq+steal, i.e. everything but
-// idle and iowait) and total. Softirq matters: the loopback's network stack runs there, and the
-// kernel does not charge it to the process in /proc/<pid>/stat.
-function cpuStat() {
-  try {
-    const out = {};
-    for (const line of fs.readFileSync('/proc/stat', 'utf8').split('\n')) {
-      const m = /^cpu(\d+) (.*)$/.exec(line);
-      if (!m) continue;
-      const [user, nice, system, idle, iowait, irq, softirq, steal] = m[2].trim().split(/\s+/).map(Number);
-      out[m[1]] = { busy: user + nice + system + irq + softirq + (steal || 0), task: user + nice + system, total: user + nice + system + idle + iowait + irq + softirq + (steal || 0) };
-    }
-    return out;
-  } catch {
-    return null;
-  }
+  compileC(['peer', 'side']);
 }
 
 function sample(peer, child) {
@@ -139,44 +84,6 @@ function sample(peer, child) {
 }
 
 // --- one run -----------------------------------------------------------------------------------
-
-function launch(cmd, args, core, pinned) {
-  const [file, argv] = pinned ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
-  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderrText = '';
-  child.stderr.on('data', (d) => { child.stderrText += d; });
-  child.lines = readline.createInterface({ input: child.stdout });
-  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return child;
-}
-
-/** Resolves with the first line matching `re` (its match), or rejects on exit / after ms. */
-function expectLine(child, re, ms, what) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`no ${what} within ${ms} ms`)); }, ms);
-    const onLine = (line) => {
-      const m = re.exec(line);
-      if (m) { cleanup(); resolve(m); }
-    };
-    const onExit = (code, signal) => {
-      cleanup();
-      reject(new Error(`exited (${signal || code}) before ${what}: ${child.stderrText.trim().split('\n').slice(-3).join(' | ')}`));
-    };
-    function cleanup() {
-      clearTimeout(timer);
-      child.lines.off('line', onLine);
-      child.off('exit', onExit);
-    }
-    child.lines.on('line', onLine);
-    child.on('exit', onExit);
-  });
-}
-
-function stop(child) {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    try { child.kill('SIGTERM'); } catch { /* gone */ }
-  }
-}
 
 async function runOnce(w, side, opts, pinned, cores) {
   const peerBin = path.join(OUT, 'peer');
@@ -238,13 +145,6 @@ async function runOnce(w, side, opts, pinned, cores) {
 }
 
 // --- statistics and table ----------------------------------------------------------------------
-
-function median(xs) {
-  const v = xs.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
 
 function fmt(x) {
   if (x === null || x === undefined) return '—';
@@ -334,10 +234,23 @@ async function main() {
   const m = machine();
   const workloads = WORKLOADS.filter((w) => !opts.only || opts.only.includes(w.id));
   const sides = SIDES.filter((s) => !opts.sides || opts.sides.includes(s));
-  if (workloads.length === 0 || sides.length === 0) {
+  const servers = !opts.only || opts.only.includes('servers');
+  if ((workloads.length === 0 || sides.length === 0) && !servers) {
     console.error('bench: nothing to run');
     process.exit(2);
   }
+  if (workloads.length > 0 && sides.length > 0) await runWorkloads(opts, workloads, sides, pinned, m, t0);
+  if (servers) runServers(opts);
+}
+
+/** The concurrent-server part (scripts/bench-servers.js), with the same rounds and lengths. */
+function runServers(opts) {
+  const args = ['--rounds', String(opts.rounds), '--warmup', String(opts.warmup), '--window', String(opts.window)];
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'bench-servers.js'), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = 1;
+}
+
+async function runWorkloads(opts, workloads, sides, pinned, m, t0) {
   console.log(`bsd-sockets bench${opts.quick ? ' (quick)' : ''}: ${opts.rounds} rounds × (${opts.warmup} ms warm-up + ${opts.window} ms window), sides interleaved ${sides.map((s) => SIDE_NAMES[s]).join(' → ')}`);
   console.log(`machine: nproc ${m.nproc}, ${m.cpu}, ${m.kernel}, node ${m.node}`);
   if (!pinned) console.log('note: taskset not found (or not Linux): processes run unpinned, numbers are noisier');
