@@ -73,7 +73,7 @@ describe('examples', () => {
 
   it('every example is compiled', () => {
     for (const name of ['echo-server', 'echo-client', 'udp-echo', 'select-server', 'concurrent-server',
-      'socketserver-tcp', 'socketserver-udp', 'lookup', 'tour']) {
+      'socketserver-tcp', 'socketserver-udp', 'multicore-server', 'lookup', 'tour']) {
       assert.ok(fs.existsSync(path.join(examples, `${name}.js`)), name);
     }
   });
@@ -196,6 +196,32 @@ with socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5) as c:
     print(f.readline().decode().strip(), f.readline().decode().strip())
 `, [String(port)]);
     assert.equal(out.trim(), 'ONE TWO');
+  });
+
+  it('multicore-server: two worker_threads share one port with SO_REUSEPORT and both serve', async () => {
+    const out = lines(await run('multicore-server', [0, 2, 40], 30000));
+    assert.match(out[0], /^multicore-server: 2 workers listening on 127\.0\.0\.1 port \d+$/);
+    const served = out.filter((l) => / served \d+ clients$/.test(l));
+    assert.deepEqual(served.map((l) => l.split(' ')[2]), ['0', '1'], 'each worker served at least one client');
+    assert.equal(served.reduce((n, l) => n + Number(/served (\d+)/.exec(l)![1]), 0), 40);
+    assert.equal(out.at(-1), 'multicore-server: 40/40 replies correct');
+  });
+
+  it('multicore-server with 0 clients serves Python clients from both workers', async () => {
+    const srv = server('multicore-server', [0, 2, 0]);
+    const port = await within(srv.port, 10000, 'multicore-server port');
+    const out = python(`
+import socket, sys
+seen = set()
+for i in range(40):
+    with socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5) as c:
+        c.sendall(b'ping %d\\n' % i)
+        reply = c.makefile('rb').readline().decode().strip()
+        assert reply.endswith('ping %d' % i), reply
+        seen.add(reply.split(':')[0])
+print(' '.join(sorted(seen)))
+`, [String(port)]);
+    assert.equal(out.trim(), 'worker 0 worker 1');
   });
 
   it('socketserver-udp: the handler replies with the datagram reversed', async () => {
