@@ -35,6 +35,11 @@ function illegal(syscall: string, text: string): SocketError {
   return new SocketError(E.EINVAL, syscall, text, `illegal IP address string passed to ${syscall}`);
 }
 
+/** A packed address of the wrong length: the message says the length expected and the length given. */
+function wrongLength(packed: Uint8Array, expected: number, why: string): Error {
+  return invalidArgValue('packed', packed, `must be ${expected} bytes long ${why} (got ${packed.length} bytes)`);
+}
+
 /** Converts an IPv4 address in any form inet_aton(3) accepts (such as `'127.1'`) to 4 bytes in network order. */
 export function inet_aton(text: string): Buffer {
   checkText(text, 'text');
@@ -46,7 +51,7 @@ export function inet_aton(text: string): Buffer {
 /** Converts 4 bytes in network order to dotted-quad text. */
 export function inet_ntoa(packed: Uint8Array): string {
   checkBytes(packed, 'packed');
-  if (packed.length !== 4) throw invalidArgValue('packed', packed, 'must be exactly 4 bytes long (packed IP wrong length for inet_ntoa)');
+  if (packed.length !== 4) throw wrongLength(packed, 4, 'packed IP wrong length for inet_ntoa');
   return `${packed[0]}.${packed[1]}.${packed[2]}.${packed[3]}`;
 }
 
@@ -64,12 +69,8 @@ export function inet_pton(family: number, text: string): Buffer {
 export function inet_ntop(family: number, packed: Uint8Array): string {
   checkInt(family, 'family');
   checkBytes(packed, 'packed');
-  if (family === AF_INET && packed.length !== 4) {
-    throw invalidArgValue('packed', packed, 'must be 4 bytes long for AF_INET');
-  }
-  if (family === AF_INET6 && packed.length !== 16) {
-    throw invalidArgValue('packed', packed, 'must be 16 bytes long for AF_INET6');
-  }
+  if (family === AF_INET && packed.length !== 4) throw wrongLength(packed, 4, 'for AF_INET');
+  if (family === AF_INET6 && packed.length !== 16) throw wrongLength(packed, 16, 'for AF_INET6');
   const result = n.inetNtop(family, packed);
   if (typeof result === 'number') throw socketError(-result, 'inet_ntop');
   return result;

@@ -1,19 +1,35 @@
 // The error classes of API.md, built in one place from the -errno that native calls return.
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { native } from './native';
 
 const libDir = __dirname + path.sep;
 
-// errno value -> name. Where two names share a value the usual one wins (EAGAIN over EWOULDBLOCK).
-const PREFERRED = ['EAGAIN', 'EDEADLK', 'EOPNOTSUPP'];
-const errnoNames = new Map<number, string>();
-for (const [name, value] of Object.entries(native.errnoNames)) {
-  if (!errnoNames.has(value) || PREFERRED.includes(name)) errnoNames.set(value, name);
+const nodeErrno = os.constants.errno as Readonly<Record<string, number>>;
+/** Where two names share a number, the one Python's `errno.errorcode` gives (the other loses). */
+const PYTHON_PICKS = new Set(['EAGAIN', 'ENOTSUP', 'EDEADLOCK']);
+
+/**
+ * Error numbers by name on this platform (`errno.ECONNREFUSED` …), like Python's `errno` module,
+ * every alias included (EWOULDBLOCK, EOPNOTSUPP, EDEADLK …): the addon's names, and Node's for
+ * any it lacks (both read from the same C headers).
+ */
+export const errno: Readonly<Record<string, number>> = Object.freeze(
+  Object.fromEntries(Object.entries({ ...nodeErrno, ...native.errnoNames }).sort(([a], [b]) => (a < b ? -1 : 1))));
+
+/** How much a name is wanted as the code of its number: lower is better. */
+function rank(name: string): number {
+  return (name in nodeErrno ? 0 : 2) + (PYTHON_PICKS.has(name) ? 0 : 1);
 }
 
-/** Error numbers by name on this platform (`errno.ECONNREFUSED` …), like Python's `errno` module. */
-export const errno: Readonly<Record<string, number>> = Object.freeze({ ...native.errnoNames });
+// errno value -> code: a name os.constants.errno has where there is one, Python's pick among those.
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(errno)) {
+  const current = errnoNames.get(value);
+  if (current === undefined || rank(name) < rank(current)) errnoNames.set(value, name);
+}
 
+/** The code of an error number: `'ECONNREFUSED'` …, or `'Unknown system error N'`. */
 export function errnoName(value: number): string {
   return errnoNames.get(value) ?? `Unknown system error ${value}`;
 }
@@ -56,12 +72,14 @@ export class SocketError extends Error {
   syscall: string;
   /** The address the call was given, where there was one. */
   declare address?: unknown;
+  /** The resolver's own words for a lookup failure (GaiError, HostError). */
+  declare detail?: string;
 
   constructor(errnoValue: number, syscall: string, address?: unknown, message?: string) {
     const code = errnoName(errnoValue);
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;  // hideInternalFrames captures the trace that is kept
-    super(message ?? `${syscall} ${code}: ${native.strerror(errnoValue)}${address === undefined ? '' : ` ${formatAddress(address)}`}`);
+    super(message ?? nodeStyleMessage(syscall, code, address));
     Error.stackTraceLimit = limit;
     this.errno = errnoValue;
     this.code = code;
@@ -72,12 +90,19 @@ export class SocketError extends Error {
 
 }
 
+/** As Node words it: the call, the code, and the address where there is one (`connect ECONNREFUSED ::1:80`). */
+function nodeStyleMessage(syscall: string, code: string, address: unknown): string {
+  return address === undefined || address === '' ? `${syscall} ${code}` : `${syscall} ${code} ${formatAddress(address)}`;
+}
+
 function formatAddress(address: unknown): string {
   if (Array.isArray(address)) {
     const [host, port] = address;
-    return typeof port === 'number' ? `${String(host).includes(':') ? `[${host}]` : host}:${port}` : String(address);
+    return typeof port === 'number' ? `${host}:${port}` : String(address);
   }
   if (Buffer.isBuffer(address)) return JSON.stringify(address.toString('latin1'));
+  // eslint-disable-next-line no-control-regex
+  if (typeof address === 'string' && /[\x00-\x1f]/.test(address)) return JSON.stringify(address);
   return String(address);
 }
 
@@ -141,45 +166,45 @@ export function check(result: number, syscall: string, address?: unknown): numbe
   return result;
 }
 
+/** A wait that outlasted its timeout: `connect ETIMEDOUT 10.0.0.1:80`, as Node words it. */
 export function timeoutError(syscall: string, address?: unknown): TimeoutError {
-  return new TimeoutError(ETIMEDOUT, syscall, address, 'timed out');
+  return new TimeoutError(ETIMEDOUT, syscall, address);
 }
 
 export function closedError(syscall: string): SocketError {
   return new SocketError(EBADF, syscall, undefined, `${syscall} EBADF: the socket is closed`);
 }
 
-/** A getaddrinfo/getnameinfo failure; `code` is the EAI_* name and `errno` its value. */
-export class GaiError extends Error {
-  /** The EAI_* value that getaddrinfo/getnameinfo returned (negative on Linux). */
-  errno: number;
-  /** The EAI_* name of `errno`, e.g. `'EAI_NONAME'`. */
-  code: string;
-  /** The failed call, e.g. `'getaddrinfo'` or `'getnameinfo'`. */
-  syscall: string;
-  constructor(errnoValue: number, code: string, message: string, syscall = 'getaddrinfo') {
-    super(`${syscall} ${code}: ${message}`);
-    this.errno = errnoValue;
+/**
+ * A getaddrinfo/getnameinfo failure, a SocketError as Python's gaierror is an OSError: `code` is the
+ * EAI_* name, `errno` its value (as Python's), the message names the host
+ * (`getaddrinfo EAI_NONAME nosuchhost`).
+ */
+export class GaiError extends SocketError {
+  /**
+   * @param detail gai_strerror's text, kept as `detail`.
+   * @param host the host (or address) that was looked up.
+   */
+  constructor(errnoValue: number, code: string, detail: string, syscall = 'getaddrinfo', host?: unknown) {
+    super(errnoValue, syscall, host, nodeStyleMessage(syscall, code, host));
     this.code = code;
-    this.syscall = syscall;
-    hideInternalFrames(this);
+    this.detail = detail;
   }
 }
 
-/** A failure of the gethostby* family (h_errno); `code` is HOST_NOT_FOUND, TRY_AGAIN, NO_RECOVERY or NO_DATA. */
-export class HostError extends Error {
-  /** The h_errno value the lookup failed with. */
-  errno: number;
-  /** The name of `errno`: HOST_NOT_FOUND, TRY_AGAIN, NO_RECOVERY or NO_DATA. */
-  code: string;
-  /** The failed call, e.g. `'gethostbyname'` or `'gethostbyaddr'`. */
-  syscall: string;
-  constructor(errnoValue: number, code: string, message: string, syscall: string) {
-    super(`${syscall} ${code}: ${message}`);
-    this.errno = errnoValue;
+/**
+ * A failure of the gethostby* family (h_errno), a SocketError as Python's herror is an OSError:
+ * `code` is HOST_NOT_FOUND, TRY_AGAIN, NO_RECOVERY or NO_DATA, `errno` the h_errno value.
+ */
+export class HostError extends SocketError {
+  /**
+   * @param detail hstrerror's text, kept as `detail`.
+   * @param host the name or address that was looked up.
+   */
+  constructor(errnoValue: number, code: string, detail: string, syscall: string, host?: unknown) {
+    super(errnoValue, syscall, host, nodeStyleMessage(syscall, code, host));
     this.code = code;
-    this.syscall = syscall;
-    hideInternalFrames(this);
+    this.detail = detail;
   }
 }
 

@@ -2,6 +2,11 @@
 // (libuv allows only one poll handle per fd and loop) serves every wait on it: a Socket's reads and
 // writes and any select()/poll() that names it. The watcher is the only piece that depends on
 // libuv; it sits behind the small NativeWatcher interface (native.ts).
+//
+// libuv keeps one watcher slot per descriptor number: a second poll handle on a descriptor that
+// Node itself may watch (stdin, a net.Socket's) takes that slot over, and closing it takes the
+// descriptor out of epoll under Node's feet. So only our own Sockets' descriptors are watched
+// directly; waitAny() watches a dup() of any other (epoll registers each descriptor number apart).
 import { native, type NativeWatcher } from './native';
 import { socketError, timeoutError, EBADF } from './errors';
 
@@ -28,9 +33,37 @@ export interface WaitOptions {
   address?: unknown;
 }
 
+/** The longest delay setTimeout takes; a longer one would fire after 1 ms, with a warning. */
+export const MAX_TIMER_MS = 0x7fffffff;
+
+/** A timer for any delay: clamped to what setTimeout takes, re-armed until the deadline. */
+export class LongTimer {
+  private handle: NodeJS.Timeout;
+  private readonly deadline: number;
+
+  constructor(private readonly fire: () => void, delayMs: number, private readonly ref = true) {
+    this.deadline = performance.now() + delayMs;
+    this.handle = this.arm(delayMs);
+  }
+
+  clear(): void {
+    clearTimeout(this.handle);
+  }
+
+  private arm(delayMs: number): NodeJS.Timeout {
+    const clamped = delayMs > MAX_TIMER_MS;
+    const handle = setTimeout(() => {
+      if (clamped) this.handle = this.arm(this.deadline - performance.now());
+      else this.fire();
+    }, clamped ? MAX_TIMER_MS : delayMs);
+    if (!this.ref) handle.unref();
+    return handle;
+  }
+}
+
 /** One pending wait. Its timer and abort listener exist only when the wait has them. */
 class Waiter {
-  timer?: NodeJS.Timeout;
+  timer?: LongTimer;
   signal?: AbortSignal;
   onAbort?: () => void;
 
@@ -38,7 +71,7 @@ class Waiter {
     readonly resolve: (revents: number) => void, readonly reject: (error: unknown) => void) {}
 
   cleanup(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer?.clear();
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
   }
 }
@@ -48,9 +81,11 @@ class FdWatch {
   private readonly waiters = new Set<Waiter>();
   private watching = 0;
   private refd = true;
+  private ended = false;
   keep = false;
 
-  constructor(readonly fd: number) {
+  /** `ownsFd`: the descriptor is a dup made for this watch, closed with it. */
+  constructor(readonly fd: number, private readonly ownsFd = false) {
     this.watcher = new native.Watcher(fd, (revents) => this.onReady(revents));
   }
 
@@ -67,8 +102,7 @@ class FdWatch {
   close(error: unknown): void {
     const waiters = [...this.waiters];
     this.waiters.clear();
-    this.watcher.close();
-    watches.delete(this.fd);
+    this.end();
     for (const w of waiters) {
       w.cleanup();
       w.reject(error);
@@ -82,8 +116,7 @@ class FdWatch {
    */
   private update(narrow = false): void {
     if (this.waiters.size === 0 && !this.keep) {
-      this.watcher.close();
-      watches.delete(this.fd);
+      this.end();
       return;
     }
     let events = 0;
@@ -107,6 +140,15 @@ class FdWatch {
       else this.watcher.unref();
       this.refd = ref;
     }
+  }
+
+  /** Stops watching; a dup made for the watch is closed once libuv no longer watches it. */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.watcher.close();
+    if (watches.get(this.fd) === this) watches.delete(this.fd);
+    if (this.ownsFd) native.close(this.fd);
   }
 
   private onReady(revents: number): void {
@@ -151,21 +193,15 @@ export function waitFor(fd: number, events: number, options: WaitOptions = {}): 
   const { signal, timeoutMs } = options;
   if (signal?.aborted) return Promise.reject(abortError(signal));
   return new Promise<number>((resolve, reject) => {
-    let watch = watches.get(fd);
-    if (!watch) {
-      watch = new FdWatch(fd);
-      watches.set(fd, watch);
-    }
-    const owner = watch;
+    const owner = sharedWatch(fd);
     if (options.keep) owner.keep = true;
     const waiter = new Waiter(events, options.ref !== false, resolve, reject);
     if (timeoutMs !== undefined && timeoutMs >= 0) {
-      waiter.timer = setTimeout(() => {
+      waiter.timer = new LongTimer(() => {
         owner.remove(waiter);
         waiter.cleanup();
         reject(timeoutError(options.syscall ?? 'poll', options.address));
-      }, timeoutMs);
-      if (options.ref === false) waiter.timer.unref();
+      }, timeoutMs, options.ref !== false);
     }
     if (signal) {
       waiter.signal = signal;
@@ -185,7 +221,92 @@ export function closeWatch(fd: number, error: unknown): void {
   watches.get(fd)?.close(error);
 }
 
+/** Whether a Socket keeps a watcher on `fd`: then `fd` is one of ours, and watched as it is. */
+export function isOwnedWatch(fd: number): boolean {
+  return watches.get(fd)?.keep === true;
+}
+
 /** Whether anything waits on `fd` now. */
 export function isWatched(fd: number): boolean {
   return watches.has(fd);
+}
+
+/** One descriptor for waitAny(): `owned` when it is one of our Sockets', which may be watched as is. */
+export interface WatchItem {
+  fd: number;
+  events: number;
+  owned: boolean;
+}
+
+/** What ended a waitAny(): the descriptors that may be ready, and those that could not be watched. */
+export interface WaitAnyResult {
+  woke: number[];
+  failed: number[];
+}
+
+/**
+ * Waits until any of `items` may be ready for its events, `timeoutMs` passes (negative: never), or
+ * `signal` aborts (which rejects). One timer and one abort listener serve every descriptor. A
+ * descriptor that is not `owned` is watched through a dup() of it, closed when the wait ends.
+ * A descriptor whose watch fails (e.g. EPERM for a regular file) is reported in `failed`.
+ */
+export function waitAny(items: WatchItem[], timeoutMs: number, signal?: AbortSignal): Promise<WaitAnyResult> {
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise((resolve, reject) => {
+    const result: WaitAnyResult = { woke: [], failed: [] };
+    const pending: Array<[FdWatch, Waiter]> = [];
+    let timer: LongTimer | undefined;
+    let settled = false;
+    const finish = (): void => {
+      settled = true;
+      timer?.clear();
+      signal?.removeEventListener('abort', onAbort);
+      for (const [watch, waiter] of pending) watch.remove(waiter);
+    };
+    const onAbort = (): void => {
+      finish();
+      reject(abortError(signal!));
+    };
+    const settleSoon = (): void => {
+      // Let every wait that ended in the same loop turn report before resolving.
+      queueMicrotask(() => {
+        if (settled) return;
+        finish();
+        resolve(result);
+      });
+    };
+    for (const { fd, events, owned } of items) {
+      const watch = owned ? sharedWatch(fd) : dupWatch(fd);
+      if (watch === undefined) {
+        result.failed.push(fd);
+        continue;
+      }
+      const waiter = new Waiter(events, true,
+        () => { result.woke.push(fd); settleSoon(); },
+        () => { result.failed.push(fd); settleSoon(); });
+      pending.push([watch, waiter]);
+      watch.add(waiter);
+    }
+    if (result.failed.length > 0) settleSoon();
+    if (timeoutMs >= 0) timer = new LongTimer(() => { finish(); resolve(result); }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function sharedWatch(fd: number): FdWatch {
+  let watch = watches.get(fd);
+  if (!watch) {
+    watch = new FdWatch(fd);
+    watches.set(fd, watch);
+  }
+  return watch;
+}
+
+/** A watch of its own on a dup of `fd`, or undefined when `fd` cannot be duplicated. */
+function dupWatch(fd: number): FdWatch | undefined {
+  const copy = native.dup(fd);
+  if (copy < 0) return undefined;
+  const watch = new FdWatch(copy, true);
+  watches.set(copy, watch);
+  return watch;
 }

@@ -83,11 +83,11 @@ function lookupError(failure: Failure, syscall: string, address?: unknown): Erro
     // As Python: EAI_SYSTEM means "look at errno", so it becomes an ordinary OS error.
     if (failure.gai === C.EAI_SYSTEM && failure.errno) return socketError(failure.errno, syscall, address);
     const code = gaiNames.get(failure.gai) ?? 'EAI_UNKNOWN';
-    return new GaiError(failure.gai, code, n.gaiStrerror(failure.gai), syscall);
+    return new GaiError(failure.gai, code, n.gaiStrerror(failure.gai), syscall, address);
   }
   if (failure.herror !== undefined) {
     const code = hostErrorNames.get(failure.herror) ?? 'NO_RECOVERY';
-    return new HostError(failure.herror, code, n.hstrerror(failure.herror), syscall);
+    return new HostError(failure.herror, code, n.hstrerror(failure.herror), syscall, address);
   }
   if (failure.message !== undefined) return new SocketError(E.EINVAL, syscall, address, failure.message);
   return socketError(failure.errno ?? E.EINVAL, syscall, address);

@@ -2,8 +2,9 @@
 // descriptor number works, FD_SETSIZE included. The Promise forms never block the event loop: they
 // poll with a zero timeout and, while nothing is ready, wait on the loop through readiness.ts.
 import { native } from './native';
-import { socketError, EBADF, E } from './errors';
-import { waitFor } from './readiness';
+import { socketError, closedError, EBADF, E } from './errors';
+import { waitAny, isOwnedWatch, type WatchItem } from './readiness';
+import { Socket } from './socket';
 import { invalidArgType, outOfRange, checkInt } from './validate';
 
 const C = native.constants;
@@ -18,8 +19,6 @@ const READ_LIKE = (C.POLLRDNORM ?? 0) | (C.POLLRDBAND ?? 0) | (C.POLLRDHUP ?? 0)
 const WRITE_LIKE = (C.POLLWRNORM ?? 0) | (C.POLLWRBAND ?? 0);
 const ENOENT = E.ENOENT;
 
-/** Longest single wait on a timer; setTimeout cannot take more. */
-const MAX_TIMER_MS = 0x7fffffff;
 /** How often a descriptor that libuv cannot watch for the wanted events is polled again. */
 const RECHECK_MS = 20;
 
@@ -46,7 +45,7 @@ const DEFAULT_EVENTS = POLLIN | POLLPRI | POLLOUT;
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-function toFd(item: unknown, name: string): number {
+function toFd(item: unknown, name: string, syscall: string): number {
   let fd: unknown = item;
   if (typeof item !== 'number') {
     const fileno = (item !== null && (typeof item === 'object' || typeof item === 'function'))
@@ -56,6 +55,7 @@ function toFd(item: unknown, name: string): number {
     }
     fd = fileno.call(item);
     if (typeof fd !== 'number') throw invalidArgType(`${name}.fileno()`, 'of type number', fd);
+    if (fd === -1) throw closedError(syscall);  // a closed Socket
   }
   if (!Number.isInteger(fd)) throw outOfRange(name, 'an integer', fd);
   if ((fd as number) < 0) throw outOfRange(name, 'a non-negative file descriptor', fd);
@@ -125,64 +125,6 @@ function watchEvents(events: number): number {
   return out;
 }
 
-const CANCELLED = Symbol('cancelled');
-
-/**
- * Waits on the event loop until one of `fds` may be ready, `timeoutMs` passes, or `signal` aborts
- * (which rejects). Resolves with the descriptors whose wait ended (empty on timeout), or whose
- * watcher failed (e.g. EPERM for a regular file, EEXIST for a descriptor libuv already watches):
- * those are then polled every RECHECK_MS by the caller.
- */
-function waitAny(watch: Array<[number, number]>, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ woke: number[]; failed: number[] }> {
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
-  return new Promise((resolve, reject) => {
-    const controller = new AbortController();
-    const woke: number[] = [];
-    const failed: number[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const finish = (): void => {
-      if (settled) return;
-      settled = true;
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      controller.abort(CANCELLED);  // the other waits end; their rejections are swallowed below
-    };
-    const onAbort = (): void => {
-      finish();
-      reject(abortReason(signal!));
-    };
-    const settleSoon = (): void => {
-      // Let every wait that ended in the same loop turn report before resolving.
-      queueMicrotask(() => {
-        if (settled) return;
-        finish();
-        resolve({ woke, failed });
-      });
-    };
-    if (timeoutMs >= 0) {
-      timer = setTimeout(() => {
-        finish();
-        resolve({ woke, failed });
-      }, Math.min(timeoutMs, MAX_TIMER_MS));
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    for (const [fd, events] of watch) {
-      waitFor(fd, events, { signal: controller.signal, ref: true, syscall: 'select' }).then(
-        () => {
-          woke.push(fd);
-          settleSoon();
-        },
-        (error: unknown) => {
-          if (error === CANCELLED || settled) return;
-          failed.push(fd);
-          settleSoon();
-        },
-      );
-    }
-  });
-}
-
 /**
  * The shared loop of the Promise forms. `check()` polls with a zero timeout and returns the result
  * to resolve with, or undefined when nothing reportable is ready; descriptors whose wake-up turned
@@ -190,7 +132,7 @@ function waitAny(watch: Array<[number, number]>, timeoutMs: number, signal: Abor
  * would spin), e.g. a descriptor only in select's xlist that has hung up.
  */
 async function waitLoop<T>(
-  watchList: Array<[number, number]>,
+  watchList: WatchItem[],
   timeoutMs: number,
   signal: AbortSignal | undefined,
   check: () => T | undefined,
@@ -199,14 +141,14 @@ async function waitLoop<T>(
   if (signal?.aborted) throw abortReason(signal);
   const deadline = timeoutMs < 0 ? -1 : now() + timeoutMs;
   const rechecked = new Set<number>();
-  for (const [fd, events] of watchList) if (events === 0) rechecked.add(fd);
+  for (const { fd, events } of watchList) if (events === 0) rechecked.add(fd);
   for (;;) {
     const result = check();
     if (result !== undefined) return result;
     let left = deadline < 0 ? -1 : deadline - now();
     if (deadline >= 0 && left <= 0) return empty();
     if (rechecked.size > 0) left = left < 0 ? RECHECK_MS : Math.min(left, RECHECK_MS);
-    const watching = watchList.filter(([fd]) => !rechecked.has(fd));
+    const watching = watchList.filter(({ fd }) => !rechecked.has(fd));
     if (watching.length === 0 && left < 0) {
       // Nothing to wait for and no timeout: as select([], [], []) does, wait until aborted.
       return new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true }));
@@ -229,12 +171,17 @@ interface Entry<T> {
   fd: number;
 }
 
+/** Whether the descriptor belongs to one of our Sockets, whose descriptors libuv may be told to watch. */
+function isOwnSocket({ item, fd }: { item: unknown; fd: number }): boolean {
+  return item instanceof Socket && item.fileno() === fd;
+}
+
 function entries<T>(list: unknown, name: string): Array<Entry<T>> {
   const items = toList(list, name);
   const seen = new Set<unknown>();
   const out: Array<Entry<T>> = [];
   items.forEach((item, i) => {
-    const fd = toFd(item, `${name}[${i}]`);
+    const fd = toFd(item, `${name}[${i}]`, 'select');
     if (seen.has(item)) return;
     seen.add(item);
     out.push({ item: item as T, fd });
@@ -268,9 +215,10 @@ class SelectCall<R, W, X> {
     this.fds.forEach((fd, i) => this.index.set(fd, i));
   }
 
-  /** [fd, events] for every descriptor. */
-  watchList(): Array<[number, number]> {
-    return Array.from(this.fds, (fd, i) => [fd, this.events[i]] as [number, number]);
+  /** What to watch for every descriptor. */
+  watchList(): WatchItem[] {
+    const sockets = new Set([...this.r, ...this.w, ...this.x].filter(isOwnSocket).map(({ fd }) => fd));
+    return Array.from(this.fds, (fd, i) => ({ fd, events: this.events[i], owned: sockets.has(fd) || isOwnedWatch(fd) }));
   }
 
   poll(timeoutMs: number): number {
@@ -321,8 +269,8 @@ const emptyResult = <R, W, X>(): [R[], W[], X[]] => [[], [], []];
  * @returns the ready subsets `[r, w, x]`, holding the items given (each once, in the order given);
  *   three empty arrays on timeout.
  * @throws TypeError (`ERR_INVALID_ARG_TYPE`) for an item that is neither a number nor has `fileno()`;
- *   RangeError (`ERR_OUT_OF_RANGE`) for a negative descriptor (a closed Socket's `fileno()` is -1)
- *   or timeout; SocketError `EBADF` for a descriptor that is not open.
+ *   RangeError (`ERR_OUT_OF_RANGE`) for a negative descriptor or timeout;
+ *   SocketError `EBADF` for a closed Socket (its `fileno()` is -1) or a descriptor that is not open.
  */
 export function selectSync<R extends FileDescriptorLike, W extends FileDescriptorLike, X extends FileDescriptorLike>(
   rlist: Iterable<R>,
@@ -385,6 +333,8 @@ export async function select<R extends FileDescriptorLike, W extends FileDescrip
  */
 export class Poller {
   readonly #registered = new Map<number, number>();
+  /** The Sockets registered by object: their descriptors are watched as they are. */
+  readonly #sockets = new Map<number, Socket>();
 
   /**
    * Adds a descriptor, or changes the events of one already registered.
@@ -392,8 +342,10 @@ export class Poller {
    * @param events `POLL*` bits; by default POLLIN | POLLPRI | POLLOUT.
    */
   register(item: FileDescriptorLike, events: number = DEFAULT_EVENTS): void {
-    const fd = toFd(item, 'item');
+    const fd = toFd(item, 'item', 'poll');
     this.#registered.set(fd, checkInt(events, 'events', 0, 0xffff));
+    if (item instanceof Socket) this.#sockets.set(fd, item);
+    else this.#sockets.delete(fd);
   }
 
   /**
@@ -401,7 +353,7 @@ export class Poller {
    * @throws SocketError (`FileNotFoundError`, code ENOENT) if it is not registered.
    */
   modify(item: FileDescriptorLike, events: number): void {
-    const fd = toFd(item, 'item');
+    const fd = toFd(item, 'item', 'poll');
     const checked = checkInt(events, 'events', 0, 0xffff);
     if (!this.#registered.has(fd)) throw socketError(ENOENT, 'modify');
     this.#registered.set(fd, checked);
@@ -412,8 +364,9 @@ export class Poller {
    * @throws SocketError (`FileNotFoundError`, code ENOENT) if it is not registered.
    */
   unregister(item: FileDescriptorLike): void {
-    const fd = toFd(item, 'item');
+    const fd = toFd(item, 'item', 'poll');
     if (!this.#registered.delete(fd)) throw socketError(ENOENT, 'unregister');
+    this.#sockets.delete(fd);
   }
 
   /**
@@ -441,7 +394,11 @@ export class Poller {
     const ms = pollTimeoutMs(timeoutMs);
     const signal = checkOptions(options);
     const set = this.#snapshot();
-    const watchList = Array.from(set.fds, (fd, i) => [fd, watchEvents(set.events[i])] as [number, number]);
+    const watchList = Array.from(set.fds, (fd, i): WatchItem => ({
+      fd,
+      events: watchEvents(set.events[i]),
+      owned: isOwnSocket({ item: this.#sockets.get(fd), fd }) || isOwnedWatch(fd),
+    }));
     return waitLoop(watchList, ms, signal, () => {
       if (pollOnce(set.fds, set.events, set.revents, 0, 'poll') === 0) return undefined;
       return set.ready();

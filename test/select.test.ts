@@ -185,8 +185,8 @@ describe('select and poll', function () {
       assert.throws(() => selectSync([], [], undefined as unknown as number[]), assertCode('ERR_INVALID_ARG_TYPE'));
       assert.throws(() => selectSync([-1], [], [], 0), assertCode('ERR_OUT_OF_RANGE', 'RangeError'));
       assert.throws(() => selectSync([], [1.5], [], 0), assertCode('ERR_OUT_OF_RANGE', 'RangeError'));
-      // A closed Socket's fileno() is -1.
-      assert.throws(() => selectSync([], [], [new Handle(-1)], 0), assertCode('ERR_OUT_OF_RANGE', 'RangeError'));
+      // A closed Socket's fileno() is -1: API.md makes it a SocketError EBADF.
+      assert.throws(() => selectSync([], [], [new Handle(-1)], 0), assertCode('EBADF', 'SocketError'));
       assert.throws(() => selectSync([a], [], [], -1), assertCode('ERR_OUT_OF_RANGE', 'RangeError'));
       assert.throws(() => selectSync([a], [], [], NaN), assertCode('ERR_OUT_OF_RANGE', 'RangeError'));
       assert.throws(() => selectSync([a], [], [], '1' as unknown as number), assertCode('ERR_INVALID_ARG_TYPE', 'TypeError'));
