@@ -17,6 +17,12 @@ export interface NativeWatcher {
   close(): void;
 }
 
+/** A C struct's layout as the headers give it: its size and each listed field's offset and size, in bytes. */
+export interface StructLayout {
+  size: number;
+  fields: Record<string, { offset: number; size: number } | undefined>;
+}
+
 export interface Native {
   // errors.cc
   strerror(errno: number): string;
@@ -61,8 +67,13 @@ export interface Native {
   setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
   getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;
   getsockoptBytes(fd: number, level: number, name: number, into: Uint8Array): number;
-  // constants.cc
+  // constants.cc (generated from native/names/*.txt)
   constants: Record<string, number>;
+  /** sizeof and offsetof of the structs in native/names/structs.txt; a struct the platform lacks is absent. */
+  structLayouts: Record<string, StructLayout | undefined>;
+  // inet.cc
+  inetPton(family: number, text: string, out: Uint8Array): number;
+  inetNtop(family: number, bytes: Uint8Array): string | number;
   // watcher.cc
   Watcher: new (fd: number, onReady: (revents: number) => void) => NativeWatcher;
   // the rest (select.cc, messages.cc, resolution.cc) is typed where it is used

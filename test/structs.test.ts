@@ -73,7 +73,7 @@ describe('structs: pack/unpack helpers', () => {
     assert.deepEqual(st.packUcred(cred), pyBytes(`struct.pack('@iII', ${cred.pid}, ${cred.uid}, ${cred.gid})`));
     assert.deepEqual(st.unpackUcred(pyBytes("struct.pack('@iII', 12, 34, 56)")), { pid: 12, uid: 34, gid: 56 });
     const [a] = track.add(bs.socketpair());
-    assert.deepEqual(st.unpackUcred(a.getsockopt(bs.SOL_SOCKET, bs.SO_PEERCRED, st.structSizes.ucred)), cred);
+    assert.deepEqual(st.unpackUcred(a.getsockopt(bs.SOL_SOCKET, bs.SO_PEERCRED!, st.structSizes.ucred!)), cred);
   });
 
   it('unpackInPktinfo / unpackIn6Pktinfo read what Python packs', () => {
@@ -120,7 +120,7 @@ describe('structs: pack/unpack helpers', () => {
     const [conn] = track.add(server.acceptSync());
     client.sendallSync(Buffer.alloc(1000, 1));
     assert.equal(conn.recvSync(2000).length > 0, true);
-    const raw = client.getsockopt(bs.IPPROTO_TCP, bs.TCP_INFO, 512);
+    const raw = client.getsockopt(bs.IPPROTO_TCP, bs.TCP_INFO!, 512);
     assert.ok(raw.length >= 104, `kernel returned ${raw.length} bytes`);
     const info = st.unpackTcpInfo(raw);
     assert.equal(info.state, 1);  // TCP_ESTABLISHED
