@@ -5,13 +5,13 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as bs from '../lib';
 import * as st from '../lib/structs';
-import { Tracker, python, tempDir } from './helpers';
+import { Tracker, runPythonScript, tempDir } from './helpers';
 
 const linux = process.platform === 'linux';
 
 /** Runs a Python expression that evaluates to bytes and returns them. */
 function pyBytes(expr: string): Buffer {
-  return Buffer.from(python(`import socket, struct, sys\nsys.stdout.write((${expr}).hex())`).trim(), 'hex');
+  return Buffer.from(runPythonScript(`import socket, struct, sys\nsys.stdout.write((${expr}).hex())`).trim(), 'hex');
 }
 
 describe('structs: pack/unpack helpers', () => {
@@ -30,7 +30,7 @@ describe('structs: pack/unpack helpers', () => {
 
   it('packTimeval matches Python struct.pack("@ll") and SO_RCVTIMEO reads back', function () {
     if (!linux) { console.log('      (Python "@ll" is struct timeval only on Linux)'); this.skip(); }
-    assert.equal(st.structSizes.timeval, Number(python("import struct; print(struct.calcsize('@ll'))").trim()));
+    assert.equal(st.structSizes.timeval, Number(runPythonScript("import struct; print(struct.calcsize('@ll'))").trim()));
     assert.deepEqual(st.packTimeval(1.5), pyBytes("struct.pack('@ll', 1, 500000)"));
     assert.deepEqual(st.packTimeval(0.9999999), pyBytes("struct.pack('@ll', 1, 0)"));  // rounding carries
     assert.equal(st.unpackTimeval(pyBytes("struct.pack('@ll', 3, 250000)")), 3.25);
@@ -129,7 +129,7 @@ describe('structs: pack/unpack helpers', () => {
     assert.ok(info.rto > 0);
     if (raw.length >= 160) assert.ok(info.data_segs_out! >= 1, `data_segs_out ${info.data_segs_out}`);
     // Python reads the first 104 bytes of the same buffer with its own struct module.
-    const py = python(`import struct, sys
+    const py = runPythonScript(`import struct, sys
 b = bytes.fromhex(sys.argv[1])
 f = struct.unpack('@8B24I', b[:104])
 print(f[0], f[8], f[9], f[10], f[23], f[24], f[31])`, [raw.toString('hex')]).trim().split(' ').map(Number);
@@ -139,7 +139,7 @@ print(f[0], f[8], f[9], f[10], f[23], f[24], f[31])`, [raw.toString('hex')]).tri
   });
 
   it('structSizes agree with Python struct.calcsize', function () {
-    const sizes = python(`import struct
+    const sizes = runPythonScript(`import struct
 print(struct.calcsize('@ii'), struct.calcsize('@4s4s'), struct.calcsize('@4s4si'), struct.calcsize('@16sI'), struct.calcsize('@iII'), struct.calcsize('@i4s4s'), struct.calcsize('@16sI'))`).trim().split(' ').map(Number);
     const s = st.structSizes;
     assert.deepEqual(sizes, [s.linger, s.ip_mreq, s.ip_mreqn, s.ipv6_mreq, s.ucred, s.in_pktinfo, s.in6_pktinfo]);
