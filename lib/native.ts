@@ -23,9 +23,21 @@ export interface StructLayout {
   fields: Record<string, { offset: number; size: number } | undefined>;
 }
 
+/** The switches of native/platform.h this build was compiled with (native/features.cc). */
+export interface NativeBuildFeatures {
+  accept4: boolean;
+  sockFlags: boolean;
+  msgNosignal: boolean;
+  mmsg: boolean;
+  linux: boolean;
+  soNosigpipe: boolean;
+  portable: boolean;
+}
+
 export interface Native {
   // errors.cc
   strerror(errno: number): string;
+  // constants.cc (generated from native/names/errno.txt): every errno name the platform defines, aliases included
   errnoNames: Record<string, number>;
   // addresses.cc
   addrBlobSize: number;
@@ -74,6 +86,8 @@ export interface Native {
   // inet.cc
   inetPton(family: number, text: string, out: Uint8Array): number;
   inetNtop(family: number, bytes: Uint8Array): string | number;
+  // features.cc
+  buildFeatures: Readonly<NativeBuildFeatures>;
   // watcher.cc
   Watcher: new (fd: number, onReady: (revents: number) => void) => NativeWatcher;
   // the rest (select.cc, messages.cc, resolution.cc) is typed where it is used
