@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as bs from '../lib';
 import * as st from '../lib/structs';
+import { native } from '../lib/native';
 import { Tracker, runPythonScript, tempDir } from './helpers';
 
 const linux = process.platform === 'linux';
@@ -108,6 +109,35 @@ describe('structs: pack/unpack helpers', () => {
     const lines = execFileSync(path.join(dir, 'tcpinfo'), { encoding: 'utf8' }).trim().split('\n');
     const sizes = { u8: 1, u16: 2, u32: 4, u64: 8 };
     assert.deepEqual(lines, known.map(([name, offset, type]) => `${name} ${offset} ${sizes[type]}`));
+  });
+
+  it('native.structLayouts agrees with sizeof/offsetof of a C program for every struct of native/names/structs.txt', function () {
+    const list = fs.readFileSync(path.join(__dirname, '..', '..', 'native', 'names', 'structs.txt'), 'utf8')
+      .split('\n').map((line) => line.replace(/#.*/, '').trim().split(/\s+/)).filter((words) => words[0] !== '');
+    const here = list.filter(([, where]) => where === 'all' || (where === 'linux' && linux));
+    assert.deepEqual(Object.keys(native.structLayouts).sort(), here.map(([name]) => name).sort());
+    const dir = tempDir();
+    const src = path.join(dir, 'layouts.c');
+    fs.writeFileSync(src, [
+      '#define _GNU_SOURCE', '#include <stdio.h>', '#include <stddef.h>', '#include <sys/socket.h>',
+      '#include <sys/time.h>', '#include <netinet/in.h>', 'int main(void) {',
+      ...here.flatMap(([name, , ...fields]) => [
+        `  printf("${name} %zu\\n", sizeof(struct ${name}));`,
+        ...fields.map((f) => `  printf("${name}.${f} %zu %zu\\n", offsetof(struct ${name}, ${f}), sizeof(((struct ${name}*)0)->${f}));`),
+      ]),
+      '  return 0; }', ''].join('\n'));
+    try {
+      execFileSync('cc', ['-o', path.join(dir, 'layouts'), src], { stdio: 'pipe' });
+    } catch (error) {
+      console.log(`      (no C compiler: ${(error as Error).message.split('\n')[0]})`);
+      this.skip();
+    }
+    const fromC = execFileSync(path.join(dir, 'layouts'), { encoding: 'utf8' }).trim().split('\n');
+    const fromNative = here.flatMap(([name, , ...fields]) => {
+      const layout = native.structLayouts[name]!;
+      return [`${name} ${layout.size}`, ...fields.map((f) => `${name}.${f} ${layout.fields[f]!.offset} ${layout.fields[f]!.size}`)];
+    });
+    assert.deepEqual(fromNative, fromC);
   });
 
   it('unpackTcpInfo reads TCP_INFO of a connected loopback socket as Python does', function () {
