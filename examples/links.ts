@@ -18,7 +18,7 @@ export const IFLA_IFNAME = 3;
 /** IFLA_MTU: the MTU, a u32. */
 export const IFLA_MTU = 4;
 /** NLM_F_DUMP is defined in C as NLM_F_ROOT | NLM_F_MATCH. */
-export const NLM_F_DUMP: number = bs.constants.NLM_F_DUMP ?? (bs.NLM_F_ROOT | bs.NLM_F_MATCH);
+export const NLM_F_DUMP: number = bs.constants.NLM_F_DUMP ?? (bs.NLM_F_ROOT! | bs.NLM_F_MATCH!);
 const NLMSG_HDRLEN = 16;
 const IFINFOMSG_LEN = 16;
 
@@ -44,8 +44,8 @@ export function linkDumpRequest(seq: number): Buffer {
   const w16 = (v: number, o: number): number => (LE ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
   const w32 = (v: number, o: number): number => (LE ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
   w32(b.length, 0);                          // nlmsg_len
-  w16(bs.RTM_GETLINK, 4);                    // nlmsg_type
-  w16(bs.NLM_F_REQUEST | NLM_F_DUMP, 6);     // nlmsg_flags
+  w16(bs.RTM_GETLINK!, 4);                    // nlmsg_type
+  w16(bs.NLM_F_REQUEST! | NLM_F_DUMP, 6);     // nlmsg_flags
   w32(seq, 8);                               // nlmsg_seq
   w32(0, 12);                                // nlmsg_pid: 0, the kernel fills in ours
   b[16] = bs.AF_UNSPEC;                      // ifi_family

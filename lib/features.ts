@@ -1,18 +1,7 @@
 // What the platform and this build of the addon support, told at run time. Everything is derived
 // from the loaded binding: the functions it registered, the constants the C headers defined, and
 // the switches of native/platform.h it was compiled with (native/features.cc).
-import { native } from './native';
-
-/** The switches of native/platform.h, as native/features.cc exports them. */
-interface BuildFeatures {
-  accept4: boolean;
-  sockFlags: boolean;
-  msgNosignal: boolean;
-  mmsg: boolean;
-  linux: boolean;
-  soNosigpipe: boolean;
-  portable: boolean;
-}
+import { native, type Native, type NativeBuildFeatures } from './native';
 
 /**
  * What the platform and the loaded build of the addon support. Every field is a boolean fixed
@@ -57,10 +46,10 @@ export interface Features {
   readonly portable: boolean;
 }
 
-function buildFeatures(): BuildFeatures {
-  const given = native.buildFeatures as Partial<BuildFeatures> | undefined;
+function buildFeatures(): NativeBuildFeatures {
+  const given: Partial<NativeBuildFeatures> | undefined = native.buildFeatures;
   // A build from before native/features.cc existed says nothing: assume only what can be seen.
-  const flag = (name: keyof BuildFeatures): boolean => given?.[name] === true;
+  const flag = (name: keyof NativeBuildFeatures): boolean => given?.[name] === true;
   return {
     accept4: flag('accept4'),
     sockFlags: flag('sockFlags'),
@@ -75,7 +64,7 @@ function buildFeatures(): BuildFeatures {
 function detect(): Features {
   const C = native.constants;
   const has = (name: string): boolean => typeof C[name] === 'number';
-  const fn = (name: string): boolean => typeof native[name] === 'function';
+  const fn = (name: keyof Native): boolean => typeof native[name] === 'function';
   const build = buildFeatures();
   return Object.freeze({
     recvmmsg: fn('recvmmsg'),

@@ -17,9 +17,27 @@ export interface NativeWatcher {
   close(): void;
 }
 
+/** A C struct's layout as the headers give it: its size and each listed field's offset and size, in bytes. */
+export interface StructLayout {
+  size: number;
+  fields: Record<string, { offset: number; size: number } | undefined>;
+}
+
+/** The switches of native/platform.h this build was compiled with (native/features.cc). */
+export interface NativeBuildFeatures {
+  accept4: boolean;
+  sockFlags: boolean;
+  msgNosignal: boolean;
+  mmsg: boolean;
+  linux: boolean;
+  soNosigpipe: boolean;
+  portable: boolean;
+}
+
 export interface Native {
   // errors.cc
   strerror(errno: number): string;
+  // constants.cc (generated from native/names/errno.txt): every errno name the platform defines, aliases included
   errnoNames: Record<string, number>;
   // addresses.cc
   addrBlobSize: number;
@@ -61,8 +79,15 @@ export interface Native {
   setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
   getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;
   getsockoptBytes(fd: number, level: number, name: number, into: Uint8Array): number;
-  // constants.cc
+  // constants.cc (generated from native/names/*.txt)
   constants: Record<string, number>;
+  /** sizeof and offsetof of the structs in native/names/structs.txt; a struct the platform lacks is absent. */
+  structLayouts: Record<string, StructLayout | undefined>;
+  // inet.cc
+  inetPton(family: number, text: string, out: Uint8Array): number;
+  inetNtop(family: number, bytes: Uint8Array): string | number;
+  // features.cc
+  buildFeatures: Readonly<NativeBuildFeatures>;
   // watcher.cc
   Watcher: new (fd: number, onReady: (revents: number) => void) => NativeWatcher;
   // the rest (select.cc, messages.cc, resolution.cc) is typed where it is used

@@ -1,49 +1,60 @@
 // Typed pack/unpack helpers for the C structs that socket options and ancillary messages carry,
-// so that nobody packs a `struct linger` by hand. Byte order is the machine's; layouts are the
-// platform's (documented Linux layouts, and macOS where it differs), checked against the C
-// headers and Python in test/structs.test.ts.
+// so that nobody packs a `struct linger` by hand. Byte order is the machine's; every size and
+// offset comes from the C headers at build time (native.structLayouts, from sizeof/offsetof of
+// the structs listed in native/names/structs.txt), checked against Python in test/structs.test.ts.
 import * as os from 'node:os';
 import { native } from './native';
+import type { StructLayout } from './native';
 import { unavailable } from './messages';
 import { checkBytes, checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
 
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 const LINUX = process.platform === 'linux';
-const DARWIN = process.platform === 'darwin';
-/** The part of the binding (native/resolution.cc) that converts address text. */
-interface TextNative {
-  inetPton(family: number, text: string, out: Buffer): number;
-  inetNtop(family: number, bytes: Uint8Array): string | number;
-}
-const text = native as unknown as TextNative;
 const AF_INET = native.constants.AF_INET;
 const AF_INET6 = native.constants.AF_INET6;
 
-/** Architectures whose `long` and `time_t` are 64 bits wide (LP64). */
-const LP64 = new Set(['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64', 'mips64el']);
-const TIME_T_SIZE = LP64.has(process.arch) ? 8 : 4;
-// tv_usec is a `long` on Linux (4 or 8 bytes) but an `int` (padded to 8 with time_t 8) on macOS.
-const TIMEVAL_USEC_SIZE = DARWIN ? 4 : TIME_T_SIZE;
-const TIMEVAL_SIZE = 2 * TIME_T_SIZE;
+/** A field of a struct: where it starts and how wide it is, in bytes. */
+interface Field {
+  offset: number;
+  size: number;
+}
+
+/** The layout of `struct name`, or a SocketError (ENOSYS) from `caller` where the platform lacks it. */
+function layout(name: string, caller: string): StructLayout {
+  const found = native.structLayouts[name];
+  if (found === undefined) throw unavailable(caller);
+  return found;
+}
+
+function field(struct: StructLayout, name: string): Field {
+  const found = struct.fields[name];
+  if (found === undefined) throw new Error(`native/names/structs.txt lists no field ${name}`);
+  return found;
+}
+
+function sizeOf(name: string): number | undefined {
+  return native.structLayouts[name]?.size;
+}
 
 /**
  * The sizes in bytes of the structs these helpers handle on this platform, for the `buflen` of
- * `getsockopt(level, name, buflen)`. `tcp_info` is the prefix that {@link unpackTcpInfo} knows;
- * a kernel may return fewer bytes (older) or more (newer; pass a larger buflen to see them).
+ * `getsockopt(level, name, buflen)`; a struct the platform lacks has no size (undefined).
+ * `tcp_info` is the prefix that {@link unpackTcpInfo} knows; a kernel may return fewer bytes
+ * (older) or more (newer; pass a larger buflen to see them).
  */
 export const structSizes: Readonly<{
   /** `sizeof(struct linger)` in bytes (SO_LINGER). */
   linger: number;
-  /** `sizeof(struct timeval)` in bytes (SO_RCVTIMEO, SO_SNDTIMEO): 16 on 64-bit platforms, 8 on 32-bit. */
+  /** `sizeof(struct timeval)` in bytes (SO_RCVTIMEO, SO_SNDTIMEO): 16 where `time_t` is 64 bits, 8 on 32-bit ABIs with a 32-bit `time_t`. */
   timeval: number;
   /** `sizeof(struct ip_mreq)` in bytes (IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP). */
   ip_mreq: number;
-  /** `sizeof(struct ip_mreqn)` in bytes (Linux; IP_ADD_MEMBERSHIP, IP_MULTICAST_IF). */
-  ip_mreqn: number;
+  /** `sizeof(struct ip_mreqn)` in bytes (Linux; IP_ADD_MEMBERSHIP, IP_MULTICAST_IF); undefined elsewhere. */
+  ip_mreqn: number | undefined;
   /** `sizeof(struct ipv6_mreq)` in bytes (IPV6_JOIN_GROUP, IPV6_LEAVE_GROUP). */
   ipv6_mreq: number;
-  /** `sizeof(struct ucred)` in bytes (Linux; SO_PEERCRED, SCM_CREDENTIALS). */
-  ucred: number;
+  /** `sizeof(struct ucred)` in bytes (Linux; SO_PEERCRED, SCM_CREDENTIALS); undefined elsewhere. */
+  ucred: number | undefined;
   /** `sizeof(struct in_pktinfo)` in bytes (IP_PKTINFO). */
   in_pktinfo: number;
   /** `sizeof(struct in6_pktinfo)` in bytes (IPV6_PKTINFO). */
@@ -51,14 +62,14 @@ export const structSizes: Readonly<{
   /** Bytes of Linux `struct tcp_info` (TCP_INFO) that {@link unpackTcpInfo} decodes. */
   tcp_info: number;
 }> = Object.freeze({
-  linger: 8,
-  timeval: TIMEVAL_SIZE,
-  ip_mreq: 8,
-  ip_mreqn: 12,
-  ipv6_mreq: 20,
-  ucred: 12,
-  in_pktinfo: 12,
-  in6_pktinfo: 20,
+  linger: layout('linger', 'structSizes').size,
+  timeval: layout('timeval', 'structSizes').size,
+  ip_mreq: layout('ip_mreq', 'structSizes').size,
+  ip_mreqn: sizeOf('ip_mreqn'),
+  ipv6_mreq: layout('ipv6_mreq', 'structSizes').size,
+  ucred: sizeOf('ucred'),
+  in_pktinfo: layout('in_pktinfo', 'structSizes').size,
+  in6_pktinfo: layout('in6_pktinfo', 'structSizes').size,
   tcp_info: 248,
 });
 
@@ -68,20 +79,31 @@ function view(buf: Uint8Array): Buffer {
   return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-function writeI32(b: Buffer, value: number, offset: number): void {
-  if (LITTLE_ENDIAN) b.writeInt32LE(value, offset); else b.writeInt32BE(value, offset);
+/** Writes an integer field of 4 or 8 bytes (a C `int`, `long`, `time_t`…) in the machine's order. */
+function writeInt(b: Buffer, f: Field, value: number, signed = true): void {
+  if (f.size === 8) {
+    const v = BigInt(value);
+    if (signed) { if (LITTLE_ENDIAN) b.writeBigInt64LE(v, f.offset); else b.writeBigInt64BE(v, f.offset); }
+    else if (LITTLE_ENDIAN) b.writeBigUInt64LE(v, f.offset); else b.writeBigUInt64BE(v, f.offset);
+  } else if (f.size === 4) {
+    if (signed) { if (LITTLE_ENDIAN) b.writeInt32LE(value, f.offset); else b.writeInt32BE(value, f.offset); }
+    else if (LITTLE_ENDIAN) b.writeUInt32LE(value, f.offset); else b.writeUInt32BE(value, f.offset);
+  } else {
+    throw new Error(`no integer field of ${f.size} bytes`);
+  }
 }
 
-function writeU32(b: Buffer, value: number, offset: number): void {
-  if (LITTLE_ENDIAN) b.writeUInt32LE(value, offset); else b.writeUInt32BE(value, offset);
-}
-
-function writeI64(b: Buffer, value: number, offset: number): void {
-  if (LITTLE_ENDIAN) b.writeBigInt64LE(BigInt(value), offset); else b.writeBigInt64BE(BigInt(value), offset);
-}
-
-function readI32(b: Buffer, offset: number): number {
-  return LITTLE_ENDIAN ? b.readInt32LE(offset) : b.readInt32BE(offset);
+/** Reads an integer field of 4 or 8 bytes in the machine's order (8-byte values exact below 2^53). */
+function readInt(b: Buffer, f: Field, signed = true): number {
+  if (f.size === 8) {
+    if (signed) return Number(LITTLE_ENDIAN ? b.readBigInt64LE(f.offset) : b.readBigInt64BE(f.offset));
+    return Number(LITTLE_ENDIAN ? b.readBigUInt64LE(f.offset) : b.readBigUInt64BE(f.offset));
+  }
+  if (f.size === 4) {
+    if (signed) return LITTLE_ENDIAN ? b.readInt32LE(f.offset) : b.readInt32BE(f.offset);
+    return LITTLE_ENDIAN ? b.readUInt32LE(f.offset) : b.readUInt32BE(f.offset);
+  }
+  throw new Error(`no integer field of ${f.size} bytes`);
 }
 
 function readU32(b: Buffer, offset: number): number {
@@ -97,10 +119,6 @@ function readU64(b: Buffer, offset: number): number {
   return Number(LITTLE_ENDIAN ? b.readBigUInt64LE(offset) : b.readBigUInt64BE(offset));
 }
 
-function readI64(b: Buffer, offset: number): number {
-  return Number(LITTLE_ENDIAN ? b.readBigInt64LE(offset) : b.readBigInt64BE(offset));
-}
-
 function checkStruct(buf: unknown, name: string, size: number): Buffer {
   const b = view(checkBytes(buf, 'buf'));
   if (b.length < size) throw outOfRange('buf', `at least ${size} bytes long (sizeof(struct ${name}))`, b.length);
@@ -112,7 +130,7 @@ function ipv4Bytes(value: unknown, name: string): Buffer {
   if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
   if (value === '') return Buffer.alloc(4);
   const out = Buffer.alloc(4);
-  if (value.includes('\0') || text.inetPton(AF_INET, value, out) !== 4) {
+  if (value.includes('\0') || native.inetPton(AF_INET, value, out) !== 4) {
     throw invalidArgValue(name, value, 'must be an IPv4 address');
   }
   return out;
@@ -122,14 +140,15 @@ function ipv6Bytes(value: unknown, name: string): Buffer {
   if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
   if (value === '') return Buffer.alloc(16);
   const out = Buffer.alloc(16);
-  if (value.includes('\0') || text.inetPton(AF_INET6, value, out) !== 16) {
+  if (value.includes('\0') || native.inetPton(AF_INET6, value, out) !== 16) {
     throw invalidArgValue(name, value, 'must be an IPv6 address');
   }
   return out;
 }
 
-function ntop(family: number, bytes: Buffer): string {
-  const result = text.inetNtop(family, bytes);
+function ntop(family: number, b: Buffer, f: Field): string {
+  const bytes = b.subarray(f.offset, f.offset + f.size);
+  const result = native.inetNtop(family, bytes);
   if (typeof result !== 'string') throw invalidArgValue('buf', bytes, 'does not hold an address');
   return result;
 }
@@ -149,16 +168,18 @@ export function packLinger(value: { onoff: number | boolean; linger: number }): 
   if (value === null || typeof value !== 'object') throw invalidArgType('value', 'an object { onoff, linger }', value);
   const onoff = typeof value.onoff === 'boolean' ? Number(value.onoff) : checkInt(value.onoff, 'onoff');
   const linger = checkInt(value.linger, 'linger');
-  const b = Buffer.alloc(structSizes.linger);
-  writeI32(b, onoff, 0);
-  writeI32(b, linger, 4);
+  const struct = layout('linger', 'packLinger');
+  const b = Buffer.alloc(struct.size);
+  writeInt(b, field(struct, 'l_onoff'), onoff);
+  writeInt(b, field(struct, 'l_linger'), linger);
   return b;
 }
 
 /** Unpacks the `struct linger` that `getsockopt(SOL_SOCKET, SO_LINGER, 8)` returns. */
 export function unpackLinger(buf: Uint8Array): Linger {
-  const b = checkStruct(buf, 'linger', structSizes.linger);
-  return { onoff: readI32(b, 0), linger: readI32(b, 4) };
+  const struct = layout('linger', 'unpackLinger');
+  const b = checkStruct(buf, 'linger', struct.size);
+  return { onoff: readInt(b, field(struct, 'l_onoff')), linger: readInt(b, field(struct, 'l_linger')) };
 }
 
 // --- struct timeval --------------------------------------------------------------------------
@@ -169,25 +190,26 @@ export function unpackLinger(buf: Uint8Array): Linger {
  */
 export function packTimeval(seconds: number): Buffer {
   if (typeof seconds !== 'number') throw invalidArgType('seconds', 'of type number', seconds);
-  const max = TIME_T_SIZE === 8 ? Number.MAX_SAFE_INTEGER : 0x7fffffff;
+  const struct = layout('timeval', 'packTimeval');
+  const secField = field(struct, 'tv_sec');
+  const max = secField.size === 8 ? Number.MAX_SAFE_INTEGER : 0x7fffffff;
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > max) {
     throw outOfRange('seconds', `a finite number >= 0 and <= ${max}`, seconds);
   }
   let sec = Math.floor(seconds);
   let usec = Math.round((seconds - sec) * 1e6);
   if (usec >= 1e6) { sec += 1; usec -= 1e6; }
-  const b = Buffer.alloc(TIMEVAL_SIZE);
-  if (TIME_T_SIZE === 8) writeI64(b, sec, 0); else writeI32(b, sec, 0);
-  if (TIMEVAL_USEC_SIZE === 8) writeI64(b, usec, TIME_T_SIZE); else writeI32(b, usec, TIME_T_SIZE);
+  const b = Buffer.alloc(struct.size);
+  writeInt(b, secField, sec);
+  writeInt(b, field(struct, 'tv_usec'), usec);
   return b;
 }
 
 /** Unpacks a `struct timeval` into seconds (with the microseconds as a fraction). */
 export function unpackTimeval(buf: Uint8Array): number {
-  const b = checkStruct(buf, 'timeval', TIMEVAL_SIZE);
-  const sec = TIME_T_SIZE === 8 ? readI64(b, 0) : readI32(b, 0);
-  const usec = TIMEVAL_USEC_SIZE === 8 ? readI64(b, TIME_T_SIZE) : readI32(b, TIME_T_SIZE);
-  return sec + usec / 1e6;
+  const struct = layout('timeval', 'unpackTimeval');
+  const b = checkStruct(buf, 'timeval', struct.size);
+  return readInt(b, field(struct, 'tv_sec')) + readInt(b, field(struct, 'tv_usec')) / 1e6;
 }
 
 // --- multicast memberships -------------------------------------------------------------------
@@ -197,7 +219,11 @@ export function unpackTimeval(buf: Uint8Array): number {
  * address of the local interface to join it on (`'0.0.0.0'` or `''`: let the system choose).
  */
 export function packIpMreq(group: string, iface = '0.0.0.0'): Buffer {
-  return Buffer.concat([ipv4Bytes(group, 'group'), ipv4Bytes(iface, 'iface')]);
+  const struct = layout('ip_mreq', 'packIpMreq');
+  const b = Buffer.alloc(struct.size);
+  ipv4Bytes(group, 'group').copy(b, field(struct, 'imr_multiaddr').offset);
+  ipv4Bytes(iface, 'iface').copy(b, field(struct, 'imr_interface').offset);
+  return b;
 }
 
 /**
@@ -205,19 +231,20 @@ export function packIpMreq(group: string, iface = '0.0.0.0'): Buffer {
  * local `address` and an interface index (0: any); the index wins over the address.
  */
 export function packIpMreqn(group: string, address = '0.0.0.0', ifindex = 0): Buffer {
-  if (!LINUX) throw unavailable('packIpMreqn');
-  const b = Buffer.alloc(structSizes.ip_mreqn);
-  ipv4Bytes(group, 'group').copy(b, 0);
-  ipv4Bytes(address, 'address').copy(b, 4);
-  writeI32(b, checkInt(ifindex, 'ifindex', 0), 8);
+  const struct = layout('ip_mreqn', 'packIpMreqn');
+  const b = Buffer.alloc(struct.size);
+  ipv4Bytes(group, 'group').copy(b, field(struct, 'imr_multiaddr').offset);
+  ipv4Bytes(address, 'address').copy(b, field(struct, 'imr_address').offset);
+  writeInt(b, field(struct, 'imr_ifindex'), checkInt(ifindex, 'ifindex', 0));
   return b;
 }
 
 /** Packs a `struct ipv6_mreq` for IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP: the IPv6 `group` and an interface index (0: any). */
 export function packIpv6Mreq(group: string, ifindex = 0): Buffer {
-  const b = Buffer.alloc(structSizes.ipv6_mreq);
-  ipv6Bytes(group, 'group').copy(b, 0);
-  writeU32(b, checkInt(ifindex, 'ifindex', 0, 0xffffffff), 16);
+  const struct = layout('ipv6_mreq', 'packIpv6Mreq');
+  const b = Buffer.alloc(struct.size);
+  ipv6Bytes(group, 'group').copy(b, field(struct, 'ipv6mr_multiaddr').offset);
+  writeInt(b, field(struct, 'ipv6mr_interface'), checkInt(ifindex, 'ifindex', 0, 0xffffffff), false);
   return b;
 }
 
@@ -239,19 +266,23 @@ export interface Ucred {
  * ucred: there this throws a `SocketError` (ENOSYS).
  */
 export function unpackUcred(buf: Uint8Array): Ucred {
-  if (!LINUX) throw unavailable('unpackUcred');
-  const b = checkStruct(buf, 'ucred', structSizes.ucred);
-  return { pid: readI32(b, 0), uid: readU32(b, 4), gid: readU32(b, 8) };
+  const struct = layout('ucred', 'unpackUcred');
+  const b = checkStruct(buf, 'ucred', struct.size);
+  return {
+    pid: readInt(b, field(struct, 'pid')),
+    uid: readInt(b, field(struct, 'uid'), false),
+    gid: readInt(b, field(struct, 'gid'), false),
+  };
 }
 
 /** Packs a `struct ucred` (Linux), e.g. the data of an SCM_CREDENTIALS message sent with sendmsg. */
 export function packUcred(value: Ucred): Buffer {
-  if (!LINUX) throw unavailable('packUcred');
+  const struct = layout('ucred', 'packUcred');
   if (value === null || typeof value !== 'object') throw invalidArgType('value', 'an object { pid, uid, gid }', value);
-  const b = Buffer.alloc(structSizes.ucred);
-  writeI32(b, checkInt(value.pid, 'pid', 0), 0);
-  writeU32(b, checkInt(value.uid, 'uid', 0, 0xffffffff), 4);
-  writeU32(b, checkInt(value.gid, 'gid', 0, 0xffffffff), 8);
+  const b = Buffer.alloc(struct.size);
+  writeInt(b, field(struct, 'pid'), checkInt(value.pid, 'pid', 0));
+  writeInt(b, field(struct, 'uid'), checkInt(value.uid, 'uid', 0, 0xffffffff), false);
+  writeInt(b, field(struct, 'gid'), checkInt(value.gid, 'gid', 0, 0xffffffff), false);
   return b;
 }
 
@@ -269,8 +300,13 @@ export interface InPktinfo {
 
 /** Unpacks the data of an IP_PKTINFO control message (`recvmsg` after `setsockopt(IPPROTO_IP, IP_PKTINFO, 1)`). */
 export function unpackInPktinfo(buf: Uint8Array): InPktinfo {
-  const b = checkStruct(buf, 'in_pktinfo', structSizes.in_pktinfo);
-  return { ifindex: readI32(b, 0), specDst: ntop(AF_INET, b.subarray(4, 8)), addr: ntop(AF_INET, b.subarray(8, 12)) };
+  const struct = layout('in_pktinfo', 'unpackInPktinfo');
+  const b = checkStruct(buf, 'in_pktinfo', struct.size);
+  return {
+    ifindex: readInt(b, field(struct, 'ipi_ifindex')),
+    specDst: ntop(AF_INET, b, field(struct, 'ipi_spec_dst')),
+    addr: ntop(AF_INET, b, field(struct, 'ipi_addr')),
+  };
 }
 
 /** `struct in6_pktinfo` (IPV6_PKTINFO): the destination address and the interface index. */
@@ -283,8 +319,9 @@ export interface In6Pktinfo {
 
 /** Unpacks the data of an IPV6_PKTINFO control message (`recvmsg` after `setsockopt(IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)`). */
 export function unpackIn6Pktinfo(buf: Uint8Array): In6Pktinfo {
-  const b = checkStruct(buf, 'in6_pktinfo', structSizes.in6_pktinfo);
-  return { addr: ntop(AF_INET6, b.subarray(0, 16)), ifindex: readU32(b, 16) };
+  const struct = layout('in6_pktinfo', 'unpackIn6Pktinfo');
+  const b = checkStruct(buf, 'in6_pktinfo', struct.size);
+  return { addr: ntop(AF_INET6, b, field(struct, 'ipi6_addr')), ifindex: readInt(b, field(struct, 'ipi6_ifindex'), false) };
 }
 
 // --- struct tcp_info (Linux) -------------------------------------------------------------------

@@ -11,6 +11,11 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   bsd::RegisterSelect(env, exports);
   bsd::RegisterMessages(env, exports);
   bsd::RegisterResolution(env, exports);
+  bsd::RegisterHosts(env, exports);
+  bsd::RegisterNetdb(env, exports);
+  bsd::RegisterInet(env, exports);
+  bsd::RegisterInterfaces(env, exports);
+  bsd::RegisterCmsg(env, exports);
   bsd::RegisterFeatures(env, exports);
   return exports;
 }

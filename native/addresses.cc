@@ -20,17 +20,20 @@ namespace bsd {
 bool ReadAddrBlob(const Napi::CallbackInfo& info, size_t i, SockAddr* out) {
   if (!info[i].IsTypedArray()) return false;
   Napi::Uint8Array blob = info[i].As<Napi::Uint8Array>();
-  static_assert(kAddrHeader == kBlobHeader, "one blob layout");
   return ReadBlob(blob.Data(), blob.ByteLength(), &out->storage, &out->length);
 }
 
 void WriteAddrBlob(const Napi::CallbackInfo& info, size_t i, const SockAddr& addr) {
   if (!info[i].IsTypedArray()) return;
   Napi::Uint8Array blob = info[i].As<Napi::Uint8Array>();
-  if (blob.ByteLength() < kAddrBlobSize) return;
-  uint32_t length = addr.length > sizeof(sockaddr_storage) ? sizeof(sockaddr_storage) : addr.length;
-  std::memcpy(blob.Data(), &length, sizeof length);
-  std::memcpy(blob.Data() + kAddrHeader, &addr.storage, length);
+  WriteBlob(blob.Data(), blob.ByteLength(), &addr.storage, addr.length);
+}
+
+Napi::Buffer<uint8_t> NewAddrBlob(Napi::Env env, const SockAddr& addr) {
+  Napi::Buffer<uint8_t> blob = Napi::Buffer<uint8_t>::New(env, kAddrBlobSize);
+  std::memset(blob.Data(), 0, kAddrBlobSize);
+  WriteBlob(blob.Data(), blob.Length(), &addr.storage, addr.length);
+  return blob;
 }
 
 namespace {

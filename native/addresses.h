@@ -4,11 +4,12 @@
 #pragma once
 
 #include "common.h"
+#include "parse.h"
 #include <sys/socket.h>
 
 namespace bsd {
 
-constexpr size_t kAddrHeader = 4;
+constexpr size_t kAddrHeader = kBlobHeader;  // parse.h reads and writes the bytes
 constexpr size_t kAddrBlobSize = kAddrHeader + sizeof(sockaddr_storage);
 
 // A sockaddr copied out of (or to be copied into) a blob, properly aligned.
@@ -22,5 +23,7 @@ struct SockAddr {
 bool ReadAddrBlob(const Napi::CallbackInfo& info, size_t i, SockAddr* out);
 // Writes addr into the blob argument at index i (no-op if the argument is not a blob).
 void WriteAddrBlob(const Napi::CallbackInfo& info, size_t i, const SockAddr& addr);
+// A new blob Buffer holding addr.
+Napi::Buffer<uint8_t> NewAddrBlob(Napi::Env env, const SockAddr& addr);
 
 }  // namespace bsd

@@ -70,6 +70,11 @@ void RegisterWatcher(Napi::Env env, Napi::Object exports);
 void RegisterSelect(Napi::Env env, Napi::Object exports);
 void RegisterMessages(Napi::Env env, Napi::Object exports);
 void RegisterResolution(Napi::Env env, Napi::Object exports);
+void RegisterHosts(Napi::Env env, Napi::Object exports);
+void RegisterNetdb(Napi::Env env, Napi::Object exports);
+void RegisterInet(Napi::Env env, Napi::Object exports);
+void RegisterInterfaces(Napi::Env env, Napi::Object exports);
+void RegisterCmsg(Napi::Env env, Napi::Object exports);
 void RegisterFeatures(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsd

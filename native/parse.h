@@ -104,6 +104,16 @@ inline bool ReadBlob(const uint8_t* blob, size_t size, sockaddr_storage* out, so
   return true;
 }
 
+// Writes a sockaddr of `length` bytes (clamped to a sockaddr_storage) as a blob into the `size`
+// bytes at `blob`; false (nothing written) if they cannot hold a whole blob.
+inline bool WriteBlob(uint8_t* blob, size_t size, const sockaddr_storage* addr, socklen_t length) {
+  if (blob == nullptr || size < kBlobHeader + sizeof(sockaddr_storage)) return false;
+  uint32_t stored = length > sizeof(sockaddr_storage) ? sizeof(sockaddr_storage) : static_cast<uint32_t>(length);
+  std::memcpy(blob, &stored, sizeof stored);
+  std::memcpy(blob + kBlobHeader, addr, stored);
+  return true;
+}
+
 // Walks the control buffer of a received message and calls yield(level, type, data, length) for
 // each ancillary message. It trusts no length in the buffer: a message that claims more data than
 // the buffer holds (the kernel truncated it: MSG_CTRUNC) gives only the bytes present, a malformed

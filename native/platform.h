@@ -20,3 +20,12 @@
 #else
 #define BSD_LINUX 0
 #endif
+
+// The reentrant gethostbyname_r/gethostbyaddr_r/getservby*_r/getprotobyname_r with the glibc
+// signatures. Elsewhere (and with portable=1) the lookups fall back to getaddrinfo/getnameinfo and
+// to the plain calls under a lock.
+#if defined(__linux__) && !defined(BSD_FORCE_PORTABLE)
+#define BSD_HAVE_GLIBC_R 1
+#else
+#define BSD_HAVE_GLIBC_R 0
+#endif

@@ -124,7 +124,7 @@ describe('createConnection', () => {
     const start = performance.now();
     await within(assert.rejects(createConnection(['127.0.0.1', port], { timeout: 0.3 }), bs.TimeoutError), 5000);
     const took = elapsed(start);
-    assert.ok(took >= 0.28 && took < 0.8, `took ${took} s`);
+    assert.ok(took >= 0.28 && took < 4.5, `took ${took} s`);  // generous: a loaded machine is slow, never early
     assert.equal(openFds(), before);
   });
 
@@ -133,7 +133,7 @@ describe('createConnection', () => {
     const start = performance.now();
     assert.throws(() => createConnectionSync(['127.0.0.1', port], { timeout: 0.3 }), bs.TimeoutError);
     const took = elapsed(start);
-    assert.ok(took >= 0.28 && took < 0.8, `took ${took} s`);
+    assert.ok(took >= 0.28 && took < 4.5, `took ${took} s`);  // generous: a loaded machine is slow, never early
   });
 
   it('the event loop keeps running while the Promise form waits', async () => {
@@ -181,7 +181,7 @@ describe('createConnection', () => {
     setTimeout(() => controller.abort(reason), 100);
     const start = performance.now();
     await within(assert.rejects(createConnection(['127.0.0.1', port], { signal: controller.signal }), (e) => e === reason), 5000);
-    assert.ok(elapsed(start) < 1);
+    assert.ok(elapsed(start) >= 0.09 && elapsed(start) < 4.5, `took ${elapsed(start)} s`);
     assert.equal(openFds(), before);
     await assert.rejects(createConnection(['127.0.0.1', port], { signal: AbortSignal.abort(reason) }), (e) => e === reason);
   });

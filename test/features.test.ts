@@ -2,6 +2,8 @@
 // build actually does. BSD_SOCKETS_EXPECT_PORTABLE=1 (scripts/ci-portable.sh) says that the
 // portable build is the one loaded, and these tests then check that it is.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { features } from '../lib/features';
 import { native } from '../lib/native';
 import {
@@ -18,6 +20,13 @@ const expectPortable = process.env.BSD_SOCKETS_EXPECT_PORTABLE === '1';
 const linux = process.platform === 'linux';
 
 describe('features', () => {
+  it('every constant native/names/constants.txt marks "all" (typed number) is defined here', () => {
+    const everywhere = fs.readFileSync(path.join(__dirname, '..', '..', 'native', 'names', 'constants.txt'), 'utf8')
+      .split('\n').map((line) => line.replace(/#.*/, '').trim().split(/\s+/)).filter((w) => w[1] === 'all').map((w) => w[0]);
+    assert.ok(everywhere.length > 100, `only ${everywhere.length} names marked all`);
+    assert.deepEqual(everywhere.filter((name) => typeof constants[name] !== 'number'), []);
+  });
+
   const track = new Tracker().install();
 
   it('is a frozen object of booleans with the documented names', () => {

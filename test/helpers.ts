@@ -5,10 +5,16 @@ import * as path from 'node:path';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { Socket } from '../lib';
 
-/** Open descriptors of this process. */
-export function openFds(): number {
-  return fs.readdirSync('/proc/self/fd').length;
+// Where this process's open descriptors are listed: /proc on Linux, /dev/fd on macOS and the BSDs.
+const FD_DIR = fs.existsSync('/proc/self/fd') ? '/proc/self/fd' : '/dev/fd';
+
+/** How many descriptors this process has open (the listing's own descriptor included, the same every time). */
+export function countOpenFds(): number {
+  return fs.readdirSync(FD_DIR).length;
 }
+
+/** @deprecated Use {@link countOpenFds}; test/raw-fds.ts has an `openFds` that is a set, not a count. */
+export const openFds = countOpenFds;
 
 /**
  * Tracks what a test opens and closes it afterwards; call `track.install()` inside a describe().
@@ -56,11 +62,11 @@ export class Tracker {
 
   install(): this {
     let before = 0;
-    before_(() => { before = openFds(); });
+    before_(() => { before = countOpenFds(); });
     afterEach(() => this.closeAll());
     after_(() => {
       this.closeAll();
-      const nowOpen = openFds();
+      const nowOpen = countOpenFds();
       if (nowOpen !== before) throw new Error(`descriptor leak: ${before} open before the suite, ${nowOpen} after`);
     });
     return this;
@@ -86,9 +92,12 @@ export function tempDir(): string {
 }
 
 /** Runs a Python script to completion and returns its stdout. */
-export function python(script: string, args: string[] = []): string {
+export function runPythonScript(script: string, args: string[] = []): string {
   return execFileSync('python3', ['-c', script, ...args], { encoding: 'utf8', timeout: 20000 });
 }
+
+/** @deprecated Use {@link runPythonScript}; test/python-oracle.ts has a `python` that evaluates expressions. */
+export const python = runPythonScript;
 
 /**
  * Starts a Python script as a peer. It must print one line (e.g. its port) when ready; the

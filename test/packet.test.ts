@@ -27,8 +27,8 @@ describe('AF_PACKET', () => {
   }
 
   it("SOCK_RAW bound to ['lo', ETH_P_ALL] captures a UDP datagram that Python sends on 127.0.0.1", async () => {
-    const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_RAW, bs.htons(bs.ETH_P_ALL)));
-    s.bind(['lo', bs.ETH_P_ALL]);
+    const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_RAW, bs.htons(bs.ETH_P_ALL!)));
+    s.bind(['lo', bs.ETH_P_ALL!]);
     const [ifname, proto] = s.getsockname() as [string, number];
     assert.equal(ifname, 'lo');
     assert.equal(proto, bs.ETH_P_ALL);
@@ -55,8 +55,8 @@ for i in range(3):
   });
 
   it('SOCK_DGRAM gets the IP packet without the link header, from [lo, ETH_P_IP, pkttype, hatype, addr]', async () => {
-    const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP)));
-    s.bind(['lo', bs.ETH_P_IP]);
+    const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP!)));
+    s.bind(['lo', bs.ETH_P_IP!]);
     const marker = `cooked-${process.pid}-${Date.now()}`;
     const capture = until(s, (packet) => packet.includes(marker));
     const u = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));

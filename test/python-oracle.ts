@@ -24,6 +24,9 @@ print(json.dumps(out))
 `;
 
 /** Evaluates Python expressions (with `socket` imported) in one python3 process. */
-export function python(expressions: string[]): PyResult[] {
+export function evalInPython(expressions: string[]): PyResult[] {
   return JSON.parse(execFileSync('python3', ['-c', SCRIPT], { input: JSON.stringify(expressions), encoding: 'utf8' }));
 }
+
+/** @deprecated Use {@link evalInPython}; test/helpers.ts has a `python` that runs a script. */
+export const python = evalInPython;

@@ -1,25 +1,28 @@
 // Raw descriptors for the tests that drive the binding directly (watcher, select): made with the
-// native calls, tracked in `openFds`, closed by the test file's afterEach.
+// native calls, tracked in `rawFdsOpened`, closed by the test file's afterEach.
 import { strict as assert } from 'node:assert';
 import { native } from '../lib/native';
 
 const C = native.constants;
 
 /** Descriptors opened by the helpers below and not yet closed. */
-export const openFds = new Set<number>();
+export const rawFdsOpened = new Set<number>();
+
+/** @deprecated Use {@link rawFdsOpened}; test/helpers.ts has an `openFds` that counts the process's descriptors. */
+export const openFds = rawFdsOpened;
 
 /** A connected AF_UNIX stream pair. */
 export function pair(nonblock = true): [number, number] {
   const out = new Int32Array(2);
   assert.equal(native.socketpair(C.AF_UNIX, C.SOCK_STREAM, 0, nonblock, out), 0);
-  openFds.add(out[0]);
-  openFds.add(out[1]);
+  rawFdsOpened.add(out[0]);
+  rawFdsOpened.add(out[1]);
   return [out[0], out[1]];
 }
 
 export function closeFd(fd: number): void {
   assert.equal(native.close(fd), 0);
-  openFds.delete(fd);
+  rawFdsOpened.delete(fd);
 }
 
 export function sendByte(fd: number, flags = 0): void {
@@ -38,11 +41,11 @@ export function tcpPair(): [number, number] {
     assert.equal(native.getsockname(listener, blob), 0);
     const client = native.socket(C.AF_INET, C.SOCK_STREAM, 0, false);
     assert.ok(client >= 0);
-    openFds.add(client);
+    rawFdsOpened.add(client);
     assert.equal(native.connect(client, blob), 0);
     const server = native.accept(listener, Buffer.alloc(native.addrBlobSize), true);
     assert.ok(server >= 0);
-    openFds.add(server);
+    rawFdsOpened.add(server);
     return [server, client];
   } finally {
     native.close(listener);

@@ -133,11 +133,11 @@ print(len(ok))
     await serving;
   });
 
-  it('serves requests concurrently by default: 5 clients × 200 ms take well under 1 s', async () => {
+  it('serves requests concurrently by default: 10 clients × 200 ms take well under the 2 s of one at a time', async () => {
     const server = tcp(new TCPServer(['127.0.0.1', 0], SlowHandler));
     const serving = server.serveForever();
-    const seconds = Number(await runPython(TIMED_CLIENTS, [portOf(server), 5]));
-    assert.ok(seconds >= 0.19 && seconds < 0.9, `took ${seconds} s`);
+    const seconds = Number(await runPython(TIMED_CLIENTS, [portOf(server), 10]));
+    assert.ok(seconds >= 0.19 && seconds < 1.8, `took ${seconds} s`);
     await server.shutdown();
     await serving;
   });
@@ -147,7 +147,7 @@ print(len(ok))
     assert.equal(server.concurrent, false);
     const serving = server.serveForever();
     const seconds = Number(await runPython(TIMED_CLIENTS, [portOf(server), 5]));
-    assert.ok(seconds >= 0.99 && seconds < 3, `took ${seconds} s`);
+    assert.ok(seconds >= 0.99 && seconds < 15, `took ${seconds} s`);
     await server.shutdown();
     await serving;
   });
@@ -163,7 +163,7 @@ print(len(ok))
     await within(server.handleRequest(), 2000, 'handleRequest');
     const took = performance.now() - start;
     assert.equal(timeouts, 1);
-    assert.ok(took >= 190 && took < 700, `took ${took} ms`);
+    assert.ok(took >= 190 && took < 1900, `took ${took} ms`);
 
     server.timeout = 5;
     const client = track.add(bs.socket());
@@ -183,8 +183,8 @@ print(len(ok))
     await sleep(50);
     assert.equal(stopped, false);
     const start = performance.now();
-    await within(server.shutdown(), 1000, 'shutdown');
-    assert.ok(performance.now() - start < 200);
+    await within(server.shutdown(), 2000, 'shutdown');
+    assert.ok(performance.now() - start < 1500, 'shutdown is prompt, not a poll interval per request');
     await serving;
     assert.equal(stopped, true);
     assert.equal(server.socket.closed, false, 'shutdown does not close the socket; serverClose does');

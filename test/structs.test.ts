@@ -5,13 +5,14 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as bs from '../lib';
 import * as st from '../lib/structs';
-import { Tracker, python, tempDir } from './helpers';
+import { native } from '../lib/native';
+import { Tracker, runPythonScript, tempDir } from './helpers';
 
 const linux = process.platform === 'linux';
 
 /** Runs a Python expression that evaluates to bytes and returns them. */
 function pyBytes(expr: string): Buffer {
-  return Buffer.from(python(`import socket, struct, sys\nsys.stdout.write((${expr}).hex())`).trim(), 'hex');
+  return Buffer.from(runPythonScript(`import socket, struct, sys\nsys.stdout.write((${expr}).hex())`).trim(), 'hex');
 }
 
 describe('structs: pack/unpack helpers', () => {
@@ -30,7 +31,7 @@ describe('structs: pack/unpack helpers', () => {
 
   it('packTimeval matches Python struct.pack("@ll") and SO_RCVTIMEO reads back', function () {
     if (!linux) { console.log('      (Python "@ll" is struct timeval only on Linux)'); this.skip(); }
-    assert.equal(st.structSizes.timeval, Number(python("import struct; print(struct.calcsize('@ll'))").trim()));
+    assert.equal(st.structSizes.timeval, Number(runPythonScript("import struct; print(struct.calcsize('@ll'))").trim()));
     assert.deepEqual(st.packTimeval(1.5), pyBytes("struct.pack('@ll', 1, 500000)"));
     assert.deepEqual(st.packTimeval(0.9999999), pyBytes("struct.pack('@ll', 1, 0)"));  // rounding carries
     assert.equal(st.unpackTimeval(pyBytes("struct.pack('@ll', 3, 250000)")), 3.25);
@@ -73,7 +74,7 @@ describe('structs: pack/unpack helpers', () => {
     assert.deepEqual(st.packUcred(cred), pyBytes(`struct.pack('@iII', ${cred.pid}, ${cred.uid}, ${cred.gid})`));
     assert.deepEqual(st.unpackUcred(pyBytes("struct.pack('@iII', 12, 34, 56)")), { pid: 12, uid: 34, gid: 56 });
     const [a] = track.add(bs.socketpair());
-    assert.deepEqual(st.unpackUcred(a.getsockopt(bs.SOL_SOCKET, bs.SO_PEERCRED, st.structSizes.ucred)), cred);
+    assert.deepEqual(st.unpackUcred(a.getsockopt(bs.SOL_SOCKET, bs.SO_PEERCRED!, st.structSizes.ucred!)), cred);
   });
 
   it('unpackInPktinfo / unpackIn6Pktinfo read what Python packs', () => {
@@ -110,6 +111,35 @@ describe('structs: pack/unpack helpers', () => {
     assert.deepEqual(lines, known.map(([name, offset, type]) => `${name} ${offset} ${sizes[type]}`));
   });
 
+  it('native.structLayouts agrees with sizeof/offsetof of a C program for every struct of native/names/structs.txt', function () {
+    const list = fs.readFileSync(path.join(__dirname, '..', '..', 'native', 'names', 'structs.txt'), 'utf8')
+      .split('\n').map((line) => line.replace(/#.*/, '').trim().split(/\s+/)).filter((words) => words[0] !== '');
+    const here = list.filter(([, where]) => where === 'all' || (where === 'linux' && linux));
+    assert.deepEqual(Object.keys(native.structLayouts).sort(), here.map(([name]) => name).sort());
+    const dir = tempDir();
+    const src = path.join(dir, 'layouts.c');
+    fs.writeFileSync(src, [
+      '#define _GNU_SOURCE', '#include <stdio.h>', '#include <stddef.h>', '#include <sys/socket.h>',
+      '#include <sys/time.h>', '#include <netinet/in.h>', 'int main(void) {',
+      ...here.flatMap(([name, , ...fields]) => [
+        `  printf("${name} %zu\\n", sizeof(struct ${name}));`,
+        ...fields.map((f) => `  printf("${name}.${f} %zu %zu\\n", offsetof(struct ${name}, ${f}), sizeof(((struct ${name}*)0)->${f}));`),
+      ]),
+      '  return 0; }', ''].join('\n'));
+    try {
+      execFileSync('cc', ['-o', path.join(dir, 'layouts'), src], { stdio: 'pipe' });
+    } catch (error) {
+      console.log(`      (no C compiler: ${(error as Error).message.split('\n')[0]})`);
+      this.skip();
+    }
+    const fromC = execFileSync(path.join(dir, 'layouts'), { encoding: 'utf8' }).trim().split('\n');
+    const fromNative = here.flatMap(([name, , ...fields]) => {
+      const layout = native.structLayouts[name]!;
+      return [`${name} ${layout.size}`, ...fields.map((f) => `${name}.${f} ${layout.fields[f]!.offset} ${layout.fields[f]!.size}`)];
+    });
+    assert.deepEqual(fromNative, fromC);
+  });
+
   it('unpackTcpInfo reads TCP_INFO of a connected loopback socket as Python does', function () {
     if (!linux) { console.log('      (struct tcp_info is Linux-only)'); this.skip(); }
     const server = track.add(bs.socket(bs.AF_INET, bs.SOCK_STREAM));
@@ -120,7 +150,7 @@ describe('structs: pack/unpack helpers', () => {
     const [conn] = track.add(server.acceptSync());
     client.sendallSync(Buffer.alloc(1000, 1));
     assert.equal(conn.recvSync(2000).length > 0, true);
-    const raw = client.getsockopt(bs.IPPROTO_TCP, bs.TCP_INFO, 512);
+    const raw = client.getsockopt(bs.IPPROTO_TCP, bs.TCP_INFO!, 512);
     assert.ok(raw.length >= 104, `kernel returned ${raw.length} bytes`);
     const info = st.unpackTcpInfo(raw);
     assert.equal(info.state, 1);  // TCP_ESTABLISHED
@@ -129,7 +159,7 @@ describe('structs: pack/unpack helpers', () => {
     assert.ok(info.rto > 0);
     if (raw.length >= 160) assert.ok(info.data_segs_out! >= 1, `data_segs_out ${info.data_segs_out}`);
     // Python reads the first 104 bytes of the same buffer with its own struct module.
-    const py = python(`import struct, sys
+    const py = runPythonScript(`import struct, sys
 b = bytes.fromhex(sys.argv[1])
 f = struct.unpack('@8B24I', b[:104])
 print(f[0], f[8], f[9], f[10], f[23], f[24], f[31])`, [raw.toString('hex')]).trim().split(' ').map(Number);
@@ -139,7 +169,7 @@ print(f[0], f[8], f[9], f[10], f[23], f[24], f[31])`, [raw.toString('hex')]).tri
   });
 
   it('structSizes agree with Python struct.calcsize', function () {
-    const sizes = python(`import struct
+    const sizes = runPythonScript(`import struct
 print(struct.calcsize('@ii'), struct.calcsize('@4s4s'), struct.calcsize('@4s4si'), struct.calcsize('@16sI'), struct.calcsize('@iII'), struct.calcsize('@i4s4s'), struct.calcsize('@16sI'))`).trim().split(' ').map(Number);
     const s = st.structSizes;
     assert.deepEqual(sizes, [s.linger, s.ip_mreq, s.ip_mreqn, s.ipv6_mreq, s.ucred, s.in_pktinfo, s.in6_pktinfo]);

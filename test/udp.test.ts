@@ -229,8 +229,8 @@ describe('UDP', () => {
     };
     const r = udp(track);
     const s = udp(track);
-    s.setsockopt(bs.SOL_UDP, bs.UDP_SEGMENT, 100);
-    assert.equal(s.getsockopt(bs.SOL_UDP, bs.UDP_SEGMENT), 100);
+    s.setsockopt(bs.SOL_UDP!, bs.UDP_SEGMENT, 100);
+    assert.equal(s.getsockopt(bs.SOL_UDP!, bs.UDP_SEGMENT), 100);
     assert.equal(s.sendtoSync(payload, addr(r)), 1000);
     receive(r);
 
@@ -238,17 +238,17 @@ describe('UDP', () => {
     const s2 = udp(track);
     const size = Buffer.alloc(2);
     if (bs.htons(1) === 1) size.writeUInt16BE(100); else size.writeUInt16LE(100);
-    assert.equal(s2.sendmsgSync([payload.subarray(0, 500), payload.subarray(500)], [[bs.SOL_UDP, bs.UDP_SEGMENT, size]], 0, addr(r2)), 1000);
+    assert.equal(s2.sendmsgSync([payload.subarray(0, 500), payload.subarray(500)], [[bs.SOL_UDP!, bs.UDP_SEGMENT, size]], 0, addr(r2)), 1000);
     receive(r2);
   });
 
   it('UDP_GRO is accepted by setsockopt and reads back', function () {
     if (!linux || bs.UDP_GRO === undefined) { console.log('      skipped: UDP_GRO is Linux-only'); this.skip(); }
     const s = udp(track);
-    s.setsockopt(bs.SOL_UDP, bs.UDP_GRO, 1);
-    assert.equal(s.getsockopt(bs.SOL_UDP, bs.UDP_GRO), 1);
-    s.setsockopt(bs.SOL_UDP, bs.UDP_GRO, false);
-    assert.equal(s.getsockopt(bs.SOL_UDP, bs.UDP_GRO), 0);
+    s.setsockopt(bs.SOL_UDP!, bs.UDP_GRO, 1);
+    assert.equal(s.getsockopt(bs.SOL_UDP!, bs.UDP_GRO), 1);
+    s.setsockopt(bs.SOL_UDP!, bs.UDP_GRO, false);
+    assert.equal(s.getsockopt(bs.SOL_UDP!, bs.UDP_GRO), 0);
   });
 
   it('Python as the peer: datagrams both ways', async () => {

@@ -106,15 +106,15 @@ describe('Unix domain sockets', () => {
     client.connectSync(where);
     const [conn] = track.add(server.acceptSync());
     const expected = { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() };
-    assert.deepEqual(unpackUcred(conn.getsockopt(bs.SOL_SOCKET, bs.SO_PEERCRED, structSizes.ucred)), expected);
-    assert.deepEqual(unpackUcred(client.getsockopt(bs.SOL_SOCKET, bs.SO_PEERCRED, structSizes.ucred)), expected);
+    assert.deepEqual(unpackUcred(conn.getsockopt(bs.SOL_SOCKET, bs.SO_PEERCRED!, structSizes.ucred!)), expected);
+    assert.deepEqual(unpackUcred(client.getsockopt(bs.SOL_SOCKET, bs.SO_PEERCRED!, structSizes.ucred!)), expected);
   });
 
   it('SO_PASSCRED: SCM_CREDENTIALS arrive with recvmsg, implicit and sent with packUcred', async function () {
     if (!linux) { console.log('      skipped: SCM_CREDENTIALS is Linux-only'); this.skip(); }
     const [a, b] = track.add(bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM));
-    b.setsockopt(bs.SOL_SOCKET, bs.SO_PASSCRED, 1);
-    assert.equal(b.getsockopt(bs.SOL_SOCKET, bs.SO_PASSCRED), 1);
+    b.setsockopt(bs.SOL_SOCKET, bs.SO_PASSCRED!, 1);
+    assert.equal(b.getsockopt(bs.SOL_SOCKET, bs.SO_PASSCRED!), 1);
     const me = { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() };
     const creds = (anc: bs.Ancillary[]) => {
       const item = anc.find(([level, type]) => level === bs.SOL_SOCKET && type === bs.SCM_CREDENTIALS);
@@ -122,16 +122,16 @@ describe('Unix domain sockets', () => {
       return unpackUcred(item[2]);
     };
     a.sendSync(Buffer.from('implicit'));
-    const [data, anc] = b.recvmsgSync(100, bs.CMSG_SPACE(structSizes.ucred));
+    const [data, anc] = b.recvmsgSync(100, bs.CMSG_SPACE(structSizes.ucred!));
     assert.equal(data.toString(), 'implicit');
     assert.deepEqual(creds(anc), me);
-    await a.sendmsg([Buffer.from('explicit')], [[bs.SOL_SOCKET, bs.SCM_CREDENTIALS, packUcred(me)]]);
-    const [data2, anc2] = await b.recvmsg(100, bs.CMSG_SPACE(structSizes.ucred));
+    await a.sendmsg([Buffer.from('explicit')], [[bs.SOL_SOCKET, bs.SCM_CREDENTIALS!, packUcred(me)]]);
+    const [data2, anc2] = await b.recvmsg(100, bs.CMSG_SPACE(structSizes.ucred!));
     assert.equal(data2.toString(), 'explicit');
     assert.deepEqual(creds(anc2), me);
     // Someone else's pid is refused (EPERM) unless we hold CAP_SYS_ADMIN; pid 1 exists everywhere.
     if (process.getuid!() !== 0) {
-      assert.throws(() => a.sendmsgSync([Buffer.from('x')], [[bs.SOL_SOCKET, bs.SCM_CREDENTIALS, packUcred({ ...me, pid: 1 })]]),
+      assert.throws(() => a.sendmsgSync([Buffer.from('x')], [[bs.SOL_SOCKET, bs.SCM_CREDENTIALS!, packUcred({ ...me, pid: 1 })]]),
         bs.PermissionError);
     }
   });
