@@ -14,6 +14,8 @@
 #include <poll.h>
 #include <uv.h>
 
+#include <cstring>
+
 #include <unordered_set>
 #include <vector>
 
@@ -257,13 +259,27 @@ void SyncCleanup(void* arg) {
   Teardown(state);
 }
 
+// Deno 2 frees an async cleanup hook's handle itself once the hook returns, and frees it again in
+// napi_remove_async_cleanup_hook, which Node requires the hook to call: a double free at exit (see
+// docs/DENO-ASYNC-CLEANUP.md). Deno does not wait for asynchronous cleanup anyway, so there the
+// synchronous hook does the same work and nothing is freed twice. Deno names itself as the release.
+bool IsDeno(napi_env env) {
+  const napi_node_version* version = nullptr;
+  return napi_get_node_version(env, &version) == napi_ok && version != nullptr &&
+         version->release != nullptr && std::strcmp(version->release, "Deno") == 0;
+}
+
+bool AddCleanupHook(napi_env env, WatcherEnv* state) {
+  napi_async_cleanup_hook_handle hook = nullptr;
+  if (!IsDeno(env) && napi_add_async_cleanup_hook(env, AsyncCleanup, state, &hook) == napi_ok) return true;
+  return napi_add_env_cleanup_hook(env, SyncCleanup, state) == napi_ok;
+}
+
 }  // namespace
 
 void RegisterWatcher(Napi::Env env, Napi::Object exports) {
   auto* state = new WatcherEnv();
-  napi_async_cleanup_hook_handle hook = nullptr;
-  if (napi_add_async_cleanup_hook(env, AsyncCleanup, state, &hook) != napi_ok &&
-      napi_add_env_cleanup_hook(env, SyncCleanup, state) != napi_ok) {
+  if (!AddCleanupHook(env, state)) {
     delete state;
     state = nullptr;  // watchers then live without teardown tracking
   }
