@@ -30,11 +30,11 @@
 #include <unordered_set>
 #include <vector>
 
-#if defined(__linux__)
+#if defined(__linux__) && !defined(BSD_POLL_FORCE_KQUEUE)  // forced: to type-check the kqueue path here
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #define BSD_POLL_EPOLL 1
-#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__) || \
+#elif defined(BSD_POLL_FORCE_KQUEUE) || defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__) || \
     defined(__DragonFly__)
 #include <sys/event.h>
 #include <sys/time.h>
