@@ -73,6 +73,8 @@ export interface Native {
   UvWatcher: NativeWatcherClass;
   /** Absent where there is neither epoll nor kqueue. */
   ThreadWatcher?: NativeWatcherClass;
+  /** Starts the environment's poll thread (else the first ThreadWatcher start() does). 0 | -errno */
+  startPollThread?(): number;
   // the rest (select.cc, messages.cc, resolution.cc) is typed where it is used
   [name: string]: unknown;
 }
@@ -94,6 +96,7 @@ function chooseBackend(): 'libuv' | 'thread' {
   const wanted = forced === 'thread' || forced === 'libuv' ? forced : process.versions.bun !== undefined ? 'thread' : 'libuv';
   if (wanted === 'thread' && native.ThreadWatcher) {
     native.Watcher = native.ThreadWatcher;
+    native.startPollThread!(); // now, as libuv's loop exists before any watcher; start() reports a failure
     return 'thread';
   }
   return 'libuv';

@@ -529,6 +529,12 @@ void PollEnv::Teardown(void* arg) {
   napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);  // OnFunctionFinalized deletes self
 }
 
+// startPollThread() -> 0 | -errno: starts the environment's thread now rather than at the first
+// start(), so that its descriptors exist before anyone counts descriptors.
+Napi::Value StartPollThread(const Napi::CallbackInfo& info) {
+  return Num(info.Env(), static_cast<PollEnv*>(info.Data())->EnsureThread());
+}
+
 }  // namespace
 
 void RegisterPollThread(Napi::Env env, Napi::Object exports) {
@@ -538,6 +544,7 @@ void RegisterPollThread(Napi::Env env, Napi::Object exports) {
     return;  // no ThreadWatcher: without teardown the thread could outlive the environment
   }
   exports.Set("ThreadWatcher", ThreadWatcher::Define(env, state));
+  exports.Set("startPollThread", Napi::Function::New(env, StartPollThread, "startPollThread", state));
 }
 
 #else
