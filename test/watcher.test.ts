@@ -24,22 +24,31 @@ interface ChildResult {
   killedByTest: boolean;
 }
 
-/** Runs `node <args> -e script`; kills it after `killAfterMs` if it is still running. */
-function runNode(script: string, args: string[] = [], killAfterMs = 10000): Promise<ChildResult> {
+/**
+ * Runs `node <args> -e script`; kills it after `killAfterMs` if it is still running, or, with
+ * `killAfterOutputMs`, that long after its first output (a loaded machine starts Node slowly).
+ */
+function runNode(script: string, args: string[] = [], killAfterMs = 10000, killAfterOutputMs?: number): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...args, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let killedByTest = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => {
+    const kill = (): void => {
       killedByTest = child.exitCode === null && child.signalCode === null;
       child.kill('SIGKILL');
-    }, killAfterMs);
+    };
+    let outputTimer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      if (killAfterOutputMs !== undefined && outputTimer === undefined) outputTimer = setTimeout(kill, killAfterOutputMs);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(kill, killAfterMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(outputTimer);
       resolve({ code, signal, stdout, stderr, killedByTest });
     });
   });
@@ -375,7 +384,7 @@ function describeBackend(backendName: string, className: string, Watcher: Native
       `;
 
       it('a referenced watcher keeps the process alive', async () => {
-        const r = await runNode(script, [], 500);
+        const r = await runNode(script, [], 10000, 500);
         assert.equal(r.stdout.trim(), 'watching', r.stderr);
         assert.ok(r.killedByTest, `the child exited by itself (code ${r.code}) while a referenced watcher was active`);
       });
@@ -476,3 +485,34 @@ function describeBackend(backendName: string, className: string, Watcher: Native
     });
   });
 }
+
+describe('backend choice at load', function () {
+  this.timeout(20000);
+  const probe = `
+    const { native, backend } = require(${JSON.stringify(NATIVE_JS)});
+    console.log(backend, native.Watcher === native.ThreadWatcher, native.Watcher === native.UvWatcher);
+  `;
+  const load = (backend: string | undefined): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const env = { ...process.env };
+      delete env.BSD_SOCKETS_BACKEND; // set when ci-pollthread.sh runs this suite
+      if (backend !== undefined) env.BSD_SOCKETS_BACKEND = backend;
+      const child = spawn(process.execPath, ['-e', probe], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.on('error', reject);
+      child.on('close', () => resolve(out.trim()));
+    });
+
+  it('libuv under Node by default', async () => {
+    assert.equal(await load(undefined), 'libuv false true');
+  });
+
+  it('the poll thread with BSD_SOCKETS_BACKEND=thread', async () => {
+    assert.equal(await load('thread'), 'thread true false');
+  });
+
+  it('libuv with BSD_SOCKETS_BACKEND=libuv', async () => {
+    assert.equal(await load('libuv'), 'libuv false true');
+  });
+});
