@@ -88,6 +88,34 @@ describe('other runtimes', function () {
       assert.equal(r.stdout.trim(), 'echo thread ping sync');
     });
 
+    it('Workers with pending recvs exit, or are terminated, cleanly', async function () {
+      skipUnless(bun, 'Bun', 'BUN', this);
+      const script = `
+        const { Worker } = require('node:worker_threads');
+        const body = \`
+          const lib = require(${JSON.stringify(ROOT)});
+          const { parentPort, workerData } = require('node:worker_threads');
+          const [a, b] = lib.socketpair();
+          globalThis.keep = [a, b, a.recv(1), b.recv(1)];
+          if (workerData === 'exit') process.exit(0);
+          parentPort.postMessage('waiting');
+        \`;
+        (async () => {
+          for (const mode of ['exit', 'terminate', 'exit', 'terminate']) {
+            const w = new Worker(body, { eval: true, workerData: mode });
+            if (mode === 'terminate') w.once('message', () => w.terminate());
+            await new Promise((resolve, reject) => { w.on('exit', resolve); w.on('error', reject); });
+          }
+          console.log('ok');
+        })();
+      `;
+      const r = await run(bun, ['-e', script]);
+      assert.equal(r.killedByTest, false, 'still running after 20 s');
+      assert.equal(r.signal, null, `died of ${r.signal}: ${r.stderr}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'ok');
+    });
+
     // A pending recv keeps the process alive unless its socket is unref()'d, as under Node.
     const pending = (unref: boolean): string => `
       const lib = require(${JSON.stringify(ROOT)});
