@@ -236,7 +236,7 @@ class Poller {
 class ThreadWatcher;
 
 // One environment's poll thread and the JavaScript thread's bookkeeping of it. The thread and the
-// threadsafe function exist from the first registration on.
+// threadsafe function exist from startPollThread() or the first registration on.
 class PollEnv {
  public:
   explicit PollEnv(napi_env env) : env_(env) {}
@@ -246,7 +246,7 @@ class PollEnv {
   // Starts the thread on first use. -> 0 | -errno
   int EnsureThread() {
     if (torndown_) return -EBADF;
-    if (started_) return 0;
+    if (started_ || threadError_ != 0) return threadError_;
     int r = poller_.Open();
     if (r < 0) return r;
     if (!CreateFunction()) {
@@ -256,9 +256,11 @@ class PollEnv {
     try {
       thread_ = std::thread([this] { Run(); });
     } catch (const std::system_error&) {
-      napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);  // its finalizer clears tsfn_
+      // No second try: this function's finalizer, still to come, clears tsfn_.
+      napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
       poller_.Close();
-      return -EAGAIN;
+      threadError_ = -EAGAIN;
+      return threadError_;
     }
     started_ = true;
     return 0;
@@ -346,6 +348,7 @@ class PollEnv {
   std::thread thread_;
   napi_threadsafe_function tsfn_ = nullptr;
   bool started_ = false;
+  int threadError_ = 0;  // -errno: the thread could not be started
   bool joined_ = false;
   bool torndown_ = false;
   size_t holds_ = 0;
