@@ -7,7 +7,10 @@ const load: (dir: string) => unknown = require('node-gyp-build');
 
 export type Blob = Buffer;
 
-/** A libuv readiness watcher on one descriptor (native/watcher.cc). */
+/**
+ * A readiness watcher on one descriptor: libuv's (native/watcher.cc) or the addon's own poll
+ * thread's (native/pollthread.cc); `backend` says which one `Watcher` is.
+ */
 export interface NativeWatcher {
   /** Watches for `events` (POLLIN/POLLOUT bits); 0 stops watching. Returns 0 or -errno. */
   start(events: number): number;
@@ -33,6 +36,8 @@ export interface NativeBuildFeatures {
   soNosigpipe: boolean;
   portable: boolean;
 }
+
+export type NativeWatcherClass = new (fd: number, onReady: (revents: number) => void) => NativeWatcher;
 
 export interface Native {
   // errors.cc
@@ -88,8 +93,13 @@ export interface Native {
   inetNtop(family: number, bytes: Uint8Array): string | number;
   // features.cc
   buildFeatures: Readonly<NativeBuildFeatures>;
-  // watcher.cc
-  Watcher: new (fd: number, onReady: (revents: number) => void) => NativeWatcher;
+  // watcher.cc, pollthread.cc
+  Watcher: NativeWatcherClass;
+  UvWatcher: NativeWatcherClass;
+  /** Absent where there is neither epoll nor kqueue. */
+  ThreadWatcher?: NativeWatcherClass;
+  /** Starts the environment's poll thread (else the first ThreadWatcher start() does). 0 | -errno */
+  startPollThread?(): number;
   // the rest (select.cc, messages.cc, resolution.cc) is typed where it is used
   [name: string]: unknown;
 }
@@ -98,3 +108,21 @@ export interface Native {
 const override = process.env.BSD_SOCKETS_ADDON;
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 export const native = (override ? require(path.resolve(override)) : load(path.join(__dirname, '..', '..'))) as Native;
+
+/**
+ * Where readiness comes from: libuv's loop, or (Bun, whose Node-API has no libuv functions) the
+ * addon's own poll thread. BSD_SOCKETS_BACKEND=thread forces the poll thread, =libuv the loop.
+ * Decided here, before any watcher exists.
+ */
+export const backend: 'libuv' | 'thread' = chooseBackend();
+
+function chooseBackend(): 'libuv' | 'thread' {
+  const forced = process.env.BSD_SOCKETS_BACKEND;
+  const wanted = forced === 'thread' || forced === 'libuv' ? forced : process.versions.bun !== undefined ? 'thread' : 'libuv';
+  if (wanted === 'thread' && native.ThreadWatcher) {
+    native.Watcher = native.ThreadWatcher;
+    native.startPollThread!(); // now, as libuv's loop exists before any watcher; start() reports a failure
+    return 'thread';
+  }
+  return 'libuv';
+}

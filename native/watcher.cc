@@ -6,13 +6,15 @@
 // onReady(revents) is called with POLLIN/POLLOUT/POLLPRI bits, POLLHUP for a disconnect and POLLERR
 // when the descriptor has an error pending. It never runs after close(). Only uv_poll_init,
 // uv_poll_start, uv_poll_stop, uv_close, uv_ref and uv_unref are used, so that a runtime whose
-// Node-API offers just those (Deno) can run it; lib/readiness.ts is its only user, and the small
-// interface lets a second backend (a poll thread) replace it.
-#include "common.h"
+// Node-API offers just those (Deno) can run it; lib/readiness.ts is its only user. Where there is no
+// libuv (Bun), lib/native.ts puts pollthread.cc's ThreadWatcher, with the same interface, in its place.
+#include "watcher.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <uv.h>
+
+#include <cstring>
 
 #include <unordered_set>
 #include <vector>
@@ -90,15 +92,14 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
       throw Napi::TypeError::New(env, "Watcher(fd: number, onReady: function)");
     }
     state_ = static_cast<WatcherEnv*>(info.Data());
-    onReady_ = Napi::Persistent(info[1].As<Napi::Function>());
-    napi_async_init(env, Napi::Object::New(env), Napi::String::New(env, "BsdSocketsWatcher"), &context_);
+    onReady_.Init(env, info[1].As<Napi::Function>());
     if (state_) state_->live.insert(this);
     Open(env, IntArg(info, 0));
   }
 
   ~Watcher() override {
     CloseHandle();
-    DestroyContext();
+    onReady_.Reset(Env());
     if (state_) state_->live.erase(this);
   }
 
@@ -106,8 +107,7 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
   // to be freed. The object itself lives on until JavaScript's finalizer deletes it.
   void Detach() {
     CloseHandle();
-    DestroyContext();
-    onReady_.Reset();
+    onReady_.Reset(Env());
     state_ = nullptr;
   }
 
@@ -150,12 +150,6 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
     uv_close(reinterpret_cast<uv_handle_t*>(handle), FreeHandle);
   }
 
-  void DestroyContext() {
-    if (context_ == nullptr || dispatching_) return;  // Dispatch destroys it after the call
-    napi_async_destroy(Env(), context_);
-    context_ = nullptr;
-  }
-
   // start(events): POLLIN/POLLOUT/POLLPRI bits; 0 stops watching. -> 0 | -errno
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -177,8 +171,7 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
 
   void Close(const Napi::CallbackInfo&) {
     CloseHandle();
-    DestroyContext();
-    onReady_.Reset();  // lets the callback's closure (which usually holds this object) be collected
+    onReady_.Reset(Env());
   }
 
   static void OnPoll(uv_poll_t* handle, int status, int events) {
@@ -194,44 +187,17 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
   }
 
   void Dispatch(int revents) {
-    if (onReady_.IsEmpty()) return;
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    try {
-      Napi::Object self = Value();  // keeps this object alive during the call
-      Napi::Function callback = onReady_.Value();
-      napi_value argv[] = {Napi::Number::New(env, revents)};
-      napi_value result;
-      // napi_make_callback, as Node does for its own I/O: the async context is entered and the
-      // microtask and nextTick queues run when the callback returns.
-      dispatching_ = true;
-      napi_status status = napi_make_callback(env, context_, self, callback, 1, argv, &result);
-      dispatching_ = false;
-      if (status != napi_ok) ReportException(env);
-    } catch (const Napi::Error& e) {
-      dispatching_ = false;
-      napi_fatal_exception(env, e.Value());
-    } catch (...) {
-      dispatching_ = false;  // nothing else is expected; never unwind into libuv
-    }
-    if (handle_ == nullptr) DestroyContext();  // closed by the callback
-  }
-
-  // A callback that threw: the error becomes an uncaught exception, as for Node's own callbacks.
-  static void ReportException(Napi::Env env) {
-    bool pending = false;
-    if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
-    napi_value error;
-    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+    if (onReady_.Empty()) return;
+    Napi::HandleScope scope(Env());
+    Napi::Object self = Value();  // keeps this object alive during the call
+    onReady_.Call(Env(), self, revents);
   }
 
   WatcherEnv* state_ = nullptr;
   uv_poll_t* handle_ = nullptr;  // null once closed, or if uv_poll_init failed
   int initError_ = 0;            // -errno from uv_poll_init, reported by start()
   int events_ = 0;               // the UV_* events that start() last asked for
-  bool dispatching_ = false;     // inside onReady: the async context is in use
-  Napi::FunctionReference onReady_;
-  napi_async_context context_ = nullptr;
+  ReadyCallback onReady_;
 };
 
 // Environment teardown: close every handle still open; the environment waits (its loop running)
@@ -257,17 +223,33 @@ void SyncCleanup(void* arg) {
   Teardown(state);
 }
 
+// Deno 2 frees an async cleanup hook's handle itself once the hook returns, and frees it again in
+// napi_remove_async_cleanup_hook, which Node requires the hook to call: a double free at exit (see
+// docs/DENO-ASYNC-CLEANUP.md). Deno does not wait for asynchronous cleanup anyway, so there the
+// synchronous hook does the same work and nothing is freed twice. Deno names itself as the release.
+bool IsDeno(napi_env env) {
+  const napi_node_version* version = nullptr;
+  return napi_get_node_version(env, &version) == napi_ok && version != nullptr &&
+         version->release != nullptr && std::strcmp(version->release, "Deno") == 0;
+}
+
+bool AddCleanupHook(napi_env env, WatcherEnv* state) {
+  napi_async_cleanup_hook_handle hook = nullptr;
+  if (!IsDeno(env) && napi_add_async_cleanup_hook(env, AsyncCleanup, state, &hook) == napi_ok) return true;
+  return napi_add_env_cleanup_hook(env, SyncCleanup, state) == napi_ok;
+}
+
 }  // namespace
 
 void RegisterWatcher(Napi::Env env, Napi::Object exports) {
   auto* state = new WatcherEnv();
-  napi_async_cleanup_hook_handle hook = nullptr;
-  if (napi_add_async_cleanup_hook(env, AsyncCleanup, state, &hook) != napi_ok &&
-      napi_add_env_cleanup_hook(env, SyncCleanup, state) != napi_ok) {
+  if (!AddCleanupHook(env, state)) {
     delete state;
     state = nullptr;  // watchers then live without teardown tracking
   }
-  exports.Set("Watcher", Watcher::Define(env, state));
+  Napi::Function watcher = Watcher::Define(env, state);
+  exports.Set("Watcher", watcher);
+  exports.Set("UvWatcher", watcher);  // stays the libuv one when lib/native.ts picks the poll thread
 }
 
 }  // namespace bsd

@@ -1,0 +1,559 @@
+// The poll-thread readiness backend, for runtimes whose Node-API has no libuv loop (Bun): one
+// thread per environment waits in epoll (Linux) or kqueue (macOS, the BSDs) and hands readiness to
+// the JavaScript thread through a napi_threadsafe_function. The interface is watcher.cc's:
+//
+//   new ThreadWatcher(fd, onReady)  start(events) -> 0 | -errno  ref()  unref()  close()
+//
+// Readiness is level-triggered, as libuv's is: a descriptor is armed for one report, and re-armed
+// after its callback has run while it is still started. So there is one callback per readiness, and
+// a busy JavaScript thread is not flooded with reports of the same one.
+//
+// Only the JavaScript thread registers, re-arms or removes a descriptor; the poll thread only waits.
+// Each registration carries a token that is never used again, and a report whose token is no
+// longer registered is dropped. close() removes the descriptor from the kernel's set before it
+// returns, so after it no report about the descriptor is made or delivered, even one already on
+// its way, and the descriptor may be closed and its number reused at once.
+//
+// A started, referenced watcher keeps the process alive, as a libuv poll handle does: the
+// threadsafe function is referenced while at least one such watcher exists.
+#include "watcher.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#if defined(__linux__) && !defined(BSD_POLL_FORCE_KQUEUE)  // forced: to type-check the kqueue path here
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#define BSD_POLL_EPOLL 1
+#elif defined(BSD_POLL_FORCE_KQUEUE) || defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__) || \
+    defined(__DragonFly__)
+#include <sys/event.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#define BSD_POLL_KQUEUE 1
+#endif
+
+namespace bsd {
+
+#if defined(BSD_POLL_EPOLL) || defined(BSD_POLL_KQUEUE)
+namespace {
+
+// One readiness report from the kernel: the registration's token and POLL* bits.
+struct Ready {
+  uint64_t token;
+  int revents;
+};
+
+constexpr uint64_t kWakeToken = 0;  // registrations count from 1
+constexpr int kWatchable = POLLIN | POLLOUT | POLLPRI;
+constexpr int kBatch = 64;
+
+#if defined(BSD_POLL_EPOLL)
+
+// The kernel's readiness set: epoll, armed one-shot, and an eventfd that wakes the thread to stop.
+class Poller {
+ public:
+  int Open() {
+    epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ < 0) return -errno;
+    wakefd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wakefd_ < 0) return FailOpen();
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kWakeToken;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev) < 0) return FailOpen();
+    return 0;
+  }
+
+  // Arms `fd` for one report of `events` (POLL* bits); `add` registers it first.
+  int Arm(int fd, int events, uint64_t token, bool add) {
+    if (epfd_ < 0) return -EBADF;
+    epoll_event ev{};
+    ev.events = EPOLLONESHOT | ToEpoll(events);
+    ev.data.u64 = token;
+    return epoll_ctl(epfd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+  }
+
+  int Remove(int fd) {
+    if (epfd_ < 0) return -EBADF;
+    epoll_event ev{};  // ignored, but kernels before 2.6.9 insist on one
+    return epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ev) < 0 ? -errno : 0;
+  }
+
+  // Blocks until something is ready and appends it to `out`; false once woken to stop (or failed).
+  bool Wait(std::vector<Ready>& out) {
+    epoll_event events[kBatch];
+    int n = RetryOnEintr([&] { return epoll_wait(epfd_, events, kBatch, -1); });
+    if (n < 0) return false;
+    for (int i = 0; i < n; i++) {
+      if (events[i].data.u64 == kWakeToken) return false;
+      out.push_back({events[i].data.u64, FromEpoll(events[i].events)});
+    }
+    return true;
+  }
+
+  void Wake() {
+    uint64_t one = 1;
+    RetryOnEintr([&] { return write(wakefd_, &one, sizeof one); });
+  }
+
+  void Close() {
+    if (wakefd_ >= 0) close(wakefd_);
+    if (epfd_ >= 0) close(epfd_);
+    wakefd_ = epfd_ = -1;
+  }
+
+ private:
+  int FailOpen() {
+    int error = -errno;
+    Close();
+    return error;
+  }
+
+  static uint32_t ToEpoll(int events) {
+    uint32_t out = 0;
+    if (events & POLLIN) out |= EPOLLIN;
+    if (events & POLLOUT) out |= EPOLLOUT;
+    if (events & POLLPRI) out |= EPOLLPRI;
+    return out;
+  }
+
+  static int FromEpoll(uint32_t events) {
+    int out = 0;
+    if (events & EPOLLIN) out |= POLLIN;
+    if (events & EPOLLOUT) out |= POLLOUT;
+    if (events & EPOLLPRI) out |= POLLPRI;
+    if (events & EPOLLERR) out |= POLLERR;
+    if (events & EPOLLHUP) out |= POLLHUP;
+    return out;
+  }
+
+  int epfd_ = -1;
+  int wakefd_ = -1;
+};
+
+#else  // BSD_POLL_KQUEUE
+
+// The kernel's readiness set: kqueue, one filter per direction, each EV_DISPATCH (reported once,
+// then disabled until re-enabled), and an EVFILT_USER event that wakes the thread to stop.
+// kqueue has no report for urgent data: POLLPRI is watched as readability.
+class Poller {
+ public:
+  int Open() {
+    kq_ = kqueue();
+    if (kq_ < 0) return -errno;
+    if (fcntl(kq_, F_SETFD, FD_CLOEXEC) < 0) return FailOpen();
+    struct kevent ev;
+    EV_SET(&ev, 0, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, 0);
+    if (kevent(kq_, &ev, 1, nullptr, 0, nullptr) < 0) return FailOpen();
+    return 0;
+  }
+
+  int Arm(int fd, int events, uint64_t token, bool add) {
+    if (kq_ < 0) return -EBADF;
+    bool read = (events & (POLLIN | POLLPRI)) != 0;
+    bool write = (events & POLLOUT) != 0;
+    int r = Apply(fd, read ? kArm : kDelete, write ? kArm : kDelete, token);
+    if (r < 0 && add) Remove(fd);  // one filter may have been added before the other failed
+    return r;
+  }
+
+  int Remove(int fd) { return kq_ < 0 ? -EBADF : Apply(fd, kDelete, kDelete, 0); }
+
+  bool Wait(std::vector<Ready>& out) {
+    struct kevent events[kBatch];
+    int n = RetryOnEintr([&] { return kevent(kq_, nullptr, 0, events, kBatch, nullptr); });
+    if (n < 0) return false;
+    for (int i = 0; i < n; i++) {
+      const struct kevent& ev = events[i];
+      if (ev.filter == EVFILT_USER) return false;
+      out.push_back({(uint64_t)(uintptr_t)ev.udata, ToPoll(ev)});  // udata: void* here, intptr_t on NetBSD
+    }
+    return true;
+  }
+
+  void Wake() {
+    struct kevent ev;
+    EV_SET(&ev, 0, EVFILT_USER, 0, NOTE_TRIGGER, 0, 0);
+    RetryOnEintr([&] { return kevent(kq_, &ev, 1, nullptr, 0, nullptr); });
+  }
+
+  void Close() {
+    if (kq_ >= 0) close(kq_);
+    kq_ = -1;
+  }
+
+ private:
+  static constexpr unsigned short kArm = EV_ADD | EV_ENABLE | EV_DISPATCH;
+  static constexpr unsigned short kDelete = EV_DELETE;
+
+  int FailOpen() {
+    int error = -errno;
+    Close();
+    return error;
+  }
+
+  // Changes both filters of `fd`; EV_RECEIPT gives one result per change. Deleting a filter that
+  // was never added (ENOENT) is not an error.
+  int Apply(int fd, unsigned short readFlags, unsigned short writeFlags, uint64_t token) {
+    struct kevent changes[2];
+    struct kevent results[2];
+    EV_SET(&changes[0], fd, EVFILT_READ, readFlags | EV_RECEIPT, 0, 0, 0);
+    EV_SET(&changes[1], fd, EVFILT_WRITE, writeFlags | EV_RECEIPT, 0, 0, 0);
+    for (struct kevent& change : changes) change.udata = (decltype(change.udata))(uintptr_t)token;
+    int n = RetryOnEintr([&] { return kevent(kq_, changes, 2, results, 2, nullptr); });
+    if (n < 0) return -errno;
+    for (int i = 0; i < n; i++) {
+      int error = (results[i].flags & EV_ERROR) ? static_cast<int>(results[i].data) : 0;
+      bool deleting = (results[i].filter == EVFILT_READ ? readFlags : writeFlags) == kDelete;
+      if (error != 0 && !(deleting && error == ENOENT)) return -error;
+    }
+    return 0;
+  }
+
+  // End of stream on the read side is readability (recv returns 0); on the write side, a hang-up.
+  static int ToPoll(const struct kevent& ev) {
+    int out = ev.filter == EVFILT_WRITE ? POLLOUT : POLLIN;
+    if ((ev.flags & EV_EOF) && ev.filter == EVFILT_WRITE) out |= POLLHUP;
+    if ((ev.flags & EV_ERROR) || ((ev.flags & EV_EOF) && ev.fflags != 0)) out |= POLLERR;
+    return out;
+  }
+
+  int kq_ = -1;
+};
+
+#endif
+
+class ThreadWatcher;
+
+// One environment's poll thread and the JavaScript thread's bookkeeping of it. The thread and the
+// threadsafe function exist from startPollThread() or the first registration on.
+class PollEnv {
+ public:
+  explicit PollEnv(napi_env env) : env_(env) {}
+
+  Poller& poller() { return poller_; }
+
+  // Starts the thread on first use. -> 0 | -errno
+  int EnsureThread() {
+    if (torndown_) return -EBADF;
+    if (started_ || threadError_ != 0) return threadError_;
+    int r = poller_.Open();
+    if (r < 0) return r;
+    if (!CreateFunction()) {
+      poller_.Close();
+      return -ENOMEM;
+    }
+    try {
+      thread_ = std::thread([this] { Run(); });
+    } catch (const std::system_error&) {
+      // No second try: this function's finalizer, still to come, clears tsfn_.
+      napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
+      poller_.Close();
+      threadError_ = -EAGAIN;
+      return threadError_;
+    }
+    started_ = true;
+    return 0;
+  }
+
+  uint64_t NextToken() { return nextToken_++; }
+
+  bool HasFd(int fd) const { return fds_.count(fd) != 0; }
+
+  void Track(uint64_t token, int fd, ThreadWatcher* watcher) {
+    tokens_[token] = watcher;
+    fds_.insert(fd);
+  }
+
+  void Untrack(uint64_t token, int fd) {
+    tokens_.erase(token);
+    fds_.erase(fd);
+  }
+
+  void AddLive(ThreadWatcher* watcher) { live_.insert(watcher); }
+  void RemoveLive(ThreadWatcher* watcher) { live_.erase(watcher); }
+
+  // Counts started, referenced watchers; the threadsafe function holds the loop while there are any.
+  void Hold(bool on) {
+    if (tsfn_ == nullptr) return;
+    if (on && holds_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
+    if (!on && --holds_ == 0) napi_unref_threadsafe_function(env_, tsfn_);
+  }
+
+  static void Teardown(void* arg);
+
+ private:
+  bool CreateFunction() {
+    napi_value name;
+    if (napi_create_string_utf8(env_, "BsdSocketsPollThread", NAPI_AUTO_LENGTH, &name) != napi_ok) return false;
+    if (napi_create_threadsafe_function(env_, nullptr, nullptr, name, 0, 1, this, OnFunctionFinalized, this,
+                                        Deliver, &tsfn_) != napi_ok) {
+      tsfn_ = nullptr;
+      return false;
+    }
+    napi_unref_threadsafe_function(env_, tsfn_);  // nothing is watched yet
+    return true;
+  }
+
+  // The poll thread: waits, queues what is ready, and has the JavaScript thread called once for
+  // everything queued until it runs.
+  void Run() {
+    std::vector<Ready> batch;
+    while (poller_.Wait(batch)) {
+      if (batch.empty()) continue;
+      bool call;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        pending_.insert(pending_.end(), batch.begin(), batch.end());
+        call = !scheduled_;
+        scheduled_ = true;
+      }
+      batch.clear();
+      if (call && napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking) != napi_ok) return;
+    }
+  }
+
+  // Joins the thread. Idempotent; on the JavaScript thread only.
+  void Stop() {
+    if (!started_ || joined_) return;
+    poller_.Wake();
+    thread_.join();
+    joined_ = true;
+  }
+
+  static void Deliver(napi_env env, napi_value, void* context, void*);
+  void DeliverPending();
+
+  // Node finalizes the threadsafe function at environment teardown, perhaps before Teardown runs;
+  // the thread must be gone before it is.
+  static void OnFunctionFinalized(napi_env, void* data, void*) {
+    auto* self = static_cast<PollEnv*>(data);
+    self->Stop();
+    self->tsfn_ = nullptr;
+    if (self->torndown_) delete self;
+  }
+
+  napi_env env_;
+  Poller poller_;
+  std::thread thread_;
+  napi_threadsafe_function tsfn_ = nullptr;
+  bool started_ = false;
+  int threadError_ = 0;  // -errno: the thread could not be started
+  bool joined_ = false;
+  bool torndown_ = false;
+  size_t holds_ = 0;
+
+  std::mutex mutex_;  // guards pending_ and scheduled_, shared with the poll thread
+  std::vector<Ready> pending_;
+  bool scheduled_ = false;  // a call to Deliver is queued and has not taken pending_ yet
+
+  // JavaScript thread only.
+  std::vector<Ready> delivering_;
+  std::unordered_map<uint64_t, ThreadWatcher*> tokens_;
+  std::unordered_set<int> fds_;
+  std::unordered_set<ThreadWatcher*> live_;
+  uint64_t nextToken_ = kWakeToken + 1;
+};
+
+class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher> {
+ public:
+  static Napi::Function Define(Napi::Env env, PollEnv* state) {
+    return DefineClass(env, "ThreadWatcher",
+                       {
+                           InstanceMethod<&ThreadWatcher::Start>("start"),
+                           InstanceMethod<&ThreadWatcher::Ref>("ref"),
+                           InstanceMethod<&ThreadWatcher::Unref>("unref"),
+                           InstanceMethod<&ThreadWatcher::Close>("close"),
+                       },
+                       state);
+  }
+
+  explicit ThreadWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ThreadWatcher>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber() || !info[1].IsFunction()) {
+      throw Napi::TypeError::New(env, "ThreadWatcher(fd: number, onReady: function)");
+    }
+    state_ = static_cast<PollEnv*>(info.Data());
+    fd_ = IntArg(info, 0);
+    onReady_.Init(env, info[1].As<Napi::Function>());
+    if (state_ != nullptr) state_->AddLive(this);
+  }
+
+  ~ThreadWatcher() override {
+    Shut();
+    if (state_ != nullptr) state_->RemoveLive(this);
+  }
+
+  // Environment teardown: the thread is stopped and the poller about to close; forget both.
+  void Detach() {
+    token_ = 0;
+    holding_ = false;
+    closed_ = true;
+    onReady_.Reset(Env());
+    state_ = nullptr;
+  }
+
+  // A report for registration `token`; the registration was one-shot, so it is armed again for
+  // what is wanted now, unless the callback stopped or closed the watcher.
+  void OnReady(uint64_t token, int revents) {
+    if (token != token_) return;
+    int wanted = revents & (events_ | POLLERR | POLLHUP);
+    if (wanted != 0) Dispatch(wanted);
+    if (token != token_ || events_ == 0 || state_ == nullptr) return;
+    int r = state_->poller().Arm(fd_, events_, token_, false);
+    if (r < 0) Dispatch(r);  // the descriptor went away under us: the owner hears -errno
+  }
+
+ private:
+  // start(events): POLLIN/POLLOUT/POLLPRI bits; 0 stops watching. -> 0 | -errno
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    return Num(info.Env(), Watch(IntArg(info, 0) & kWatchable));
+  }
+
+  int Watch(int events) {
+    if (closed_ || state_ == nullptr || fd_ < 0) return -EBADF;
+    int r = events == 0 ? Unregister() : token_ != 0 ? state_->poller().Arm(fd_, events, token_, false) : Register(events);
+    if (r < 0) return r;
+    events_ = events;
+    UpdateHold();
+    return 0;
+  }
+
+  int Register(int events) {
+    if (state_->HasFd(fd_)) return -EEXIST;  // one watcher per descriptor, as libuv has it
+    int r = state_->EnsureThread();
+    if (r < 0) return r;
+    uint64_t token = state_->NextToken();
+    r = state_->poller().Arm(fd_, events, token, true);
+    if (r < 0) return r;
+    state_->Track(token, fd_, this);
+    token_ = token;
+    return 0;
+  }
+
+  // Removes the descriptor from the kernel's set (a failure means it is no longer there: the
+  // owner closed it first) and forgets the token, so that reports already made are dropped.
+  int Unregister() {
+    if (token_ == 0 || state_ == nullptr) return 0;
+    state_->poller().Remove(fd_);
+    state_->Untrack(token_, fd_);
+    token_ = 0;
+    return 0;
+  }
+
+  void UpdateHold() {
+    bool hold = state_ != nullptr && token_ != 0 && events_ != 0 && refd_;
+    if (hold == holding_) return;
+    holding_ = hold;
+    state_->Hold(hold);
+  }
+
+  void Ref(const Napi::CallbackInfo&) {
+    refd_ = true;
+    UpdateHold();
+  }
+
+  void Unref(const Napi::CallbackInfo&) {
+    refd_ = false;
+    UpdateHold();
+  }
+
+  void Close(const Napi::CallbackInfo&) { Shut(); }
+
+  void Shut() {
+    Unregister();
+    events_ = 0;
+    if (state_ != nullptr) UpdateHold();
+    closed_ = true;
+    onReady_.Reset(Env());
+  }
+
+  void Dispatch(int revents) {
+    if (onReady_.Empty()) return;
+    Napi::HandleScope scope(Env());
+    Napi::Object self = Value();  // keeps this object alive during the call
+    onReady_.Call(Env(), self, revents);
+  }
+
+  PollEnv* state_ = nullptr;
+  int fd_ = -1;
+  int events_ = 0;       // POLL* bits that start() last asked for
+  uint64_t token_ = 0;   // the registration in the kernel's set; 0 when not registered
+  bool refd_ = true;
+  bool holding_ = false;  // counted in PollEnv::Hold
+  bool closed_ = false;
+  ReadyCallback onReady_;
+};
+
+void PollEnv::Deliver(napi_env env, napi_value, void* context, void*) {
+  if (env == nullptr) return;  // the function is being torn down
+  static_cast<PollEnv*>(context)->DeliverPending();
+}
+
+void PollEnv::DeliverPending() {
+  delivering_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    delivering_.swap(pending_);
+    scheduled_ = false;
+  }
+  for (const Ready& ready : delivering_) {
+    auto it = tokens_.find(ready.token);  // looked up each time: a callback may close any watcher
+    if (it != tokens_.end()) it->second->OnReady(ready.token, ready.revents);
+  }
+}
+
+// Environment teardown (a Worker's exit, or the process's): the thread stops and is joined before
+// anything it uses goes; the watchers still open are detached.
+void PollEnv::Teardown(void* arg) {
+  auto* self = static_cast<PollEnv*>(arg);
+  self->Stop();
+  self->torndown_ = true;
+  std::vector<ThreadWatcher*> live(self->live_.begin(), self->live_.end());
+  for (ThreadWatcher* watcher : live) watcher->Detach();
+  self->live_.clear();
+  self->tokens_.clear();
+  self->fds_.clear();
+  self->poller_.Close();
+  if (self->tsfn_ == nullptr) {
+    delete self;
+    return;
+  }
+  napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);  // OnFunctionFinalized deletes self
+}
+
+// startPollThread() -> 0 | -errno: starts the environment's thread now rather than at the first
+// start(), so that its descriptors exist before anyone counts descriptors.
+Napi::Value StartPollThread(const Napi::CallbackInfo& info) {
+  return Num(info.Env(), static_cast<PollEnv*>(info.Data())->EnsureThread());
+}
+
+}  // namespace
+
+void RegisterPollThread(Napi::Env env, Napi::Object exports) {
+  auto* state = new PollEnv(env);
+  if (napi_add_env_cleanup_hook(env, PollEnv::Teardown, state) != napi_ok) {
+    delete state;
+    return;  // no ThreadWatcher: without teardown the thread could outlive the environment
+  }
+  exports.Set("ThreadWatcher", ThreadWatcher::Define(env, state));
+  exports.Set("startPollThread", Napi::Function::New(env, StartPollThread, "startPollThread", state));
+}
+
+#else
+
+void RegisterPollThread(Napi::Env, Napi::Object) {}  // no epoll or kqueue: the libuv backend only
+
+#endif
+
+}  // namespace bsd
