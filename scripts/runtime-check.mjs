@@ -241,9 +241,12 @@ if (esm) {
 
 if (expectPrebuild) {
   checks[`prebuilt binary (${expectPrebuild})`] = () => {
-    // Every shared object mapped that is a Node addon: the one bsd-sockets loaded.
-    const addons = [...new Set(fs.readFileSync('/proc/self/maps', 'utf8').split('\n')
-      .map((line) => line.trim().split(/\s+/)[5]).filter((p) => p && p.endsWith('.node')))];
+    // Every shared object loaded that is a Node addon: the one bsd-sockets loaded. /proc/self/maps
+    // on Linux (every runtime has it, qemu too), Node's diagnostic report elsewhere.
+    const objects = fs.existsSync('/proc/self/maps')
+      ? fs.readFileSync('/proc/self/maps', 'utf8').split('\n').map((line) => line.trim().split(/\s+/)[5])
+      : process.report.getReport().sharedObjects;
+    const addons = [...new Set(objects.filter((p) => p && p.endsWith('.node')))];
     assert.equal(addons.length, 1, `addons mapped: ${JSON.stringify(addons)}`);
     const dir = fs.realpathSync(path.dirname(require.resolve(`${spec}/package.json`)));
     assert.equal(path.dirname(fs.realpathSync(addons[0])), path.join(dir, 'prebuilds', expectPrebuild));

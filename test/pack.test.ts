@@ -56,14 +56,13 @@ function bareEnv(bin: string, home: string, cache: string): NodeJS.ProcessEnv {
 }
 
 const cjsConsumer = `'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
 const bsd = require('bsd-sockets');
 const dir = path.dirname(require.resolve('bsd-sockets/package.json'));
 const resolved = require('node-gyp-build').path(dir);
-// Every shared object this process has mapped that is a Node addon: the one bsd-sockets loaded.
-const loaded = [...new Set(fs.readFileSync('/proc/self/maps', 'utf8').split('\\n')
-  .map((line) => line.trim().split(/\\s+/)[5]).filter((p) => p && p.endsWith('.node')))];
+// Every shared object this process has loaded that is a Node addon (the diagnostic report lists
+// them on Linux and macOS alike): the one bsd-sockets loaded.
+const loaded = process.report.getReport().sharedObjects.filter((p) => p.endsWith('.node'));
 async function main() {
   const server = bsd.socket(bsd.AF_INET, bsd.SOCK_STREAM);
   server.setsockopt(bsd.SOL_SOCKET, bsd.SO_REUSEADDR, 1);
@@ -92,7 +91,6 @@ main().catch((e) => { console.error(e); process.exit(1); });
 const esmConsumer = `import { socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR } from 'bsd-sockets';
 import * as ns from 'bsd-sockets';
 import { createRequire } from 'node:module';
-import * as fs from 'node:fs';
 const require = createRequire(import.meta.url);
 const cjs = require('bsd-sockets');
 const missingNamedImports = Object.keys(cjs).filter((name) => !(name in ns) || ns[name] !== cjs[name]);
@@ -107,8 +105,7 @@ client.sendallSync(Buffer.from('echo through import'));
 conn.sendallSync(conn.recvSync(4096));
 const echo = client.recvSync(4096).toString();
 for (const s of [client, conn, server]) s.close();
-const loaded = [...new Set(fs.readFileSync('/proc/self/maps', 'utf8').split('\\n')
-  .map((line) => line.trim().split(/\\s+/)[5]).filter((p) => p && p.endsWith('.node')))];
+const loaded = process.report.getReport().sharedObjects.filter((p) => p.endsWith('.node'));
 const resolved = require('node-gyp-build').path(new URL('.', import.meta.resolve('bsd-sockets/package.json')).pathname);
 process.stdout.write(JSON.stringify({ echo, resolved, loaded, exportCount: Object.keys(ns).length, missingNamedImports,
   mainUrl: import.meta.resolve('bsd-sockets') }));
