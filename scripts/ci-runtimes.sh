@@ -77,7 +77,8 @@ check() {
   shift
   log="$work/logs/$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_').log"
   cp "$CHECK" "$dir/runtime-check.mjs"
-  (cd "$dir" && timeout 180 "$@" runtime-check.mjs "${args[@]}") >"$log" 2>&1
+  # (the braces keep bash's own "Aborted" notice out of the output: the exit code tells it)
+  { (cd "$dir" && timeout 180 "$@" runtime-check.mjs "${args[@]}") >"$log" 2>&1; } 2>/dev/null
   record "$name" "$log" $?
 }
 
