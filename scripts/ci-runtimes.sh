@@ -5,12 +5,13 @@
 #     for arm64 under qemu-aarch64-static (against prebuilds/linux-arm64);
 #   - from installs of the packed tarball (`npm pack`) into scratch projects whose PATH has no
 #     compiler, make or Python: with npm (then run by Node, Deno and Node arm64 under qemu), with
-#     pnpm (its default: no install scripts) and with `bun install` (then run by Bun); each must
+#     pnpm (its default: no install scripts) and with `bun add` (then run by Bun); each must
 #     load the package's prebuilt binary, never one compiled at install.
 # Every runtime and manager comes from the npm registry, cached per exact version; one that cannot
 # be installed counts as a failure. Prints one PASS/FAIL line per combination, then
 # "N passed, M failed".
 #   BSD_SOCKETS_RUNTIME_CACHE=dir   where the tools are kept (default: ~/.cache/bsd-sockets/runtimes)
+#   BSD_SOCKETS_RUNTIMES_BUDGET=s   the step's time limit (default: 480 s)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -76,13 +77,22 @@ check() {
   while [ "$1" != -- ]; do args+=("$1"); shift; done
   shift
   log="$work/logs/$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_').log"
+  if [ $((SECONDS - start)) -ge "$budget" ]; then
+    echo "not run: the step's ${budget} s were spent (hanging runtimes before it?)" >"$log"
+    record "$name" "$log" 1
+    return
+  fi
   cp "$CHECK" "$dir/runtime-check.mjs"
   # (the braces keep bash's own "Aborted" notice out of the output: the exit code tells it)
-  { (cd "$dir" && timeout 180 "$@" runtime-check.mjs "${args[@]}") >"$log" 2>&1; } 2>/dev/null
+  { (cd "$dir" && timeout 120 "$@" runtime-check.mjs "${args[@]}") >"$log" 2>&1; } 2>/dev/null
   record "$name" "$log" $?
 }
 
 start=$SECONDS
+# Each run is bounded (120 s; each check in it 20 s), and so is the whole step: a combination whose
+# turn comes after this many seconds fails unrun.
+budget=${BSD_SOCKETS_RUNTIMES_BUDGET:-480}
+export BSD_SOCKETS_CHECK_TIMEOUT_MS=${BSD_SOCKETS_CHECK_TIMEOUT_MS:-20000}
 
 # The addon, the prebuilds and the compiled JavaScript, as CI has them after npm ci and npm test.
 [ -f dist/lib/index.js ] && [ -f dist/test/prebuild.js ] || npm run build:ts >/dev/null 2>&1 || echo "npm run build:ts failed" >&2
