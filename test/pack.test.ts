@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { tempDir } from './helpers';
-import { ROOT, ensurePrebuild } from './prebuild';
+import { ROOT, ensurePrebuild, expectedPrebuildDirs } from './prebuild';
 
 const TUPLE = `${process.platform}-${process.arch}`;
 
@@ -56,14 +56,13 @@ function bareEnv(bin: string, home: string, cache: string): NodeJS.ProcessEnv {
 }
 
 const cjsConsumer = `'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
 const bsd = require('bsd-sockets');
 const dir = path.dirname(require.resolve('bsd-sockets/package.json'));
 const resolved = require('node-gyp-build').path(dir);
-// Every shared object this process has mapped that is a Node addon: the one bsd-sockets loaded.
-const loaded = [...new Set(fs.readFileSync('/proc/self/maps', 'utf8').split('\\n')
-  .map((line) => line.trim().split(/\\s+/)[5]).filter((p) => p && p.endsWith('.node')))];
+// Every shared object this process has loaded that is a Node addon (the diagnostic report lists
+// them on Linux and macOS alike): the one bsd-sockets loaded.
+const loaded = process.report.getReport().sharedObjects.filter((p) => p.endsWith('.node'));
 async function main() {
   const server = bsd.socket(bsd.AF_INET, bsd.SOCK_STREAM);
   server.setsockopt(bsd.SOL_SOCKET, bsd.SO_REUSEADDR, 1);
@@ -92,7 +91,6 @@ main().catch((e) => { console.error(e); process.exit(1); });
 const esmConsumer = `import { socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR } from 'bsd-sockets';
 import * as ns from 'bsd-sockets';
 import { createRequire } from 'node:module';
-import * as fs from 'node:fs';
 const require = createRequire(import.meta.url);
 const cjs = require('bsd-sockets');
 const missingNamedImports = Object.keys(cjs).filter((name) => !(name in ns) || ns[name] !== cjs[name]);
@@ -107,8 +105,7 @@ client.sendallSync(Buffer.from('echo through import'));
 conn.sendallSync(conn.recvSync(4096));
 const echo = client.recvSync(4096).toString();
 for (const s of [client, conn, server]) s.close();
-const loaded = [...new Set(fs.readFileSync('/proc/self/maps', 'utf8').split('\\n')
-  .map((line) => line.trim().split(/\\s+/)[5]).filter((p) => p && p.endsWith('.node')))];
+const loaded = process.report.getReport().sharedObjects.filter((p) => p.endsWith('.node'));
 const resolved = require('node-gyp-build').path(new URL('.', import.meta.resolve('bsd-sockets/package.json')).pathname);
 process.stdout.write(JSON.stringify({ echo, resolved, loaded, exportCount: Object.keys(ns).length, missingNamedImports,
   mainUrl: import.meta.resolve('bsd-sockets') }));
@@ -151,7 +148,7 @@ describe('the package: npm pack, then a prebuilt install with no compiler', func
     env = bareEnv(bin, home, path.join(work, 'npm-cache'));
   });
 
-  it('packs the prebuild, the compiled JavaScript with its types and the native sources, and nothing else', () => {
+  it('packs the prebuilds, the compiled JavaScript with its types and the native sources, and nothing else', () => {
     const files = pack.files.map((f) => f.path);
     const prebuildPath = path.relative(ROOT, prebuild).split(path.sep).join('/');
     for (const f of [prebuildPath, 'package.json', 'README.md', 'binding.gyp', 'CMakeLists.txt', 'dist/lib/index.js',
@@ -160,7 +157,9 @@ describe('the package: npm pack, then a prebuilt install with no compiler', func
     }
     const unwanted = files.filter((f) => /^(dist\/test|test|scripts|build|node_modules|lib|examples|bench)\//.test(f) || f.endsWith('.map'));
     assert.deepEqual(unwanted, []);
-    assert.ok(files.every((f) => !f.startsWith('prebuilds/') || f.startsWith(`prebuilds/${TUPLE}/`)), 'only this machine\'s prebuilds');
+    // The prebuilds `npm run prebuild` makes here (on Linux x64 also linux-arm64), and no others.
+    const packedDirs = [...new Set(files.filter((f) => f.startsWith('prebuilds/')).map((f) => path.posix.dirname(f)))].sort();
+    assert.deepEqual(packedDirs, expectedPrebuildDirs().map((d) => path.relative(ROOT, d).split(path.sep).join('/')).sort());
   });
 
   it('the PATH given to npm reaches no compiler, make or Python', () => {
