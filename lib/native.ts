@@ -110,15 +110,22 @@ const override = process.env.BSD_SOCKETS_ADDON;
 export const native = (override ? require(path.resolve(override)) : load(path.join(__dirname, '..', '..'))) as Native;
 
 /**
- * Where readiness comes from: libuv's loop, or (Bun, whose Node-API has no libuv functions) the
- * addon's own poll thread. BSD_SOCKETS_BACKEND=thread forces the poll thread, =libuv the loop.
- * Decided here, before any watcher exists.
+ * Where readiness comes from: libuv's loop, or the addon's own poll thread under Bun (whose
+ * Node-API has no libuv functions) and Deno (whose uv_poll stand-in sometimes never reports a
+ * ready descriptor: Promise operations hung in about one run in three of scripts/runtime-check.mjs).
+ * BSD_SOCKETS_BACKEND=thread forces the poll thread, =libuv the loop. Decided here, before any
+ * watcher exists.
  */
 export const backend: 'libuv' | 'thread' = chooseBackend();
 
+/** Whether the runtime's libuv loop can be trusted with our watchers (Node's own). */
+function hasOwnLoop(): boolean {
+  return process.versions.bun === undefined && !('Deno' in globalThis);
+}
+
 function chooseBackend(): 'libuv' | 'thread' {
   const forced = process.env.BSD_SOCKETS_BACKEND;
-  const wanted = forced === 'thread' || forced === 'libuv' ? forced : process.versions.bun !== undefined ? 'thread' : 'libuv';
+  const wanted = forced === 'thread' || forced === 'libuv' ? forced : hasOwnLoop() ? 'libuv' : 'thread';
   if (wanted === 'thread' && native.ThreadWatcher) {
     native.Watcher = native.ThreadWatcher;
     native.startPollThread!(); // now, as libuv's loop exists before any watcher; start() reports a failure
