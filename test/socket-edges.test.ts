@@ -205,6 +205,42 @@ describe('Socket edges (issue 11)', () => {
         clearInterval(interval);
       }
     });
+    it('await connect() does not block the event loop after a dup cleared O_NONBLOCK', async function () {
+      this.timeout(20000);
+      // A listener whose accept queue is full drops our SYN; the kernel retries it after 1 s.
+      const peer = await pythonPeer(`import socket,time
+l=socket.socket(); l.bind(("127.0.0.1",0)); l.listen(0)
+cs=[socket.socket() for i in range(3)]
+for c in cs:
+    c.setblocking(False)
+    try: c.connect(l.getsockname())
+    except BlockingIOError: pass
+time.sleep(0.1)
+print(l.getsockname()[1])
+time.sleep(0.3)
+l.settimeout(3)
+t=time.time()
+try:
+    while time.time()-t<3: l.accept()
+except OSError: pass`);
+      const s = track.add(bs.socket());
+      s.settimeout(5);
+      const dup = track.add(s.dup());
+      dup.settimeout(null);  // clears O_NONBLOCK on the shared file description
+      let ticks = 0;
+      const interval = setInterval(() => { ticks++; }, 10);
+      try {
+        const t0 = performance.now();
+        await s.connect(['127.0.0.1', Number(peer.line)]);
+        const ms = performance.now() - t0;
+        assert.ok(ticks >= Math.floor(ms / 40), `the event loop stood still: ${ticks} ticks in ${ms.toFixed(0)} ms`);
+      } finally {
+        clearInterval(interval);
+        const closed = new Promise((resolve) => peer.child.once('close', resolve));
+        peer.child.kill();
+        await closed;
+      }
+    });
   });
 
   describe('detached buffers', () => {
