@@ -416,11 +416,13 @@ export class Socket {
     this.openFd('connect');
     const deadline = this.deadline();
     const signal = options?.signal;
-    const blob = await toBlobAsync(this._family, address);
-    let e = await this._waits.run(this._waits.writers, POLLOUT, 'connect', deadline, signal, this.connectAttempt(blob, true), address);
+    const to = destination(this._family, address);
+    let attempt: ((fd: number) => number) | undefined;
+    let e = await this._waits.run(this._waits.writers, POLLOUT, 'connect', deadline, signal,
+      (fd) => (attempt ??= this.connectAttempt(to.blob!, true))(fd), address, to.lookup);
     if (e === EAGAIN && this._family === C.AF_UNIX && deadline === Infinity) {
       // A blocking-mode Unix connect to a full backlog: no readiness event tells when there is room.
-      e = -await this._waits.retryOnTimer('connect', signal, (fd) => native.connect(fd, blob));
+      e = -await this._waits.retryOnTimer('connect', signal, (fd) => native.connect(fd, to.blob!));
     }
     if (e !== 0) throw socketError(e, 'connect', address);
   }
@@ -494,11 +496,10 @@ export class Socket {
     const options = (withFlags ? c : b) as OperationOptions | undefined;
     this.openFd('sendto');
     const deadline = this.deadline(f);
-    const packed = packAddress(this._family, address);
-    const blob = Buffer.isBuffer(packed) ? packed : await toBlobAsync(this._family, address);
+    const to = destination(this._family, address);
     const flags = f | MSG_DONTWAIT;
     return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
-      (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, blob), address);
+      (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, to.blob!), address, to.lookup);
   }
 
   // --- receiving ----------------------------------------------------------------------------
@@ -613,10 +614,10 @@ export class Socket {
     const f = checkFlags(flags);
     this.openFd('sendmsg');
     const deadline = this.deadline(f);
-    const blob = address === undefined || address === null ? null : await toBlobAsync(this._family, address);
+    const to: Destination = address === undefined || address === null ? { blob: null } : destination(this._family, address);
     const dontwait = f | MSG_DONTWAIT;
     return this._waits.run(this._waits.writers, POLLOUT, 'sendmsg', deadline, options?.signal,
-      (fd) => M.sendmsg(fd, parts, anc, dontwait, blob), address);
+      (fd) => M.sendmsg(fd, parts, anc, dontwait, to.blob), address, to.lookup);
   }
 
   /** Receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary data: `[data, ancdata, msgFlags, address]`. */
@@ -798,6 +799,23 @@ function sendAll(data: Uint8Array, length: number, flags: number): (fd: number) 
     }
     return offset;
   };
+}
+
+/**
+ * Where a Promise call sends to: the address blob at once for a literal address; for a host name,
+ * `lookup` fills it in, and the call awaits it in its turn so that it keeps its place in the order.
+ */
+interface Destination {
+  blob: Buffer | null;
+  lookup?: Promise<void>;
+}
+
+function destination(family: number, address: unknown): Destination {
+  const packed = packAddress(family, address);
+  if (Buffer.isBuffer(packed)) return { blob: packed };
+  const to: Destination = { blob: null };
+  to.lookup = toBlobAsync(family, address).then((blob) => { to.blob = blob; });
+  return to;
 }
 
 /** A constant argument: omitted gives `fallback`; passed explicitly as undefined (absent on this platform) is a TypeError. */

@@ -170,13 +170,16 @@ export class Waits {
   /**
    * Runs `attempt` (a non-blocking system call: result >= 0 or -errno) in this direction's turn
    * until it stops saying EAGAIN or `deadline` passes. The first try happens at once, in the
-   * caller's tick, when nothing else is queued.
+   * caller's tick, when nothing else is queued. `prepare` (a name look-up) is awaited inside the
+   * turn, so that a call keeps its place in the order of calls while it resolves.
    */
   async run(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
-    attempt: (fd: number) => number, address?: unknown): Promise<number> {
+    attempt: (fd: number) => number, address?: unknown, prepare?: Promise<unknown>): Promise<number> {
+    prepare?.catch(() => undefined);  // awaited below; not "unhandled" while the call is queued
     if (signal?.aborted) throw abortReason(signal);
     if (!turns.take()) await turns.wait(deadline, signal, syscall, address, this.ref);
     try {
+      if (prepare) await prepare;
       for (;;) {
         const r = attempt(this.openFd(syscall));
         if (r >= 0) return r;

@@ -290,6 +290,28 @@ except OSError: pass`);
     });
   });
 
+  it('a Promise call with nothing queued tries its system call at once, in the caller\'s tick', async () => {
+    const [a, b] = track.add(bs.socketpair());
+    b.sendallSync(Buffer.from('now'));
+    const into = Buffer.alloc(3);
+    const reading = a.recvInto(into);
+    assert.equal(into.toString(), 'now');  // written before any microtask ran
+    assert.equal(await reading, 3);
+    const sent = a.sendall(Buffer.from('back'));
+    assert.equal(b.recvSync(10, bs.MSG_DONTWAIT).toString(), 'back');
+    await sent;
+  });
+
+  it('a sendto that resolves a host name keeps its place before a later sendto', async () => {
+    const u = udp(track);
+    const sender = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
+    const port = (u.getsockname() as bs.InetAddress)[1];
+    const sends = [sender.sendto(Buffer.from('1'), ['localhost', port]), sender.sendto(Buffer.from('2'), ['127.0.0.1', port])];
+    await within(Promise.all(sends), 5000);
+    u.settimeout(2);
+    assert.deepEqual([u.recvSync(10).toString(), u.recvSync(10).toString()], ['1', '2']);
+  });
+
   it('two queued recvmmsg calls each report their own lengths and senders', async function () {
     if (bs.constants.MSG_WAITFORONE === undefined) this.skip();
     const u = udp(track);
