@@ -3,7 +3,8 @@
 // Modes follow Python: blocking (timeout null), timeout (t > 0 seconds), non-blocking (0). The
 // descriptor is O_NONBLOCK in the last two, and in blocking mode once a Promise accept/connect has
 // needed it; Sync calls then wait in poll() themselves, so every mode behaves the same either way.
-// Promise send/recv calls pass MSG_DONTWAIT and never block the event loop.
+// Promise send/recv calls pass MSG_DONTWAIT and never block the event loop. How a call waits (its
+// deadline, its turn, the retry on EAGAIN) is wait.ts's; each method here is one attempt over it.
 import { native } from './native';
 import {
   EAGAIN, EINPROGRESS, SocketError, TimeoutError, check, closedError, hideInternalFrames, socketError, timeoutError,
@@ -309,11 +310,12 @@ export class Socket {
    * duplicate shares the flag and may have cleared it, so it is checked (one fcntl) before each call.
    */
   private makeNonblocking(fd: number): number {
-    if (!this._fdNonblocking) {
+    const r = native.setNonblocking(fd, true);
+    if (r === 0 && !this._fdNonblocking) {
       this._forcedNonblocking = true;
       this._fdNonblocking = true;
     }
-    return native.setNonblocking(fd, true);
+    return r;
   }
 
   /** The deadline of a call made now, with the caller's flags (see deadlineOf). */
