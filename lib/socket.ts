@@ -3,13 +3,15 @@
 // Modes follow Python: blocking (timeout null), timeout (t > 0 seconds), non-blocking (0). The
 // descriptor is O_NONBLOCK in the last two, and in blocking mode once a Promise accept/connect has
 // needed it; Sync calls then wait in poll() themselves, so every mode behaves the same either way.
-// Promise send/recv calls pass MSG_DONTWAIT and never block the event loop.
+// Promise send/recv calls pass MSG_DONTWAIT and never block the event loop. How a call waits (its
+// deadline, its turn, the retry on EAGAIN) is wait.ts's; each method here is one attempt over it.
 import { native } from './native';
 import {
-  EAGAIN, EINPROGRESS, BlockingIOError, check, closedError, socketError, timeoutError,
+  EAGAIN, EINPROGRESS, SocketError, TimeoutError, check, closedError, hideInternalFrames, socketError, timeoutError,
 } from './errors';
 import { fromBlob, newBlob, packAddress, toBlobAsync, toBlobSync, type Address, type ReturnedAddress } from './address';
-import { closeWatch, isWatched, waitFor } from './readiness';
+import { closeWatch, isWatched } from './readiness';
+import { NO_WAIT, Waits, deadlineOf } from './wait';
 import {
   checkAncbufsize, checkAncillary, checkBuffers, messagesNative as M, unavailable,
   type Ancillary, type NativeRecvmsg, type RecvmsgResult,
@@ -63,53 +65,8 @@ let acceptedNonblocking: boolean | undefined;
 const addressOut = newBlob();
 const intOut = new Int32Array(3);
 
-function now(): number {
-  return performance.now();
-}
-
 function checkFlags(flags: unknown): number {
   return checkOptionalInt(flags, 'flags', 0);
-}
-
-/**
- * The turn of the Promise operations of one direction, so that readers (or writers) go in order.
- * An operation that finds the turn free takes it at once, with no promise in between.
- */
-class Turns {
-  busy = false;
-  private readonly queue: Array<() => void> = [];
-
-  /** Waits until the turn is this caller's (abortable while it waits). */
-  wait(signal?: AbortSignal): Promise<void> {
-    if (!this.busy) {
-      this.busy = true;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      const grant = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        const i = this.queue.indexOf(grant);
-        if (i !== -1) this.queue.splice(i, 1);
-        reject(signal!.reason);
-      };
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(grant);
-    });
-  }
-
-  /** Ends the current turn, handing it to the next waiter. */
-  release(): void {
-    const next = this.queue.shift();
-    if (next) next();
-    else this.busy = false;
-  }
 }
 
 /** A socket on one descriptor, with Python's methods; see API.md. */
@@ -121,20 +78,20 @@ export class Socket {
   private _timeout: number | null;
   private _fdNonblocking: boolean;
   private _forcedNonblocking = false;
-  private _ref = true;
-  private readonly _readers = new Turns();
-  private readonly _writers = new Turns();
+  private readonly _waits = new Waits((syscall) => this.openFd(syscall));
 
   /**
    * Creates a socket, or (with `fileno`) wraps an existing descriptor without duplicating it;
-   * family, type and proto left undefined are then read from the descriptor.
+   * family, type and proto left undefined are then read from the descriptor. Without `fileno`, an
+   * argument passed explicitly as `undefined` (a constant this platform lacks) is a TypeError.
    */
   constructor(family?: number, type?: number, proto?: number, fileno?: number) {
     let timeout = defaultTimeout;
     if (fileno === undefined) {
-      family = checkOptionalInt(family, 'family', C.AF_INET);
-      type = checkOptionalInt(type, 'type', C.SOCK_STREAM);
-      proto = checkOptionalInt(proto, 'proto', 0);
+      const given = arguments.length;
+      family = checkConstant(family, 'family', C.AF_INET, given > 0);
+      type = checkConstant(type, 'type', C.SOCK_STREAM, given > 1);
+      proto = checkConstant(proto, 'proto', 0, given > 2);
       if (C.SOCK_NONBLOCK && (type & C.SOCK_NONBLOCK)) timeout = 0;
       this._fd = check(native.socket(family, type & ~TYPE_FLAGS, proto, timeout !== null), 'socket');
       this._fdNonblocking = timeout !== null;
@@ -149,7 +106,6 @@ export class Socket {
       type = checkOptionalInt(type, 'type', intOut[1]);
       proto = checkOptionalInt(proto, 'proto', intOut[2]);
       if (C.SOCK_NONBLOCK && (type & C.SOCK_NONBLOCK)) timeout = 0;
-      native.adoptFd(fileno);
       this._fd = fileno;
       this._fdNonblocking = knownNonblocking ?? (check(native.getFdFlags(fileno), 'fcntl') & 1) !== 0;
     }
@@ -158,6 +114,9 @@ export class Socket {
     this._proto = proto;
     this._timeout = timeout;
     this.applyFdMode();
+    // Only now that nothing can throw: an adopted number that we then refused would be closed
+    // by the environment's cleanup long after it was reused.
+    if (fileno !== undefined) native.adoptFd(fileno);
     finalizer.register(this, this._fd, this);
   }
 
@@ -176,7 +135,7 @@ export class Socket {
 
   // --- life cycle ---------------------------------------------------------------------------
 
-  /** Closes the descriptor; pending Promise operations reject with EBADF. Idempotent. */
+  /** Closes the descriptor; pending Promise operations reject with EBADF (one error for all queued ones). Idempotent. */
   close(): void {
     const fd = this.release('close');
     if (fd < 0) return;
@@ -197,7 +156,9 @@ export class Socket {
     if (fd < 0) return -1;
     this._fd = -1;
     finalizer.unregister(this);
-    if (isWatched(fd)) closeWatch(fd, closedError(syscall));
+    const error = closedError(syscall);
+    if (isWatched(fd)) closeWatch(fd, error);
+    this._waits.close(error);
     return fd;
   }
 
@@ -209,20 +170,26 @@ export class Socket {
   /** A new Socket on a duplicate of the descriptor, with the same timeout. */
   dup(): Socket {
     const fd = check(native.dup(this.openFd('dup')), 'dup');
-    const copy = new Socket(this._family, this._type, this._proto, fd);
+    let copy: Socket;
+    try {
+      copy = new Socket(this._family, this._type, this._proto, fd);
+    } catch (error) {
+      native.close(fd);
+      throw error;
+    }
     copy.settimeout(this._timeout);
     return copy;
   }
 
   /** Lets pending Promise operations keep the process alive (the default). */
   ref(): this {
-    this._ref = true;
+    this._waits.ref = true;
     return this;
   }
 
   /** Pending Promise operations no longer keep the process alive. */
   unref(): this {
-    this._ref = false;
+    this._waits.ref = false;
     return this;
   }
 
@@ -338,69 +305,22 @@ export class Socket {
     }
   }
 
-  /** Promise accept/connect cannot ask for MSG_DONTWAIT: they need an O_NONBLOCK descriptor. */
-  private forceNonblocking(): void {
-    if (!this._fdNonblocking) {
+  /**
+   * Promise accept/connect cannot ask for MSG_DONTWAIT: they need an O_NONBLOCK descriptor. A
+   * duplicate shares the flag and may have cleared it, so it is checked (one fcntl) before each call.
+   */
+  private makeNonblocking(fd: number): number {
+    const r = native.setNonblocking(fd, true);
+    if (r === 0 && !this._fdNonblocking) {
       this._forcedNonblocking = true;
-      this.applyFdMode();
+      this._fdNonblocking = true;
     }
+    return r;
   }
 
-  // --- waiting ------------------------------------------------------------------------------
-
-  /**
-   * After a system call returned `result` < 0: throws unless the call would block and the mode lets
-   * it wait; otherwise returns the deadline (performance.now() ms, -1 for none) given or set now.
-   */
-  private waitDeadline(result: number, syscall: string, deadline: number, address?: unknown): number {
-    if (result !== -EAGAIN) throw socketError(-result, syscall, address);
-    const timeout = this._timeout;
-    if (timeout === 0) throw socketError(EAGAIN, syscall, address);
-    if (timeout === null) return -1;
-    if (deadline < 0) deadline = now() + timeout * 1000;
-    if (deadline <= now()) throw timeoutError(syscall, address);
-    return deadline;
-  }
-
-  /** Waits on this thread until the descriptor is ready for `events` (see waitDeadline). */
-  private waitSync(result: number, events: number, syscall: string, deadline: number, address?: unknown): number {
-    deadline = this.waitDeadline(result, syscall, deadline, address);
-    const r = native.waitFd(this.openFd(syscall), events, deadline < 0 ? -1 : deadline - now());
-    if (r < 0) throw socketError(-r, syscall, address);
-    if (r === 0) throw timeoutError(syscall, address);
-    return deadline;
-  }
-
-  /** The Promise twin of waitSync's wait: readiness on the event loop until `deadline` (see waitDeadline). */
-  private ready(events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
-    address?: unknown): Promise<number> {
-    return waitFor(this.openFd(syscall), events, {
-      timeoutMs: deadline < 0 ? -1 : deadline - now(), signal, ref: this._ref, keep: true, syscall, address,
-    });
-  }
-
-  /**
-   * Runs `attempt` (a non-blocking system call) until it stops saying EAGAIN, in this socket's
-   * turn for reading or writing. The first try happens at once when nothing else is queued.
-   */
-  private async io(turns: Turns, events: number, syscall: string, options: OperationOptions | undefined,
-    attempt: (fd: number) => number, address?: unknown): Promise<number> {
-    const signal = options?.signal;
-    if (signal?.aborted) throw signal.reason;
-    if (turns.busy) await turns.wait(signal);
-    else turns.busy = true;
-    try {
-      let r = attempt(this.openFd(syscall));
-      let deadline = -1;
-      while (r < 0) {
-        deadline = this.waitDeadline(r, syscall, deadline, address);
-        await this.ready(events, syscall, deadline, signal, address);
-        r = attempt(this.openFd(syscall));
-      }
-      return r;
-    } finally {
-      turns.release();
-    }
+  /** The deadline of a call made now, with the caller's flags (see deadlineOf). */
+  private deadline(userFlags = 0): number {
+    return deadlineOf(this._timeout, userFlags);
   }
 
   // --- accept / connect ----------------------------------------------------------------------
@@ -408,24 +328,21 @@ export class Socket {
   /** Waits for a connection: `[Socket, address]`. The new socket starts with the default timeout. */
   acceptSync(): [Socket, ReturnedAddress] {
     const nonblock = defaultTimeout !== null;
-    let deadline = -1;
-    for (;;) {
-      const r = native.accept(this.openFd('accept'), addressOut, nonblock);
-      if (r >= 0) return [this.adopt(r, nonblock), fromBlob(addressOut, this._family)];
-      deadline = this.waitSync(r, POLLIN, 'accept', deadline);
-    }
+    const fd = this._waits.runSync(POLLIN, 'accept', this.deadline(), (s) => native.accept(s, addressOut, nonblock));
+    return [this.adopt(fd, nonblock), fromBlob(addressOut, this._family)];
   }
 
   /** Promise form of acceptSync. */
   async accept(options?: OperationOptions): Promise<[Socket, ReturnedAddress]> {
     this.openFd('accept');
-    this.forceNonblocking();
     const nonblock = defaultTimeout !== null;
     let address: ReturnedAddress = null;
-    const fd = await this.io(this._readers, POLLIN, 'accept', options, (s) => {
-      const r = native.accept(s, addressOut, nonblock);
-      if (r >= 0) address = fromBlob(addressOut, this._family);
-      return r;
+    const fd = await this._waits.run(this._waits.readers, POLLIN, 'accept', this.deadline(), options?.signal, (s) => {
+      const r = this.makeNonblocking(s);
+      if (r < 0) return r;
+      const client = native.accept(s, addressOut, nonblock);
+      if (client >= 0) address = fromBlob(addressOut, this._family);
+      return client;
     });
     return [this.adopt(fd, nonblock), address];
   }
@@ -440,26 +357,44 @@ export class Socket {
     }
   }
 
-  private connectError(): number {
-    check(native.getsockoptInt(this.openFd('connect'), C.SOL_SOCKET, C.SO_ERROR, intOut), 'getsockopt');
-    return intOut[0];
+  /** The pending error of a connect that was in progress: 0 or a positive errno. */
+  private connectError(fd: number): number {
+    const r = native.getsockoptInt(fd, C.SOL_SOCKET, C.SO_ERROR, intOut);
+    return r < 0 ? -r : intOut[0];
+  }
+
+  /**
+   * The attempts of one connect: connect(), then (after writability) SO_ERROR. They give 0 or a
+   * positive errno, or -EINPROGRESS to wait. Only EINPROGRESS means "in progress": a Unix socket's
+   * EAGAIN (a full backlog) means nothing happened, and is reported as it is, as in Python.
+   */
+  private connectAttempt(blob: Buffer, promise: boolean): (fd: number) => number {
+    let started = false;
+    return (fd) => {
+      if (started) return this.connectError(fd);
+      const mode = promise ? this.makeNonblocking(fd) : 0;
+      if (mode < 0) return -mode;
+      started = true;
+      const r = native.connect(fd, blob);
+      return r === -EINPROGRESS || r === 0 ? r : -r;
+    };
   }
 
   /**
    * Returns 0 or the errno of a failed connect (shared by connectSync and connectEx); a wait that
-   * outlasts the timeout gives -1. Only EINPROGRESS means "in progress": a Unix socket's EAGAIN (a
-   * full backlog) means nothing happened, and is reported as it is, as in Python.
+   * outlasts the timeout gives -1; non-blocking mode gives EINPROGRESS.
    */
   private connectErrno(address: Address): number {
-    const fd = this.openFd('connect');
-    const r = native.connect(fd, toBlobSync(this._family, address));
-    if (r === 0) return 0;
-    if (r !== -EINPROGRESS || this._timeout === 0) return -r;
-    const ms = this._timeout === null ? -1 : this._timeout * 1000;
-    const ready = native.waitFd(fd, POLLOUT, ms);
-    if (ready < 0) return -ready;
-    if (ready === 0) return -1;
-    return this.connectError();
+    const deadline = this.deadline();
+    this.openFd('connect');
+    const attempt = this.connectAttempt(toBlobSync(this._family, address), false);
+    try {
+      return this._waits.runSync(POLLOUT, 'connect', deadline, attempt, address);
+    } catch (error) {
+      if (error instanceof TimeoutError) return -1;
+      if (error instanceof SocketError) return error.errno;
+      throw error;
+    }
   }
 
   /** Connects to `address`, waiting according to the socket's mode. */
@@ -475,92 +410,67 @@ export class Socket {
     return e === -1 ? EAGAIN : e;
   }
 
-  /** Promise form of connectSync: completes through writability and SO_ERROR. */
+  /**
+   * Promise form of connectSync: completes through writability and SO_ERROR, in the writers' turn.
+   * The timeout counts from the call, name resolution included.
+   */
   async connect(address: Address, options?: OperationOptions): Promise<void> {
     this.openFd('connect');
-    const blob = await toBlobAsync(this._family, address);
-    this.forceNonblocking();
-    let r = native.connect(this.openFd('connect'), blob);
-    if (r === -EAGAIN && this._family === C.AF_UNIX && this._timeout === null) r = await this.retryUnixConnect(blob, options?.signal);
-    if (r === 0) return;
-    if (r !== -EINPROGRESS) throw socketError(-r, 'connect', address);
-    if (this._timeout === 0) throw new BlockingIOError(EINPROGRESS, 'connect', address);
-    const deadline = this._timeout === null ? -1 : now() + this._timeout * 1000;
-    await this.ready(POLLOUT, 'connect', deadline, options?.signal, address);
-    const e = this.connectError();
-    if (e !== 0) throw socketError(e, 'connect', address);
-  }
-
-  /**
-   * A blocking-mode Unix connect would wait in the kernel for room in the listener's backlog; the
-   * kernel gives no readiness event for that, so the Promise form retries on a short timer.
-   */
-  private async retryUnixConnect(blob: Buffer, signal?: AbortSignal): Promise<number> {
-    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-      await new Promise<void>((resolve) => { const t = setTimeout(resolve, delay); if (!this._ref) t.unref(); });
-      if (signal?.aborted) throw signal.reason;
-      const r = native.connect(this.openFd('connect'), blob);
-      if (r !== -EAGAIN) return r;
+    const deadline = this.deadline();
+    const signal = options?.signal;
+    const to = destination(this._family, address);
+    let attempt: ((fd: number) => number) | undefined;
+    let e = await this._waits.run(this._waits.writers, POLLOUT, 'connect', deadline, signal,
+      (fd) => (attempt ??= this.connectAttempt(to.blob!, true))(fd), address, to.lookup);
+    if (e === EAGAIN && this._family === C.AF_UNIX && deadline === Infinity) {
+      // A blocking-mode Unix connect to a full backlog: no readiness event tells when there is room.
+      e = -await this._waits.retryOnTimer('connect', signal, (fd) => native.connect(fd, to.blob!));
     }
+    if (e !== 0) throw socketError(e, 'connect', address);
   }
 
   // --- sending ------------------------------------------------------------------------------
 
   /** Sends bytes; returns how many were sent (may be fewer than given). */
   sendSync(data: Uint8Array, flags?: number): number {
-    checkBytes(data, 'data');
+    const length = checkData(data, 'data');
     const f = checkFlags(flags);
-    let deadline = -1;
-    for (;;) {
-      const r = native.send(this.openFd('send'), data, 0, data.length, f);
-      if (r >= 0) return r;
-      deadline = this.waitSync(r, POLLOUT, 'send', deadline);
-    }
+    return this._waits.runSync(POLLOUT, 'send', this.deadline(f), (fd) => native.send(fd, data, 0, length, f));
   }
 
-  /** Promise form of sendSync. */
+  /**
+   * Promise form of sendSync. Rejects with a TypeError (code ERR_INVALID_STATE) if `data`'s buffer
+   * is detached or shrunk before the send.
+   */
   send(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<number> {
-    checkBytes(data, 'data');
-    const f = checkFlags(flags) | MSG_DONTWAIT;
-    return this.io(this._writers, POLLOUT, 'send', options, (fd) => native.send(fd, data, 0, data.length, f));
+    try {
+      const length = checkData(data, 'data');
+      const f = checkFlags(flags);
+      const dontwait = f | MSG_DONTWAIT;
+      return this._waits.run(this._waits.writers, POLLOUT, 'send', this.deadline(f), options?.signal,
+        (fd) => native.send(fd, data, 0, attached(data, length, 'data'), dontwait));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Sends every byte, retrying partial sends; one deadline covers the whole call. */
   sendallSync(data: Uint8Array, flags?: number): void {
-    checkBytes(data, 'data');
+    const length = checkData(data, 'data');
     const f = checkFlags(flags);
-    let offset = 0;
-    let deadline = -1;
-    while (offset < data.length) {
-      const r = native.send(this.openFd('send'), data, offset, data.length - offset, f);
-      if (r >= 0) offset += r;
-      else deadline = this.waitSync(r, POLLOUT, 'send', deadline);
-    }
+    this._waits.runSync(POLLOUT, 'send', this.deadline(f), sendAll(data, length, f));
   }
 
-  /** Promise form of sendallSync. */
+  /**
+   * Promise form of sendallSync. Rejects with a TypeError (code ERR_INVALID_STATE) if `data`'s
+   * buffer is detached or shrunk before every byte is sent.
+   */
   async sendall(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<void> {
-    checkBytes(data, 'data');
-    const f = checkFlags(flags) | MSG_DONTWAIT;
-    const signal = options?.signal;
-    if (signal?.aborted) throw signal.reason;
+    const length = checkData(data, 'data');
+    const f = checkFlags(flags);
     this.openFd('send');
-    if (this._writers.busy) await this._writers.wait(signal);
-    else this._writers.busy = true;
-    try {
-      let offset = 0;
-      let deadline = -1;
-      while (offset < data.length) {
-        const r = native.send(this.openFd('send'), data, offset, data.length - offset, f);
-        if (r >= 0) offset += r;
-        else {
-          deadline = this.waitDeadline(r, 'send', deadline);
-          await this.ready(POLLOUT, 'send', deadline, signal);
-        }
-      }
-    } finally {
-      this._writers.release();
-    }
+    await this._waits.run(this._waits.writers, POLLOUT, 'send', this.deadline(f), options?.signal,
+      sendAll(data, length, f | MSG_DONTWAIT));
   }
 
   private sendtoArgs(flagsOrAddress: unknown, address: unknown): [number, unknown] {
@@ -571,31 +481,27 @@ export class Socket {
   sendtoSync(data: Uint8Array, address: Address): number;
   sendtoSync(data: Uint8Array, flags: number, address: Address): number;
   sendtoSync(data: Uint8Array, flagsOrAddress: number | Address, maybeAddress?: Address): number {
-    checkBytes(data, 'data');
+    const length = checkData(data, 'data');
     const [f, address] = this.sendtoArgs(flagsOrAddress, maybeAddress);
-    const fd = this.openFd('sendto');
+    this.openFd('sendto');
     const blob = toBlobSync(this._family, address);
-    let deadline = -1;
-    for (;;) {
-      const r = native.sendto(fd, data, 0, data.length, f, blob);
-      if (r >= 0) return r;
-      deadline = this.waitSync(r, POLLOUT, 'sendto', deadline, address);
-    }
+    return this._waits.runSync(POLLOUT, 'sendto', this.deadline(f), (fd) => native.sendto(fd, data, 0, length, f, blob), address);
   }
 
-  /** Promise form of sendtoSync; a host name is resolved without blocking. */
+  /** Promise form of sendtoSync; a host name is resolved without blocking, within the timeout. */
   sendto(data: Uint8Array, address: Address, options?: OperationOptions): Promise<number>;
   sendto(data: Uint8Array, flags: number, address: Address, options?: OperationOptions): Promise<number>;
   async sendto(data: Uint8Array, a: number | Address, b?: Address | OperationOptions, c?: OperationOptions): Promise<number> {
-    checkBytes(data, 'data');
+    const length = checkData(data, 'data');
     const withFlags = typeof a === 'number';
     const [f, address] = withFlags ? [checkFlags(a), b] : [0, a];
     const options = (withFlags ? c : b) as OperationOptions | undefined;
     this.openFd('sendto');
-    const packed = packAddress(this._family, address);
-    const blob = Buffer.isBuffer(packed) ? packed : await toBlobAsync(this._family, address);
+    const deadline = this.deadline(f);
+    const to = destination(this._family, address);
     const flags = f | MSG_DONTWAIT;
-    return this.io(this._writers, POLLOUT, 'sendto', options, (fd) => native.sendto(fd, data, 0, data.length, flags, blob), address);
+    return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
+      (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, to.blob!), address, to.lookup);
   }
 
   // --- receiving ----------------------------------------------------------------------------
@@ -608,7 +514,7 @@ export class Socket {
     return n === buffer.length ? buffer : buffer.subarray(0, n);
   }
 
-  /** Receives up to `bufsize` bytes; an empty Buffer means the peer has closed. */
+  /** Receives up to `bufsize` bytes; an empty Buffer means the peer has closed. recvSync(0) returns one at once. */
   recvSync(bufsize: number, flags?: number): Buffer {
     const size = Socket.checkBufsize(bufsize);
     const buffer = Buffer.allocUnsafe(size);
@@ -622,25 +528,32 @@ export class Socket {
     return Socket.trimmed(buffer, await this.recvInto(buffer, 0, flags, options));
   }
 
-  /** Receives into `buffer` (its first `nbytes`, or all of it), without copying; returns the count. */
+  /**
+   * Receives into `buffer` (its first `nbytes`, or all of it), without copying; returns the count.
+   * Zero bytes asked for (an empty buffer) return 0 at once, as in Python.
+   */
   recvIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): number {
-    checkBytes(buffer, 'buffer');
-    const length = checkSize(nbytes, 'nbytes', buffer.length, buffer.length);
+    const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
     const f = checkFlags(flags);
-    let deadline = -1;
-    for (;;) {
-      const r = native.recv(this.openFd('recv'), buffer, 0, length, f);
-      if (r >= 0) return r;
-      deadline = this.waitSync(r, POLLIN, 'recv', deadline);
-    }
+    if (length === 0) return this.openFd('recv') && 0;  // at once, as in Python
+    return this._waits.runSync(POLLIN, 'recv', this.deadline(f), (fd) => native.recv(fd, buffer, 0, length, f));
   }
 
-  /** Promise form of recvIntoSync. The buffer must not be touched until the Promise settles. */
+  /**
+   * Promise form of recvIntoSync. The buffer must not be touched until the Promise settles; one
+   * detached or shrunk before the data arrives rejects it with a TypeError (code ERR_INVALID_STATE).
+   */
   recvInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<number> {
-    checkBytes(buffer, 'buffer');
-    const length = checkSize(nbytes, 'nbytes', buffer.length, buffer.length);
-    const f = checkFlags(flags) | MSG_DONTWAIT;
-    return this.io(this._readers, POLLIN, 'recv', options, (fd) => native.recv(fd, buffer, 0, length, f));
+    try {
+      const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
+      const f = checkFlags(flags);
+      if (length === 0) return Promise.resolve(this.openFd('recv') && 0);
+      const dontwait = f | MSG_DONTWAIT;
+      return this._waits.run(this._waits.readers, POLLIN, 'recv', this.deadline(f), options?.signal,
+        (fd) => native.recv(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Receives a datagram: `[Buffer, sender's address]`. */
@@ -657,27 +570,22 @@ export class Socket {
     return [Socket.trimmed(buffer, n), address];
   }
 
-  /** Receives a datagram into `buffer`: `[count, sender's address]`. */
+  /** Receives a datagram into `buffer`: `[count, sender's address]`. Zero bytes wait for a datagram, as in Python. */
   recvfromIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): [number, ReturnedAddress] {
-    checkBytes(buffer, 'buffer');
-    const length = checkSize(nbytes, 'nbytes', buffer.length, buffer.length);
+    const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
     const f = checkFlags(flags);
-    let deadline = -1;
-    for (;;) {
-      const r = native.recvfrom(this.openFd('recvfrom'), buffer, 0, length, f, addressOut);
-      if (r >= 0) return [r, fromBlob(addressOut, this._family)];
-      deadline = this.waitSync(r, POLLIN, 'recvfrom', deadline);
-    }
+    const n = this._waits.runSync(POLLIN, 'recvfrom', this.deadline(f), (fd) => native.recvfrom(fd, buffer, 0, length, f, addressOut));
+    return [n, fromBlob(addressOut, this._family)];
   }
 
-  /** Promise form of recvfromIntoSync. */
+  /** Promise form of recvfromIntoSync; a buffer detached or shrunk before the data arrives rejects it (ERR_INVALID_STATE). */
   async recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<[number, ReturnedAddress]> {
-    checkBytes(buffer, 'buffer');
-    const length = checkSize(nbytes, 'nbytes', buffer.length, buffer.length);
-    const f = checkFlags(flags) | MSG_DONTWAIT;
+    const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
+    const f = checkFlags(flags);
+    const dontwait = f | MSG_DONTWAIT;
     let address: ReturnedAddress = null;
-    const n = await this.io(this._readers, POLLIN, 'recvfrom', options, (fd) => {
-      const r = native.recvfrom(fd, buffer, 0, length, f, addressOut);
+    const n = await this._waits.run(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
+      const r = native.recvfrom(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait, addressOut);
       if (r >= 0) address = fromBlob(addressOut, this._family);
       return r;
     });
@@ -695,14 +603,9 @@ export class Socket {
     const parts = checkBuffers(buffers);
     const anc = checkAncillary(ancdata);
     const f = checkFlags(flags);
-    const fd = this.openFd('sendmsg');
+    this.openFd('sendmsg');
     const blob = this.messageAddress(address);
-    let deadline = -1;
-    for (;;) {
-      const r = M.sendmsg(fd, parts, anc, f, blob);
-      if (r >= 0) return r;
-      deadline = this.waitSync(r, POLLOUT, 'sendmsg', deadline, address);
-    }
+    return this._waits.runSync(POLLOUT, 'sendmsg', this.deadline(f), (fd) => M.sendmsg(fd, parts, anc, f, blob), address);
   }
 
   /** Promise form of sendmsgSync. */
@@ -710,10 +613,13 @@ export class Socket {
     options?: OperationOptions): Promise<number> {
     const parts = checkBuffers(buffers);
     const anc = checkAncillary(ancdata);
-    const f = checkFlags(flags) | MSG_DONTWAIT;
+    const f = checkFlags(flags);
     this.openFd('sendmsg');
-    const blob = address === undefined || address === null ? null : await toBlobAsync(this._family, address);
-    return this.io(this._writers, POLLOUT, 'sendmsg', options, (fd) => M.sendmsg(fd, parts, anc, f, blob), address);
+    const deadline = this.deadline(f);
+    const to: Destination = address === undefined || address === null ? { blob: null } : destination(this._family, address);
+    const dontwait = f | MSG_DONTWAIT;
+    return this._waits.run(this._waits.writers, POLLOUT, 'sendmsg', deadline, options?.signal,
+      (fd) => M.sendmsg(fd, parts, anc, dontwait, to.blob), address, to.lookup);
   }
 
   /** Receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary data: `[data, ancdata, msgFlags, address]`. */
@@ -721,22 +627,25 @@ export class Socket {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
     const anc = checkAncbufsize(ancbufsize);
     const f = checkFlags(flags);
-    let deadline = -1;
-    for (;;) {
-      const r = M.recvmsg(this.openFd('recvmsg'), [buffer], anc, f, addressOut);
-      if (typeof r !== 'number') return this.recvmsgResult(buffer, r);
-      deadline = this.waitSync(r, POLLIN, 'recvmsg', deadline);
-    }
+    let result!: RecvmsgResult;
+    this._waits.runSync(POLLIN, 'recvmsg', this.deadline(f), (fd) => {
+      const r = M.recvmsg(fd, [buffer], anc, f, addressOut);
+      if (typeof r === 'number') return r;
+      result = this.recvmsgResult(buffer, r);
+      return r[0];
+    });
+    return result;
   }
 
   /** Promise form of recvmsgSync. */
   async recvmsg(bufsize: number, ancbufsize?: number, flags?: number, options?: OperationOptions): Promise<RecvmsgResult> {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
     const anc = checkAncbufsize(ancbufsize);
-    const f = checkFlags(flags) | MSG_DONTWAIT;
+    const f = checkFlags(flags);
+    const dontwait = f | MSG_DONTWAIT;
     let result!: RecvmsgResult;
-    await this.io(this._readers, POLLIN, 'recvmsg', options, (fd) => {
-      const r = M.recvmsg(fd, [buffer], anc, f, addressOut);
+    await this._waits.run(this._waits.readers, POLLIN, 'recvmsg', this.deadline(f), options?.signal, (fd) => {
+      const r = M.recvmsg(fd, [buffer], anc, dontwait, addressOut);
       if (typeof r === 'number') return r;
       result = this.recvmsgResult(buffer, r);
       return r[0];
@@ -751,7 +660,7 @@ export class Socket {
   private _mmsgBlobs?: Buffer;
   private _mmsgLengths?: Int32Array;
 
-  /** Address blobs and lengths for a batch of `count`, kept for the next batch (results are read at once). */
+  /** Address blobs and lengths for a batch of `count`, shared by calls (results are read inside the call's turn). */
   private mmsgScratch(count: number): [Buffer, Int32Array] {
     if (!this._mmsgLengths || this._mmsgLengths.length < count) {
       this._mmsgBlobs = Buffer.alloc(count * native.addrBlobSize);
@@ -767,6 +676,17 @@ export class Socket {
     return out;
   }
 
+  /** One recvmmsg call that reads its results at once, before any other call can reuse the scratch. */
+  private mmsgAttempt(recvmmsg: NonNullable<typeof M.recvmmsg>, parts: Uint8Array[], flags: number,
+    done: (results: Array<[number, ReturnedAddress]>) => void): (fd: number) => number {
+    return (fd) => {
+      const [blobs, lengths] = this.mmsgScratch(parts.length);
+      const r = recvmmsg(fd, parts, blobs, lengths, flags);
+      if (r >= 0) done(this.mmsgResults(r, blobs, lengths));
+      return r;
+    };
+  }
+
   /**
    * Receives a batch of datagrams with one system call (Linux), one into each of `buffers`:
    * `[nbytes, address][]`, as many entries as datagrams arrived (at least one).
@@ -775,26 +695,23 @@ export class Socket {
     this.openFd('recvmmsg');
     if (!M.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
-    const f = checkFlags(flags) | MSG_WAITFORONE;
-    const [blobs, lengths] = this.mmsgScratch(parts.length);
-    let deadline = -1;
-    for (;;) {
-      const r = M.recvmmsg(this.openFd('recvmmsg'), parts, blobs, lengths, f);
-      if (r >= 0) return this.mmsgResults(r, blobs, lengths);
-      deadline = this.waitSync(r, POLLIN, 'recvmmsg', deadline);
-    }
+    const f = checkFlags(flags);
+    let results!: Array<[number, ReturnedAddress]>;
+    this._waits.runSync(POLLIN, 'recvmmsg', this.deadline(f),
+      this.mmsgAttempt(M.recvmmsg, parts, f | MSG_WAITFORONE, (out) => { results = out; }));
+    return results;
   }
 
   /** Promise form of recvmmsgSync. */
   async recvmmsg(buffers: Uint8Array[], flags?: number, options?: OperationOptions): Promise<Array<[number, ReturnedAddress]>> {
     this.openFd('recvmmsg');
     if (!M.recvmmsg) throw unavailable('recvmmsg');
-    const recvmmsg = M.recvmmsg;
     const parts = checkBuffers(buffers);
-    const f = checkFlags(flags) | MSG_DONTWAIT;
-    const [blobs, lengths] = this.mmsgScratch(parts.length);
-    const n = await this.io(this._readers, POLLIN, 'recvmmsg', options, (fd) => recvmmsg(fd, parts, blobs, lengths, f));
-    return this.mmsgResults(n, blobs, lengths);
+    const f = checkFlags(flags);
+    let results!: Array<[number, ReturnedAddress]>;
+    await this._waits.run(this._waits.readers, POLLIN, 'recvmmsg', this.deadline(f), options?.signal,
+      this.mmsgAttempt(M.recvmmsg, parts, f | MSG_DONTWAIT, (out) => { results = out; }));
+    return results;
   }
 
   private mmsgMessages(messages: unknown): [Uint8Array[], Array<Buffer | null>] {
@@ -815,37 +732,113 @@ export class Socket {
   sendmmsgSync(messages: Array<[Uint8Array, Address?]>, flags?: number): number {
     this.openFd('sendmmsg');
     if (!M.sendmmsg) throw unavailable('sendmmsg');
+    const sendmmsg = M.sendmmsg;
     const [parts, blobs] = this.mmsgMessages(messages);
     const f = checkFlags(flags);
-    let deadline = -1;
-    for (;;) {
-      const r = M.sendmmsg(this.openFd('sendmmsg'), parts, blobs, f);
-      if (r >= 0) return r;
-      deadline = this.waitSync(r, POLLOUT, 'sendmmsg', deadline);
-    }
+    return this._waits.runSync(POLLOUT, 'sendmmsg', this.deadline(f), (fd) => sendmmsg(fd, parts, blobs, f));
   }
 
   /** Promise form of sendmmsgSync. */
   sendmmsg(messages: Array<[Uint8Array, Address?]>, flags?: number, options?: OperationOptions): Promise<number> {
-    if (this._fd < 0) return Promise.reject(closedError('sendmmsg'));
-    if (!M.sendmmsg) return Promise.reject(unavailable('sendmmsg'));
-    const sendmmsg = M.sendmmsg;
-    const [parts, blobs] = this.mmsgMessages(messages);
-    const f = checkFlags(flags) | MSG_DONTWAIT;
-    return this.io(this._writers, POLLOUT, 'sendmmsg', options, (fd) => sendmmsg(fd, parts, blobs, f));
+    try {
+      this.openFd('sendmmsg');
+      if (!M.sendmmsg) throw unavailable('sendmmsg');
+      const sendmmsg = M.sendmmsg;
+      const [parts, blobs] = this.mmsgMessages(messages);
+      const f = checkFlags(flags);
+      const dontwait = f | MSG_DONTWAIT;
+      return this._waits.run(this._waits.writers, POLLOUT, 'sendmmsg', this.deadline(f), options?.signal,
+        (fd) => sendmmsg(fd, parts, blobs, dontwait));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 
+/**
+ * `view`'s length, refusing a view whose buffer has been detached (TypeError, code
+ * ERR_INVALID_STATE): a detached view reads as empty and would otherwise pass for one.
+ */
+function checkData(view: unknown, name: string): number {
+  const length = checkBytes(view, name).length;
+  if (length === 0 && isDetached(view as Uint8Array)) throw invalidState(name);
+  return length;
+}
+
+function isDetached(view: Uint8Array): boolean {
+  const buffer = view.buffer as ArrayBuffer & { detached?: boolean };
+  if (buffer.byteLength !== 0) return false;
+  if (typeof buffer.detached === 'boolean') return buffer.detached;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Returns `length` while `view` still has that many bytes; throws ERR_INVALID_STATE once its buffer was detached or shrunk. */
+function attached(view: Uint8Array, length: number, name: string): number {
+  if (view.byteLength < length) throw invalidState(name);
+  return length;
+}
+
+function invalidState(name: string): TypeError {
+  const error = new TypeError(`Invalid state: the buffer of "${name}" was detached or shrunk during the operation`);
+  Object.defineProperty(error, 'code', { value: 'ERR_INVALID_STATE', enumerable: true, writable: true, configurable: true });
+  hideInternalFrames(error);
+  return error;
+}
+
+/** An attempt of sendall: sends from where the last one stopped until every byte is gone or it would block. */
+function sendAll(data: Uint8Array, length: number, flags: number): (fd: number) => number {
+  let offset = 0;
+  return (fd) => {
+    while (offset < length) {
+      const r = native.send(fd, data, offset, attached(data, length, 'data') - offset, flags);
+      if (r < 0) return r;
+      offset += r;
+    }
+    return offset;
+  };
+}
+
+/**
+ * Where a Promise call sends to: the address blob at once for a literal address; for a host name,
+ * `lookup` fills it in, and the call awaits it in its turn so that it keeps its place in the order.
+ */
+interface Destination {
+  blob: Buffer | null;
+  lookup?: Promise<void>;
+}
+
+function destination(family: number, address: unknown): Destination {
+  const packed = packAddress(family, address);
+  if (Buffer.isBuffer(packed)) return { blob: packed };
+  const to: Destination = { blob: null };
+  to.lookup = toBlobAsync(family, address).then((blob) => { to.blob = blob; });
+  return to;
+}
+
+/** A constant argument: omitted gives `fallback`; passed explicitly as undefined (absent on this platform) is a TypeError. */
+function checkConstant(value: unknown, name: string, fallback: number, passed: boolean): number {
+  if (value === undefined && passed) {
+    throw invalidArgType(name, 'of type number (a constant this platform lacks is undefined)', value);
+  }
+  return checkOptionalInt(value, name, fallback);
+}
+
 /** Creates a socket: the same as `new Socket(family, type, proto)`. */
-export function socket(family?: number, type?: number, proto?: number): Socket {
-  return new Socket(family, type, proto);
+export function socket(...args: [family?: number, type?: number, proto?: number]): Socket {
+  return new Socket(...args);
 }
 
 /** A pair of connected sockets (AF_UNIX, SOCK_STREAM by default). */
 export function socketpair(family?: number, type?: number, proto?: number): [Socket, Socket] {
-  const f = checkOptionalInt(family, 'family', C.AF_UNIX);
-  const t = checkOptionalInt(type, 'type', C.SOCK_STREAM);
-  const p = checkOptionalInt(proto, 'proto', 0);
+  const given = arguments.length;
+  const f = checkConstant(family, 'family', C.AF_UNIX, given > 0);
+  const t = checkConstant(type, 'type', C.SOCK_STREAM, given > 1);
+  const p = checkConstant(proto, 'proto', 0, given > 2);
   const fds = new Int32Array(2);
   check(native.socketpair(f, t & ~TYPE_FLAGS, p, false, fds), 'socketpair');
   let a: Socket | undefined;
@@ -860,9 +853,16 @@ export function socketpair(family?: number, type?: number, proto?: number): [Soc
   }
 }
 
-/** A Socket on a duplicate of `fd`; unspecified family, type and proto are read from it. */
+/**
+ * A Socket on a duplicate of `fd`; family, type and proto that are omitted are read from it (one
+ * passed explicitly as undefined is a TypeError).
+ */
 export function fromfd(fd: number, family?: number, type?: number, proto?: number): Socket {
   checkInt(fd, 'fd', 0);
+  const given = arguments.length;
+  for (const [value, name, index] of [[family, 'family', 1], [type, 'type', 2], [proto, 'proto', 3]] as const) {
+    if (value === undefined && given > index) checkConstant(value, name, 0, true);
+  }
   const copy = check(native.dup(fd), 'dup');
   try {
     return new Socket(family, type, proto, copy);

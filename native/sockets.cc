@@ -2,6 +2,8 @@
 #include "addresses.h"
 #include "platform.h"
 
+#include <climits>
+#include <cmath>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -269,15 +271,20 @@ Napi::Value WaitFd(const Napi::CallbackInfo& info) {
   pollfd p{IntArg(info, 0), static_cast<short>(IntArg(info, 1)), 0};
   double timeout = DoubleArg(info, 2);
   double deadline = timeout < 0 ? -1 : MonotonicMs() + timeout;
+  // poll() takes an int of milliseconds: a longer wait (about 25 days and more) is done in slices.
+  constexpr double kMaxSlice = INT_MAX;
   for (;;) {
     int ms = -1;
+    bool last = true;
     if (deadline >= 0) {
-      double left = deadline - MonotonicMs();
-      ms = left <= 0 ? 0 : static_cast<int>(left + 0.999);
+      double left = std::ceil(deadline - MonotonicMs());
+      last = left <= kMaxSlice;
+      ms = left <= 0 ? 0 : static_cast<int>(last ? left : kMaxSlice);
     }
     int r = poll(&p, 1, ms);
-    if (r >= 0) return Num(info.Env(), r == 0 ? 0 : p.revents);
-    if (errno != EINTR) return Num(info.Env(), -errno);
+    if (r > 0) return Num(info.Env(), p.revents);
+    if (r == 0 && last) return Num(info.Env(), 0);
+    if (r < 0 && errno != EINTR) return Num(info.Env(), -errno);
   }
 }
 
