@@ -3,6 +3,13 @@
 // a typed error in one place (lib/errors.ts). Native code throws only for programming errors.
 #pragma once
 
+// While a Worker is terminated, Node-API calls fail and no exception can be thrown: node-addon-api
+// must then drop the error instead of rethrowing it into std::terminate (binding.gyp and
+// CMakeLists.txt define this for every file; a build without it aborts the process).
+#ifndef NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
+#error "build with NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS defined"
+#endif
+
 #include <napi.h>
 #include <cerrno>
 #include <cstddef>
