@@ -139,6 +139,29 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   return Num(env, ResultOrErrno(n));
 }
 
+// Whether fd is an AF_UNIX socket, the only family that passes descriptors.
+bool IsUnixSocket(int fd) {
+  sockaddr_storage name{};
+  socklen_t length = sizeof name;
+  return getsockname(fd, reinterpret_cast<sockaddr*>(&name), &length) == 0 && name.ss_family == AF_UNIX;
+}
+
+// recvmsg(2), with received descriptors close-on-exec from the start where the system can. Some
+// families (AF_PACKET) refuse MSG_CMSG_CLOEXEC with EINVAL; none but AF_UNIX can pass descriptors,
+// so they are asked again without it. *added is the flag that was added.
+ssize_t RecvmsgCloexec(int fd, msghdr* msg, int flags, int* added) {
+  *added = 0;
+#if defined(MSG_CMSG_CLOEXEC) && BSD_HAVE_SOCK_FLAGS
+  *added = MSG_CMSG_CLOEXEC & ~flags;
+#endif
+  ssize_t n = RetryOnEintr([&] { return recvmsg(fd, msg, flags | *added); });
+  if (n < 0 && errno == EINVAL && *added != 0 && !IsUnixSocket(fd)) {
+    *added = 0;
+    n = RetryOnEintr([&] { return recvmsg(fd, msg, flags); });
+  }
+  return n;
+}
+
 // recvmsg(fd, buffers, ancbufsize, flags, blob) -> -errno, or [nbytes, ancdata, msgFlags]
 Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -158,10 +181,7 @@ Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
   msg.msg_name = addr.get();
   msg.msg_namelen = sizeof addr.storage;
   int added = 0;
-#if defined(MSG_CMSG_CLOEXEC) && BSD_HAVE_SOCK_FLAGS
-  added = MSG_CMSG_CLOEXEC & ~flags;  // received descriptors are close-on-exec from the start
-#endif
-  ssize_t n = RetryOnEintr([&] { return recvmsg(fd, &msg, flags | added); });
+  ssize_t n = RecvmsgCloexec(fd, &msg, flags, &added);
   if (n < 0) return Num(env, -errno);
   addr.length = msg.msg_namelen;
   WriteAddrBlob(info, 4, addr);
