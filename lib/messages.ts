@@ -5,8 +5,7 @@ import { SocketError } from './errors';
 import { CMSG_LEN } from './convert';
 import { Socket, type OperationOptions } from './socket';
 import type { Address, ReturnedAddress } from './address';
-import { isUint8Array } from 'node:util/types';
-import { checkInt, checkOptionalInt, invalidArgType } from './validate';
+import { checkBytes, checkInt, checkOptionalInt, invalidArgType } from './validate';
 
 const C = native.constants;
 
@@ -43,15 +42,9 @@ function elementsOf(value: unknown, name: string, expected: string): unknown[] {
   return out;
 }
 
-/** A Uint8Array (Buffer included); a Proxy of one is refused, since native code cannot read it. */
-function checkByteArray(value: unknown, name: string): Uint8Array {
-  if (!isUint8Array(value)) throw invalidArgType(name, 'an instance of Buffer or Uint8Array', value);
-  return value;
-}
-
 /** The buffers of a scatter/gather list, in a fresh array. */
 export function checkBuffers(buffers: unknown, name = 'buffers'): Uint8Array[] {
-  return elementsOf(buffers, name, 'an array of Buffer or Uint8Array').map((b, i) => checkByteArray(b, `${name}[${i}]`));
+  return elementsOf(buffers, name, 'an array of Buffer or Uint8Array').map((b, i) => checkBytes(b, `${name}[${i}]`));
 }
 
 /** Ancillary messages `[level, type, data][]`, in fresh arrays; null for none. */
@@ -61,7 +54,7 @@ export function checkAncillary(ancdata: unknown): Ancillary[] | null {
     const what = `ancdata[${i}]`;
     const parts = elementsOf(item, what, 'an array [level, type, data]');
     if (parts.length !== 3) throw invalidArgType(what, 'an array [level, type, data]', item);
-    return [checkInt(parts[0], `${what}[0]`), checkInt(parts[1], `${what}[1]`), checkByteArray(parts[2], `${what}[2]`) as Buffer];
+    return [checkInt(parts[0], `${what}[0]`), checkInt(parts[1], `${what}[1]`), checkBytes(parts[2], `${what}[2]`) as Buffer];
   });
 }
 
