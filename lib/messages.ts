@@ -27,24 +27,35 @@ export interface MessagesNative {
 }
 export const messagesNative = native as unknown as MessagesNative;
 
-export function checkBuffers(buffers: unknown, name = 'buffers'): Uint8Array[] {
-  if (!Array.isArray(buffers)) throw invalidArgType(name, 'an array of Buffer or Uint8Array', buffers);
-  for (let i = 0; i < buffers.length; i++) {
-    if (!(buffers[i] instanceof Uint8Array)) checkBytes(buffers[i], `${name}[${i}]`);  // throws
-  }
-  return buffers as Uint8Array[];
+// Getters, Proxies and subclasses run user code whenever a property is read, and may answer
+// differently each time (a small buffer first, a big one next; a buffer detached meanwhile). So
+// each user value is read exactly once, here, into fresh arrays of checked values, and native code
+// sees only those (STYLE.md 13).
+
+/** The elements of the array `value`, each read once, in a fresh array. */
+function elementsOf(value: unknown, name: string, expected: string): unknown[] {
+  if (!Array.isArray(value)) throw invalidArgType(name, expected, value);
+  const length: unknown = value.length;  // a Proxy may say anything
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw invalidArgType(name, expected, value);
+  const out: unknown[] = [];
+  for (let i = 0; i < length; i++) out.push(value[i]);
+  return out;
 }
 
+/** The buffers of a scatter/gather list, in a fresh array. */
+export function checkBuffers(buffers: unknown, name = 'buffers'): Uint8Array[] {
+  return elementsOf(buffers, name, 'an array of Buffer or Uint8Array').map((b, i) => checkBytes(b, `${name}[${i}]`));
+}
+
+/** Ancillary messages `[level, type, data][]`, in fresh arrays; null for none. */
 export function checkAncillary(ancdata: unknown): Ancillary[] | null {
   if (ancdata === undefined || ancdata === null) return null;
-  if (!Array.isArray(ancdata)) throw invalidArgType('ancdata', 'an array of [level, type, data]', ancdata);
-  for (const [i, item] of ancdata.entries()) {
-    if (!Array.isArray(item) || item.length !== 3) throw invalidArgType(`ancdata[${i}]`, 'an array [level, type, data]', item);
-    checkInt(item[0], `ancdata[${i}][0]`);
-    checkInt(item[1], `ancdata[${i}][1]`);
-    checkBytes(item[2], `ancdata[${i}][2]`);
-  }
-  return ancdata as Ancillary[];
+  return elementsOf(ancdata, 'ancdata', 'an array of [level, type, data]').map((item, i): Ancillary => {
+    const what = `ancdata[${i}]`;
+    const parts = elementsOf(item, what, 'an array [level, type, data]');
+    if (parts.length !== 3) throw invalidArgType(what, 'an array [level, type, data]', item);
+    return [checkInt(parts[0], `${what}[0]`), checkInt(parts[1], `${what}[1]`), checkBytes(parts[2], `${what}[2]`) as Buffer];
+  });
 }
 
 export function checkAncbufsize(value: unknown): number {
@@ -59,8 +70,8 @@ export function unavailable(name: string): SocketError {
 
 /** The descriptors as C ints, in the machine's byte order. */
 function fdsData(fds: unknown): Buffer {
-  if (!Array.isArray(fds)) throw invalidArgType('fds', 'an array of file descriptors', fds);
-  const ints = Int32Array.from(fds, (fd, i) => checkInt(fd, `fds[${i}]`, 0));
+  const list = elementsOf(fds, 'fds', 'an array of file descriptors');
+  const ints = Int32Array.from(list, (fd, i) => checkInt(fd, `fds[${i}]`, 0));
   return Buffer.from(ints.buffer);
 }
 

@@ -1,5 +1,6 @@
 // Argument checks with Node's error codes. They run before any system call.
 import { inspect } from 'node:util';
+import { isUint8Array } from 'node:util/types';
 import { hideInternalFrames } from './errors';
 
 function describe(value: unknown): string {
@@ -47,8 +48,9 @@ export function checkOptionalInt(value: unknown, name: string, fallback: number,
   return value === undefined ? fallback : checkInt(value, name, min, max);
 }
 
+/** A Uint8Array (Buffer included), by its internal slot: a Proxy of one is refused, since native code cannot read it. */
 export function checkBytes(value: unknown, name: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw invalidArgType(name, 'an instance of Buffer or Uint8Array', value);
+  if (!isUint8Array(value)) throw invalidArgType(name, 'an instance of Buffer or Uint8Array', value);
   return value;
 }
 

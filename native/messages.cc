@@ -19,53 +19,74 @@ constexpr int kNoSignal = MSG_NOSIGNAL;
 constexpr int kNoSignal = 0;
 #endif
 
-// Fills iov from a JS array of Uint8Arrays. The arrays stay referenced by the caller's arguments
-// for the whole (synchronous) call.
-bool GatherBuffers(Napi::Value value, std::vector<iovec>* iov) {
-  if (!value.IsArray()) return false;
+// User code (getters, Proxies) can run whenever a JavaScript value is read, and can detach or
+// shrink a buffer whose pointer was taken before. lib/messages.ts hands over fresh plain arrays;
+// in case anything else does not, every call here still reads all its JS values first (phase 1)
+// and only then takes pointers into buffers (phase 2), with no JS read in between.
+
+// Phase 1: the elements of a JS array, each read once.
+std::vector<Napi::Value> Elements(Napi::Env env, Napi::Value value, const char* expected) {
+  if (!value.IsArray()) ThrowArgType(env, expected);
   Napi::Array array = value.As<Napi::Array>();
   uint32_t count = array.Length();
-  iov->resize(count);
-  for (uint32_t i = 0; i < count; i++) {
-    Napi::Value item = array.Get(i);
-    if (!item.IsTypedArray()) return false;
-    Napi::Uint8Array bytes = item.As<Napi::Uint8Array>();
-    (*iov)[i].iov_base = bytes.Data();
-    (*iov)[i].iov_len = bytes.ByteLength();
-  }
-  return true;
+  std::vector<Napi::Value> out;
+  out.reserve(count);
+  for (uint32_t i = 0; i < count; i++) out.push_back(array.Get(i));
+  return out;
 }
 
-// Packs [level, type, data][] into a control buffer; false if the shape is wrong.
-bool PackAncillary(Napi::Value value, std::vector<uint8_t>* control) {
-  control->clear();
-  if (value.IsNull() || value.IsUndefined()) return true;
-  if (!value.IsArray()) return false;
-  Napi::Array items = value.As<Napi::Array>();
-  size_t space = 0;
-  for (uint32_t i = 0; i < items.Length(); i++) {
-    Napi::Value item = items.Get(i);
-    if (!item.IsArray()) return false;
-    Napi::Value data = item.As<Napi::Array>().Get(2u);
-    if (!data.IsTypedArray()) return false;
-    space += CMSG_SPACE(data.As<Napi::Uint8Array>().ByteLength());
+// One ancillary message as read in phase 1: [level, type, data].
+struct AncillaryValue {
+  int level = 0, type = 0;
+  Napi::Value data;
+};
+
+std::vector<AncillaryValue> ReadAncillary(Napi::Env env, Napi::Value value) {
+  std::vector<AncillaryValue> out;
+  if (value.IsNull() || value.IsUndefined()) return out;
+  for (const Napi::Value& item : Elements(env, value, "an array of [level, type, data]")) {
+    std::vector<Napi::Value> parts = Elements(env, item, "an array [level, type, data]");
+    if (parts.size() != 3 || !parts[0].IsNumber() || !parts[1].IsNumber()) ThrowArgType(env, "an array [level, type, data]");
+    out.push_back({parts[0].As<Napi::Number>().Int32Value(), parts[1].As<Napi::Number>().Int32Value(), parts[2]});
   }
-  if (space == 0) return true;
-  control->assign(space, 0);
+  return out;
+}
+
+// Phase 2: an iovec per buffer.
+std::vector<iovec> Iovecs(Napi::Env env, const std::vector<Napi::Value>& buffers) {
+  std::vector<iovec> iov(buffers.size());
+  for (size_t i = 0; i < buffers.size(); i++) {
+    Napi::Uint8Array bytes = Uint8ArrayOf(env, buffers[i]);
+    iov[i].iov_base = bytes.Data();
+    iov[i].iov_len = bytes.ByteLength();
+  }
+  return iov;
+}
+
+// Phase 2: packs the ancillary messages into a control buffer, each sized and copied from one
+// look at its data.
+std::vector<uint8_t> PackAncillary(Napi::Env env, const std::vector<AncillaryValue>& items) {
+  std::vector<Napi::Uint8Array> data;
+  size_t space = 0;
+  for (const AncillaryValue& item : items) {
+    data.push_back(Uint8ArrayOf(env, item.data));
+    space += CMSG_SPACE(data.back().ByteLength());
+  }
+  std::vector<uint8_t> control(space, 0);
+  if (space == 0) return control;
   msghdr msg{};
-  msg.msg_control = control->data();
+  msg.msg_control = control.data();
   msg.msg_controllen = space;
   cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  for (uint32_t i = 0; i < items.Length() && cmsg != nullptr; i++) {
-    Napi::Array item = items.Get(i).As<Napi::Array>();
-    Napi::Uint8Array data = item.Get(2u).As<Napi::Uint8Array>();
-    cmsg->cmsg_level = item.Get(0u).As<Napi::Number>().Int32Value();
-    cmsg->cmsg_type = item.Get(1u).As<Napi::Number>().Int32Value();
-    cmsg->cmsg_len = CMSG_LEN(data.ByteLength());
-    if (data.ByteLength() > 0) std::memcpy(CMSG_DATA(cmsg), data.Data(), data.ByteLength());  // empty: Data() may be null
+  for (size_t i = 0; i < items.size() && cmsg != nullptr; i++) {
+    size_t length = data[i].ByteLength();
+    cmsg->cmsg_level = items[i].level;
+    cmsg->cmsg_type = items[i].type;
+    cmsg->cmsg_len = CMSG_LEN(length);
+    if (length > 0) std::memcpy(CMSG_DATA(cmsg), data[i].Data(), length);  // empty: Data() may be null
     cmsg = CMSG_NXTHDR(&msg, cmsg);
   }
-  return true;
+  return control;
 }
 
 // The received ancillary messages as [level, type, Buffer][]; a message the kernel truncated
@@ -96,12 +117,15 @@ Napi::Array UnpackAncillary(Napi::Env env, msghdr* msg) {
 // sendmsg(fd, buffers, ancdata, flags, blob | null) -> bytes sent
 Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<iovec> iov;
-  std::vector<uint8_t> control;
-  if (!GatherBuffers(info[1], &iov) || !PackAncillary(info[2], &control)) return Num(env, -EINVAL);
+  int fd = IntArg(info, 0), flags = IntArg(info, 3) | kNoSignal;
+  std::vector<Napi::Value> buffers = Elements(env, info[1], "an array of Uint8Array");
+  std::vector<AncillaryValue> ancillary = ReadAncillary(env, info[2]);
   SockAddr addr;
-  bool hasAddress = info[4].IsTypedArray();
+  bool hasAddress = !info[4].IsNull() && !info[4].IsUndefined();
   if (hasAddress && !ReadAddrBlob(info, 4, &addr)) return Num(env, -EINVAL);
+  // Phase 2: no JavaScript runs from here on.
+  std::vector<iovec> iov = Iovecs(env, buffers);
+  std::vector<uint8_t> control = PackAncillary(env, ancillary);
   msghdr msg{};
   msg.msg_iov = iov.data();
   msg.msg_iovlen = iov.size();
@@ -111,17 +135,43 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
     msg.msg_name = addr.get();
     msg.msg_namelen = addr.length;
   }
-  int fd = IntArg(info, 0), flags = IntArg(info, 3) | kNoSignal;
   ssize_t n = RetryOnEintr([&] { return sendmsg(fd, &msg, flags); });
   return Num(env, ResultOrErrno(n));
+}
+
+// Whether fd is an AF_UNIX socket, the only family that passes descriptors.
+bool IsUnixSocket(int fd) {
+  sockaddr_storage name{};
+  socklen_t length = sizeof name;
+  return getsockname(fd, reinterpret_cast<sockaddr*>(&name), &length) == 0 && name.ss_family == AF_UNIX;
+}
+
+// recvmsg(2), with received descriptors close-on-exec from the start where the system can. Some
+// families (AF_PACKET) refuse MSG_CMSG_CLOEXEC with EINVAL; none but AF_UNIX can pass descriptors,
+// so they are asked again without it. *added is the flag that was added.
+ssize_t RecvmsgCloexec(int fd, msghdr* msg, int flags, int* added) {
+  *added = 0;
+#if defined(MSG_CMSG_CLOEXEC) && BSD_HAVE_SOCK_FLAGS
+  *added = MSG_CMSG_CLOEXEC & ~flags;
+#endif
+  ssize_t n = RetryOnEintr([&] { return recvmsg(fd, msg, flags | *added); });
+  if (n < 0 && errno == EINVAL && *added != 0 && !IsUnixSocket(fd)) {
+    *added = 0;
+    n = RetryOnEintr([&] { return recvmsg(fd, msg, flags); });
+  }
+  return n;
 }
 
 // recvmsg(fd, buffers, ancbufsize, flags, blob) -> -errno, or [nbytes, ancdata, msgFlags]
 Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<iovec> iov;
-  if (!GatherBuffers(info[1], &iov)) return Num(env, -EINVAL);
-  std::vector<uint8_t> control(UintArg(info, 2));
+  int fd = IntArg(info, 0), flags = IntArg(info, 3);
+  uint32_t ancbufsize = UintArg(info, 2);
+  std::vector<Napi::Value> buffers = Elements(env, info[1], "an array of Uint8Array");
+  CheckTypedArray(env, info[4], napi_uint8_array, "an address blob");
+  // Phase 2: no JavaScript runs until recvmsg has returned.
+  std::vector<iovec> iov = Iovecs(env, buffers);
+  std::vector<uint8_t> control(ancbufsize);
   SockAddr addr;
   msghdr msg{};
   msg.msg_iov = iov.data();
@@ -130,11 +180,8 @@ Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
   msg.msg_controllen = control.size();
   msg.msg_name = addr.get();
   msg.msg_namelen = sizeof addr.storage;
-  int fd = IntArg(info, 0), flags = IntArg(info, 3), added = 0;
-#if defined(MSG_CMSG_CLOEXEC) && BSD_HAVE_SOCK_FLAGS
-  added = MSG_CMSG_CLOEXEC & ~flags;  // received descriptors are close-on-exec from the start
-#endif
-  ssize_t n = RetryOnEintr([&] { return recvmsg(fd, &msg, flags | added); });
+  int added = 0;
+  ssize_t n = RecvmsgCloexec(fd, &msg, flags, &added);
   if (n < 0) return Num(env, -errno);
   addr.length = msg.msg_namelen;
   WriteAddrBlob(info, 4, addr);
@@ -149,12 +196,14 @@ Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
 // recvmmsg(fd, buffers, blobs: Buffer (count * addrBlobSize), lengths: Int32Array, flags) -> count
 Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<iovec> iov;
-  if (!GatherBuffers(info[1], &iov)) return Num(env, -EINVAL);
-  Napi::Uint8Array blobs = info[2].As<Napi::Uint8Array>();
-  Napi::Int32Array lengths = info[3].As<Napi::Int32Array>();
+  int fd = IntArg(info, 0), flags = IntArg(info, 4);
+  std::vector<Napi::Value> buffers = Elements(env, info[1], "an array of Uint8Array");
+  // Phase 2: no JavaScript runs from here on.
+  Napi::Uint8Array blobs = Uint8ArrayArg(info, 2);
+  Napi::Int32Array lengths = Int32ArrayArg(info, 3);
+  std::vector<iovec> iov = Iovecs(env, buffers);
   size_t count = iov.size();
-  if (blobs.ByteLength() < count * kAddrBlobSize || lengths.ElementLength() < count) return Num(env, -EINVAL);
+  if (blobs.ByteLength() / kAddrBlobSize < count || lengths.ElementLength() < count) return Num(env, -EINVAL);
   std::vector<mmsghdr> msgs(count);
   std::vector<sockaddr_storage> names(count);
   for (size_t i = 0; i < count; i++) {
@@ -164,7 +213,6 @@ Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
     msgs[i].msg_hdr.msg_name = &names[i];
     msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
   }
-  int fd = IntArg(info, 0), flags = IntArg(info, 4);
   int n = RetryOnEintr([&] { return recvmmsg(fd, msgs.data(), static_cast<unsigned>(count), flags, nullptr); });
   if (n < 0) return Num(env, -errno);
   for (int i = 0; i < n; i++) {
@@ -181,29 +229,25 @@ Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
 // sendmmsg(fd, buffers, blobs: (Buffer | null)[], flags) -> messages sent
 Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<iovec> iov;
-  if (!GatherBuffers(info[1], &iov) || !info[2].IsArray()) return Num(env, -EINVAL);
-  Napi::Array blobs = info[2].As<Napi::Array>();
-  size_t count = iov.size();
-  if (blobs.Length() < count) return Num(env, -EINVAL);
+  int fd = IntArg(info, 0), flags = IntArg(info, 3) | kNoSignal;
+  std::vector<Napi::Value> buffers = Elements(env, info[1], "an array of Uint8Array");
+  std::vector<Napi::Value> blobs = Elements(env, info[2], "an array of address blobs or null");
+  size_t count = buffers.size();
+  if (blobs.size() < count) return Num(env, -EINVAL);
+  // Phase 2: no JavaScript runs from here on.
+  std::vector<iovec> iov = Iovecs(env, buffers);
   std::vector<mmsghdr> msgs(count);
   std::vector<SockAddr> names(count);
   for (size_t i = 0; i < count; i++) {
     msgs[i] = mmsghdr{};
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
-    Napi::Value blob = blobs.Get(static_cast<uint32_t>(i));
-    if (!blob.IsTypedArray()) continue;
-    Napi::Uint8Array bytes = blob.As<Napi::Uint8Array>();
-    uint32_t length;
-    if (bytes.ByteLength() < kAddrBlobSize) return Num(env, -EINVAL);
-    std::memcpy(&length, bytes.Data(), sizeof length);
-    if (length > sizeof(sockaddr_storage)) return Num(env, -EINVAL);
-    std::memcpy(&names[i].storage, bytes.Data() + kAddrHeader, length);
+    if (blobs[i].IsNull() || blobs[i].IsUndefined()) continue;
+    Napi::Uint8Array bytes = Uint8ArrayOf(env, blobs[i]);
+    if (!ReadBlob(bytes.Data(), bytes.ByteLength(), &names[i].storage, &names[i].length)) return Num(env, -EINVAL);
     msgs[i].msg_hdr.msg_name = names[i].get();
-    msgs[i].msg_hdr.msg_namelen = length;
+    msgs[i].msg_hdr.msg_namelen = names[i].length;
   }
-  int fd = IntArg(info, 0), flags = IntArg(info, 3) | kNoSignal;
   int n = RetryOnEintr([&] { return sendmmsg(fd, msgs.data(), static_cast<unsigned>(count), flags); });
   return Num(env, ResultOrErrno(n));
 }

@@ -24,7 +24,7 @@ Napi::Value SetsockoptBytes(const Napi::CallbackInfo& info) {
 // getsockoptInt(fd, level, name, out: Int32Array[1]) -> 0; the value goes into out[0]. Options the
 // kernel stores in a byte (some IP_MULTICAST_* on BSDs) come back zero-extended.
 Napi::Value GetsockoptInt(const Napi::CallbackInfo& info) {
-  Napi::Int32Array out = info[3].As<Napi::Int32Array>();
+  Napi::Int32Array out = Int32ArrayArg(info, 3);
   if (out.ElementLength() < 1) return Num(info.Env(), -EINVAL);
   int value = 0;
   socklen_t len = sizeof value;

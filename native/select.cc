@@ -24,9 +24,9 @@ double MonotonicMs() {
 // neither shorten nor lengthen the wait: after EINTR the remaining time is recomputed.
 Napi::Value PollFds(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Int32Array fds = info[0].As<Napi::Int32Array>();
-  Napi::Int32Array events = info[1].As<Napi::Int32Array>();
-  Napi::Int32Array revents = info[2].As<Napi::Int32Array>();
+  Napi::Int32Array fds = Int32ArrayArg(info, 0);
+  Napi::Int32Array events = Int32ArrayArg(info, 1);
+  Napi::Int32Array revents = Int32ArrayArg(info, 2);
   double timeout = DoubleArg(info, 3);
   size_t n = fds.ElementLength();
   if (events.ElementLength() != n || revents.ElementLength() != n) return Num(env, -EINVAL);

@@ -92,7 +92,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
 Napi::Value Socketpair(const Napi::CallbackInfo& info) {
   int family = IntArg(info, 0), type = IntArg(info, 1), proto = IntArg(info, 2);
   bool nonblock = info[3].ToBoolean();
-  Napi::Int32Array out = info[4].As<Napi::Int32Array>();
+  Napi::Int32Array out = Int32ArrayArg(info, 4);
   if (out.ElementLength() < 2) return Num(info.Env(), -EINVAL);
   int fds[2];
 #if BSD_HAVE_SOCK_FLAGS
@@ -291,7 +291,7 @@ Napi::Value WaitFd(const Napi::CallbackInfo& info) {
 // socketInfo(fd, out: Int32Array[3]) -> 0; out = [family, type, protocol] as the kernel knows them.
 Napi::Value SocketInfo(const Napi::CallbackInfo& info) {
   int fd = IntArg(info, 0);
-  Napi::Int32Array out = info[1].As<Napi::Int32Array>();
+  Napi::Int32Array out = Int32ArrayArg(info, 1);
   if (out.ElementLength() < 3) return Num(info.Env(), -EINVAL);
   int type = 0, family = 0, proto = 0;
   socklen_t len = sizeof type;

@@ -50,6 +50,10 @@ node -e '
   console.log("loaded", process.env.BSD_SOCKETS_ADDON, "with", process.env.LD_PRELOAD);
 ' || fail "the sanitizer build could not be loaded"
 
+# The JS fuzzer (test/fuzz.test.ts, hostile getters and Proxies included) runs as part of the suite,
+# for a bounded time.
+export FUZZ_BUDGET_MS="${FUZZ_BUDGET_MS:-20000}"
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "--- mocha under ASan+UBSan"
@@ -66,5 +70,8 @@ if [ "$reports" != 0 ]; then
 fi
 if ! grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log"; then
   fail "mocha ended without a summary (exit code $rc): a crash?"
+fi
+if ! grep -q 'calls with hostile arguments' "$log"; then
+  fail "the hostile-argument fuzzer (test/fuzz.test.ts) did not run under the sanitizers"
 fi
 exit "$rc"

@@ -4,6 +4,11 @@
 // descriptor is left open. The loop runs in a child process (so that a crash or a hang is seen and
 // reported with the call that caused it) started by the mocha test at the end of this file.
 //
+// Hostile JavaScript (issue 11 §3): about a third of the calls get arguments whose getters, Proxy
+// traps, valueOf and toString run code in the middle of the call: they detach or shrink buffers,
+// shrink the array being read, close a socket, start another operation, throw, or force a garbage
+// collection (the child runs with --expose-gc). The same assertions hold for those calls.
+//
 //   FUZZ_SEED=1234 FUZZ_ITERATIONS=200000 npx mocha dist/test/fuzz.test.js   (a longer run)
 //
 // Traffic stays on the machine: valid addresses are loopback or Unix paths in a temporary
@@ -43,6 +48,9 @@ interface FuzzResult {
   fdsBefore: number;
   fdsAfter: number;
   fdsLeaked: string[];
+  /** Calls whose arguments ran user code, and the mischief that code did. */
+  hostileCalls: number;
+  mischief: Record<string, number>;
 }
 
 async function runFuzz(seed: number, iterations: number, budgetMs: number, progressFile: string): Promise<FuzzResult> {
@@ -59,7 +67,7 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
   const C = bs.constants as Record<string, number>;
   const result: FuzzResult = {
     seed, iterations: 0, calls: 0, promises: 0, ms: 0, outcomes: {}, unexpected: [], uncoded: {}, hangs: [],
-    fdsBefore: fdsBefore.length, fdsAfter: 0, fdsLeaked: [],
+    fdsBefore: fdsBefore.length, fdsAfter: 0, fdsLeaked: [], hostileCalls: 0, mischief: {},
   };
   class EvilError extends Error {}
 
@@ -152,6 +160,90 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
   const anyArg = (): unknown => pick([() => pick(hostileScalars)(), () => pick(buffers)(), address, () => pick(numbers)])();
   const smallTimeout = (): unknown => pick([0, 0.001, -0, -1, NaN, Infinity, '0', 1n, {}, 1e-9]);
 
+  // --- hostile JavaScript: user code that runs in the middle of a call --------------------------
+  const gcNow = (globalThis as { gc?: () => void }).gc;
+  const noop = (): void => undefined;
+  const victims: Uint8Array[] = [];  // buffers handed to recent calls, for mischief to detach
+  let quiet = false;  // no mischief while the fuzzer itself prints the arguments
+  // Buffer's shared pool backs small Buffers all over Node: never detached.
+  const detachable = (u: Uint8Array): boolean => u.buffer instanceof ArrayBuffer && u.buffer.byteLength !== Buffer.poolSize;
+  function startOther(): void {
+    const s = pick(pool);
+    if (!s || s.closed) return;
+    switch (int(3)) {
+      case 0: s.recvInto(pick(victims) ?? new Uint8Array(16)).catch(noop); break;
+      case 1: try { s.sendSync(Buffer.from('m'), C.MSG_DONTWAIT); } catch { /* any outcome */ } break;
+      default: s.send(Buffer.from('m')).catch(noop);
+    }
+  }
+  const mischiefs: Record<string, (array?: unknown[]) => void> = {
+    detach: () => {
+      const u = pick(victims);
+      if (u && detachable(u)) try { structuredClone(u.buffer, { transfer: [u.buffer as ArrayBuffer] }); } catch { /* detached already */ }
+    },
+    resize: () => {
+      const ab = pick(victims)?.buffer as unknown as { resizable?: boolean; resize(n: number): void } | undefined;
+      if (ab?.resizable) ab.resize(0);
+    },
+    shrink: (array) => { if (array) array.length = 0; },
+    close: () => { pick(pool)?.close(); },
+    other: startOther,
+    gc: () => gcNow?.(),
+    throw: () => { throw new EvilError('mischief'); },
+  };
+  const mischiefNames = Object.keys(mischiefs);
+  function mischief(array?: unknown[]): void {
+    if (quiet) return;
+    const name = pick(mischiefNames);
+    result.mischief[name] = (result.mischief[name] ?? 0) + 1;
+    mischiefs[name](array);
+  }
+  const trapped = <T extends object>(target: T, array?: unknown[]): T => new Proxy(target, {
+    get(t, key, receiver) {
+      if (int(3) === 0) mischief(array);
+      return Reflect.get(t, key, receiver);
+    },
+  });
+  // The same argument, with user code planted where the library will read it.
+  function hostile(v: unknown, depth = 0): unknown {
+    if (depth > 2) return v;
+    if (v instanceof Uint8Array) {
+      victims.push(v);
+      if (victims.length > 64) victims.shift();
+      return int(10) === 0 ? new Proxy(v, {}) : v;
+    }
+    if (Array.isArray(v)) {
+      const items = v.map((x) => hostile(x, depth + 1));
+      if (int(2) === 0) return trapped(items, items);
+      // A getter (one past the end lengthens the array) that may answer differently on each read:
+      // a buffer big enough to overrun anything sized from an earlier answer.
+      const i = int(items.length + 1);
+      const value = items[i];
+      const fickle = int(2) === 0;
+      const big = Buffer.alloc(1 << 16, 0x45);
+      Object.defineProperty(items, i, {
+        enumerable: true, configurable: true,
+        get() { mischief(items); return fickle && int(2) === 0 ? big : value; },
+      });
+      return items;
+    }
+    if (typeof v === 'number' && int(4) === 0) return { valueOf() { mischief(); return v; }, toString() { mischief(); return String(v); } };
+    if (typeof v === 'string' && int(4) === 0) return { toString() { mischief(); return v; } };
+    if (v instanceof bs.Socket) {
+      if (int(10) !== 0) return v;
+      return new Proxy(v, {
+        get(t, key) {
+          if (int(4) === 0) mischief();
+          const x = Reflect.get(t, key, t);
+          return typeof x === 'function' ? x.bind(t) : x;
+        },
+      });
+    }
+    if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)) return trapped(v);
+    return v;
+  }
+  const maybeHostile = (args: unknown[]): [unknown[], boolean] => (int(3) === 0 ? [args.map((a) => hostile(a)), true] : [args, false]);
+
   // --- the pool of sockets every method is tried on ----------------------------------------------
   function newPool(): void {
     for (const s of pool) s.close();
@@ -223,7 +315,10 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
   async function call(name: string, fn: () => unknown, argv: unknown[] = []): Promise<void> {
     result.calls++;
     let value: unknown;
-    const describe = (): string => `${name}(${argv.map(show).join(', ')})`;
+    const describe = (): string => {
+      quiet = true;
+      try { return `${name}(${argv.map(show).join(', ')})`; } finally { quiet = false; }
+    };
     fs.writeSync(progress, `${result.iterations} ${describe()}\n`, 0);
     try {
       value = fn();
@@ -341,11 +436,11 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
   // A poller over the pool, with random (mostly hostile) registrations; only zero timeouts.
   async function pollerRound(): Promise<void> {
     const p = bs.poll();
-    for (let i = int(4); i > 0; i--) await call('Poller.register', () => p.register(fdLike() as number, pick([undefined, 1, 4, 0xffff, -1, NaN, anyArg()]) as number));
-    await call('Poller.modify', () => p.modify(fdLike() as number, pick([1, 4, NaN]) as number));
+    for (let i = int(4); i > 0; i--) await call('Poller.register', () => p.register(hostile(fdLike()) as number, hostile(pick([undefined, 1, 4, 0xffff, -1, NaN, anyArg()])) as number));
+    await call('Poller.modify', () => p.modify(hostile(fdLike()) as number, hostile(pick([1, 4, NaN])) as number));
     await call('Poller.pollSync', () => p.pollSync(pick([0, -0, NaN, 'x', 1n]) as number));
     await call('Poller.poll', () => p.poll(pick([0, 1, NaN]) as number));
-    await call('Poller.unregister', () => p.unregister(fdLike() as number));
+    await call('Poller.unregister', () => p.unregister(hostile(fdLike()) as number));
   }
 
   // A pending recvInto whose buffer is detached or shrunk before the data arrives: the kernel must
@@ -386,12 +481,14 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
     if (roll < 55) {
       const s = sock();
       const m = pick(methods);
-      const args = methodArgs[m]();
+      const [args, evil] = maybeHostile(methodArgs[m]());
+      if (evil) result.hostileCalls++;
       await call(m, () => (s as unknown as Record<string, (...a: unknown[]) => unknown>)[m](...args), args);
       if (m === 'close' || m === 'detach') { pool[pool.indexOf(s)] = (() => { const x = bs.socket(); x.settimeout(0); return x; })(); }
     } else if (roll < 95) {
       const [name, fn] = pick(exportsToCall);
-      const args = (fnArgs[name] ?? (() => Array.from({ length: int(5) }, anyArg)))();
+      const [args, evil] = maybeHostile((fnArgs[name] ?? (() => Array.from({ length: int(5) }, anyArg)))());
+      if (evil) result.hostileCalls++;
       await call(name, () => (name === 'Socket' ? new (fn as unknown as new (...a: unknown[]) => unknown)(...args) : fn(...args)), args);
     } else if (roll < 98) {
       await pollerRound();
@@ -445,7 +542,7 @@ if (process.env.BSD_FUZZ_CHILD) {
       this.timeout(budgetMs + 60000);
       console.log(`      fuzz seed ${seed} (repeat with FUZZ_SEED=${seed}), up to ${iterations} iterations`);
       const progress = path.join(os.tmpdir(), `bsd-fuzz-progress-${process.pid}`);
-      const child = spawn(process.execPath, [__filename], {
+      const child = spawn(process.execPath, ['--expose-gc', __filename], {
         env: { ...process.env, BSD_FUZZ_CHILD: '1', FUZZ_SEED: String(seed), FUZZ_ITERATIONS: String(iterations),
           FUZZ_BUDGET_MS: String(budgetMs), BSD_FUZZ_PROGRESS: progress },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -465,6 +562,8 @@ if (process.env.BSD_FUZZ_CHILD) {
       const r = JSON.parse(out.trim().split('\n').pop()!) as FuzzResult & { untested: string[]; missing: string[] };
       const top = Object.entries(r.outcomes).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${v}`).join(', ');
       console.log(`      ${r.iterations} iterations, ${r.calls} calls (${r.promises} Promise forms) in ${r.ms} ms; outcomes: ${top}`);
+      const mischief = Object.entries(r.mischief).map(([k, v]) => `${k} ${v}`).join(', ');
+      console.log(`      ${r.hostileCalls} calls with hostile arguments; user code in mid-call did: ${mischief}`);
       const uncoded = Object.entries(r.uncoded);
       if (uncoded.length) console.log(`      TypeError/RangeError without a code (${uncoded.length} kinds):\n${uncoded.slice(0, 15).map(([k, v]) => `        ${v}× ${k}`).join('\n')}`);
       console.log(`      Socket prototype methods not fuzzed (private helpers): ${r.untested.join(', ')}`);
@@ -474,6 +573,10 @@ if (process.env.BSD_FUZZ_CHILD) {
       if (r.fdsAfter !== r.fdsBefore) throw new Error(`descriptors: ${r.fdsBefore} before, ${r.fdsAfter} after (seed ${seed}): ${r.fdsLeaked.join('; ')}`);
       if (r.iterations < Math.min(iterations, 2000)) throw new Error(`only ${r.iterations} iterations ran in the time budget`);
       if (r.calls < r.iterations) throw new Error('fewer calls than iterations');
+      if (r.hostileCalls < r.iterations / 5) throw new Error(`only ${r.hostileCalls} calls had hostile arguments`);
+      for (const kind of ['detach', 'shrink', 'close', 'other', 'gc']) {
+        if (!r.mischief[kind]) throw new Error(`no hostile getter ever did "${kind}" in mid-call`);
+      }
     });
   });
 }

@@ -94,4 +94,28 @@ for i in range(3):
     assert.equal(await tx.sendto(two, ['lo', ETH_P_EXPERIMENTAL]), two.length);
     assert.deepEqual(await within(pending, 2000, 'recv'), two);
   });
+
+  // The kernel refuses MSG_CMSG_CLOEXEC on packet sockets (EINVAL); recvmsg must work regardless.
+  for (const form of ['Sync', 'Promise'] as const) {
+    it(`recvmsg (${form}) on SOCK_DGRAM bound to lo returns a UDP datagram sent to 127.0.0.1`, async () => {
+      const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP)));
+      s.bind(['lo', bs.ETH_P_IP]);
+      s.settimeout(3);
+      const marker = `recvmsg-${form}-${process.pid}-${Date.now()}`;
+      const u = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
+      u.sendtoSync(Buffer.from(marker), ['127.0.0.1', 9]);
+      const deadline = Date.now() + 3000;
+      for (;;) {
+        assert.ok(Date.now() < deadline, 'the datagram did not arrive');
+        const [packet, ancdata, flags, from] = form === 'Sync' ? s.recvmsgSync(65535, 64) : await within(s.recvmsg(65535, 64), 3000, 'recvmsg');
+        if (!packet.includes(marker)) continue;
+        assert.equal(packet[0] >> 4, 4);
+        assert.equal(packet[9], bs.IPPROTO_UDP);
+        assert.deepEqual(ancdata, []);
+        assert.equal(flags & bs.MSG_TRUNC, 0);
+        assert.deepEqual((from as unknown[]).slice(0, 2), ['lo', bs.ETH_P_IP]);
+        break;
+      }
+    });
+  }
 });
