@@ -98,8 +98,8 @@ for i in range(3):
   // The kernel refuses MSG_CMSG_CLOEXEC on packet sockets (EINVAL); recvmsg must work regardless.
   for (const form of ['Sync', 'Promise'] as const) {
     it(`recvmsg (${form}) on SOCK_DGRAM bound to lo returns a UDP datagram sent to 127.0.0.1`, async () => {
-      const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP)));
-      s.bind(['lo', bs.ETH_P_IP]);
+      const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP!)));
+      s.bind(['lo', bs.ETH_P_IP!]);
       s.settimeout(3);
       const marker = `recvmsg-${form}-${process.pid}-${Date.now()}`;
       const u = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
