@@ -12,6 +12,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   bsd::RegisterMessages(env, exports);
   bsd::RegisterResolution(env, exports);
   bsd::RegisterFeatures(env, exports);
+  bsd::RegisterSendfile(env, exports);
   return exports;
 }
 

@@ -71,5 +71,6 @@ void RegisterSelect(Napi::Env env, Napi::Object exports);
 void RegisterMessages(Napi::Env env, Napi::Object exports);
 void RegisterResolution(Napi::Env env, Napi::Object exports);
 void RegisterFeatures(Napi::Env env, Napi::Object exports);
+void RegisterSendfile(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsd
