@@ -77,6 +77,8 @@ export class SocketStream extends Duplex {
     const messages = sock.type === C.SOCK_SEQPACKET;
     super({
       allowHalfOpen: options.allowHalfOpen ?? false,
+      // A read gives one message: object mode keeps them apart (read() would join bytes).
+      readableObjectMode: messages,
       readableHighWaterMark: options.readableHighWaterMark,
       writableHighWaterMark: options.writableHighWaterMark,
     });
