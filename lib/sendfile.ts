@@ -145,13 +145,16 @@ function fstatSync(fd: number): fs.Stats {
 
 // --- Sync ----------------------------------------------------------------------------------------
 
-/** Sends every byte of `data` on the transfer's socket, waiting on this thread as the mode allows. */
+/** Sends every byte of `data`, waiting on this thread as the mode allows; each byte sent counts at once. */
 function sendAllSync(job: Transfer, data: Buffer): void {
   let offset = 0;
   while (offset < data.length) {
     const r = native.send(job.socketFd(), data, offset, data.length - offset, 0);
-    if (r >= 0) offset += r;
-    else waitSync(job, r, 'send');
+    if (r < 0) waitSync(job, r, 'send');
+    else {
+      offset += r;
+      job.sent += r;
+    }
   }
 }
 
@@ -170,7 +173,6 @@ function copySync(job: Transfer): void {
     const n = fs.readSync(job.fileFd, buffer, 0, length, position);
     if (n === 0) return;
     sendAllSync(job, buffer.subarray(0, n));
-    job.sent += n;
   }
 }
 
@@ -231,8 +233,11 @@ class AsyncTransfer {
     let offset = 0;
     while (offset < data.length) {
       const r = native.send(this.job.socketFd(), data, offset, data.length - offset, MSG_DONTWAIT);
-      if (r >= 0) offset += r;
-      else await this.wait(r, 'send');
+      if (r < 0) await this.wait(r, 'send');
+      else {
+        offset += r;
+        this.job.sent += r;
+      }
     }
   }
 
@@ -244,7 +249,6 @@ class AsyncTransfer {
       const n = await readAsync(job.fileFd, buffer, length, position);
       if (n === 0) return;
       await this.sendAll(buffer.subarray(0, n));
-      job.sent += n;
       if (this.signal?.aborted) throw this.signal.reason;
     }
   }

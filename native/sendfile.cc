@@ -1,15 +1,18 @@
 // sendfile: copies part of a file to a socket inside the kernel (Linux sendfile(2), macOS
 // sendfile(2)). Returns bytes sent, 0 at end of file, or -errno; -ENOSYS where the platform has
-// no sendfile, and lib/sendfile.ts then reads and sends instead.
+// no sendfile (or in the portable build, so that CI runs that path on Linux too), and
+// lib/sendfile.ts then reads and sends instead.
 #include "common.h"
 
 #include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-#if defined(__linux__)
+#if defined(__linux__) && !defined(BSD_FORCE_PORTABLE)
+#define BSD_SENDFILE_LINUX 1
 #include <sys/sendfile.h>
-#elif defined(__APPLE__)
+#elif defined(__APPLE__) && !defined(BSD_FORCE_PORTABLE)
+#define BSD_SENDFILE_APPLE 1
 #include <sys/socket.h>
 #include <sys/uio.h>
 #endif
@@ -17,7 +20,7 @@
 namespace bsd {
 namespace {
 
-#if defined(__linux__)
+#if defined(BSD_SENDFILE_LINUX)
 // sendfile(2) has no MSG_NOSIGNAL. Node ignores SIGPIPE, but an embedder may not: where it is not
 // ignored, the call runs with SIGPIPE blocked on this thread, and the one it raised is consumed.
 class SigpipeGuard {
@@ -58,7 +61,7 @@ double SendfileOnce(int out, int in, int64_t offset, size_t count) {
   if (r < 0) guard.Consume(error);
   return r < 0 ? -static_cast<double>(error) : static_cast<double>(r);
 }
-#elif defined(__APPLE__)
+#elif defined(BSD_SENDFILE_APPLE)
 // macOS: sendfile(file, socket, offset, &len, headers, flags). `len` comes back as the bytes sent,
 // also when the call fails with EAGAIN or EINTR after sending some; the socket has SO_NOSIGPIPE.
 double SendfileOnce(int out, int in, int64_t offset, size_t count) {
