@@ -766,7 +766,7 @@ export class Socket {
   sendfileSync(file: SendfileSource, offset?: number, count?: number): number { return sendfileSync(this, file, offset, count); }
   /** Promise form of sendfileSync. */
   sendfile(file: SendfileSource, offset?: number, count?: number, options?: SendfileOptions): Promise<number> {
-    return sendfile(this, file, offset, count, options, this._ref);
+    return sendfile(this, file, offset, count, options, this._waits.ref);
   }
 }
 
