@@ -117,6 +117,9 @@ async function main(): Promise<void> {
 
   await streamsTour({ title, launch, run });
 
+  title('11. Every core: a TCPServer per worker thread on one SO_REUSEPORT port (examples/multicore-server.ts)');
+  await run('multicore-server', [0, 2, 20]);
+
   console.log(`\ntour finished in ${((performance.now() - begin) / 1000).toFixed(1)} s: every example ran.`);
 }
 
