@@ -62,11 +62,24 @@ export const ALLOW_LIST: Allowed[] = [
     },
   },
   {
-    id: 'timeout-beyond-timeval',
-    reason: "API.md: 'any finite value works (30 days included)' for settimeout; CPython refuses a timeout that does "
-      + 'not fit its C timeval/_PyTime_t (OverflowError).',
+    id: 'bad-argument-is-range-error',
+    reason: "API.md: 'a Unix path longer than sun_path throws a RangeError (ERR_OUT_OF_RANGE)', and bad numbers "
+      + '(getsockopt buflen <= 0, a negative descriptor for fromfd) are RangeErrors with Node\'s codes; CPython raises '
+      + 'OSError there (without errno for the path and buflen, EBADF from dup(-1) for the descriptor).',
     matches(step, node, py) {
-      return step.op === 'settimeout' && node === null && isError(py) && py.err === 'OverflowError';
+      const e = bothErrors(node, py);
+      return !!e && e[0].err === 'RangeError' && e[0].code === 'ERR_OUT_OF_RANGE' && e[1].err === 'OSError'
+        && (e[1].errno === null || (step.op === 'detachFromfd' && e[1].code === 'EBADF'));
+    },
+  },
+  {
+    id: 'closed-socket-is-ebadf',
+    reason: "API.md: 'An operation on a closed socket throws SocketError with code EBADF'. CPython answers some calls "
+      + 'from the object without touching the descriptor: getblocking() on a closed socket, recv(0)/recv_into of an '
+      + 'empty buffer (which return at once without a system call).',
+    matches(step, node, py) {
+      return isError(node) && node.code === 'EBADF' && !isError(py)
+        && (step.op === 'getblocking' || (step.op.startsWith('recv') && (step.n === 0 || step.size === 0)));
     },
   },
 ];

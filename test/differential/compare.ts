@@ -38,6 +38,10 @@ function timing(nodeMs: number, pyMs: number): boolean {
   return !(fast >= AT_ONCE_MS && slow > 2 * fast + 60);
 }
 
+/** The calls that may wait; the others' durations only measure the machine's load. */
+const WAITING = new Set(['connect', 'accept', 'send', 'sendall', 'sendto', 'sendmsg', 'recv', 'recvInto', 'recvfrom',
+  'recvfromInto', 'recvmsg']);
+
 const HANG = (r: unknown) => typeof r === 'object' && r !== null && (r as { hang?: boolean }).hang === true;
 
 export function compareStep(step: Step, index: number, node: StepResult | undefined, py: StepResult | undefined): Divergence[] {
@@ -52,7 +56,7 @@ export function compareStep(step: Step, index: number, node: StepResult | undefi
   if (isError(node.r) || isError(py.r)) {
     if (!(isError(node.r) && isError(py.r) && sameError(node.r, py.r))) what = 'error';
   } else if (JSON.stringify(node.r) !== JSON.stringify(py.r)) what = 'value';
-  if (!what && !timing(node.ms, py.ms)) what = 'timing';
+  if (!what && WAITING.has(step.op) && !timing(node.ms, py.ms)) what = 'timing';
   if (!what) return [];
   return [what === 'timing' ? { ...base, what } : withAllowance({ ...base, what }, step)];
 }

@@ -12,7 +12,7 @@ import type { Step, StepResult } from './steps';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** No answer for this long means the call waits forever: the side is killed and restarted. */
-const HANG_MS = 2500;
+const HANG_MS = 1500;
 
 /** One long-lived runner process (Node or Python) that runs sequences and answers a line per step. */
 class Side {
