@@ -235,7 +235,7 @@ class Seq:
         elif mode == 'nonblocking':
             s.setblocking(False)
         else:
-            s.settimeout(st.get('timeout', 0.15))
+            s.settimeout(st.get('timeout', 0.1))
 
     def op_settimeout(self, st):
         self.sock(st['id']).settimeout(st['value'])

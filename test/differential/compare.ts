@@ -4,8 +4,8 @@ import { allowed, isError, type ErrorResult } from './allow-list';
 import type { Step, StepResult } from './steps';
 
 /** A wait shorter than this is "at once"; one longer than SLOW "waited". In between counts as either. */
-export const AT_ONCE_MS = 50;
-export const SLOW_MS = 110;
+export const AT_ONCE_MS = 35;
+export const SLOW_MS = 75;
 
 export interface Divergence {
   index: number;          // step index (top level)
@@ -35,7 +35,7 @@ function timing(nodeMs: number, pyMs: number): boolean {
   const fast = Math.min(nodeMs, pyMs);
   const slow = Math.max(nodeMs, pyMs);
   if (fast < AT_ONCE_MS && slow > SLOW_MS) return false;
-  return !(fast >= AT_ONCE_MS && slow > 2 * fast + 60);
+  return !(fast >= AT_ONCE_MS && slow > 1.6 * fast + 30);
 }
 
 /** The calls that may wait; the others' durations only measure the machine's load. */
@@ -58,11 +58,11 @@ export function compareStep(step: Step, index: number, node: StepResult | undefi
   } else if (JSON.stringify(node.r) !== JSON.stringify(py.r)) what = 'value';
   if (!what && WAITING.has(step.op) && !timing(node.ms, py.ms)) what = 'timing';
   if (!what) return [];
-  return [what === 'timing' ? { ...base, what } : withAllowance({ ...base, what }, step)];
+  return [withAllowance({ ...base, what }, step)];
 }
 
 function withAllowance(d: Divergence, step: Step): Divergence {
-  const entry = allowed(step, d.node, d.py);
+  const entry = allowed(step, d.node, d.py, d.what === 'timing' ? [d.nodeMs!, d.pyMs!] : undefined);
   return entry ? { ...d, allowedBy: entry.id } : d;
 }
 

@@ -95,7 +95,7 @@ class Pair {
 interface Options { seed: number; count: number; jobs: number; replay: boolean; long: boolean; seconds: number; steps?: string; verbose: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seed: 1, count: 2000, jobs: 4, replay: false, long: false, seconds: 0, verbose: false };
+  const o: Options = { seed: 1, count: 2000, jobs: 6, replay: false, long: false, seconds: 0, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => argv[++i];
@@ -118,10 +118,11 @@ function firstFailure(divergences: Divergence[]): Divergence | undefined {
 }
 
 /** Drops steps (halves, then quarters, ... then single steps) while the same kind of divergence remains. */
-async function shrink(pair: Pair, steps: Step[], sig: string, budget: number): Promise<Step[]> {
+async function shrink(pair: Pair, steps: Step[], sig: string, budget: number, seconds: number): Promise<Step[]> {
   let current = steps;
+  const stopAt = Date.now() + seconds * 1000;
   for (let chunk = Math.max(1, current.length >> 1); chunk >= 1; chunk = chunk === 1 ? 0 : chunk >> 1) {
-    for (let start = current.length - chunk; start >= 0 && budget > 0; start -= chunk) {
+    for (let start = current.length - chunk; start >= 0 && budget > 0 && Date.now() < stopAt; start -= chunk) {
       const candidate = [...current.slice(0, start), ...current.slice(start + chunk)];
       budget--;
       const { divergences } = await pair.run(candidate);
@@ -133,7 +134,7 @@ async function shrink(pair: Pair, steps: Step[], sig: string, budget: number): P
 }
 
 function show(value: unknown): string {
-  const s = JSON.stringify(value);
+  const s = String(JSON.stringify(value));
   return s.length > 160 ? s.slice(0, 157) + '...' : s;
 }
 
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
         } else {
           const sig = signature(f);
           const list = failures.get(sig) ?? [];
-          if (list.length === 0) list.push({ seed, d: f, shrunk: await shrink(pair, steps, sig, 40) });
+          if (list.length === 0) list.push({ seed, d: f, shrunk: await shrink(pair, steps, sig, 40, 8) });
           else list.push({ seed, d: f });
           failures.set(sig, list);
           if (o.verbose) console.log(`seed ${seed}: ${sig}`);
@@ -239,7 +240,7 @@ async function replay(pair: Pair, steps: Step[], seed: number): Promise<number> 
   for (const d of divergences) console.log(`divergence at step ${d.index} (${d.what})${d.allowedBy ? ` allowed: ${d.allowedBy}` : ''}`);
   const f = firstFailure(divergences);
   if (f) {
-    const shrunk = await shrink(pair, steps, signature(f), 200);
+    const shrunk = await shrink(pair, steps, signature(f), 200, 120);
     console.log(`shrunk (seed ${seed}, ${signature(f)}): --steps '${JSON.stringify(shrunk)}'`);
     const again = await pair.run(shrunk);
     printRun(shrunk, again.node, again.py);

@@ -248,7 +248,7 @@ class Seq {
     const s = this.sock(st.id!);
     if (st.mode === 'blocking') s.settimeout(null);
     else if (st.mode === 'nonblocking') s.setblocking(false);
-    else s.settimeout(st.timeout ?? 0.15);
+    else s.settimeout(st.timeout ?? 0.1);
     return undefined;
   }
 
