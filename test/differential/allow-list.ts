@@ -78,10 +78,11 @@ export const ALLOW_LIST: Allowed[] = [
     id: 'closed-socket-is-ebadf',
     reason: "API.md: 'An operation on a closed socket throws SocketError with code EBADF'. CPython answers some calls "
       + 'from the object without touching the descriptor: getblocking() on a closed socket, recv(0)/recv_into of an '
-      + 'empty buffer (which return at once without a system call).',
+      + 'empty buffer (which return at once without a system call); connect_ex() returns EBADF instead of raising it.',
     matches(step, node, py) {
       return isError(node) && node.code === 'EBADF' && !isError(py)
-        && (step.op === 'getblocking' || (step.op.startsWith('recv') && (step.n === 0 || step.size === 0)));
+        && (step.op === 'getblocking' || (step.op.startsWith('recv') && (step.n === 0 || step.size === 0))
+          || (step.op === 'connectEx' && (py as { errno?: number }).errno === node.errno));
     },
   },
 ];

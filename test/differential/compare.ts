@@ -42,6 +42,9 @@ function timing(nodeMs: number, pyMs: number): boolean {
 const WAITING = new Set(['connect', 'accept', 'send', 'sendall', 'sendto', 'sendmsg', 'recv', 'recvInto', 'recvfrom',
   'recvfromInto', 'recvmsg']);
 
+/** Bad arguments are refused before any wait: their durations only measure the machine's load. */
+const argumentError = (r: unknown) => isError(r) && ['TypeError', 'RangeError'].includes(r.err);
+
 const HANG = (r: unknown) => typeof r === 'object' && r !== null && (r as { hang?: boolean }).hang === true;
 
 export function compareStep(step: Step, index: number, node: StepResult | undefined, py: StepResult | undefined): Divergence[] {
@@ -56,7 +59,7 @@ export function compareStep(step: Step, index: number, node: StepResult | undefi
   if (isError(node.r) || isError(py.r)) {
     if (!(isError(node.r) && isError(py.r) && sameError(node.r, py.r))) what = 'error';
   } else if (JSON.stringify(node.r) !== JSON.stringify(py.r)) what = 'value';
-  if (!what && WAITING.has(step.op) && !timing(node.ms, py.ms)) what = 'timing';
+  if (!what && WAITING.has(step.op) && !argumentError(node.r) && !timing(node.ms, py.ms)) what = 'timing';
   if (!what) return [];
   return [withAllowance({ ...base, what }, step)];
 }
@@ -69,7 +72,10 @@ function withAllowance(d: Divergence, step: Step): Divergence {
 export function compareSequence(steps: Step[], node: StepResult[], py: StepResult[]): Divergence[] {
   const out: Divergence[] = [];
   const n = Math.max(node.length, py.length);
-  for (let i = 0; i < n && i < steps.length; i++) out.push(...compareStep(steps[i], i, node[i], py[i]));
+  for (let i = 0; i < n && i < steps.length; i++) {
+    out.push(...compareStep(steps[i], i, node[i], py[i]));
+    if (HANG(node[i]?.r) || HANG(py[i]?.r)) break;  // the side that hung was stopped: nothing after it to compare
+  }
   return out;
 }
 

@@ -388,6 +388,13 @@ class Seq {
   }
 }
 
+/** A Promise call still pending after this is reported as hung (a Sync call that hangs is killed by main.ts). */
+const PROMISE_HANG_MS = 1200;
+
+function hangAfter(ms: number): Promise<null> {
+  return new Promise((resolve) => setTimeout(() => resolve(null), ms).unref());
+}
+
 async function main(): Promise<void> {
   const write = (value: unknown) => fs.writeSync(1, JSON.stringify(value) + '\n');
   write({ hello: constantTable() });
@@ -397,8 +404,12 @@ async function main(): Promise<void> {
     const seq = new Seq(request.seq);
     try {
       for (let k = 0; k < request.steps.length; k++) {
-        const [r, ms] = await seq.run(request.steps[k]);
-        write({ i: k, r, ms: Math.round(ms * 10) / 10 });
+        const outcome = await Promise.race([seq.run(request.steps[k]), hangAfter(PROMISE_HANG_MS)]);
+        if (!outcome) {
+          write({ i: k, r: { hang: true }, ms: PROMISE_HANG_MS });
+          break;  // closing the sockets (finally) settles the pending Promise
+        }
+        write({ i: k, r: outcome[0], ms: Math.round(outcome[1] * 10) / 10 });
       }
     } finally {
       seq.close();
