@@ -401,7 +401,7 @@ export class Generator {
       this.push({ op: 'mode', id, mode: 'timeout', timeout: TIMEOUT });
       end.mode = 'timeout';
     }
-    const count = 2 + this.rng.int(2);
+    const count = 3 + this.rng.int(2);
     const steps: Step[] = Array.from({ length: count }, () => ({ op: 'recv', id, n: this.rng.pick([0, 1, 100]), flags: [] }));
     this.push({ op: 'parallel', steps });
     end.model.inbox = 0;
