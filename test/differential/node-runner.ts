@@ -64,7 +64,10 @@ function errorResult(error: unknown): Json {
   const e = error as { name?: string; errno?: number; code?: string; constructor?: { name: string } };
   if (error instanceof bsd.GaiError) return { err: 'GaiError', errno: e.errno!, isOSError: error instanceof bsd.SocketError };
   if (error instanceof bsd.SocketError) return { err: e.constructor!.name, errno: e.errno!, code: e.code! };
-  if (error instanceof TypeError || error instanceof RangeError) return { err: e.constructor!.name, code: e.code ?? null };
+  if (error instanceof TypeError || error instanceof RangeError) {
+    // without a Node code it is not an argument check: say where it came from
+    return e.code ? { err: e.constructor!.name, code: e.code } : { err: e.constructor!.name, code: null, message: String((error as Error).stack).slice(0, 400) };
+  }
   return { err: 'Unexpected', message: String((error as Error)?.message ?? error) };
 }
 
