@@ -95,7 +95,7 @@ class Pair {
 interface Options { seed: number; count: number; jobs: number; replay: boolean; long: boolean; seconds: number; steps?: string; verbose: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seed: 1, count: 2000, jobs: 6, replay: false, long: false, seconds: 0, verbose: false };
+  const o: Options = { seed: 1, count: 2000, jobs: 8, replay: false, long: false, seconds: 0, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => argv[++i];
@@ -204,10 +204,13 @@ async function main(): Promise<void> {
           if (divergences.length) allowedCount++;
         } else {
           const sig = signature(f);
-          const list = failures.get(sig) ?? [];
-          if (list.length === 0) list.push({ seed, d: f, shrunk: await shrink(pair, steps, sig, 40, 8) });
-          else list.push({ seed, d: f });
-          failures.set(sig, list);
+          const list = failures.get(sig);
+          if (list) list.push({ seed, d: f });
+          else {
+            const entry: Failure = { seed, d: f };
+            failures.set(sig, [entry]);  // before shrinking, so that other jobs count into the same list
+            entry.shrunk = await shrink(pair, steps, sig, 40, 8);
+          }
           if (o.verbose) console.log(`seed ${seed}: ${sig}`);
         }
       }
