@@ -189,6 +189,7 @@ async function main(): Promise<void> {
     let next = o.long ? Math.floor(Math.random() * 1e9) : o.seed;
     const first = next;
     let launched = 0;
+    let shrinkSeconds = o.long ? 600 : 30;  // shrinking is for the report: bounded, so a bad day still ends soon
     const stopAt = o.seconds ? started + o.seconds * 1000 : Infinity;
     await Promise.all(pairs.map(async (pair) => {
       while (launched < o.count && Date.now() < stopAt) {
@@ -209,7 +210,12 @@ async function main(): Promise<void> {
           else {
             const entry: Failure = { seed, d: f };
             failures.set(sig, [entry]);  // before shrinking, so that other jobs count into the same list
-            entry.shrunk = await shrink(pair, steps, sig, 40, 8);
+            const seconds = Math.min(8, shrinkSeconds);
+            if (seconds > 0) {
+              const t0 = Date.now();
+              entry.shrunk = await shrink(pair, steps, sig, 40, seconds);
+              shrinkSeconds -= (Date.now() - t0) / 1000;
+            }
           }
           if (o.verbose) console.log(`seed ${seed}: ${sig}`);
         }
