@@ -396,14 +396,20 @@ export const IFF_SLAVE: number | undefined = c.IFF_SLAVE;
 export const IFF_UP: number = c.IFF_UP;
 /** `IF_NAMESIZE` from the C headers. */
 export const IF_NAMESIZE: number = c.IF_NAMESIZE;
+/** `INADDR_ALLHOSTS_GROUP` from the C headers; undefined where the platform lacks it. */
+export const INADDR_ALLHOSTS_GROUP: number | undefined = c.INADDR_ALLHOSTS_GROUP;
 /** `INADDR_ANY` from the C headers. */
 export const INADDR_ANY: number = c.INADDR_ANY;
 /** `INADDR_BROADCAST` from the C headers. */
 export const INADDR_BROADCAST: number = c.INADDR_BROADCAST;
 /** `INADDR_LOOPBACK` from the C headers. */
 export const INADDR_LOOPBACK: number = c.INADDR_LOOPBACK;
+/** `INADDR_MAX_LOCAL_GROUP` from the C headers; undefined where the platform lacks it. */
+export const INADDR_MAX_LOCAL_GROUP: number | undefined = c.INADDR_MAX_LOCAL_GROUP;
 /** `INADDR_NONE` from the C headers. */
 export const INADDR_NONE: number = c.INADDR_NONE;
+/** `INADDR_UNSPEC_GROUP` from the C headers; undefined where the platform lacks it. */
+export const INADDR_UNSPEC_GROUP: number | undefined = c.INADDR_UNSPEC_GROUP;
 /** `IPPROTO_AH` from the C headers. */
 export const IPPROTO_AH: number = c.IPPROTO_AH;
 /** `IPPROTO_BEETPH` from the C headers; undefined where the platform lacks it. */
