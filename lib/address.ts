@@ -63,8 +63,7 @@ export type ReturnedAddressOf<F extends number> =
  * The sender's address that recvfrom, recvmsg and recvmmsg give on a socket of family `F`: `null`
  * when the system gives none (a connected stream socket), except on Unix sockets, which give ''.
  */
-export type ReceivedAddressOf<F extends number> = ReturnedAddressOf<F> | NoAddress<F>;
-type NoAddress<F extends number> = F extends AF_UNIX ? never : null;
+export type ReceivedAddressOf<F extends number> = ReturnedAddressOf<F> | (F extends AF_UNIX ? never : null);
 
 export function newBlob(): Buffer {
   return Buffer.alloc(native.addrBlobSize);

@@ -11,7 +11,10 @@ declare const familyBrand: unique symbol;
  * says which family it is (the value itself differs across platforms). `Socket<AF_INET>` is a
  * socket of that family.
  */
-export type Family<Name extends string> = number & { readonly [familyBrand]: Name };
+export type Family<Name extends string> = number & {
+  /** The family's name, for the type checker only: no such property exists at run time. */
+  readonly [familyBrand]: Name;
+};
 
 /** The type of `AF_INET`'s value. */
 export type AF_INET = Family<'AF_INET'>;

@@ -12,8 +12,11 @@ import { checkBoolean, checkFunction, checkInt, checkTimeout, invalidArgType } f
 
 /** What a server does with a request handler: setup(), handle(), then finish(); each may be async. */
 export interface RequestHandler {
+  /** Runs first. */
   setup(): void | Promise<void>;
+  /** Serves the request. */
   handle(): void | Promise<void>;
+  /** Runs last, even if handle() threw. */
   finish(): void | Promise<void>;
 }
 
