@@ -93,6 +93,8 @@ export class Socket<F extends number = number> {
    * Creates a socket, or (with `fileno`) wraps an existing descriptor without duplicating it;
    * family, type and proto left undefined are then read from the descriptor. Without `fileno`, an
    * argument passed explicitly as `undefined` (a constant this platform lacks) is a TypeError.
+   * Types: `new Socket(AF_INET6)` is a `Socket<AF_INET6>`; `new Socket()` is a `Socket` (any
+   * family's shapes), where `socket()` gives a `Socket<AF_INET>`.
    */
   constructor();
   constructor(family: F, type?: number, proto?: number);
