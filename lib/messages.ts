@@ -4,17 +4,22 @@ import { native } from './native';
 import { SocketError } from './errors';
 import { CMSG_LEN } from './convert';
 import { Socket, type OperationOptions } from './socket';
-import type { Address, ReturnedAddress } from './address';
+import type { AddressOf, ReceivedAddressOf } from './address';
 import { checkBytes, checkInt, checkOptionalInt, invalidArgType } from './validate';
 
 const C = native.constants;
 
-/** One ancillary message: `[cmsg_level, cmsg_type, data]`. */
-export type Ancillary = [level: number, type: number, data: Buffer];
-/** What recvmsg returns: `[data, ancdata, msgFlags, address]`. */
-export type RecvmsgResult = [data: Buffer, ancdata: Ancillary[], msgFlags: number, address: ReturnedAddress];
-/** What recvFds returns: `[data, fds, msgFlags, address]`. */
-export type RecvFdsResult = [data: Buffer, fds: number[], msgFlags: number, address: ReturnedAddress];
+/**
+ * One ancillary message: `[cmsg_level, cmsg_type, data]`. recvmsg gives the data as a Buffer;
+ * sendmsg takes any Uint8Array (`Ancillary<Uint8Array>`).
+ */
+export type Ancillary<Data extends Uint8Array = Buffer> = [level: number, type: number, data: Data];
+/** What recvmsg returns on a socket of family `F`: `[data, ancdata, msgFlags, address]`. */
+export type RecvmsgResult<F extends number = number> =
+  [data: Buffer, ancdata: Ancillary[], msgFlags: number, address: ReceivedAddressOf<F>];
+/** What recvFds returns on a socket of family `F`: `[data, fds, msgFlags, address]`. */
+export type RecvFdsResult<F extends number = number> =
+  [data: Buffer, fds: number[], msgFlags: number, address: ReceivedAddressOf<F>];
 
 /** The raw result of native recvmsg: [nbytes, ancdata, msgFlags], or -errno. */
 export type NativeRecvmsg = [number, Ancillary[], number] | number;
@@ -89,8 +94,8 @@ function receivedFds(ancdata: Ancillary[]): number[] {
   return fds;
 }
 
-function checkSocket(sock: unknown): Socket {
-  if (!(sock instanceof Socket)) throw invalidArgType('sock', 'an instance of Socket', sock);
+function checkSocket<F extends number>(sock: Socket<F>): Socket<F> {
+  if (!((sock as unknown) instanceof Socket)) throw invalidArgType('sock', 'an instance of Socket', sock);
   return sock;
 }
 
@@ -99,13 +104,14 @@ function checkMaxfds(maxfds: unknown): number {
 }
 
 /** Sends `buffers` and the descriptors `fds` (SCM_RIGHTS) on a Unix socket; returns bytes sent. */
-export function sendFdsSync(sock: Socket, buffers: Uint8Array[], fds: number[], flags?: number, address?: Address): number {
+export function sendFdsSync<F extends number>(sock: Socket<F>, buffers: Uint8Array[], fds: number[], flags?: number,
+  address?: AddressOf<F>): number {
   return checkSocket(sock).sendmsgSync(buffers, fdsAncillary(fds), flags, address);
 }
 
 /** Promise form of sendFdsSync. */
-export function sendFds(sock: Socket, buffers: Uint8Array[], fds: number[], flags?: number, address?: Address,
-  options?: OperationOptions): Promise<number> {
+export function sendFds<F extends number>(sock: Socket<F>, buffers: Uint8Array[], fds: number[], flags?: number,
+  address?: AddressOf<F>, options?: OperationOptions): Promise<number> {
   try {
     return checkSocket(sock).sendmsg(buffers, fdsAncillary(fds), flags, address, options);
   } catch (error) {
@@ -118,14 +124,14 @@ export function sendFds(sock: Socket, buffers: Uint8Array[], fds: number[], flag
  * The descriptors are new, close-on-exec and the caller's to close. MSG_CTRUNC in msgFlags means
  * more were sent than fitted; the system closed those.
  */
-export function recvFdsSync(sock: Socket, bufsize: number, maxfds: number, flags?: number): RecvFdsResult {
+export function recvFdsSync<F extends number>(sock: Socket<F>, bufsize: number, maxfds: number, flags?: number): RecvFdsResult<F> {
   const [data, ancdata, msgFlags, address] = checkSocket(sock).recvmsgSync(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags);
   return [data, receivedFds(ancdata), msgFlags, address];
 }
 
 /** Promise form of recvFdsSync. */
-export async function recvFds(sock: Socket, bufsize: number, maxfds: number, flags?: number,
-  options?: OperationOptions): Promise<RecvFdsResult> {
+export async function recvFds<F extends number>(sock: Socket<F>, bufsize: number, maxfds: number, flags?: number,
+  options?: OperationOptions): Promise<RecvFdsResult<F>> {
   const [data, ancdata, msgFlags, address] = await checkSocket(sock).recvmsg(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags, options);
   return [data, receivedFds(ancdata), msgFlags, address];
 }
