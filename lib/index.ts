@@ -35,5 +35,5 @@ export {
   packUcred, unpackUcred, unpackInPktinfo, unpackIn6Pktinfo, unpackTcpInfo,
   type Linger, type Ucred, type InPktinfo, type In6Pktinfo, type TcpInfo,
 } from './structs';
-export { SocketStream, type SocketStreamOptions } from './stream';
+export { SocketStream, type SocketStreamOptions, type StreamSocket } from './stream';
 export type { SendfileOptions, SendfileSource } from './sendfile';
