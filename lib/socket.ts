@@ -50,7 +50,7 @@ export function setdefaulttimeout(timeout: number | null): void {
 
 // Descriptors of sockets dropped without close() are closed when the object is collected.
 const finalizer = new FinalizationRegistry<number>((fd) => {
-  closeWatch(fd, closedError('close'));
+  closeWatch(fd, () => closedError('close'));
   native.close(fd);
   process.emitWarning(`Closing socket file descriptor ${fd} on garbage collection`, {
     type: 'Warning',
@@ -158,9 +158,11 @@ export class Socket {
     if (fd < 0) return -1;
     this._fd = -1;
     finalizer.unregister(this);
-    const error = closedError(syscall);
-    if (isWatched(fd)) closeWatch(fd, error);
-    this._waits.close(error);
+    // One error for every pending call, built only if there is one (a stack costs microseconds).
+    let error: SocketError | undefined;
+    const makeError = (): SocketError => (error ??= closedError(syscall));
+    this._waits.close(makeError);  // first: the queued must not be handed the turn the waiting one leaves
+    if (isWatched(fd)) closeWatch(fd, makeError);
     return fd;
   }
 
