@@ -345,13 +345,13 @@ export class Socket {
     }
     const nonblock = defaultTimeout !== null;
     let address: ReturnedAddress = null;
-    return this._waits.run(this._waits.readers, POLLIN, 'accept', this.deadline(), options?.signal, (s) => {
+    return this._waits.runThen(this._waits.readers, POLLIN, 'accept', this.deadline(), options?.signal, (s) => {
       const r = this.makeNonblocking(s);
       if (r < 0) return r;
       const client = native.accept(s, addressOut, nonblock);
       if (client >= 0) address = fromBlob(addressOut, this._family);
       return client;
-    }).then((fd) => [this.adopt(fd, nonblock), address]);
+    }, (fd): [Socket, ReturnedAddress] => [this.adopt(fd, nonblock), address]);
   }
 
   private adopt(fd: number, nonblock: boolean): Socket {
@@ -606,11 +606,11 @@ export class Socket {
     }
     const dontwait = f | MSG_DONTWAIT;
     let address: ReturnedAddress = null;
-    return this._waits.run(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
+    return this._waits.runThen(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
       const r = native.recvfrom(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait, addressOut);
       if (r >= 0) address = fromBlob(addressOut, this._family);
       return r;
-    }).then((n) => [n, address]);
+    }, (n): [number, ReturnedAddress] => [n, address]);
   }
 
   // --- messages -----------------------------------------------------------------------------

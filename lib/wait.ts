@@ -174,7 +174,8 @@ class Operation implements ReadyWaiter {
   private deadline = Infinity;
   private address: unknown;
   private signal?: AbortSignal;
-  private resolve?: (result: number) => void;
+  private finish?: (result: number) => unknown;
+  private resolve?: (value: unknown) => void;
   private reject?: (error: unknown) => void;
   private timer?: LongTimer;
   private watch?: FdWatch;
@@ -183,7 +184,7 @@ class Operation implements ReadyWaiter {
     this.settle(abortReason(this.signal!));
   };
 
-  private readonly settleWith = (resolve: (result: number) => void, reject: (error: unknown) => void): void => {
+  private readonly settleWith = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
     this.resolve = resolve;
     this.reject = reject;
   };
@@ -192,15 +193,16 @@ class Operation implements ReadyWaiter {
 
   /** Waits for readiness, then retries `attempt` until it is done; the turn is held, and released at the end. */
   start(events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
-    attempt: (fd: number) => number, address: unknown): Promise<number> {
+    attempt: (fd: number) => number, address: unknown, finish?: (result: number) => unknown): Promise<unknown> {
     this.events = events;
+    this.finish = finish;
     this.ref = this.waits.ref;
     this.syscall = syscall;
     this.deadline = deadline;
     this.signal = signal;
     this.attempt = attempt;
     this.address = address;
-    const promise = new Promise<number>(this.settleWith);
+    const promise = new Promise<unknown>(this.settleWith);
     try {
       this.watch = sharedWatch(this.waits.fd(syscall));
       this.watch.keep = true;
@@ -241,15 +243,26 @@ class Operation implements ReadyWaiter {
   }
 
   private settle(error: unknown, result = 0): void {
-    const { resolve, reject } = this;
+    const { resolve, reject, finish } = this;
     if (resolve === undefined) return;
     this.timer?.clear();
     this.signal?.removeEventListener('abort', this.onAbort);
-    this.resolve = this.reject = this.attempt = this.timer = this.signal = this.watch = undefined;
+    this.resolve = this.reject = this.attempt = this.finish = this.timer = this.signal = this.watch = undefined;
     this.address = undefined;
     this.turns.release();
-    if (error === undefined) resolve(result);
-    else reject!(error);
+    if (error !== undefined) {
+      reject!(error);
+      return;
+    }
+    if (finish === undefined) {
+      resolve(result);
+      return;
+    }
+    try {
+      resolve(finish(result));
+    } catch (failure) {
+      reject!(failure);
+    }
   }
 }
 
@@ -283,12 +296,20 @@ export class Waits {
     attempt: (fd: number) => number, address?: unknown, prepare?: Promise<unknown>): Promise<number> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (prepare !== undefined || !turns.take()) return this.runQueued(turns, events, syscall, deadline, signal, attempt, address, prepare);
-    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, address);
+    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, address) as Promise<number>;
+  }
+
+  /** run(), resolving with `finish(result)` (a result tuple, a new Socket) rather than with a `.then` of its own. */
+  runThen<T>(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
+    attempt: (fd: number) => number, finish: (result: number) => T): Promise<T> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (!turns.take()) return this.runQueued(turns, events, syscall, deadline, signal, attempt).then(finish);
+    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, undefined, finish) as Promise<T>;
   }
 
   /** run() once the turn is this call's: try now; on EAGAIN, the direction's Operation waits and retries. */
   private runInTurn(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
-    attempt: (fd: number) => number, address: unknown): Promise<number> {
+    attempt: (fd: number) => number, address: unknown, finish?: (result: number) => unknown): Promise<unknown> {
     let r: number;
     try {
       r = attempt(this.openFd(syscall));
@@ -299,12 +320,17 @@ export class Waits {
     }
     if (r >= 0) {
       turns.release();
-      return Promise.resolve(r);
+      if (finish === undefined) return Promise.resolve(r);
+      try {
+        return Promise.resolve(finish(r));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     const operation = turns === this.readers
       ? (this.reading ??= new Operation(this, this.readers))
       : (this.writing ??= new Operation(this, this.writers));
-    return operation.start(events, syscall, deadline, signal, attempt, address);
+    return operation.start(events, syscall, deadline, signal, attempt, address, finish);
   }
 
   /** run() for a call that must wait for its turn or for a name look-up first. */
@@ -319,7 +345,7 @@ export class Waits {
       turns.release();
       throw error;
     }
-    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, address);
+    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, address) as Promise<number>;
   }
 
   /** The Sync twin of run(): waits in poll() on this thread. */
