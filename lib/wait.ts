@@ -294,6 +294,7 @@ export class Waits {
    */
   run(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
     attempt: (fd: number) => number, address?: unknown, prepare?: Promise<unknown>): Promise<number> {
+    prepare?.catch(() => undefined);  // awaited in runQueued; never "unhandled", even if the call ends first
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (prepare !== undefined || !turns.take()) return this.runQueued(turns, events, syscall, deadline, signal, attempt, address, prepare);
     return this.runInTurn(turns, events, syscall, deadline, signal, attempt, address) as Promise<number>;
@@ -336,7 +337,6 @@ export class Waits {
   /** run() for a call that must wait for its turn or for a name look-up first. */
   private async runQueued(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
     attempt: (fd: number) => number, address?: unknown, prepare?: Promise<unknown>): Promise<number> {
-    prepare?.catch(() => undefined);  // awaited below; not "unhandled" while the call is queued
     if (!turns.take()) await turns.wait(deadline, signal, syscall, address, this.ref);
     try {
       if (prepare) await prepare;
