@@ -97,9 +97,18 @@ function isInet(blob: Buffer, offset: number): boolean {
   return family === C.AF_INET;
 }
 
+// The host string of the last IPv4 address read: a receive loop mostly hears the same senders.
+let lastInet = -1;
+let lastInetHost = '';
+
 function inetFrom(blob: Buffer, offset: number): [string, number] {
   const o = offset + SOCKADDR;
-  return [`${blob[o + 4]}.${blob[o + 5]}.${blob[o + 6]}.${blob[o + 7]}`, (blob[o + 2] << 8) | blob[o + 3]];
+  const bits = ((blob[o + 4] << 24) | (blob[o + 5] << 16) | (blob[o + 6] << 8) | blob[o + 7]) >>> 0;
+  if (bits !== lastInet) {
+    lastInetHost = `${blob[o + 4]}.${blob[o + 5]}.${blob[o + 6]}.${blob[o + 7]}`;
+    lastInet = bits;
+  }
+  return [lastInetHost, (blob[o + 2] << 8) | blob[o + 3]];
 }
 
 // A host that is not a literal address is resolved with getaddrinfo for the socket's family.

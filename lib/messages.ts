@@ -1,5 +1,6 @@
 // Messages: ancillary data as [level, type, data], descriptor passing (sendFds/recvFds), and the
 // argument checks shared by sendmsg/recvmsg/recvmmsg/sendmmsg.
+import { isUint8Array } from 'node:util/types';
 import { native } from './native';
 import { SocketError } from './errors';
 import { CMSG_LEN } from './convert';
@@ -49,7 +50,11 @@ function elementsOf(value: unknown, name: string, expected: string): unknown[] {
 
 /** The buffers of a scatter/gather list, in a fresh array. */
 export function checkBuffers(buffers: unknown, name = 'buffers'): Uint8Array[] {
-  return elementsOf(buffers, name, 'an array of Buffer or Uint8Array').map((b, i) => checkBytes(b, `${name}[${i}]`));
+  const items = elementsOf(buffers, name, 'an array of Buffer or Uint8Array');
+  for (let i = 0; i < items.length; i++) {
+    if (!isUint8Array(items[i])) checkBytes(items[i], `${name}[${i}]`);  // the name is built only to throw
+  }
+  return items as Uint8Array[];
 }
 
 /** Ancillary messages `[level, type, data][]`, in fresh arrays; null for none. */

@@ -53,7 +53,7 @@ export function setdefaulttimeout(timeout: number | null): void {
 
 // Descriptors of sockets dropped without close() are closed when the object is collected.
 const finalizer = new FinalizationRegistry<number>((fd) => {
-  closeWatch(fd, closedError('close'));
+  closeWatch(fd, () => closedError('close'));
   native.close(fd);
   process.emitWarning(`Closing socket file descriptor ${fd} on garbage collection`, {
     type: 'Warning',
@@ -170,9 +170,11 @@ export class Socket<F extends number = number> {
     if (fd < 0) return -1;
     this._fd = -1;
     finalizer.unregister(this);
-    const error = closedError(syscall);
-    if (isWatched(fd)) closeWatch(fd, error);
-    this._waits.close(error);
+    // One error for every pending call, built only if there is one (a stack costs microseconds).
+    let error: SocketError | undefined;
+    const makeError = (): SocketError => (error ??= closedError(syscall));
+    this._waits.close(makeError);  // first: the queued must not be handed the turn the waiting one leaves
+    if (isWatched(fd)) closeWatch(fd, makeError);
     return fd;
   }
 
@@ -347,18 +349,21 @@ export class Socket<F extends number = number> {
   }
 
   /** Promise form of acceptSync. */
-  async accept(options?: OperationOptions): Promise<[Socket<F>, ReturnedAddressOf<F>]> {
-    this.openFd('accept');
+  accept(options?: OperationOptions): Promise<[Socket<F>, ReturnedAddressOf<F>]> {
+    try {
+      this.openFd('accept');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const nonblock = defaultTimeout !== null;
     let address!: ReturnedAddressOf<F>;
-    const fd = await this._waits.run(this._waits.readers, POLLIN, 'accept', this.deadline(), options?.signal, (s) => {
+    return this._waits.runThen(this._waits.readers, POLLIN, 'accept', this.deadline(), options?.signal, (s) => {
       const r = this.makeNonblocking(s);
       if (r < 0) return r;
       const client = native.accept(s, addressOut, nonblock);
       if (client >= 0) address = fromBlob(addressOut, this._family);
       return client;
-    });
-    return [this.adopt(fd, nonblock), address];
+    }, (fd): [Socket<F>, ReturnedAddressOf<F>] => [this.adopt(fd, nonblock), address]);
   }
 
   private adopt(fd: number, nonblock: boolean): Socket<F> {
@@ -479,12 +484,16 @@ export class Socket<F extends number = number> {
    * Promise form of sendallSync. Rejects with a TypeError (code ERR_INVALID_STATE) if `data`'s
    * buffer is detached or shrunk before every byte is sent.
    */
-  async sendall(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<void> {
-    const length = checkData(data, 'data');
-    const f = checkFlags(flags);
-    this.openFd('send');
-    await this._waits.run(this._waits.writers, POLLOUT, 'send', this.deadline(f), options?.signal,
-      sendAll(data, length, f | MSG_DONTWAIT));
+  sendall(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<void> {
+    try {
+      const length = checkData(data, 'data');
+      const f = checkFlags(flags);
+      this.openFd('send');
+      return this._waits.run(this._waits.writers, POLLOUT, 'send', this.deadline(f), options?.signal,
+        sendAll(data, length, f | MSG_DONTWAIT)).then(nothing);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private sendtoArgs(flagsOrAddress: unknown, address: unknown): [number, unknown] {
@@ -505,17 +514,22 @@ export class Socket<F extends number = number> {
   /** Promise form of sendtoSync; a host name is resolved without blocking, within the timeout. */
   sendto(data: Uint8Array, address: AddressOf<F>, options?: OperationOptions): Promise<number>;
   sendto(data: Uint8Array, flags: number, address: AddressOf<F>, options?: OperationOptions): Promise<number>;
-  async sendto(data: Uint8Array, a: number | AddressOf<F>, b?: AddressOf<F> | OperationOptions, c?: OperationOptions): Promise<number> {
-    const length = checkData(data, 'data');
-    const withFlags = typeof a === 'number';
-    const [f, address] = withFlags ? [checkFlags(a), b] : [0, a];
-    const options = (withFlags ? c : b) as OperationOptions | undefined;
-    this.openFd('sendto');
-    const deadline = this.deadline(f);
-    const to = destination(this._family, address);
-    const flags = f | MSG_DONTWAIT;
-    return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
-      (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, to.blob!), address, to.lookup);
+  sendto(data: Uint8Array, a: number | AddressOf<F>, b?: AddressOf<F> | OperationOptions, c?: OperationOptions): Promise<number> {
+    try {
+      const length = checkData(data, 'data');
+      const withFlags = typeof a === 'number';
+      const f = withFlags ? checkFlags(a) : 0;
+      const address = withFlags ? b : a;
+      const options = (withFlags ? c : b) as OperationOptions | undefined;
+      this.openFd('sendto');
+      const deadline = this.deadline(f);
+      const to = destination(this._family, address);
+      const flags = f | MSG_DONTWAIT;
+      return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
+        (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, to.blob!), address, to.lookup);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   // --- receiving ----------------------------------------------------------------------------
@@ -593,17 +607,22 @@ export class Socket<F extends number = number> {
   }
 
   /** Promise form of recvfromIntoSync; a buffer detached or shrunk before the data arrives rejects it (ERR_INVALID_STATE). */
-  async recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<[number, ReceivedAddressOf<F>]> {
-    const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
-    const f = checkFlags(flags);
+  recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<[number, ReceivedAddressOf<F>]> {
+    let length: number;
+    let f: number;
+    try {
+      length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
+      f = checkFlags(flags);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const dontwait = f | MSG_DONTWAIT;
     let address!: ReceivedAddressOf<F>;
-    const n = await this._waits.run(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
+    return this._waits.runThen(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
       const r = native.recvfrom(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait, addressOut);
       if (r >= 0) address = fromBlob(addressOut, this._family);
       return r;
-    });
-    return [n, address];
+    }, (n): [number, ReceivedAddressOf<F>] => [n, address]);
   }
 
   // --- messages -----------------------------------------------------------------------------
@@ -782,6 +801,8 @@ export class Socket<F extends number = number> {
     return sendfile(this, file, offset, count, options, this._waits.ref);
   }
 }
+
+function nothing(): void {}
 
 /**
  * `view`'s length, refusing a view whose buffer has been detached (TypeError, code

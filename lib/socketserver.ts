@@ -127,9 +127,10 @@ export abstract class BaseServer<R, F extends number = number> {
     let done!: () => void;
     this._serving = new Promise<void>((resolve) => { done = resolve; });
     const ticking = this.serviceActions !== BaseServer.prototype.serviceActions;
+    let wake = new AbortController();
     try {
       while (!this._shutdownRequest && this.fileno() >= 0) {
-        const wake = new AbortController();
+        if (wake.signal.aborted) wake = new AbortController();  // one per abort, not one per request
         this._wake = wake;
         const timer = ticking ? setTimeout(() => wake.abort(), interval * 1000) : undefined;
         let got: [R, ReturnedAddressOf<F>] | undefined;
