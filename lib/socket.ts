@@ -366,6 +366,17 @@ export class Socket {
   }
 
   /**
+   * The end of a connect that was in progress. In blocking mode the kernel's own wait would have
+   * marked the socket connected; a second connect() does that here (returning 0 or EISCONN, both
+   * fine), so that a later connect fails with EISCONN as in Python.
+   */
+  private connectDone(fd: number, blob: Buffer): number {
+    const e = this.connectError(fd);
+    if (e === 0 && this._timeout === null) native.connect(fd, blob);
+    return e;
+  }
+
+  /**
    * The attempts of one connect: connect(), then (after writability) SO_ERROR. They give 0 or a
    * positive errno, or -EINPROGRESS to wait. Only EINPROGRESS means "in progress": a Unix socket's
    * EAGAIN (a full backlog) means nothing happened, and is reported as it is, as in Python.
@@ -373,7 +384,7 @@ export class Socket {
   private connectAttempt(blob: Buffer, promise: boolean): (fd: number) => number {
     let started = false;
     return (fd) => {
-      if (started) return this.connectError(fd);
+      if (started) return this.connectDone(fd, blob);
       const mode = promise ? this.makeNonblocking(fd) : 0;
       if (mode < 0) return -mode;
       started = true;
@@ -809,11 +820,11 @@ function invalidState(name: string): TypeError {
 function sendAll(data: Uint8Array, length: number, flags: number): (fd: number) => number {
   let offset = 0;
   return (fd) => {
-    while (offset < length) {
+    do {  // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
       const r = native.send(fd, data, offset, attached(data, length, 'data') - offset, flags);
       if (r < 0) return r;
       offset += r;
-    }
+    } while (offset < length);
     return offset;
   };
 }
