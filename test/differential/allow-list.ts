@@ -88,6 +88,43 @@ export const ALLOW_LIST: Allowed[] = [
           || (step.op === 'connectEx' && (py as { errno?: number }).errno === node.errno));
     },
   },
+  {
+    id: 'dontwait-never-waits',
+    timing: true,
+    reason: "API.md: 'MSG_DONTWAIT in flags makes an operation that would wait fail at once with BlockingIOError, "
+      + "whatever the mode'. CPython, given a timeout, polls before the call (TimeoutError after the timeout), and in "
+      + 'blocking mode with a descriptor that is not O_NONBLOCK it may block in poll first (never returns).',
+    matches(step, node, py, ms) {
+      const hang = (py as { hang?: boolean })?.hang === true;
+      return !!step.flags?.includes('MSG_DONTWAIT') && isError(node) && node.err === 'BlockingIOError'
+        && (!ms || ms[0] < ms[1]) && (hang || (isError(py) && py.err === 'TimeoutError'));
+    },
+  },
+  {
+    id: 'unsigned-option-values',
+    reason: 'setsockopt takes integers up to 2^32-1: some options are unsigned 32-bit values (SO_MARK, '
+      + 'IP_MULTICAST_IF as an address, TCP_NOTSENT_LOWAT), which C passes in an int\'s bits; CPython refuses values '
+      + 'past 2^31-1 with TypeError/OverflowError. Ours passes them on; the kernel decides.',
+    matches(step, node, py) {
+      const v = step.value;
+      return step.op === 'setsockopt' && typeof v === 'number' && v >= 2 ** 31 && v <= 2 ** 32 - 1
+        && isError(py) && (py.err === 'TypeError' || py.err === 'OverflowError')
+        && (!isError(node) || node.err === 'SocketError' || node.code === 'EBADF');
+    },
+  },
+  {
+    id: 'getsockopt-buflen',
+    reason: "getsockopt's buflen: with a buflen the result is a Buffer (API.md types getsockopt(level, name, buflen): "
+      + 'Buffer), so buflen 0 is a RangeError (ERR_OUT_OF_RANGE) rather than Python\'s int form, whose type would '
+      + 'depend on the value; and buflen may be up to 1 MiB (options such as TCP_INFO grow, SO_PEERSEC or IP_OPTIONS '
+      + 'can pass 1024), where CPython refuses buflen > 1024 (OSError "buflen out of range", errno None).',
+    matches(step, node, py) {
+      if (step.op !== 'getsockopt' || typeof step.buflen !== 'number') return false;
+      if (step.buflen === 0) return isError(node) && node.err === 'RangeError' && node.code === 'ERR_OUT_OF_RANGE';
+      return step.buflen > 1024 && step.buflen <= 1 << 20 && isError(py) && py.err === 'OSError' && py.errno === null
+        && (!isError(node) || node.err === 'SocketError');
+    },
+  },
 ];
 
 /** `ms` ([node, python] durations) is given when only the timing differs. */

@@ -1,0 +1,90 @@
+// Regression tests for the defects that the differential suite (test/differential/) found: each
+// asks python3 what CPython does and checks that bsd-sockets does the same.
+import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as bs from '../lib';
+import { Tracker, runPythonScript, tempDir, within } from './helpers';
+
+/** Runs a Python snippet (socket, os, errno imported) and returns its printed line. */
+function py(body: string): string {
+  return runPythonScript(`import socket, os, errno, tempfile\n${body}`).trim();
+}
+
+/** The errno code of a rejected operation, or 'ok'. */
+async function outcome(op: () => unknown): Promise<string> {
+  try {
+    await op();
+    return 'ok';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+describe('defects found by the differential suite', () => {
+  const track = new Tracker().install();
+  const dir = tempDir();
+
+  it('a Unix path that is not UTF-8 comes back as the same bytes, usable to connect', () => {
+    const oracle = py(`d = tempfile.mkdtemp(); p = os.fsencode(d) + b'/l\\xff'
+s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen()
+c = socket.socket(socket.AF_UNIX); c.connect(s.getsockname())
+print(os.fsencode(s.getsockname()) == p, c.getpeername() == s.getsockname())`);
+    assert.equal(oracle, 'True True');
+    const where = Buffer.concat([Buffer.from(path.join(dir, 'l')), Buffer.from([0xff])]);
+    const server = track.add(bs.socket(bs.AF_UNIX));
+    server.bind(where);
+    server.listen();
+    const name = server.getsockname();
+    assert.deepEqual(name, where);
+    const client = track.add(bs.socket(bs.AF_UNIX));
+    client.connectSync(name!);
+    assert.deepEqual(client.getpeername(), where);
+  });
+
+  it('a valid UTF-8 Unix path still comes back as a string', () => {
+    const where = path.join(dir, 'é');
+    const s = track.add(bs.socket(bs.AF_UNIX));
+    s.bind(where);
+    assert.equal(s.getsockname(), where);
+  });
+
+  it('recvfrom, recvfromInto and recvmsg with no sender address give null (Python: None)', async () => {
+    assert.equal(py(`a, b = socket.socketpair(); a.send(b'xyz')
+print(b.recvfrom(1)[1], b.recvfrom_into(bytearray(1))[1], b.recvmsg(1)[3])`), 'None None None');
+    const [a, b] = track.add(bs.socketpair());
+    a.sendSync(Buffer.from('xyz'));
+    assert.equal(b.recvfromSync(1)[1], null);
+    assert.equal((await b.recvfromInto(Buffer.alloc(1)))[1], null);
+    assert.equal(b.recvmsgSync(1)[3], null);
+  });
+
+  it('sendall of 0 bytes makes the system call and reports its error, Sync and Promise', async () => {
+    const expected = py(`s = socket.socket(socket.AF_INET6)
+try:
+    s.sendall(b'')
+    print('ok')
+except OSError as e:
+    print(errno.errorcode[e.errno])`);
+    assert.notEqual(expected, 'ok');
+    const s = track.add(bs.socket(bs.AF_INET6));
+    assert.equal(await outcome(() => s.sendallSync(Buffer.alloc(0))), expected);
+    assert.equal(await outcome(() => s.sendall(Buffer.alloc(0))), expected);
+    const [a] = track.add(bs.socketpair());
+    a.sendallSync(Buffer.alloc(0));  // connected: one send of 0 bytes succeeds
+  });
+
+  it('after a Promise connect, connect and connectEx again fail with EISCONN', async () => {
+    const expected = py(`l = socket.create_server(('127.0.0.1', 0)); c = socket.socket()
+c.connect(l.getsockname())
+print(errno.errorcode[c.connect_ex(l.getsockname())])`);
+    assert.equal(expected, 'EISCONN');
+    const l = track.add(bs.createServer(['127.0.0.1', 0]));
+    const c = track.add(bs.socket());
+    const to = l.getsockname() as [string, number];
+    await within(c.connect(to), 5000, 'connect');
+    assert.equal(c.connectEx(to), os.constants.errno.EISCONN);
+    assert.equal(await outcome(() => c.connectSync(to)), expected);
+    assert.equal(await outcome(() => c.connect(to)), expected);
+  });
+});
