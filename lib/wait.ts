@@ -8,6 +8,16 @@ import { EAGAIN, EINPROGRESS, TimeoutError, socketError, timeoutError } from './
 import { waitFor, type WaitOptions } from './readiness';
 
 const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
+const { POLLIN, POLLHUP } = native.constants;
+const RDHUP = native.constants.POLLRDHUP ?? 0;
+
+/**
+ * Readable but EAGAIN after a wake-up: a Unix datagram socket shut for reading polls readable with
+ * nothing to read. The kernel's blocking call returns 0 bytes there; so does ours, instead of spinning.
+ */
+function endOfInput(fd: number, events: number): boolean {
+  return events === POLLIN && (native.waitFd(fd, POLLIN | RDHUP, 0) & (RDHUP | POLLHUP)) !== 0;
+}
 
 function now(): number {
   return performance.now();
@@ -180,9 +190,10 @@ export class Waits {
     if (!turns.take()) await turns.wait(deadline, signal, syscall, address, this.ref);
     try {
       if (prepare) await prepare;
-      for (;;) {
+      for (let woken = false; ; woken = true) {
         const r = attempt(this.openFd(syscall));
         if (r >= 0) return r;
+        if (woken && r === -EAGAIN && endOfInput(this.openFd(syscall), events)) return 0;
         checkMayWait(r, syscall, deadline, address);
         await this.ready(events, syscall, deadline, signal, address);
       }
@@ -193,9 +204,10 @@ export class Waits {
 
   /** The Sync twin of run(): waits in poll() on this thread. */
   runSync(events: number, syscall: string, deadline: number, attempt: (fd: number) => number, address?: unknown): number {
-    for (;;) {
+    for (let woken = false; ; woken = true) {
       const r = attempt(this.openFd(syscall));
       if (r >= 0) return r;
+      if (woken && r === -EAGAIN && endOfInput(this.openFd(syscall), events)) return 0;
       checkMayWait(r, syscall, deadline, address);
       const ready = native.waitFd(this.openFd(syscall), events, msLeft(deadline));
       if (ready < 0) throw socketError(-ready, syscall, address);

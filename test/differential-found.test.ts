@@ -74,6 +74,16 @@ except OSError as e:
     a.sendallSync(Buffer.alloc(0));  // connected: one send of 0 bytes succeeds
   });
 
+  it('a Promise receive on a Unix datagram socket shut for reading returns 0 bytes, as the blocking call', async () => {
+    assert.equal(py(`a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM); b.shutdown(socket.SHUT_RD)
+print(b.recv(5), b.recvfrom_into(bytearray(2)))`), "b'' (0, None)");
+    const [, b] = track.add(bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM));
+    b.shutdown(bs.SHUT_RD);
+    assert.equal((await within(b.recv(5), 2000, 'recv')).length, 0);
+    assert.deepEqual(await within(b.recvfromInto(Buffer.alloc(2)), 2000, 'recvfromInto'), [0, null]);
+    assert.equal(b.recvSync(5).length, 0);
+  });
+
   it('after a Promise connect, connect and connectEx again fail with EISCONN', async () => {
     const expected = py(`l = socket.create_server(('127.0.0.1', 0)); c = socket.socket()
 c.connect(l.getsockname())
