@@ -136,6 +136,27 @@ export const ALLOW_LIST: Allowed[] = [
         && (!ms || ms[0] < ms[1]);
     },
   },
+  {
+    id: 'mode-is-the-sockets',
+    reason: "API.md: modes are the Socket's (blocking waits as long as it takes), and 'whatever another duplicate of "
+      + "the descriptor does to its flags' the call obeys its own socket's mode. CPython calls the system call "
+      + 'directly in blocking mode, so a descriptor left O_NONBLOCK by a duplicate (fromfd of a non-blocking socket, '
+      + 'setblocking(False) on a dup) fails with EAGAIN although gettimeout() says None; ours waits.',
+    matches(step, node, py) {
+      return (node as { hang?: boolean })?.hang === true && !step.flags?.includes('MSG_DONTWAIT')
+        && isError(py) && py.err === 'BlockingIOError' && py.code === 'EAGAIN';
+    },
+  },
+  {
+    id: 'msg-trunc-no-garbage',
+    reason: 'MSG_TRUNC makes the kernel return the real length of a datagram (or discard stream bytes) without '
+      + "copying them: CPython then returns a bytes object of that length, past the end of what was received "
+      + '(uninitialised memory). bsd-sockets returns only the bytes actually written (API.md: recv gives a Buffer '
+      + 'of the bytes received).',
+    matches(step, node, py) {
+      return step.op.startsWith('recv') && !!step.flags?.includes('MSG_TRUNC') && !isError(node) && !isError(py);
+    },
+  },
 ];
 
 /** A receive's result that says 0 bytes: b'', 0, or a tuple that starts with one of them. */

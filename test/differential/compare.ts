@@ -75,9 +75,17 @@ function withAllowance(d: Divergence, step: Step): Divergence {
 
 export function compareSequence(steps: Step[], node: StepResult[], py: StepResult[]): Divergence[] {
   const out: Divergence[] = [];
+  const unsignedSet = new Set<string>();  // options that only we set (allowed: unsigned-option-values)
   const n = Math.max(node.length, py.length);
   for (let i = 0; i < n && i < steps.length; i++) {
-    out.push(...compareStep(steps[i], i, node[i], py[i]));
+    const found = compareStep(steps[i], i, node[i], py[i]);
+    for (const d of found) {
+      const option = `${steps[i].level} ${steps[i].name}`;
+      if (d.allowedBy === 'unsigned-option-values') unsignedSet.add(option);
+      // that option then reads back differently: a consequence of the allowed difference, not a new one
+      else if (!d.allowedBy && d.op === 'getsockopt' && unsignedSet.has(option)) d.allowedBy = 'unsigned-option-values';
+    }
+    out.push(...found);
     if (HANG(node[i]?.r) || HANG(py[i]?.r)) break;  // the side that hung was stopped: nothing after it to compare
   }
   return out;
