@@ -587,8 +587,13 @@ export class Socket {
   recvfromIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): [number, ReturnedAddress] {
     const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
     const f = checkFlags(flags);
-    const n = this._waits.runSync(POLLIN, 'recvfrom', this.deadline(f), (fd) => native.recvfrom(fd, buffer, 0, length, f, addressOut));
-    return [n, fromBlob(addressOut, this._family)];
+    let address: ReturnedAddress = null;  // stays null when the wait ends with no datagram (end of input)
+    const n = this._waits.runSync(POLLIN, 'recvfrom', this.deadline(f), (fd) => {
+      const r = native.recvfrom(fd, buffer, 0, length, f, addressOut);
+      if (r >= 0) address = fromBlob(addressOut, this._family);
+      return r;
+    });
+    return [n, address];
   }
 
   /** Promise form of recvfromIntoSync; a buffer detached or shrunk before the data arrives rejects it (ERR_INVALID_STATE). */
@@ -647,7 +652,7 @@ export class Socket {
       result = this.recvmsgResult(buffer, r);
       return r[0];
     });
-    return result;
+    return result ?? [Buffer.alloc(0), [], 0, null];  // the wait ended at the end of input: 0 bytes
   }
 
   /** Promise form of recvmsgSync. */
@@ -663,7 +668,7 @@ export class Socket {
       result = this.recvmsgResult(buffer, r);
       return r[0];
     });
-    return result;
+    return result ?? [Buffer.alloc(0), [], 0, null];  // the wait ended at the end of input: 0 bytes
   }
 
   private recvmsgResult(buffer: Buffer, [n, ancdata, msgFlags]: Exclude<NativeRecvmsg, number>): RecvmsgResult {

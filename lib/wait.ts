@@ -8,6 +8,7 @@ import { EAGAIN, EINPROGRESS, TimeoutError, socketError, timeoutError } from './
 import { waitFor, type WaitOptions } from './readiness';
 
 const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
+const MSG_ERRQUEUE = native.constants.MSG_ERRQUEUE ?? 0;  // the kernel never waits for the error queue
 const { POLLIN, POLLHUP } = native.constants;
 const RDHUP = native.constants.POLLRDHUP ?? 0;
 
@@ -33,7 +34,7 @@ const MAX_TIMER_MS = 0x7fffffff;
  * Infinity (wait as long as it takes) or NO_WAIT.
  */
 export function deadlineOf(timeout: number | null, userFlags: number): number {
-  if (timeout === 0 || (userFlags & MSG_DONTWAIT) !== 0) return NO_WAIT;
+  if (timeout === 0 || (userFlags & (MSG_DONTWAIT | MSG_ERRQUEUE)) !== 0) return NO_WAIT;
   return timeout === null ? Infinity : now() + timeout * 1000;
 }
 

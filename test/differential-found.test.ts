@@ -84,6 +84,31 @@ print(b.recv(5), b.recvfrom_into(bytearray(2)))`), "b'' (0, None)");
     assert.equal(b.recvSync(5).length, 0);
   });
 
+  it('recvmsg with MSG_ERRQUEUE never waits: EAGAIN at once, as the kernel\'s blocking call, in every form', async () => {
+    assert.equal(py(`l = socket.create_server(('127.0.0.1', 0)); a = socket.create_connection(l.getsockname())
+b = l.accept()[0]; a.close()
+try:
+    b.recvmsg(1, 0, socket.MSG_ERRQUEUE)
+except OSError as e:
+    print(errno.errorcode[e.errno])`), 'EAGAIN');
+    const [a, b] = track.tcpPair();
+    a.close();
+    b.settimeout(5);
+    assert.equal(await outcome(() => b.recvmsgSync(1, 0, bs.MSG_ERRQUEUE)), 'EAGAIN');
+    assert.equal(await within(outcome(() => b.recvmsg(1, 0, bs.MSG_ERRQUEUE)), 2000, 'recvmsg'), 'EAGAIN');
+    b.settimeout(null);
+    assert.equal(await within(outcome(() => b.recvmsg(1, 0, bs.MSG_ERRQUEUE)), 2000, 'recvmsg'), 'EAGAIN');
+  });
+
+  it('a receive in timeout mode on a Unix datagram socket shut for reading gives 0 bytes and no address', async () => {
+    const [, b] = track.add(bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM));
+    b.shutdown(bs.SHUT_RD);
+    b.settimeout(5);
+    assert.deepEqual(b.recvfromSync(4), [Buffer.alloc(0), null]);
+    assert.deepEqual(b.recvmsgSync(4), [Buffer.alloc(0), [], 0, null]);
+    assert.deepEqual(await within(b.recvmsg(4), 2000, 'recvmsg'), [Buffer.alloc(0), [], 0, null]);
+  });
+
   it('after a Promise connect, connect and connectEx again fail with EISCONN', async () => {
     const expected = py(`l = socket.create_server(('127.0.0.1', 0)); c = socket.socket()
 c.connect(l.getsockname())

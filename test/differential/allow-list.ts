@@ -93,10 +93,13 @@ export const ALLOW_LIST: Allowed[] = [
     timing: true,
     reason: "API.md: 'MSG_DONTWAIT in flags makes an operation that would wait fail at once with BlockingIOError, "
       + "whatever the mode'. CPython, given a timeout, polls before the call (TimeoutError after the timeout), and in "
-      + 'blocking mode with a descriptor that is not O_NONBLOCK it may block in poll first (never returns).',
+      + 'blocking mode with a descriptor that is not O_NONBLOCK it may block in poll first (never returns). '
+      + 'Likewise MSG_ERRQUEUE: the kernel never waits for the error queue (a blocking recvmsg gives EAGAIN at once), '
+      + 'so ours does not either, where CPython with a timeout polls for the whole timeout.',
     matches(step, node, py, ms) {
       const hang = (py as { hang?: boolean })?.hang === true;
-      return !!step.flags?.includes('MSG_DONTWAIT') && isError(node) && node.err === 'BlockingIOError'
+      const never = step.flags?.includes('MSG_DONTWAIT') || step.flags?.includes('MSG_ERRQUEUE');
+      return !!never && isError(node) && node.err === 'BlockingIOError'
         && (!ms || ms[0] < ms[1]) && (hang || (isError(py) && py.err === 'TimeoutError'));
     },
   },
