@@ -383,6 +383,17 @@ export class Socket<F extends number = number> {
   }
 
   /**
+   * The end of a connect that was in progress. In blocking mode the kernel's own wait would have
+   * marked the socket connected; a second connect() does that here (returning 0 or EISCONN, both
+   * fine), so that a later connect fails with EISCONN as in Python.
+   */
+  private connectDone(fd: number, blob: Buffer): number {
+    const e = this.connectError(fd);
+    if (e === 0 && this._timeout === null) native.connect(fd, blob);
+    return e;
+  }
+
+  /**
    * The attempts of one connect: connect(), then (after writability) SO_ERROR. They give 0 or a
    * positive errno, or -EINPROGRESS to wait. Only EINPROGRESS means "in progress": a Unix socket's
    * EAGAIN (a full backlog) means nothing happened, and is reported as it is, as in Python.
@@ -390,7 +401,7 @@ export class Socket<F extends number = number> {
   private connectAttempt(blob: Buffer, promise: boolean): (fd: number) => number {
     let started = false;
     return (fd) => {
-      if (started) return this.connectError(fd);
+      if (started) return this.connectDone(fd, blob);
       const mode = promise ? this.makeNonblocking(fd) : 0;
       if (mode < 0) return -mode;
       started = true;
@@ -602,8 +613,13 @@ export class Socket<F extends number = number> {
   recvfromIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): [number, ReceivedAddressOf<F>] {
     const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
     const f = checkFlags(flags);
-    const n = this._waits.runSync(POLLIN, 'recvfrom', this.deadline(f), (fd) => native.recvfrom(fd, buffer, 0, length, f, addressOut));
-    return [n, fromBlob(addressOut, this._family)];
+    let address = null as ReceivedAddressOf<F>;  // stays null when the wait ends with no datagram (end of input)
+    const n = this._waits.runSync(POLLIN, 'recvfrom', this.deadline(f), (fd) => {
+      const r = native.recvfrom(fd, buffer, 0, length, f, addressOut);
+      if (r >= 0) address = fromBlob(addressOut, this._family);
+      return r;
+    });
+    return [n, address];
   }
 
   /** Promise form of recvfromIntoSync; a buffer detached or shrunk before the data arrives rejects it (ERR_INVALID_STATE). */
@@ -617,7 +633,7 @@ export class Socket<F extends number = number> {
       return Promise.reject(error);
     }
     const dontwait = f | MSG_DONTWAIT;
-    let address!: ReceivedAddressOf<F>;
+    let address = null as ReceivedAddressOf<F>;  // stays null when the wait ends with no datagram (end of input)
     return this._waits.runThen(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
       const r = native.recvfrom(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait, addressOut);
       if (r >= 0) address = fromBlob(addressOut, this._family);
@@ -667,7 +683,7 @@ export class Socket<F extends number = number> {
       result = this.recvmsgResult(buffer, r);
       return r[0];
     });
-    return result;
+    return result ?? [Buffer.alloc(0), [], 0, null];  // the wait ended at the end of input: 0 bytes
   }
 
   /** Promise form of recvmsgSync. */
@@ -683,7 +699,7 @@ export class Socket<F extends number = number> {
       result = this.recvmsgResult(buffer, r);
       return r[0];
     });
-    return result;
+    return result ?? [Buffer.alloc(0), [], 0, null];  // the wait ended at the end of input: 0 bytes
   }
 
   private recvmsgResult(buffer: Buffer, [n, ancdata, msgFlags]: Exclude<NativeRecvmsg, number>): RecvmsgResult<F> {
@@ -846,11 +862,11 @@ function invalidState(name: string): TypeError {
 function sendAll(data: Uint8Array, length: number, flags: number): (fd: number) => number {
   let offset = 0;
   return (fd) => {
-    while (offset < length) {
+    do {  // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
       const r = native.send(fd, data, offset, attached(data, length, 'data') - offset, flags);
       if (r < 0) return r;
       offset += r;
-    }
+    } while (offset < length);
     return offset;
   };
 }
