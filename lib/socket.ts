@@ -266,15 +266,14 @@ export class Socket<F extends number = number> {
   getsockopt(level: number, name: number): number;
   getsockopt(level: number, name: number, buflen: number): Buffer;
   getsockopt(level: number, name: number, buflen?: number): number | Buffer {
-    const fd = this.openFd('getsockopt');
     checkInt(level, 'level');
     checkInt(name, 'name');
     if (buflen === undefined) {
-      check(native.getsockoptInt(fd, level, name, intOut), 'getsockopt');
+      check(native.getsockoptInt(this.openFd('getsockopt'), level, name, intOut), 'getsockopt');
       return intOut[0];
     }
     const into = Buffer.alloc(checkInt(buflen, 'buflen', 1, 1 << 20));
-    const n = check(native.getsockoptBytes(fd, level, name, into), 'getsockopt');
+    const n = check(native.getsockoptBytes(this.openFd('getsockopt'), level, name, into), 'getsockopt');
     return into.subarray(0, n);
   }
 
@@ -416,8 +415,8 @@ export class Socket<F extends number = number> {
    */
   private connectErrno(address: AddressOf<F>): number {
     const deadline = this.deadline();
-    this.openFd('connect');
     const attempt = this.connectAttempt(toBlobSync(this._family, address), false);
+    this.openFd('connect');
     try {
       return this._waits.runSync(POLLOUT, 'connect', deadline, attempt, address);
     } catch (error) {
@@ -445,10 +444,10 @@ export class Socket<F extends number = number> {
    * The timeout counts from the call, name resolution included.
    */
   async connect(address: AddressOf<F>, options?: OperationOptions): Promise<void> {
-    this.openFd('connect');
     const deadline = this.deadline();
     const signal = options?.signal;
     const to = destination(this._family, address);
+    if (!to.lookup) this.openFd('connect');  // a name is looked up first, then the descriptor checked
     let attempt: ((fd: number) => number) | undefined;
     let e = await this._waits.run(this._waits.writers, POLLOUT, 'connect', deadline, signal,
       (fd) => (attempt ??= this.connectAttempt(to.blob!, true))(fd), address, to.lookup);
@@ -517,8 +516,8 @@ export class Socket<F extends number = number> {
   sendtoSync(data: Uint8Array, flagsOrAddress: number | AddressOf<F>, maybeAddress?: AddressOf<F>): number {
     const length = checkData(data, 'data');
     const [f, address] = this.sendtoArgs(flagsOrAddress, maybeAddress);
-    this.openFd('sendto');
     const blob = toBlobSync(this._family, address);
+    this.openFd('sendto');
     return this._waits.runSync(POLLOUT, 'sendto', this.deadline(f), (fd) => native.sendto(fd, data, 0, length, f, blob), address);
   }
 
@@ -532,9 +531,9 @@ export class Socket<F extends number = number> {
       const f = withFlags ? checkFlags(a) : 0;
       const address = withFlags ? b : a;
       const options = (withFlags ? c : b) as OperationOptions | undefined;
-      this.openFd('sendto');
       const deadline = this.deadline(f);
       const to = destination(this._family, address);
+      if (!to.lookup) this.openFd('sendto');  // a name is looked up first, then the descriptor checked
       const flags = f | MSG_DONTWAIT;
       return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
         (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, to.blob!), address, to.lookup);

@@ -169,6 +169,17 @@ export const ALLOW_LIST: Allowed[] = [
       + 'of behaviour. Applied by compareSequence (it needs the earlier steps), never by matches().',
     matches: () => false,
   },
+  {
+    id: 'packet-ifname-lookup',
+    reason: 'An AF_PACKET address names its interface; bsd-sockets looks the name up with if_nametoindex() '
+      + 'before any use of the socket (an unknown name is ENODEV, closed socket or not), where CPython asks '
+      + 'with an ioctl on the socket itself, which on a closed socket fails first with EBADF.',
+    matches(step, node, py) {
+      const e = bothErrors(node, py);
+      return !!e && e[0].code === 'ENODEV' && e[1].code === 'EBADF'
+        && (step.op === 'sendto' || step.op === 'bind' || step.op === 'connect' || step.op === 'connectEx');
+    },
+  },
 ];
 
 /** A result with its byte strings ({b} or {len, fnv}) blanked out. */
