@@ -213,3 +213,9 @@ for (const Class of [SocketError, BlockingIOError, ConnectionError, ConnectionRe
   AddressInUseError, AddressNotAvailableError, GaiError, HostError]) {
   Object.defineProperty(Class.prototype, 'name', { value: Class.name, writable: true, configurable: true });
 }
+
+/** A call this platform or build lacks (recvmmsg off Linux, a struct the headers do not define): ENOSYS, saying so. */
+export function unavailable(name: string): SocketError {
+  const enosys = E.ENOSYS ?? E.EOPNOTSUPP;
+  return new SocketError(enosys, name, undefined, `${name} is not available in this build for ${process.platform}`);
+}
