@@ -147,7 +147,7 @@ for (const [names, cls] of CLASSES) {
   }
 }
 
-export const E = native.errnoNames as Readonly<Record<string, number>>;
+export const E: Readonly<Record<string, number>> = native.errnoNames;
 export const EAGAIN = E.EAGAIN;
 export const EWOULDBLOCK = E.EWOULDBLOCK ?? E.EAGAIN;
 export const EINPROGRESS = E.EINPROGRESS;
