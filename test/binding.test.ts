@@ -2,13 +2,34 @@
 // -errno; a lookup returns its result or a failure object; nothing answers with an ad-hoc sentinel
 // (-1, null, 1/0). The errno values are Node's, from os.constants.errno.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { constants as os } from 'node:os';
+import * as path from 'node:path';
 import { native } from '../lib/native';
 
 const { ENOENT, ERANGE, EINVAL } = os.errno;
 const { AF_INET, SOCK_STREAM, AI_NUMERICHOST } = native.constants;
 
+/** The members `interface Native` in lib/native.ts declares: name -> whether it is optional. */
+function declaredMembers(): Map<string, boolean> {
+  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'native.ts'), 'utf8');
+  const body = source.slice(source.indexOf('export interface Native {'));
+  const block = body.slice(0, body.indexOf('\n}\n'));
+  const members = new Map<string, boolean>();
+  for (const m of block.matchAll(/^ {2}(\w+)(\??)[(:]/gm)) members.set(m[1], m[2] === '?');
+  return members;
+}
+
 describe('the typed binding', () => {
+  it('lib/native.ts declares every name the addon registers, and the addon has every required one', () => {
+    const declared = declaredMembers();
+    assert.ok(declared.size > 50, `found ${declared.size} declared members`);
+    const registered = Object.keys(native);
+    assert.deepEqual(registered.filter((name) => !declared.has(name)), [], 'registered but not declared');
+    const missing = [...declared].filter(([name, optional]) => !optional && !(name in native)).map(([name]) => name);
+    assert.deepEqual(missing, [], 'declared as always there but not registered');
+  });
+
   it('services and protocols that are not known give -ENOENT', () => {
     assert.equal(native.getservbyname('no-such-service', null), -ENOENT);
     assert.equal(native.getservbyport(22, 'no-such-proto'), -ENOENT);
