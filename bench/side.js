@@ -153,11 +153,42 @@ async function runOurs(sync) {
         : async () => { const [c] = await s.accept(); c.close(); return 1; });
       break;
     }
+    case 'stream-recv': {
+      s = S.socket(S.AF_INET, S.SOCK_STREAM);
+      s.connectSync([HOST, port]);
+      let bytes = 0;
+      const stream = s.toStream();
+      stream.on('data', (d) => { bytes += d.length; });
+      stream.on('error', fail);
+      windowed(() => bytes, () => stream.destroy());
+      return;
+    }
+    case 'sendfile':
+    case 'sendall-file': {
+      s = S.socket(S.AF_INET, S.SOCK_STREAM);
+      s.connectSync([HOST, port]);
+      const [fd, data] = benchFile();
+      await measure(workload === 'sendfile'
+        ? (sync ? () => s.sendfileSync(fd) : () => s.sendfile(fd))
+        : (sync ? () => { s.sendallSync(data); return data.length; } : async () => { await s.sendall(data); return data.length; }));
+      break;
+    }
     default:
       throw new Error(`unknown workload ${workload}`);
   }
   s.close();
   process.exit(0);
+}
+
+/** A 16 MiB file for the sendfile rows: its descriptor and (for sendall-file) its bytes in memory. */
+function benchFile() {
+  const os = require('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sendfile-'));
+  const file = path.join(dir, 'data');
+  fs.writeFileSync(file, Buffer.alloc(16 << 20, 'f'));
+  const fd = fs.openSync(file, 'r');
+  fs.rmSync(dir, { recursive: true });  // the open descriptor keeps the file until exit
+  return [fd, workload === 'sendall-file' ? fs.readFileSync(fd) : null];
 }
 
 // --- Node's net and dgram ----------------------------------------------------------------------
@@ -260,6 +291,15 @@ function runNode() {
         }
       });
       sock.bind(0, HOST, () => say(`PORT ${sock.address().port}`));
+      break;
+    }
+    case 'stream-recv': {
+      // 'data' events, as a stream consumer gets them (the toStream() side's counterpart).
+      let bytes = 0;
+      const sock = net.connect({ host: HOST, port });
+      sock.on('data', (d) => { bytes += d.length; });
+      sock.on('error', fail);
+      sock.once('connect', () => windowed(() => bytes, () => sock.destroy()));
       break;
     }
     case 'accept': {

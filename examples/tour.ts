@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createConnection } from '../lib/create';
+import { streamsTour } from './tour-streams';
 
 const TIMEOUT_MS = 15000;
 
@@ -113,6 +114,11 @@ async function main(): Promise<void> {
 
   title('7. Names and numbers: getaddrinfo and getnameinfo (examples/lookup.ts)');
   await run('lookup', ['localhost']);
+
+  await streamsTour({ title, launch, run });
+
+  title('11. Every core: a TCPServer per worker thread on one SO_REUSEPORT port (examples/multicore-server.ts)');
+  await run('multicore-server', [0, 2, 20]);
 
   console.log(`\ntour finished in ${((performance.now() - begin) / 1000).toFixed(1)} s: every example ran.`);
 }

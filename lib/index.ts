@@ -32,3 +32,5 @@ export {
   packUcred, unpackUcred, unpackInPktinfo, unpackIn6Pktinfo, unpackTcpInfo,
   type Linger, type Ucred, type InPktinfo, type In6Pktinfo, type TcpInfo,
 } from './structs';
+export { SocketStream, type SocketStreamOptions } from './stream';
+export type { SendfileOptions, SendfileSource } from './sendfile';

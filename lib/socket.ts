@@ -19,6 +19,8 @@ import {
 import {
   checkBoolean, checkBytes, checkInt, checkOptionalInt, checkSize, checkTimeout, invalidArgType,
 } from './validate';
+import { toNetSocket, toStream, type SocketStream, type SocketStreamOptions } from './stream';
+import { sendfile, sendfileSync, type SendfileOptions, type SendfileSource } from './sendfile';
 
 const C = native.constants;
 const POLLIN = C.POLLIN;
@@ -752,6 +754,19 @@ export class Socket {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  // --- streams and hand-off (lib/stream.ts, lib/sendfile.ts) ----------------------------------
+
+  /** A stream.Duplex over this connected SOCK_STREAM or SOCK_SEQPACKET socket (see SocketStream). */
+  toStream(options?: SocketStreamOptions): SocketStream { return toStream(this, options); }
+  /** Hands the descriptor to Node as a net.Socket; this Socket is detached. */
+  toNetSocket(): import('node:net').Socket { return toNetSocket(this); }
+  /** Sends `count` bytes (default: to the end) of `file` from `offset` (Python's sendfile); returns the bytes sent. */
+  sendfileSync(file: SendfileSource, offset?: number, count?: number): number { return sendfileSync(this, file, offset, count); }
+  /** Promise form of sendfileSync. */
+  sendfile(file: SendfileSource, offset?: number, count?: number, options?: SendfileOptions): Promise<number> {
+    return sendfile(this, file, offset, count, options, this._waits.ref);
   }
 }
 

@@ -18,6 +18,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   bsd::RegisterInterfaces(env, exports);
   bsd::RegisterCmsg(env, exports);
   bsd::RegisterFeatures(env, exports);
+  bsd::RegisterSendfile(env, exports);
   return exports;
 }
 

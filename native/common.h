@@ -118,5 +118,6 @@ void RegisterInet(Napi::Env env, Napi::Object exports);
 void RegisterInterfaces(Napi::Env env, Napi::Object exports);
 void RegisterCmsg(Napi::Env env, Napi::Object exports);
 void RegisterFeatures(Napi::Env env, Napi::Object exports);
+void RegisterSendfile(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsd

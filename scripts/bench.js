@@ -9,7 +9,8 @@
 //   --warmup MS           warm-up per run, not measured (default 500; quick 100)
 //   --window MS           measured window per run (default 2000; quick 250)
 //   --only a,b            workloads to run (tcp-recv,tcp-send,tcp-rr,udp-rr,udp-recvfrom,
-//                         udp-recvmmsg,accept, and servers: scripts/bench-servers.js)
+//                         udp-recvmmsg,accept,stream-recv,sendfile,sendall-file, and servers:
+//                         scripts/bench-servers.js)
 //   --sides a,b           sides to run (sync,promise,node,c)
 //   --node-arg ARG        passed to the node of the JS sides (repeatable), e.g. --node-arg=--cpu-prof
 //   --json FILE           also write every measurement to FILE
@@ -69,6 +70,10 @@ const WORKLOADS = [
   { id: 'udp-recvfrom', title: 'UDP receive 64 B, recvfromInto', unit: 'dgram/s', scale: 1, peer: 'udp-flood', server: 'side', cores: [0, 1], target: { sync: 0.6, promiseVsNode: 3 } },
   { id: 'udp-recvmmsg', title: 'UDP receive 64 B, recvmmsg x64', unit: 'dgram/s', scale: 1, peer: 'udp-flood', server: 'side', cores: [0, 1], target: { sync: 0.85, promiseVsNode: 3 } },
   { id: 'accept', title: 'TCP accept + close', unit: 'accepts/s', scale: 1, peer: 'connector', server: 'side', cores: [0, 1], target: { promise: 0.9 } },
+  // Streams (issue 15): `sides` limits a workload to the sides that have it; compare "per side core".
+  { id: 'stream-recv', title: 'TCP receive as a stream: toStream() vs net.Socket, data events', unit: 'MB/s', scale: 1e-6, peer: 'stream-src', server: 'peer', cores: [0, 1], target: {}, sides: ['promise', 'node'] },
+  { id: 'sendfile', title: 'send a 16 MiB file: sendfile / sendfileSync', unit: 'MB/s', scale: 1e-6, peer: 'stream-sink', server: 'peer', cores: [0, 1], target: {}, sides: ['sync', 'promise'] },
+  { id: 'sendall-file', title: 'send the same file read into memory: sendall / sendallSync', unit: 'MB/s', scale: 1e-6, peer: 'stream-sink', server: 'peer', cores: [0, 1], target: {}, sides: ['sync', 'promise'] },
 ];
 const SIDES = ['sync', 'promise', 'node', 'c'];
 const SIDE_NAMES = { sync: 'Sync', promise: 'Promise', node: 'net/dgram', c: 'C' };
@@ -181,6 +186,7 @@ function summarize(results, workloads, sides) {
     const peerCore = {};
     const sameCore = w.cores[0] === w.cores[1];
     for (const s of sides) {
+      if (w.sides && !w.sides.includes(s)) continue;
       const runs = results[w.id][s];
       const mid = (key) => median(runs.map((r) => r[key] ?? null));
       med[s] = mid('value');
@@ -262,7 +268,7 @@ async function runWorkloads(opts, workloads, sides, pinned, m, t0) {
     const cores = pinned ? `side on CPU ${w.cores[0]}, peer on CPU ${w.cores[1]}` : 'unpinned';
     process.stdout.write(`${w.id.padEnd(13)} ${cores} `);
     for (let r = 0; r < opts.rounds; r++) {
-      for (const s of sides) {
+      for (const s of sides.filter((x) => !w.sides || w.sides.includes(x))) {
         let res;
         try {
           res = await runOnce(w, s, opts, pinned, m.nproc >= 2 ? w.cores : [0, 0]);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openFds } from './helpers';
 
-const SUITES = ['echo.test.js', 'async.test.js'];
+const SUITES = ['echo.test.js', 'async.test.js', 'stream.test.js', 'sendfile.test.js', 'tls.test.js'];
 
 const runner = `
 const { parentPort, workerData } = require('node:worker_threads');

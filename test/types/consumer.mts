@@ -25,6 +25,8 @@ import {
   StreamRequestHandler, DatagramRequestHandler,
   // what this platform and build support
   features,
+  // streams
+  SocketStream,
   // struct helpers
   structSizes, packLinger, unpackLinger, packTimeval, unpackTimeval, packIpMreq, packIpMreqn, packIpv6Mreq,
   packUcred, unpackUcred, unpackInPktinfo, unpackIn6Pktinfo, unpackTcpInfo,
@@ -37,7 +39,7 @@ import type {
   OperationOptions, Ancillary, RecvmsgResult, RecvFdsResult, FileDescriptorLike, HasFileno,
   SelectOptions, AddrInfo, AddrInfoAddress, HostEntry, NameInfoAddress, ConnectionAddress, CreateConnectionOptions,
   CreateConnectionSyncOptions, CreateServerOptions, ServerOptions, RequestHandlerClass, DatagramRequest,
-  Features, Linger, Ucred, InPktinfo, In6Pktinfo, TcpInfo,
+  Features, Linger, Ucred, InPktinfo, In6Pktinfo, TcpInfo, SocketStreamOptions, SendfileOptions, SendfileSource,
 } from 'bsd-sockets';
 
 function platform(): void {
@@ -294,4 +296,21 @@ async function servers(): Promise<void> {
   void request;
 }
 
-export { sockets, names, errors, servers, platform };
+async function streams(fh: import('node:fs/promises').FileHandle): Promise<void> {
+  const [a, b] = socketpair();
+  const options: SocketStreamOptions = { keepOpen: true, allowHalfOpen: true, readSize: 4096 };
+  const stream: SocketStream = a.toStream(options);
+  expectType<SocketStream>(stream.unref().ref());
+  expectType<import('node:stream').Duplex>(stream);
+  const file: SendfileSource = fh;
+  const sendOptions: SendfileOptions = { signal: AbortSignal.timeout(1000) };
+  expectType<number>(await a.sendfile(file, 0, 10, sendOptions));
+  expectType<number>(b.sendfileSync(3));
+  expectType<import('node:net').Socket>(b.toNetSocket());
+  // @ts-expect-error a file path is not a FileHandle or a descriptor
+  a.sendfileSync('/etc/hosts');
+  // @ts-expect-error keepOpen is a boolean
+  a.toStream({ keepOpen: 1 });
+}
+
+export { sockets, names, errors, servers, platform, streams };

@@ -1,0 +1,249 @@
+// Socket.toStream(): a stream.Duplex over a connected SOCK_STREAM or SOCK_SEQPACKET socket, built on
+// the socket's Promise operations (recvInto, sendall, sendmsg), so that node:tls, stream.pipeline
+// and readline can use any stream socket, Unix ones included. toNetSocket() hands the descriptor
+// to Node instead. This module takes the socket as a structural StreamSocket: it does not import
+// socket.ts.
+import * as net from 'node:net';
+import { Duplex } from 'node:stream';
+import { native } from './native';
+import { E, SocketError, closedError } from './errors';
+import { invalidArgValue, checkBoolean, checkInt } from './validate';
+
+const C = native.constants;
+/** recv(2) reports a SOCK_SEQPACKET message's real length with MSG_TRUNC on Linux only. */
+const MSG_TRUNC = process.platform === 'linux' ? (C.MSG_TRUNC ?? 0) : 0;
+/** Linux's IOV_MAX: the most buffers one sendmsg takes. */
+const IOV_BATCH = 1024;
+const DEFAULT_READ_SIZE = 64 * 1024;
+
+/** The Socket methods the stream uses. */
+export interface StreamSocket {
+  readonly type: number;
+  fileno(): number;
+  gettimeout(): number | null;
+  settimeout(timeout: number | null): void;
+  getpeername(): unknown;
+  getsockopt(level: number, name: number): number;
+  recvInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: { signal?: AbortSignal }): Promise<number>;
+  sendall(data: Uint8Array, flags?: number, options?: { signal?: AbortSignal }): Promise<void>;
+  sendmsg(buffers: Uint8Array[], ancdata?: null, flags?: number, address?: undefined,
+    options?: { signal?: AbortSignal }): Promise<number>;
+  shutdown(how: number): void;
+  close(): void;
+  detach(): number;
+  ref(): unknown;
+  unref(): unknown;
+}
+
+/** Options of `Socket.toStream()`. */
+export interface SocketStreamOptions {
+  /** destroy() leaves the socket open (default false: destroy() closes it). */
+  keepOpen?: boolean;
+  /** Whether the writable side stays open after the peer ends (default false, as net.Socket). */
+  allowHalfOpen?: boolean;
+  /** Bytes asked of each recvInto (default 64 KiB); for SOCK_SEQPACKET, at least the largest message. */
+  readSize?: number;
+  readableHighWaterMark?: number;
+  writableHighWaterMark?: number;
+}
+
+/** Rejects a read in flight so that it starts again (after ref()/unref(), with the new setting). */
+const RESTART = Symbol('restart');
+
+function abortError(): Error {
+  const error = new Error('The operation was aborted');
+  error.name = 'AbortError';
+  (error as Error & { code: string }).code = 'ABORT_ERR';
+  return error;
+}
+
+/**
+ * A `stream.Duplex` over a connected stream or seqpacket socket. Each chunk written to a
+ * SOCK_SEQPACKET stream is one message, and each chunk read is one message. `end()` shuts the
+ * writing side down (SHUT_WR); `destroy()` closes the socket unless `keepOpen`.
+ */
+export class SocketStream extends Duplex {
+  /** The socket under the stream. */
+  readonly socket: StreamSocket;
+  private readonly keepOpen: boolean;
+  private readonly messages: boolean;
+  private readonly readSize: number;
+  private spare: Buffer | undefined;
+  private reading = false;
+  private readAbort = new AbortController();
+  private readonly writeAbort = new AbortController();
+
+  constructor(sock: StreamSocket, options: SocketStreamOptions = {}) {
+    const messages = sock.type === C.SOCK_SEQPACKET;
+    super({
+      allowHalfOpen: options.allowHalfOpen ?? false,
+      // A read gives one message: object mode keeps them apart (read() would join bytes).
+      readableObjectMode: messages,
+      readableHighWaterMark: options.readableHighWaterMark,
+      writableHighWaterMark: options.writableHighWaterMark,
+    });
+    // A seqpacket stream sends each chunk as its own message: no gathering writev for it.
+    if (messages) (this as { _writev?: unknown })._writev = undefined;
+    this.socket = sock;
+    this.keepOpen = options.keepOpen ?? false;
+    this.messages = messages;
+    const readSize = options.readSize ?? DEFAULT_READ_SIZE;
+    this.readSize = messages ? Math.max(readSize, ...this.bufferSizes()) : readSize;
+  }
+
+  /** SO_RCVBUF and SO_SNDBUF: a seqpacket message can be no larger than the sender's buffer. */
+  private bufferSizes(): number[] {
+    try {
+      return [this.socket.getsockopt(C.SOL_SOCKET, C.SO_RCVBUF), this.socket.getsockopt(C.SOL_SOCKET, C.SO_SNDBUF)];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Lets pending reads and writes keep the process alive (the default), as net.Socket.ref(). */
+  ref(): this {
+    this.socket.ref();
+    this.restartRead();
+    return this;
+  }
+
+  /** Pending reads and writes no longer keep the process alive, as net.Socket.unref(). */
+  unref(): this {
+    this.socket.unref();
+    this.restartRead();
+    return this;
+  }
+
+  /** A read already waiting keeps the setting it started with: start it again with the new one. */
+  private restartRead(): void {
+    if (!this.reading) return;
+    const previous = this.readAbort;
+    this.readAbort = new AbortController();
+    previous.abort(RESTART);
+  }
+
+  override _read(): void {
+    if (!this.reading) void this.readLoop();
+  }
+
+  /** Reads until the consumer has enough (push() returns false), the peer ends, or an error. */
+  private async readLoop(): Promise<void> {
+    this.reading = true;
+    try {
+      for (;;) {
+        const buffer = this.spare ?? Buffer.allocUnsafe(this.readSize);
+        this.spare = undefined;
+        let n: number;
+        try {
+          n = await this.socket.recvInto(buffer, 0, this.messages ? MSG_TRUNC : 0, { signal: this.readAbort.signal });
+        } catch (error) {
+          this.spare = buffer;
+          if (error === RESTART) continue;
+          throw error;
+        }
+        if (this.destroyed) return;
+        if (n > buffer.length) throw new SocketError(E.EMSGSIZE, 'recv', undefined, `recv EMSGSIZE: a ${n}-byte message does not fit the stream's ${buffer.length}-byte read buffer (readSize)`);
+        if (n === 0) {
+          this.push(null);
+          return;
+        }
+        if (!this.push(this.chunk(buffer, n))) return;
+      }
+    } catch (error) {
+      if (!this.destroyed) this.destroy(error as Error);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  /** What to push for `n` bytes read into `buffer`; small reads are copied so that the buffer is reused. */
+  private chunk(buffer: Buffer, n: number): Buffer {
+    if (!this.messages && n >= buffer.length / 4) return n === buffer.length ? buffer : buffer.subarray(0, n);
+    this.spare = buffer;
+    return Buffer.from(buffer.subarray(0, n));
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.socket.sendall(chunk, 0, { signal: this.writeAbort.signal }).then(() => callback(), callback);
+  }
+
+  /** Several small writes go out in as few sendmsg calls as the kernel takes. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.sendBuffers(chunks.map((c) => c.chunk)).then(() => callback(), callback);
+  }
+
+  private async sendBuffers(buffers: Buffer[]): Promise<void> {
+    let parts = buffers.filter((b) => b.length > 0);
+    while (parts.length > 0) {
+      const batch = parts.length > IOV_BATCH ? parts.slice(0, IOV_BATCH) : parts;
+      let sent = await this.socket.sendmsg(batch, null, 0, undefined, { signal: this.writeAbort.signal });
+      let i = 0;
+      while (i < parts.length && sent >= parts[i].length) sent -= parts[i++].length;
+      parts = parts.slice(i);
+      if (sent > 0) parts[0] = parts[0].subarray(sent);
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    try {
+      this.socket.shutdown(C.SHUT_WR);
+      callback();
+    } catch (error) {
+      // The peer may have gone already; there is then nothing left to shut.
+      callback((error as SocketError).code === 'ENOTCONN' ? null : error as Error);
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const reason = abortError();
+    this.readAbort.abort(reason);
+    this.writeAbort.abort(reason);
+    let closeError: Error | null = null;
+    if (!this.keepOpen) {
+      try {
+        this.socket.close();
+      } catch (e) {
+        closeError = e as Error;
+      }
+    }
+    callback(error ?? closeError);
+  }
+}
+
+function checkConnectedStream(sock: StreamSocket, what: string, types: number[]): void {
+  if (sock.fileno() < 0) throw closedError(what);
+  if (!types.includes(sock.type)) {
+    throw invalidArgValue('socket', sock.type, `must be a ${types.length > 1 ? 'SOCK_STREAM or SOCK_SEQPACKET' : 'SOCK_STREAM'} socket for ${what}()`);
+  }
+  sock.getpeername();  // ENOTCONN unless connected
+}
+
+/**
+ * The Duplex of `Socket.toStream()`. A stream waits as long as it must: a non-blocking socket is put
+ * in blocking mode (its Promise operations never block the event loop anyway); a timeout stays,
+ * and a read or write that waits longer ends the stream with TimeoutError.
+ */
+export function toStream(sock: StreamSocket, options: SocketStreamOptions = {}): SocketStream {
+  if (typeof options !== 'object' || options === null) throw invalidArgValue('options', options, 'must be an object');
+  if (options.keepOpen !== undefined) checkBoolean(options.keepOpen, 'options.keepOpen');
+  if (options.allowHalfOpen !== undefined) checkBoolean(options.allowHalfOpen, 'options.allowHalfOpen');
+  if (options.readSize !== undefined) checkInt(options.readSize, 'options.readSize', 1, 1 << 30);
+  checkConnectedStream(sock, 'toStream', [C.SOCK_STREAM, C.SOCK_SEQPACKET]);
+  if (sock.gettimeout() === 0) sock.settimeout(null);
+  return new SocketStream(sock, options);
+}
+
+/**
+ * `Socket.toNetSocket()`: hands the descriptor to Node as a `net.Socket` (the Socket is detached
+ * and reads as closed). Only a connected SOCK_STREAM socket can be handed over.
+ */
+export function toNetSocket(sock: StreamSocket): net.Socket {
+  checkConnectedStream(sock, 'toNetSocket', [C.SOCK_STREAM]);
+  const fd = sock.detach();
+  try {
+    return new net.Socket({ fd, readable: true, writable: true });
+  } catch (error) {
+    native.close(fd);
+    throw error;
+  }
+}

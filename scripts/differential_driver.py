@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""The Python side of the differential suite (test/differential/): runs operation sequences with
+CPython's socket module and reports each step's normalised result as one JSON line.
+
+Protocol (JSON lines): it first prints {"hello": {constants}}; then for each input line
+{"seq": id, "steps": [...]} it prints {"i": k, "r": result, "ms": duration} per step and
+{"done": id} at the end. test/differential/node-runner.ts is the twin that runs the same steps
+with bsd-sockets; both must normalise results the same way (see docs/DIFFERENTIAL.md).
+"""
+import errno
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+PREFIXES = ('AF_', 'SOCK_', 'SOL_', 'SO_', 'IPPROTO_', 'IP_', 'IPV6_', 'TCP_', 'UDP_', 'MSG_', 'SHUT_',
+            'SCM_', 'AI_', 'NI_', 'EAI_', 'INADDR_', 'ETH_P_', 'PACKET_', 'SOMAXCONN')
+TMP = tempfile.mkdtemp(prefix='bsdd-py-')
+TMPB = os.fsencode(TMP)
+ABSTRACT = ('bsdd-py-%d-' % os.getpid()).encode()
+
+
+def constants():
+    out = {}
+    for name in dir(socket):
+        if name.startswith(PREFIXES) and isinstance(getattr(socket, name), int):
+            out[name] = int(getattr(socket, name))
+    return out
+
+
+def fnv(data):
+    h = 0x811c9dc5
+    for b in data:
+        h = ((h ^ b) * 0x01000193) & 0xffffffff
+    return h
+
+
+def data_of(spec):
+    n, fill = spec['n'], spec['fill']
+    return bytes((fill + i) & 255 for i in range(n))
+
+
+def enc_bytes(b):
+    b = bytes(b)
+    if len(b) <= 64:
+        return {'b': b.hex()}
+    return {'len': len(b), 'fnv': fnv(b)}
+
+
+class Seq:
+    """One sequence's sockets, named by the generator's ids, and its own temp directory."""
+
+    def __init__(self, seq_id):
+        self.socks = {}
+        self.dir = os.path.join(TMP, 's%s' % seq_id)
+        os.mkdir(self.dir)
+        self.abstract = ABSTRACT + str(seq_id).encode() + b'-'
+
+    def close(self):
+        for s in self.socks.values():
+            try:
+                s.close()
+            except OSError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def sock(self, ident):
+        if ident not in self.socks:
+            raise LookupError('no socket ' + str(ident))
+        return self.socks[ident]
+
+    # --- addresses -----------------------------------------------------------------------------
+    def address(self, spec):
+        if 'raw' in spec:
+            return self.raw(spec['raw'])
+        if 'inet' in spec:
+            return (spec['inet'], spec['port'])
+        if 'portOf' in spec:
+            return (spec['host'], self.sock(spec['portOf']).getsockname()[1])
+        if 'nameOf' in spec:
+            return self.sock(spec['nameOf']).getsockname()
+        if 'unix' in spec:
+            path = os.path.join(self.dir, spec['unix'])
+            if spec['enc'] == 'str':
+                return path
+            if spec['enc'] == 'bytes':
+                return os.fsencode(path)
+            return os.fsencode(path) + b'\xff'
+        if 'abstract' in spec:
+            name = b'\0' + self.abstract + spec['abstract'].encode()
+            return name if spec['enc'] == 'bytes' else name.decode()
+        if 'packet' in spec:
+            return (spec['packet'], spec['proto'])
+        raise ValueError('bad address spec')
+
+    def raw(self, value):
+        if isinstance(value, list):
+            return tuple(self.raw(v) for v in value)
+        if isinstance(value, dict) and 'b' in value:
+            return bytes.fromhex(value['b'])
+        return value
+
+    def norm_address(self, addr):
+        if addr is None:
+            return None
+        if isinstance(addr, tuple):
+            if len(addr) >= 2 and isinstance(addr[0], str) and isinstance(addr[1], int) and len(addr) != 5:
+                return [addr[0], self.norm_port(addr[1])] + list(addr[2:])
+            return [enc_bytes(a) if isinstance(a, bytes) else a for a in addr]
+        if isinstance(addr, str):
+            return self.norm_path(os.fsencode(addr), 'str')
+        if isinstance(addr, bytes):
+            return self.norm_path(addr, 'bytes')
+        return repr(addr)
+
+    def norm_path(self, raw, kind):
+        if raw.startswith(b'\0' + self.abstract):
+            return {kind: '@' + raw[len(self.abstract) + 1:].decode('latin1')}
+        if raw.startswith(b'\0') and len(raw) == 6:
+            return {kind: '@autobind'}
+        if raw.startswith(os.fsencode(self.dir)):
+            raw = b'$T' + raw[len(os.fsencode(self.dir)):]
+        return {kind: raw.decode('latin1')}
+
+    def norm_port(self, port):
+        if port == 0:
+            return 0
+        for ident, s in self.socks.items():
+            try:
+                name = s.getsockname()
+            except OSError:
+                continue
+            if isinstance(name, tuple) and len(name) >= 2 and name[1] == port and s.family in (socket.AF_INET, socket.AF_INET6):
+                return '@' + ident
+        return '@other'
+
+    # --- steps -------------------------------------------------------------------------------
+    def run(self, step):
+        start = time.monotonic()
+        try:
+            result = self.execute(step)
+        except AttributeError:
+            result = {'err': 'NoConstant'}
+        except LookupError:
+            result = {'err': 'NoSocket'}
+        except socket.gaierror as e:
+            result = {'err': 'gaierror', 'errno': e.errno, 'isOSError': isinstance(e, OSError)}
+        except OSError as e:
+            result = {'err': type(e).__name__, 'errno': e.errno,
+                      'code': errno.errorcode.get(e.errno) if e.errno else None}
+        except (TypeError, ValueError, OverflowError) as e:
+            result = {'err': type(e).__name__}
+        return result, (time.monotonic() - start) * 1000
+
+    def flags(self, names):
+        value = 0
+        for name in names or []:
+            value |= getattr(socket, name)
+        return value
+
+    def execute(self, step):
+        op = step['op']
+        return getattr(self, 'op_' + op)(step)
+
+    def op_socket(self, st):
+        fam = getattr(socket, st['family'])
+        typ = getattr(socket, st['type'])
+        for flag in st.get('typeFlags', []):
+            typ |= getattr(socket, flag)
+        proto = st.get('proto', 0)
+        if isinstance(proto, str):
+            proto = getattr(socket, proto)
+        if st.get('htons'):
+            proto = socket.htons(proto)
+        self.socks[st['as']] = socket.socket(fam, typ, proto)
+        return 'sock'
+
+    def op_socketpair(self, st):
+        a, b = socket.socketpair(getattr(socket, st['family']), getattr(socket, st['type']))
+        self.socks[st['as'][0]] = a
+        self.socks[st['as'][1]] = b
+        return 'sock'
+
+    def op_bind(self, st):
+        self.sock(st['id']).bind(self.address(st['addr']))
+
+    def op_listen(self, st):
+        s = self.sock(st['id'])
+        if 'backlog' in st:
+            s.listen(st['backlog'])
+        else:
+            s.listen()
+
+    def op_connect(self, st):
+        self.sock(st['id']).connect(self.address(st['addr']))
+
+    def op_connectEx(self, st):
+        e = self.sock(st['id']).connect_ex(self.address(st['addr']))
+        return {'errno': e}
+
+    def op_accept(self, st):
+        conn, addr = self.sock(st['id']).accept()
+        self.socks[st['as']] = conn
+        return ['sock', self.norm_address(addr)]
+
+    def op_close(self, st):
+        self.sock(st['id']).close()
+
+    def op_shutdown(self, st):
+        self.sock(st['id']).shutdown(getattr(socket, st['how']))
+
+    def op_dup(self, st):
+        self.socks[st['as']] = self.sock(st['id']).dup()
+        return 'sock'
+
+    def op_detachFromfd(self, st):
+        s = self.sock(st['id'])
+        fd = s.detach()
+        try:
+            args = [getattr(socket, st['family']), getattr(socket, st['type'])] if 'family' in st else [s.family, s.type]
+            self.socks[st['as']] = socket.fromfd(fd, *args)
+        finally:
+            os.close(fd)
+        return 'sock'
+
+    def op_mode(self, st):
+        s = self.sock(st['id'])
+        mode = st['mode']
+        if mode == 'blocking':
+            s.settimeout(None)
+        elif mode == 'nonblocking':
+            s.setblocking(False)
+        else:
+            s.settimeout(st.get('timeout', 0.1))
+
+    def op_settimeout(self, st):
+        self.sock(st['id']).settimeout(st['value'])
+
+    def op_gettimeout(self, st):
+        return self.sock(st['id']).gettimeout()
+
+    def op_getblocking(self, st):
+        return self.sock(st['id']).getblocking()
+
+    def op_fileno(self, st):
+        return self.sock(st['id']).fileno() >= 0
+
+    def op_send(self, st):
+        return self.sent(self.sock(st['id']).send(data_of(st['data']), self.flags(st.get('flags'))), st['data'])
+
+    def sent(self, n, spec):
+        return n if n == spec['n'] or n <= 0 else {'partial': True}
+
+    def op_sendall(self, st):
+        self.sock(st['id']).sendall(data_of(st['data']), self.flags(st.get('flags')))
+
+    def op_sendto(self, st):
+        s = self.sock(st['id'])
+        data = data_of(st['data'])
+        addr = self.address(st['addr'])
+        if st.get('flags') is None:
+            return self.sent(s.sendto(data, addr), st['data'])
+        return self.sent(s.sendto(data, self.flags(st['flags']), addr), st['data'])
+
+    def op_recv(self, st):
+        return enc_bytes(self.sock(st['id']).recv(st['n'], self.flags(st.get('flags'))))
+
+    def into_buffer(self, st):
+        buf = bytearray(b'\xee' * st['size'])
+        view = memoryview(buf)[st.get('off', 0):]
+        return buf, view
+
+    def into_args(self, st, view):
+        args = [view]
+        if 'nbytes' in st or st.get('flags'):
+            args.append(st.get('nbytes', 0))
+        if st.get('flags'):
+            args.append(self.flags(st['flags']))
+        return args
+
+    def op_recvInto(self, st):
+        buf, view = self.into_buffer(st)
+        n = self.sock(st['id']).recv_into(*self.into_args(st, view))
+        return [n, enc_bytes(buf)]
+
+    def op_recvfrom(self, st):
+        data, addr = self.sock(st['id']).recvfrom(st['n'], self.flags(st.get('flags')))
+        return [enc_bytes(data), self.norm_address(addr)]
+
+    def op_recvfromInto(self, st):
+        buf, view = self.into_buffer(st)
+        n, addr = self.sock(st['id']).recvfrom_into(*self.into_args(st, view))
+        return [n, self.norm_address(addr), enc_bytes(buf)]
+
+    def op_sendmsg(self, st):
+        s = self.sock(st['id'])
+        bufs = [data_of(d) for d in st['bufs']]
+        anc = [(getattr(socket, a[0]), getattr(socket, a[1]), bytes.fromhex(a[2])) for a in st.get('anc', [])]
+        if 'addr' in st:
+            n = s.sendmsg(bufs, anc, self.flags(st.get('flags')), self.address(st['addr']))
+        else:
+            n = s.sendmsg(bufs, anc, self.flags(st.get('flags')))
+        return self.sent(n, {'n': sum(d['n'] for d in st['bufs'])})
+
+    def op_recvmsg(self, st):
+        data, anc, flags, addr = self.sock(st['id']).recvmsg(st['n'], st.get('anc', 0), self.flags(st.get('flags')))
+        return [enc_bytes(data), [[lv, ty, len(d)] for lv, ty, d in anc], flags, self.norm_address(addr)]
+
+    def op_getsockname(self, st):
+        return self.norm_address(self.sock(st['id']).getsockname())
+
+    def op_getpeername(self, st):
+        return self.norm_address(self.sock(st['id']).getpeername())
+
+    def op_setsockopt(self, st):
+        v = st['value']
+        value = bytes.fromhex(v['b']) if isinstance(v, dict) else v
+        self.sock(st['id']).setsockopt(getattr(socket, st['level']), getattr(socket, st['name']), value)
+
+    def op_getsockopt(self, st):
+        s = self.sock(st['id'])
+        level, name = getattr(socket, st['level']), getattr(socket, st['name'])
+        if 'buflen' not in st:
+            v = s.getsockopt(level, name)
+            return '<volatile>' if st.get('volatile') else v
+        v = s.getsockopt(level, name, st['buflen'])
+        if isinstance(v, int):  # buflen 0 is the int form in Python
+            return '<volatile>' if st.get('volatile') else v
+        return {'len': len(v)} if st.get('volatile') else enc_bytes(v)
+
+    def op_sleep(self, st):
+        time.sleep(st['ms'] / 1000)
+
+    def op_parallel(self, st):
+        results = [None] * len(st['steps'])
+
+        def worker(k, sub):
+            results[k] = self.run(sub)
+
+        threads = [threading.Thread(target=worker, args=(k, sub)) for k, sub in enumerate(st['steps'])]
+        for t in threads:
+            t.start()
+            time.sleep(0.005)  # start order = queue order, as the Node side starts them in order
+        for t in threads:
+            t.join()
+        return [{'r': r, 'ms': round(ms, 1)} for r, ms in results]
+
+
+def main():
+    out = sys.stdout
+    out.write(json.dumps({'hello': constants()}) + '\n')
+    out.flush()
+    for line in sys.stdin:
+        request = json.loads(line)
+        seq = Seq(request['seq'])
+        try:
+            for k, step in enumerate(request['steps']):
+                result, ms = seq.run(step)
+                out.write(json.dumps({'i': k, 'r': result, 'ms': round(ms, 1)}) + '\n')
+                out.flush()
+        finally:
+            seq.close()
+        out.write(json.dumps({'done': request['seq']}) + '\n')
+        out.flush()
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,90 @@
+// Compares the two sides' results step by step: values, bytes, addresses, error class and errno,
+// and whether each call returned at once, waited, or hung.
+import { allowed, isError, type ErrorResult } from './allow-list';
+import type { Step, StepResult } from './steps';
+
+/** A wait shorter than this is "at once"; one longer than SLOW "waited". In between counts as either. */
+export const AT_ONCE_MS = 35;
+export const SLOW_MS = 75;
+
+export interface Divergence {
+  index: number;          // step index (top level)
+  op: string;
+  what: 'value' | 'error' | 'timing' | 'hang' | 'missing';
+  node: unknown;
+  py: unknown;
+  nodeMs?: number;
+  pyMs?: number;
+  allowedBy?: string;
+}
+
+const NODE_TO_PY: Record<string, string[]> = {
+  SocketError: ['OSError'], AddressInUseError: ['OSError'], AddressNotAvailableError: ['OSError'],
+  TypeError: ['TypeError'], RangeError: ['ValueError', 'OverflowError'], GaiError: ['gaierror'],
+};
+
+function sameError(node: ErrorResult, py: ErrorResult): boolean {
+  const classes = NODE_TO_PY[node.err] ?? [node.err];
+  if (!classes.includes(py.err)) return false;
+  if (node.err === 'TypeError' || node.err === 'RangeError' || node.err === 'NoSocket' || node.err === 'NoConstant') return true;
+  if (node.err === 'GaiError') return node.errno === py.errno && node.isOSError === py.isOSError;
+  return node.errno === py.errno && node.code === py.code;
+}
+
+function timing(nodeMs: number, pyMs: number): boolean {
+  const fast = Math.min(nodeMs, pyMs);
+  const slow = Math.max(nodeMs, pyMs);
+  if (fast < AT_ONCE_MS && slow > SLOW_MS) return false;
+  return !(fast >= AT_ONCE_MS && slow > 1.6 * fast + 30);
+}
+
+/** The calls that may wait; the others' durations only measure the machine's load. */
+const WAITING = new Set(['connect', 'accept', 'send', 'sendall', 'sendto', 'sendmsg', 'recv', 'recvInto', 'recvfrom',
+  'recvfromInto', 'recvmsg']);
+
+/** Bad arguments are refused before any wait: their durations only measure the machine's load. */
+const argumentError = (r: unknown) => isError(r) && ['TypeError', 'RangeError'].includes(r.err);
+
+const HANG = (r: unknown) => typeof r === 'object' && r !== null && (r as { hang?: boolean }).hang === true;
+
+export function compareStep(step: Step, index: number, node: StepResult | undefined, py: StepResult | undefined): Divergence[] {
+  if (!node || !py) return node === py ? [] : [{ index, op: step.op, what: 'missing', node: node?.r, py: py?.r }];
+  const base = { index, op: step.op, node: node.r, py: py.r, nodeMs: node.ms, pyMs: py.ms };
+  if (HANG(node.r) && HANG(py.r)) return [];
+  if (HANG(node.r) || HANG(py.r)) return [withAllowance({ ...base, what: 'hang' }, step)];
+  if (step.op === 'parallel' && Array.isArray(node.r) && Array.isArray(py.r)) {
+    return step.steps!.flatMap((sub, k) => compareStep(sub, index, (node.r as StepResult[])[k], (py.r as StepResult[])[k]));
+  }
+  let what: Divergence['what'] | null = null;
+  if (isError(node.r) || isError(py.r)) {
+    if (!(isError(node.r) && isError(py.r) && sameError(node.r, py.r))) what = 'error';
+  } else if (JSON.stringify(node.r) !== JSON.stringify(py.r)) what = 'value';
+  const allowedDifference = what ? withAllowance({ ...base, what }, step) : undefined;
+  if (allowedDifference && !allowedDifference.allowedBy) return [allowedDifference];
+  // an allowed difference (a timeout's errno) still has to happen at the same moment
+  if (WAITING.has(step.op) && !argumentError(node.r) && !timing(node.ms, py.ms)) {
+    return [withAllowance({ ...base, what: 'timing' }, step)];
+  }
+  return allowedDifference ? [allowedDifference] : [];
+}
+
+function withAllowance(d: Divergence, step: Step): Divergence {
+  const entry = allowed(step, d.node, d.py, d.what === 'timing' ? [d.nodeMs!, d.pyMs!] : undefined);
+  return entry ? { ...d, allowedBy: entry.id } : d;
+}
+
+export function compareSequence(steps: Step[], node: StepResult[], py: StepResult[]): Divergence[] {
+  const out: Divergence[] = [];
+  const n = Math.max(node.length, py.length);
+  for (let i = 0; i < n && i < steps.length; i++) {
+    out.push(...compareStep(steps[i], i, node[i], py[i]));
+    if (HANG(node[i]?.r) || HANG(py[i]?.r)) break;  // the side that hung was stopped: nothing after it to compare
+  }
+  return out;
+}
+
+/** A short name for a divergence kind, used to group failures and to keep a shrunk sequence failing the same way. */
+export function signature(d: Divergence): string {
+  const cls = (r: unknown) => (isError(r) ? `${r.err}${r.code ? ':' + r.code : ''}` : HANG(r) ? 'hang' : 'ok');
+  return `${d.op} ${d.what} node=${cls(d.node)} py=${cls(d.py)}`;
+}
