@@ -144,6 +144,11 @@ export interface Native {
   recvmmsg?(fd: number, buffers: Uint8Array[], blobs: Buffer, lengths: Int32Array, flags: number): number;
   /** Linux: messages sent, or -errno. */
   sendmmsg?(fd: number, buffers: Uint8Array[], blobs: Array<Blob | null>, flags: number): number;
+  // sendfile.cc
+  /** sendfile(2) of `count` bytes from `offset`: bytes sent, 0 at end of file, or -errno (-ENOSYS: no sendfile here). */
+  sendfile(socketFd: number, fileFd: number, offset: number, count: number): number;
+  /** lseek(fd, offset, SEEK_SET): 0 or -errno. */
+  seekFile(fd: number, offset: number): number;
   // select.cc: revents[i] receives the revents of fds[i]; returns the count ready, or -errno
   pollFds(fds: Int32Array, events: Int32Array, revents: Int32Array, timeoutMs: number): number;
   // resolution.cc, hosts.cc (the result, or how the lookup failed)

@@ -44,3 +44,16 @@
 #define BSD_POLL_EPOLL 0
 #define BSD_POLL_KQUEUE 0
 #endif
+
+// Which sendfile(2) sendfile.cc calls: Linux's or macOS's signature; neither elsewhere and in the
+// portable build (lib/sendfile.ts then reads and sends).
+#if defined(__linux__) && !defined(BSD_FORCE_PORTABLE)
+#define BSD_SENDFILE_LINUX 1
+#define BSD_SENDFILE_APPLE 0
+#elif defined(__APPLE__) && !defined(BSD_FORCE_PORTABLE)
+#define BSD_SENDFILE_LINUX 0
+#define BSD_SENDFILE_APPLE 1
+#else
+#define BSD_SENDFILE_LINUX 0
+#define BSD_SENDFILE_APPLE 0
+#endif
