@@ -8,10 +8,10 @@
 //   the text is no address, -errno on failure.
 // - Lookups (getaddrinfo, getnameinfo, gethostby*) return their result, or a LookupFailure: their
 //   errors come in several families (EAI_*, h_errno, errno, a message) that cannot share one
-//   negative range (glibc's EAI_* codes are themselves negative). resolve.ts types them.
+//   negative range (glibc's EAI_* codes are themselves negative). resolve.ts makes their errors.
 // - Pure value producers cannot fail and return plain values: strerror, gaiStrerror, hstrerror,
-//   the tables (constants, errnoNames, structLayouts, buildFeatures), CMSG_* sizes of lengths in
-//   range. Watcher ref/unref/close cannot fail and return nothing.
+//   the tables (constants, errnoNames, structLayouts, buildFeatures). Watcher ref/unref/close
+//   cannot fail and return nothing.
 // - Native code throws only for programming errors: an argument of the wrong type (TypeError,
 //   ERR_INVALID_ARG_TYPE), or a blob that no code of ours made (unpack).
 // Addresses travel as "address blobs" (addrBlobSize bytes: uint32 length, then a sockaddr).
