@@ -98,7 +98,7 @@ export function parseLinkMessages(buf: Buffer): { links: Link[]; done: boolean }
 
 /** Dumps the links with the Sync calls. */
 export function listLinksSync(): Link[] {
-  using sock = bs.socket(bs.AF_NETLINK, bs.SOCK_RAW, bs.NETLINK_ROUTE);
+  using sock = bs.socket(bs.AF_NETLINK!, bs.SOCK_RAW, bs.NETLINK_ROUTE);
   sock.bind([0, 0]);
   sock.settimeout(5);
   sock.sendtoSync(linkDumpRequest(1), [0, 0]);
@@ -112,7 +112,7 @@ export function listLinksSync(): Link[] {
 
 /** Dumps the links with the Promise calls. */
 export async function listLinks(): Promise<Link[]> {
-  using sock = bs.socket(bs.AF_NETLINK, bs.SOCK_RAW, bs.NETLINK_ROUTE);
+  using sock = bs.socket(bs.AF_NETLINK!, bs.SOCK_RAW, bs.NETLINK_ROUTE);
   sock.bind([0, 0]);
   sock.settimeout(5);
   await sock.sendto(linkDumpRequest(2), [0, 0]);

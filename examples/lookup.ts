@@ -9,7 +9,7 @@ import {
 
 const name = process.argv[2] ?? 'localhost';
 
-const FAMILIES = new Map([[AF_INET, 'AF_INET'], [AF_INET6, 'AF_INET6']]);
+const FAMILIES = new Map<number, string>([[AF_INET, 'AF_INET'], [AF_INET6, 'AF_INET6']]);
 const TYPES = new Map([[SOCK_STREAM, 'SOCK_STREAM'], [SOCK_DGRAM, 'SOCK_DGRAM'], [SOCK_RAW, 'SOCK_RAW']]);
 const PROTOS = new Map([[IPPROTO_TCP, 'tcp'], [IPPROTO_UDP, 'udp'], [0, '-']]);
 

@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     console.error('sniff: count must be >= 1');
     return 2;
   }
-  using sock = bs.socket(bs.AF_PACKET, bs.SOCK_RAW, bs.htons(bs.ETH_P_ALL!));
+  using sock = bs.socket(bs.AF_PACKET!, bs.SOCK_RAW, bs.htons(bs.ETH_P_ALL!));
   sock.bind([ifname, bs.ETH_P_ALL!]);
   console.log(`listening on ${ifname}`);
   for (let seen = 0; seen < count; seen++) {

@@ -2,6 +2,7 @@
 // conversion to and from the native address blobs that system calls take.
 import { native } from './native';
 import { SocketError } from './errors';
+import type { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX } from './constants';
 import { getaddrinfo, getaddrinfoSync } from './resolve';
 import { badPort, checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
 
@@ -19,16 +20,50 @@ export type NetlinkAddress = [pid: number, groups: number];
 export type UnixAddress = string | Uint8Array;
 /** Any address given to a socket call. */
 export type Address = InetAddress | Inet6Address | PacketAddress | NetlinkAddress | UnixAddress;
-/** What calls return: shapes as above; `null` where the system gave no address. */
+/** An AF_INET address as calls return it. */
+export type ReturnedInetAddress = [host: string, port: number];
+/** An AF_INET6 address as calls return it: all four fields. */
+export type ReturnedInet6Address = [host: string, port: number, flowinfo: number, scopeId: number];
+/** An AF_UNIX address as calls return it: a path ('' for an unnamed socket), or an abstract name as a Buffer. */
+export type ReturnedUnixAddress = string | Buffer;
+/** An AF_PACKET address as calls return it: all five fields. */
+export type ReturnedPacketAddress = [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer];
+/** What calls return: shapes as above; `[family, data]` for other families; `null` where the system gave no address. */
 export type ReturnedAddress =
-  | [host: string, port: number]
-  | [host: string, port: number, flowinfo: number, scopeId: number]
-  | [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer]
-  | [pid: number, groups: number]
+  | ReturnedInetAddress
+  | ReturnedInet6Address
+  | ReturnedPacketAddress
+  | NetlinkAddress
   | [family: number, data: Buffer]
-  | string
-  | Buffer
+  | ReturnedUnixAddress
   | null;
+
+/**
+ * The address that a socket of family `F` takes (bind, connect, sendto…): its family's shape, or
+ * any shape when the family is a plain `number`.
+ */
+export type AddressOf<F extends number> =
+  F extends AF_INET ? InetAddress
+    : F extends AF_INET6 ? Inet6Address
+      : F extends AF_UNIX ? UnixAddress
+        : F extends AF_PACKET ? PacketAddress
+          : F extends AF_NETLINK ? NetlinkAddress
+            : Address;
+
+/** The address that a socket of family `F` returns (getsockname, getpeername, accept). */
+export type ReturnedAddressOf<F extends number> =
+  F extends AF_INET ? ReturnedInetAddress
+    : F extends AF_INET6 ? ReturnedInet6Address
+      : F extends AF_UNIX ? ReturnedUnixAddress
+        : F extends AF_PACKET ? ReturnedPacketAddress
+          : F extends AF_NETLINK ? NetlinkAddress
+            : ReturnedAddress;
+
+/**
+ * The sender's address that recvfrom, recvmsg and recvmmsg give on a socket of family `F`: `null`
+ * when the system gives none (a connected stream socket), except on Unix sockets, which give ''.
+ */
+export type ReceivedAddressOf<F extends number> = ReturnedAddressOf<F> | (F extends AF_UNIX ? never : null);
 
 export function newBlob(): Buffer {
   return Buffer.alloc(native.addrBlobSize);
@@ -38,6 +73,7 @@ export function newBlob(): Buffer {
  * The address in a blob that a system call filled. For a Unix socket, a peer without a name is
  * '' (API.md) whether the system reports an empty name or none at all.
  */
+export function fromBlob<F extends number>(blob: Buffer, family: F, offset?: number): ReturnedAddressOf<F>;
 export function fromBlob(blob: Buffer, family?: number, offset = 0): ReturnedAddress {
   if (isInet(blob, offset)) return inetFrom(blob, offset);
   const whole = offset === 0 ? blob : blob.subarray(offset, offset + native.addrBlobSize);
@@ -61,9 +97,18 @@ function isInet(blob: Buffer, offset: number): boolean {
   return family === C.AF_INET;
 }
 
+// The host string of the last IPv4 address read: a receive loop mostly hears the same senders.
+let lastInet = -1;
+let lastInetHost = '';
+
 function inetFrom(blob: Buffer, offset: number): [string, number] {
   const o = offset + SOCKADDR;
-  return [`${blob[o + 4]}.${blob[o + 5]}.${blob[o + 6]}.${blob[o + 7]}`, (blob[o + 2] << 8) | blob[o + 3]];
+  const bits = ((blob[o + 4] << 24) | (blob[o + 5] << 16) | (blob[o + 6] << 8) | blob[o + 7]) >>> 0;
+  if (bits !== lastInet) {
+    lastInetHost = `${blob[o + 4]}.${blob[o + 5]}.${blob[o + 6]}.${blob[o + 7]}`;
+    lastInet = bits;
+  }
+  return [lastInetHost, (blob[o + 2] << 8) | blob[o + 3]];
 }
 
 // A host that is not a literal address is resolved with getaddrinfo for the socket's family.

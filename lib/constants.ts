@@ -5,6 +5,28 @@ import { native } from './native';
 
 const c = native.constants;
 
+declare const familyBrand: unique symbol;
+/**
+ * The type of an address family constant whose addresses have a shape of their own: a number that
+ * says which family it is (the value itself differs across platforms). `Socket<AF_INET>` is a
+ * socket of that family.
+ */
+export type Family<Name extends string> = number & {
+  /** The family's name, for the type checker only: no such property exists at run time. */
+  readonly [familyBrand]: Name;
+};
+
+/** The type of `AF_INET`'s value. */
+export type AF_INET = Family<'AF_INET'>;
+/** The type of `AF_INET6`'s value. */
+export type AF_INET6 = Family<'AF_INET6'>;
+/** The type of `AF_UNIX`'s value. */
+export type AF_UNIX = Family<'AF_UNIX'>;
+/** The type of `AF_PACKET`'s value. */
+export type AF_PACKET = Family<'AF_PACKET'>;
+/** The type of `AF_NETLINK`'s value. */
+export type AF_NETLINK = Family<'AF_NETLINK'>;
+
 /** Every constant of the socket headers, frozen. */
 export const constants: Readonly<Record<string, number>> = Object.freeze({ ...c });
 
@@ -33,15 +55,15 @@ export const AF_DECnet: number = c.AF_DECnet;
 /** `AF_ECONET` from the C headers; undefined where the platform lacks it. */
 export const AF_ECONET: number | undefined = c.AF_ECONET;
 /** `AF_FILE` from the C headers; undefined where the platform lacks it. */
-export const AF_FILE: number | undefined = c.AF_FILE;
+export const AF_FILE: AF_UNIX | undefined = c.AF_FILE as AF_UNIX | undefined;
 /** `AF_IB` from the C headers; undefined where the platform lacks it. */
 export const AF_IB: number | undefined = c.AF_IB;
 /** `AF_IEEE802154` from the C headers; undefined where the platform lacks it. */
 export const AF_IEEE802154: number | undefined = c.AF_IEEE802154;
 /** `AF_INET` from the C headers. */
-export const AF_INET: number = c.AF_INET;
+export const AF_INET: AF_INET = c.AF_INET as AF_INET;
 /** `AF_INET6` from the C headers. */
-export const AF_INET6: number = c.AF_INET6;
+export const AF_INET6: AF_INET6 = c.AF_INET6 as AF_INET6;
 /** `AF_IPX` from the C headers. */
 export const AF_IPX: number = c.AF_IPX;
 /** `AF_IRDA` from the C headers; undefined where the platform lacks it. */
@@ -57,7 +79,7 @@ export const AF_KEY: number | undefined = c.AF_KEY;
 /** `AF_LLC` from the C headers; undefined where the platform lacks it. */
 export const AF_LLC: number | undefined = c.AF_LLC;
 /** `AF_LOCAL` from the C headers. */
-export const AF_LOCAL: number = c.AF_LOCAL;
+export const AF_LOCAL: AF_UNIX = c.AF_LOCAL as AF_UNIX;
 /** `AF_MCTP` from the C headers; undefined where the platform lacks it. */
 export const AF_MCTP: number | undefined = c.AF_MCTP;
 /** `AF_MPLS` from the C headers; undefined where the platform lacks it. */
@@ -65,13 +87,13 @@ export const AF_MPLS: number | undefined = c.AF_MPLS;
 /** `AF_NETBEUI` from the C headers; undefined where the platform lacks it. */
 export const AF_NETBEUI: number | undefined = c.AF_NETBEUI;
 /** `AF_NETLINK` from the C headers; undefined where the platform lacks it. */
-export const AF_NETLINK: number | undefined = c.AF_NETLINK;
+export const AF_NETLINK: AF_NETLINK | undefined = c.AF_NETLINK as AF_NETLINK | undefined;
 /** `AF_NETROM` from the C headers; undefined where the platform lacks it. */
 export const AF_NETROM: number | undefined = c.AF_NETROM;
 /** `AF_NFC` from the C headers; undefined where the platform lacks it. */
 export const AF_NFC: number | undefined = c.AF_NFC;
 /** `AF_PACKET` from the C headers; undefined where the platform lacks it. */
-export const AF_PACKET: number | undefined = c.AF_PACKET;
+export const AF_PACKET: AF_PACKET | undefined = c.AF_PACKET as AF_PACKET | undefined;
 /** `AF_PHONET` from the C headers; undefined where the platform lacks it. */
 export const AF_PHONET: number | undefined = c.AF_PHONET;
 /** `AF_PPPOX` from the C headers; undefined where the platform lacks it. */
@@ -95,7 +117,7 @@ export const AF_SNA: number = c.AF_SNA;
 /** `AF_TIPC` from the C headers; undefined where the platform lacks it. */
 export const AF_TIPC: number | undefined = c.AF_TIPC;
 /** `AF_UNIX` from the C headers. */
-export const AF_UNIX: number = c.AF_UNIX;
+export const AF_UNIX: AF_UNIX = c.AF_UNIX as AF_UNIX;
 /** `AF_UNSPEC` from the C headers. */
 export const AF_UNSPEC: number = c.AF_UNSPEC;
 /** `AF_VSOCK` from the C headers; undefined where the platform lacks it. */
@@ -396,14 +418,20 @@ export const IFF_SLAVE: number | undefined = c.IFF_SLAVE;
 export const IFF_UP: number = c.IFF_UP;
 /** `IF_NAMESIZE` from the C headers. */
 export const IF_NAMESIZE: number = c.IF_NAMESIZE;
+/** `INADDR_ALLHOSTS_GROUP` from the C headers; undefined where the platform lacks it. */
+export const INADDR_ALLHOSTS_GROUP: number | undefined = c.INADDR_ALLHOSTS_GROUP;
 /** `INADDR_ANY` from the C headers. */
 export const INADDR_ANY: number = c.INADDR_ANY;
 /** `INADDR_BROADCAST` from the C headers. */
 export const INADDR_BROADCAST: number = c.INADDR_BROADCAST;
 /** `INADDR_LOOPBACK` from the C headers. */
 export const INADDR_LOOPBACK: number = c.INADDR_LOOPBACK;
+/** `INADDR_MAX_LOCAL_GROUP` from the C headers; undefined where the platform lacks it. */
+export const INADDR_MAX_LOCAL_GROUP: number | undefined = c.INADDR_MAX_LOCAL_GROUP;
 /** `INADDR_NONE` from the C headers. */
 export const INADDR_NONE: number = c.INADDR_NONE;
+/** `INADDR_UNSPEC_GROUP` from the C headers; undefined where the platform lacks it. */
+export const INADDR_UNSPEC_GROUP: number | undefined = c.INADDR_UNSPEC_GROUP;
 /** `IPPROTO_AH` from the C headers. */
 export const IPPROTO_AH: number = c.IPPROTO_AH;
 /** `IPPROTO_BEETPH` from the C headers; undefined where the platform lacks it. */

@@ -4,12 +4,16 @@ import { native } from './native';
 import { SocketError, TimeoutError, E, timeoutError } from './errors';
 import { getaddrinfo, getaddrinfoSync, type AddrInfo } from './resolve';
 import { Socket, getdefaulttimeout, type OperationOptions } from './socket';
-import type { Address } from './address';
+import type { AddressOf, Inet6Address, InetAddress } from './address';
+import type { AF_INET, AF_INET6 } from './constants';
 import {
   checkBoolean, checkInt, checkTimeout, invalidArgType, invalidArgValue,
 } from './validate';
 
 const C = native.constants;
+
+/** The family of a socket that createConnection returns: AF_INET or AF_INET6, as the name resolved. */
+export type InetFamily = AF_INET | AF_INET6;
 
 /** `[host, port]` as createConnection takes it: a host name or literal, and a port number or service name. */
 export type ConnectionAddress = [host: string, port: number | string];
@@ -23,7 +27,7 @@ export interface CreateConnectionSyncOptions {
    */
   timeout?: number | null;
   /** An address to bind to before connecting, e.g. `['127.0.0.1', 0]`. */
-  sourceAddress?: Address;
+  sourceAddress?: InetAddress | Inet6Address;
   /**
    * When every attempt failed: `false` (the default) throws the last attempt's error; `true` throws
    * an `AggregateError` whose `errors` are those of every attempt, in order (Python's `all_errors`).
@@ -37,10 +41,10 @@ export interface CreateConnectionOptions extends CreateConnectionSyncOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link createServer}. */
-export interface CreateServerOptions {
+/** Options of {@link createServer}; `F` is the family's type. */
+export interface CreateServerOptions<F extends number = number> {
   /** AF_INET (the default) or AF_INET6. */
-  family?: number;
+  family?: F;
   /** The listen() backlog; left out, listen()'s default. */
   backlog?: number;
   /** Set SO_REUSEPORT, so that several sockets may listen on the same port. */
@@ -53,7 +57,7 @@ interface Checked {
   host: string;
   port: number | string;
   timeout: number | null;
-  sourceAddress: Address | undefined;
+  sourceAddress: InetAddress | Inet6Address | undefined;
   allErrors: boolean;
 }
 
@@ -74,7 +78,7 @@ function checkConnection(address: unknown, options: unknown): Checked {
   }
   const o = checkOptionsObject(options, 'options');
   const timeout = o.timeout === undefined ? getdefaulttimeout() : checkTimeout(o.timeout, 'options.timeout');
-  const sourceAddress = o.sourceAddress === undefined || o.sourceAddress === null ? undefined : o.sourceAddress as Address;
+  const sourceAddress = o.sourceAddress === undefined || o.sourceAddress === null ? undefined : o.sourceAddress as InetAddress | Inet6Address;
   const allErrors = o.allErrors === undefined ? false : checkBoolean(o.allErrors, 'options.allErrors');
   return { host, port, timeout, sourceAddress, allErrors };
 }
@@ -129,15 +133,15 @@ function isFinal(error: unknown, deadline: number): boolean {
  * @throws the last attempt's error (e.g. `ConnectionRefusedError`, `TimeoutError`), or with
  *   `allErrors` an `AggregateError` of all of them; a `GaiError` if the host cannot be resolved.
  */
-export function createConnectionSync(address: ConnectionAddress, options?: CreateConnectionSyncOptions): Socket {
+export function createConnectionSync(address: ConnectionAddress, options?: CreateConnectionSyncOptions): Socket<InetFamily> {
   const { host, port, timeout, sourceAddress, allErrors } = checkConnection(address, options);
   const deadline = deadlineOf(timeout);
   const infos = getaddrinfoSync(host, port, 0, C.SOCK_STREAM);
   const errors: unknown[] = [];
   for (const [family, type, proto, , sa] of infos) {
-    let sock: Socket | undefined;
+    let sock: Socket<InetFamily> | undefined;
     try {
-      sock = new Socket(family, type, proto);
+      sock = new Socket(family as InetFamily, type, proto);
       applyTimeout(sock, timeout, deadline, sa);
       if (sourceAddress !== undefined) sock.bind(sourceAddress);
       sock.connectSync(sa);
@@ -201,7 +205,7 @@ function lookup(host: string, port: number | string, deadline: number, signal: A
  * @returns a Promise of the connected socket.
  * @throws (as a rejection) the errors of {@link createConnectionSync}; the signal's reason on abort.
  */
-export async function createConnection(address: ConnectionAddress, options?: CreateConnectionOptions): Promise<Socket> {
+export async function createConnection(address: ConnectionAddress, options?: CreateConnectionOptions): Promise<Socket<InetFamily>> {
   const { host, port, timeout, sourceAddress, allErrors } = checkConnection(address, options);
   const signal = (options as CreateConnectionOptions | undefined)?.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
@@ -213,9 +217,9 @@ export async function createConnection(address: ConnectionAddress, options?: Cre
   const errors: unknown[] = [];
   for (const [family, type, proto, , sa] of infos) {
     if (signal?.aborted) throw abortReason(signal);
-    let sock: Socket | undefined;
+    let sock: Socket<InetFamily> | undefined;
     try {
-      sock = new Socket(family, type, proto);
+      sock = new Socket(family as InetFamily, type, proto);
       applyTimeout(sock, timeout, deadline, sa);
       if (sourceAddress !== undefined) sock.bind(sourceAddress);
       await sock.connect(sa, operation);
@@ -266,7 +270,7 @@ export function hasDualstackIpv6(): boolean {
  *   platform without SO_REUSEPORT, `dualstackIpv6` with a family other than AF_INET6 or on a host
  *   without dual-stack support; `AddressInUseError` and the other socket errors of bind/listen.
  */
-export function createServer(address: Address, options?: CreateServerOptions): Socket {
+export function createServer<F extends number = AF_INET>(address: AddressOf<F>, options?: CreateServerOptions<F>): Socket<F> {
   const o = checkOptionsObject(options, 'options');
   const family = o.family === undefined ? C.AF_INET : checkInt(o.family, 'options.family');
   const backlog = o.backlog === undefined || o.backlog === null ? undefined : checkInt(o.backlog, 'options.backlog');
@@ -279,7 +283,7 @@ export function createServer(address: Address, options?: CreateServerOptions): S
     if (family !== C.AF_INET6) throw invalidArgValue('options.dualstackIpv6', dualstack, 'requires the AF_INET6 family');
     if (!hasDualstackIpv6()) throw invalidArgValue('options.dualstackIpv6', dualstack, 'is not supported on this platform');
   }
-  const sock = new Socket(family, C.SOCK_STREAM);
+  const sock = new Socket(family as F, C.SOCK_STREAM);
   try {
     try {
       sock.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);

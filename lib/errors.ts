@@ -34,27 +34,35 @@ export function errnoName(value: number): string {
   return errnoNames.get(value) ?? `Unknown system error ${value}`;
 }
 
+/** Captures the caller's stack frames now (cheap), with room for the package's frames that are dropped later. */
+function captureTrace(above: Function = captureTrace): { stack?: string } {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = limit + 10;
+  Error.captureStackTrace(holder, above);  // frames above `above` are not even collected
+  Error.stackTraceLimit = limit;
+  return holder;
+}
+
+/** `name: message`, then the captured frames outside the package. */
+function formatTrace(error: Error, holder: { stack?: string }): string {
+  const frames = (holder.stack ?? '').split('\n').slice(1).filter((line) => !line.includes(libDir));
+  return [`${error.name}: ${error.message}`, ...frames].join('\n');
+}
+
 /**
  * Makes `error.stack` start in the caller's code: the package's own frames are dropped. The trace
  * is captured now but formatted only when `stack` is read, since formatting costs microseconds
- * and most errors (EAGAIN in a non-blocking loop) are never printed.
+ * and most errors are never printed.
  */
 export function hideInternalFrames(error: Error): void {
-  const holder: { stack?: string } = {};
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = limit + 10;  // room for the package's frames, which are dropped
-  Error.captureStackTrace(holder, hideInternalFrames);
-  Error.stackTraceLimit = limit;
+  const holder = captureTrace();
   let stack: string | undefined;
   Object.defineProperty(error, 'stack', {
     configurable: true,
     enumerable: false,
     get(): string {
-      if (stack === undefined) {
-        const frames = (holder.stack ?? '').split('\n').slice(1).filter((line) => !line.includes(libDir));
-        stack = [`${error.name}: ${error.message}`, ...frames].join('\n');
-      }
-      return stack;
+      return (stack ??= formatTrace(error, holder));
     },
     set(value: string) {
       stack = value;
@@ -75,19 +83,38 @@ export class SocketError extends Error {
   /** The resolver's own words for a lookup failure (GaiError, HostError). */
   declare detail?: string;
 
+  // The captured frames, and the text of `stack` once read or set. `stack` is an accessor of the
+  // prototype: redefining an error's own `stack` costs several microseconds per error, more than
+  // capturing the frames (a non-blocking loop meets one EAGAIN error per empty read).
+  #trace: { stack?: string };
+  #stack?: string;
+
   constructor(errnoValue: number, syscall: string, address?: unknown, message?: string) {
     const code = errnoName(errnoValue);
     const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;  // hideInternalFrames captures the trace that is kept
+    Error.stackTraceLimit = 0;  // captureTrace takes the frames that are kept
     super(message ?? nodeStyleMessage(syscall, code, address));
     Error.stackTraceLimit = limit;
+    delete (this as { stack?: string }).stack;  // the prototype's accessor serves it
+    this.#trace = captureTrace(new.target);
     this.errno = errnoValue;
     this.code = code;
     this.syscall = syscall;
     if (address !== undefined) this.address = address;
-    hideInternalFrames(this);
   }
 
+  static {
+    Object.defineProperty(SocketError.prototype, 'stack', {
+      configurable: true,
+      enumerable: false,
+      get(this: SocketError): string {
+        return (this.#stack ??= formatTrace(this, this.#trace));
+      },
+      set(this: SocketError, value: string) {
+        this.#stack = value;
+      },
+    });
+  }
 }
 
 /** As Node words it: the call, the code, and the address where there is one (`connect ECONNREFUSED ::1:80`). */

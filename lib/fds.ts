@@ -3,7 +3,7 @@
 import { native } from './native';
 import { CMSG_LEN } from './convert';
 import { Socket, type OperationOptions } from './socket';
-import type { Address } from './address';
+import type { AddressOf } from './address';
 import { elementsOf, type Ancillary, type RecvFdsResult } from './messages';
 import { checkInt, invalidArgType } from './validate';
 
@@ -30,8 +30,8 @@ function receivedFds(ancdata: Ancillary[]): number[] {
   return fds;
 }
 
-function checkSocket(sock: unknown): Socket {
-  if (!(sock instanceof Socket)) throw invalidArgType('sock', 'an instance of Socket', sock);
+function checkSocket<F extends number>(sock: Socket<F>): Socket<F> {
+  if (!((sock as unknown) instanceof Socket)) throw invalidArgType('sock', 'an instance of Socket', sock);
   return sock;
 }
 
@@ -40,13 +40,14 @@ function checkMaxfds(maxfds: unknown): number {
 }
 
 /** Sends `buffers` and the descriptors `fds` (SCM_RIGHTS) on a Unix socket; returns bytes sent. */
-export function sendFdsSync(sock: Socket, buffers: Uint8Array[], fds: number[], flags?: number, address?: Address): number {
+export function sendFdsSync<F extends number>(sock: Socket<F>, buffers: Uint8Array[], fds: number[], flags?: number,
+  address?: AddressOf<F>): number {
   return checkSocket(sock).sendmsgSync(buffers, fdsAncillary(fds), flags, address);
 }
 
 /** Promise form of sendFdsSync. */
-export function sendFds(sock: Socket, buffers: Uint8Array[], fds: number[], flags?: number, address?: Address,
-  options?: OperationOptions): Promise<number> {
+export function sendFds<F extends number>(sock: Socket<F>, buffers: Uint8Array[], fds: number[], flags?: number,
+  address?: AddressOf<F>, options?: OperationOptions): Promise<number> {
   try {
     return checkSocket(sock).sendmsg(buffers, fdsAncillary(fds), flags, address, options);
   } catch (error) {
@@ -59,14 +60,14 @@ export function sendFds(sock: Socket, buffers: Uint8Array[], fds: number[], flag
  * The descriptors are new, close-on-exec and the caller's to close. MSG_CTRUNC in msgFlags means
  * more were sent than fitted; the system closed those.
  */
-export function recvFdsSync(sock: Socket, bufsize: number, maxfds: number, flags?: number): RecvFdsResult {
+export function recvFdsSync<F extends number>(sock: Socket<F>, bufsize: number, maxfds: number, flags?: number): RecvFdsResult<F> {
   const [data, ancdata, msgFlags, address] = checkSocket(sock).recvmsgSync(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags);
   return [data, receivedFds(ancdata), msgFlags, address];
 }
 
 /** Promise form of recvFdsSync. */
-export async function recvFds(sock: Socket, bufsize: number, maxfds: number, flags?: number,
-  options?: OperationOptions): Promise<RecvFdsResult> {
+export async function recvFds<F extends number>(sock: Socket<F>, bufsize: number, maxfds: number, flags?: number,
+  options?: OperationOptions): Promise<RecvFdsResult<F>> {
   const [data, ancdata, msgFlags, address] = await checkSocket(sock).recvmsg(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags, options);
   return [data, receivedFds(ancdata), msgFlags, address];
 }

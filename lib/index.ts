@@ -8,6 +8,8 @@ export {
 } from './errors';
 export type {
   Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress, ReturnedAddress,
+  ReturnedInetAddress, ReturnedInet6Address, ReturnedUnixAddress, ReturnedPacketAddress,
+  AddressOf, ReturnedAddressOf, ReceivedAddressOf,
 } from './address';
 export {
   Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type OperationOptions,
@@ -20,17 +22,17 @@ export { select, selectSync, poll, Poller } from './select';
 export type { FileDescriptorLike, HasFileno, SelectOptions } from './select';
 export {
   createConnection, createConnectionSync, createServer, hasDualstackIpv6,
-  type ConnectionAddress, type CreateConnectionOptions, type CreateConnectionSyncOptions, type CreateServerOptions,
+  type ConnectionAddress, type InetFamily, type CreateConnectionOptions, type CreateConnectionSyncOptions, type CreateServerOptions,
 } from './create';
 export {
   BaseServer, SocketServer, TCPServer, UDPServer, UnixStreamServer, UnixDatagramServer,
   BaseRequestHandler, StreamRequestHandler, DatagramRequestHandler,
-  type ServerOptions, type RequestHandlerClass, type DatagramRequest,
+  type ServerOptions, type RequestHandler, type RequestHandlerClass, type AnyRequestHandlerClass, type DatagramRequest,
 } from './socketserver';
 export {
   structSizes, packLinger, unpackLinger, packTimeval, unpackTimeval, packIpMreq, packIpMreqn, packIpv6Mreq,
   packUcred, unpackUcred, unpackInPktinfo, unpackIn6Pktinfo, unpackTcpInfo,
   type Linger, type Ucred, type InPktinfo, type In6Pktinfo, type TcpInfo,
 } from './structs';
-export { SocketStream, type SocketStreamOptions } from './stream';
+export { SocketStream, type SocketStreamOptions, type StreamSocket } from './stream';
 export type { SendfileOptions, SendfileSource } from './sendfile';

@@ -1,15 +1,21 @@
 // Messages: ancillary data as [level, type, data], and the argument checks shared by
 // sendmsg/recvmsg/recvmmsg/sendmmsg (descriptor passing is fds.ts's).
+import { isUint8Array } from 'node:util/types';
 import { native } from './native';
-import type { ReturnedAddress } from './address';
+import type { ReceivedAddressOf } from './address';
 import { checkBytes, checkInt, checkOptionalInt, invalidArgType } from './validate';
 
-/** One ancillary message: `[cmsg_level, cmsg_type, data]`. */
-export type Ancillary = [level: number, type: number, data: Buffer];
-/** What recvmsg returns: `[data, ancdata, msgFlags, address]`. */
-export type RecvmsgResult = [data: Buffer, ancdata: Ancillary[], msgFlags: number, address: ReturnedAddress];
-/** What recvFds returns: `[data, fds, msgFlags, address]`. */
-export type RecvFdsResult = [data: Buffer, fds: number[], msgFlags: number, address: ReturnedAddress];
+/**
+ * One ancillary message: `[cmsg_level, cmsg_type, data]`. recvmsg gives the data as a Buffer;
+ * sendmsg takes any Uint8Array (`Ancillary<Uint8Array>`).
+ */
+export type Ancillary<Data extends Uint8Array = Buffer> = [level: number, type: number, data: Data];
+/** What recvmsg returns on a socket of family `F`: `[data, ancdata, msgFlags, address]`. */
+export type RecvmsgResult<F extends number = number> =
+  [data: Buffer, ancdata: Ancillary[], msgFlags: number, address: ReceivedAddressOf<F>];
+/** What recvFds returns on a socket of family `F`: `[data, fds, msgFlags, address]`. */
+export type RecvFdsResult<F extends number = number> =
+  [data: Buffer, fds: number[], msgFlags: number, address: ReceivedAddressOf<F>];
 
 /** The raw result of native recvmsg: [nbytes, ancdata, msgFlags], or -errno. */
 export type { NativeRecvmsg } from './native';
@@ -35,7 +41,11 @@ export function elementsOf(value: unknown, name: string, expected: string): unkn
 
 /** The buffers of a scatter/gather list, in a fresh array. */
 export function checkBuffers(buffers: unknown, name = 'buffers'): Uint8Array[] {
-  return elementsOf(buffers, name, 'an array of Buffer or Uint8Array').map((b, i) => checkBytes(b, `${name}[${i}]`));
+  const items = elementsOf(buffers, name, 'an array of Buffer or Uint8Array');
+  for (let i = 0; i < items.length; i++) {
+    if (!isUint8Array(items[i])) checkBytes(items[i], `${name}[${i}]`);  // the name is built only to throw
+  }
+  return items as Uint8Array[];
 }
 
 /** Ancillary messages `[level, type, data][]`, in fresh arrays; null for none. */

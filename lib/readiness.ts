@@ -61,14 +61,35 @@ export class LongTimer {
   }
 }
 
-/** One pending wait. Its timer and abort listener exist only when the wait has them. */
-class Waiter {
+/**
+ * What a watch serves: `ready` once the descriptor is ready for `events` (or has an error or
+ * hang-up), `fail` when the watch ends under it. The watch removes it from its set before either.
+ */
+export interface ReadyWaiter {
+  readonly events: number;
+  readonly ref: boolean;
+  ready(revents: number): void;
+  fail(error: unknown): void;
+}
+
+/** One pending waitFor()/waitAny() wait. Its timer and abort listener exist only when the wait has them. */
+class Waiter implements ReadyWaiter {
   timer?: LongTimer;
   signal?: AbortSignal;
   onAbort?: () => void;
 
   constructor(readonly events: number, readonly ref: boolean,
-    readonly resolve: (revents: number) => void, readonly reject: (error: unknown) => void) {}
+    private readonly resolve: (revents: number) => void, private readonly reject: (error: unknown) => void) {}
+
+  ready(revents: number): void {
+    this.cleanup();
+    this.resolve(revents);
+  }
+
+  fail(error: unknown): void {
+    this.cleanup();
+    this.reject(error);
+  }
 
   cleanup(): void {
     this.timer?.clear();
@@ -76,9 +97,9 @@ class Waiter {
   }
 }
 
-class FdWatch {
+export class FdWatch {
   private readonly watcher: NativeWatcher;
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new Set<ReadyWaiter>();
   private watching = 0;
   private refd = true;
   private ended = false;
@@ -89,24 +110,23 @@ class FdWatch {
     this.watcher = new native.Watcher(fd, (revents) => this.onReady(revents));
   }
 
-  add(waiter: Waiter): void {
+  add(waiter: ReadyWaiter): void {
     this.waiters.add(waiter);
     this.update();
   }
 
-  remove(waiter: Waiter): void {
+  remove(waiter: ReadyWaiter): void {
     if (this.waiters.delete(waiter)) this.update();
   }
 
-  /** Rejects every pending wait with `error` and closes the watcher. */
-  close(error: unknown): void {
+  /** Fails every pending wait with the error `makeError` builds (only if someone waits) and closes the watcher. */
+  close(makeError: () => unknown): void {
     const waiters = [...this.waiters];
     this.waiters.clear();
     this.end();
-    for (const w of waiters) {
-      w.cleanup();
-      w.reject(error);
-    }
+    if (waiters.length === 0) return;
+    const error = makeError();
+    for (const w of waiters) w.fail(error);
   }
 
   /**
@@ -130,7 +150,7 @@ class FdWatch {
     if (events !== this.watching) {
       const r = this.watcher.start(events);
       if (r < 0) {
-        this.close(socketError(-r, 'poll'));
+        this.close(() => socketError(-r, 'poll'));
         return;
       }
       this.watching = events;
@@ -153,24 +173,32 @@ class FdWatch {
 
   private onReady(revents: number): void {
     if (revents < 0) {
-      this.close(socketError(-revents, 'poll'));
+      this.close(() => socketError(-revents, 'poll'));
       return;
     }
     if (revents & POLLNVAL) {
-      this.close(socketError(EBADF, 'poll'));
+      this.close(() => socketError(EBADF, 'poll'));
       return;
     }
     const all = (revents & (POLLERR | POLLHUP)) !== 0;
     let served = false;
-    for (const w of this.waiters.size === 1 ? this.waiters : [...this.waiters]) {
-      if (all || (w.events & revents) !== 0) {
-        this.waiters.delete(w);
-        w.cleanup();
-        w.resolve(revents);
-        served = true;
+    // A waiter served may wait again at once (a retry that said EAGAIN): never iterate the live set.
+    if (this.waiters.size === 1) {
+      for (const w of this.waiters) {
+        served = this.serve(w, revents, all);
+        break;
       }
+    } else {
+      for (const w of [...this.waiters]) served = this.serve(w, revents, all) || served;
     }
-    this.update(!served);
+    if (!this.ended) this.update(!served);
+  }
+
+  private serve(w: ReadyWaiter, revents: number, all: boolean): boolean {
+    if (!all && (w.events & revents) === 0) return false;
+    if (!this.waiters.delete(w)) return false;  // already gone: ended by an earlier one's work
+    w.ready(revents);
+    return true;
   }
 }
 
@@ -199,16 +227,14 @@ export function waitFor(fd: number, events: number, options: WaitOptions = {}): 
     if (timeoutMs !== undefined && timeoutMs >= 0) {
       waiter.timer = new LongTimer(() => {
         owner.remove(waiter);
-        waiter.cleanup();
-        reject(timeoutError(options.syscall ?? 'poll', options.address));
+        waiter.fail(timeoutError(options.syscall ?? 'poll', options.address));
       }, timeoutMs, options.ref !== false);
     }
     if (signal) {
       waiter.signal = signal;
       waiter.onAbort = (): void => {
         owner.remove(waiter);
-        waiter.cleanup();
-        reject(abortError(signal));
+        waiter.fail(abortError(signal));
       };
       signal.addEventListener('abort', waiter.onAbort, { once: true });
     }
@@ -216,9 +242,12 @@ export function waitFor(fd: number, events: number, options: WaitOptions = {}): 
   });
 }
 
-/** Closes the watcher of `fd`, if any, rejecting its pending waits. Call before closing the fd. */
-export function closeWatch(fd: number, error: unknown): void {
-  watches.get(fd)?.close(error);
+/**
+ * Closes the watcher of `fd`, if any, failing its pending waits with the error `makeError` builds
+ * (called only when there are some). Call before closing the fd.
+ */
+export function closeWatch(fd: number, makeError: () => unknown): void {
+  watches.get(fd)?.close(makeError);
 }
 
 /** Whether a Socket keeps a watcher on `fd`: then `fd` is one of ours, and watched as it is. */
@@ -293,7 +322,8 @@ export function waitAny(items: WatchItem[], timeoutMs: number, signal?: AbortSig
   });
 }
 
-function sharedWatch(fd: number): FdWatch {
+/** The watch of one of our Sockets' descriptors, created on first use. */
+export function sharedWatch(fd: number): FdWatch {
   let watch = watches.get(fd);
   if (!watch) {
     watch = new FdWatch(fd);

@@ -29,6 +29,7 @@ export interface SendfileSocket {
 /** A file to send: a `FileHandle` (node:fs/promises) or a descriptor number. */
 export type SendfileSource = FileHandle | number;
 
+/** Options of `Socket.sendfile()`. */
 export interface SendfileOptions {
   /** Aborts the transfer when signalled: the Promise rejects with the signal's reason. */
   signal?: AbortSignal;

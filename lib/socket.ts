@@ -9,7 +9,10 @@ import { native } from './native';
 import {
   EAGAIN, EINPROGRESS, SocketError, TimeoutError, check, closedError, hideInternalFrames, socketError, timeoutError,
 } from './errors';
-import { fromBlob, newBlob, packAddress, toBlobAsync, toBlobSync, type Address, type ReturnedAddress } from './address';
+import {
+  fromBlob, newBlob, packAddress, toBlobAsync, toBlobSync, type AddressOf, type ReceivedAddressOf, type ReturnedAddressOf,
+} from './address';
+import type { AF_INET, AF_UNIX } from './constants';
 import { closeWatch, isWatched } from './readiness';
 import { NO_WAIT, Waits, deadlineOf } from './wait';
 import {
@@ -50,7 +53,7 @@ export function setdefaulttimeout(timeout: number | null): void {
 
 // Descriptors of sockets dropped without close() are closed when the object is collected.
 const finalizer = new FinalizationRegistry<number>((fd) => {
-  closeWatch(fd, closedError('close'));
+  closeWatch(fd, () => closedError('close'));
   native.close(fd);
   process.emitWarning(`Closing socket file descriptor ${fd} on garbage collection`, {
     type: 'Warning',
@@ -71,10 +74,14 @@ function checkFlags(flags: unknown): number {
   return checkOptionalInt(flags, 'flags', 0);
 }
 
-/** A socket on one descriptor, with Python's methods; see API.md. */
-export class Socket {
+/**
+ * A socket on one descriptor, with Python's methods; see API.md. `F` is its address family's type
+ * (`Socket<AF_INET>`, from `socket(AF_INET)`), which types the addresses it takes and returns; a
+ * `Socket` (a `Socket<number>`) takes and returns any shape.
+ */
+export class Socket<F extends number = number> {
   private _fd: number;
-  private readonly _family: number;
+  private readonly _family: F;
   private readonly _type: number;
   private readonly _proto: number;
   private _timeout: number | null;
@@ -86,7 +93,12 @@ export class Socket {
    * Creates a socket, or (with `fileno`) wraps an existing descriptor without duplicating it;
    * family, type and proto left undefined are then read from the descriptor. Without `fileno`, an
    * argument passed explicitly as `undefined` (a constant this platform lacks) is a TypeError.
+   * Types: `new Socket(AF_INET6)` is a `Socket<AF_INET6>`; `new Socket()` is a `Socket` (any
+   * family's shapes), where `socket()` gives a `Socket<AF_INET>`.
    */
+  constructor();
+  constructor(family: F, type?: number, proto?: number);
+  constructor(family: F | undefined, type: number | undefined, proto: number | undefined, fileno: number);
   constructor(family?: number, type?: number, proto?: number, fileno?: number) {
     let timeout = defaultTimeout;
     if (fileno === undefined) {
@@ -111,7 +123,7 @@ export class Socket {
       this._fd = fileno;
       this._fdNonblocking = knownNonblocking ?? (check(native.getFdFlags(fileno), 'fcntl') & 1) !== 0;
     }
-    this._family = family;
+    this._family = family as F;
     this._type = type & ~TYPE_FLAGS;
     this._proto = proto;
     this._timeout = timeout;
@@ -123,7 +135,7 @@ export class Socket {
   }
 
   /** The address family, e.g. AF_INET. */
-  get family(): number { return this._family; }
+  get family(): F { return this._family; }
   /** The socket type, without SOCK_NONBLOCK/SOCK_CLOEXEC bits. */
   get type(): number { return this._type; }
   /** The protocol number. */
@@ -158,9 +170,11 @@ export class Socket {
     if (fd < 0) return -1;
     this._fd = -1;
     finalizer.unregister(this);
-    const error = closedError(syscall);
-    if (isWatched(fd)) closeWatch(fd, error);
-    this._waits.close(error);
+    // One error for every pending call, built only if there is one (a stack costs microseconds).
+    let error: SocketError | undefined;
+    const makeError = (): SocketError => (error ??= closedError(syscall));
+    this._waits.close(makeError);  // first: the queued must not be handed the turn the waiting one leaves
+    if (isWatched(fd)) closeWatch(fd, makeError);
     return fd;
   }
 
@@ -170,9 +184,9 @@ export class Socket {
   }
 
   /** A new Socket on a duplicate of the descriptor, with the same timeout. */
-  dup(): Socket {
+  dup(): Socket<F> {
     const fd = check(native.dup(this.openFd('dup')), 'dup');
-    let copy: Socket;
+    let copy: Socket<F>;
     try {
       copy = new Socket(this._family, this._type, this._proto, fd);
     } catch (error) {
@@ -204,9 +218,9 @@ export class Socket {
   // --- plain methods -----------------------------------------------------------------------
 
   /** Binds to `address` (resolving a host name with a blocking look-up). */
-  bind(address: Address): void {
-    const fd = this.openFd('bind');
-    check(native.bind(fd, toBlobSync(this._family, address)), 'bind', address);
+  bind(address: AddressOf<F>): void {
+    const blob = toBlobSync(this._family, address);  // first: its getters may close this socket
+    check(native.bind(this.openFd('bind'), blob), 'bind', address);
   }
 
   /** Listens for connections; the default backlog is min(SOMAXCONN, 128), as in Python. */
@@ -224,13 +238,13 @@ export class Socket {
   }
 
   /** The socket's own address. */
-  getsockname(): ReturnedAddress {
+  getsockname(): ReturnedAddressOf<F> {
     check(native.getsockname(this.openFd('getsockname'), addressOut), 'getsockname');
     return fromBlob(addressOut, this._family);
   }
 
   /** The connected peer's address. */
-  getpeername(): ReturnedAddress {
+  getpeername(): ReturnedAddressOf<F> {
     check(native.getpeername(this.openFd('getpeername'), addressOut), 'getpeername');
     return fromBlob(addressOut, this._family);
   }
@@ -328,28 +342,31 @@ export class Socket {
   // --- accept / connect ----------------------------------------------------------------------
 
   /** Waits for a connection: `[Socket, address]`. The new socket starts with the default timeout. */
-  acceptSync(): [Socket, ReturnedAddress] {
+  acceptSync(): [Socket<F>, ReturnedAddressOf<F>] {
     const nonblock = defaultTimeout !== null;
     const fd = this._waits.runSync(POLLIN, 'accept', this.deadline(), (s) => native.accept(s, addressOut, nonblock));
     return [this.adopt(fd, nonblock), fromBlob(addressOut, this._family)];
   }
 
   /** Promise form of acceptSync. */
-  async accept(options?: OperationOptions): Promise<[Socket, ReturnedAddress]> {
-    this.openFd('accept');
+  accept(options?: OperationOptions): Promise<[Socket<F>, ReturnedAddressOf<F>]> {
+    try {
+      this.openFd('accept');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const nonblock = defaultTimeout !== null;
-    let address: ReturnedAddress = null;
-    const fd = await this._waits.run(this._waits.readers, POLLIN, 'accept', this.deadline(), options?.signal, (s) => {
+    let address!: ReturnedAddressOf<F>;
+    return this._waits.runThen(this._waits.readers, POLLIN, 'accept', this.deadline(), options?.signal, (s) => {
       const r = this.makeNonblocking(s);
       if (r < 0) return r;
       const client = native.accept(s, addressOut, nonblock);
       if (client >= 0) address = fromBlob(addressOut, this._family);
       return client;
-    });
-    return [this.adopt(fd, nonblock), address];
+    }, (fd): [Socket<F>, ReturnedAddressOf<F>] => [this.adopt(fd, nonblock), address]);
   }
 
-  private adopt(fd: number, nonblock: boolean): Socket {
+  private adopt(fd: number, nonblock: boolean): Socket<F> {
     acceptedNonblocking = nonblock;
     try {
       return new Socket(this._family, this._type, this._proto, fd);
@@ -386,7 +403,7 @@ export class Socket {
    * Returns 0 or the errno of a failed connect (shared by connectSync and connectEx); a wait that
    * outlasts the timeout gives -1; non-blocking mode gives EINPROGRESS.
    */
-  private connectErrno(address: Address): number {
+  private connectErrno(address: AddressOf<F>): number {
     const deadline = this.deadline();
     this.openFd('connect');
     const attempt = this.connectAttempt(toBlobSync(this._family, address), false);
@@ -400,14 +417,14 @@ export class Socket {
   }
 
   /** Connects to `address`, waiting according to the socket's mode. */
-  connectSync(address: Address): void {
+  connectSync(address: AddressOf<F>): void {
     const e = this.connectErrno(address);
     if (e === -1) throw timeoutError('connect', address);
     if (e !== 0) throw socketError(e, 'connect', address);
   }
 
   /** Like connectSync, but returns the error number (0 on success) instead of throwing it; a timeout gives EAGAIN, as in Python. */
-  connectEx(address: Address): number {
+  connectEx(address: AddressOf<F>): number {
     const e = this.connectErrno(address);
     return e === -1 ? EAGAIN : e;
   }
@@ -416,7 +433,7 @@ export class Socket {
    * Promise form of connectSync: completes through writability and SO_ERROR, in the writers' turn.
    * The timeout counts from the call, name resolution included.
    */
-  async connect(address: Address, options?: OperationOptions): Promise<void> {
+  async connect(address: AddressOf<F>, options?: OperationOptions): Promise<void> {
     this.openFd('connect');
     const deadline = this.deadline();
     const signal = options?.signal;
@@ -467,12 +484,16 @@ export class Socket {
    * Promise form of sendallSync. Rejects with a TypeError (code ERR_INVALID_STATE) if `data`'s
    * buffer is detached or shrunk before every byte is sent.
    */
-  async sendall(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<void> {
-    const length = checkData(data, 'data');
-    const f = checkFlags(flags);
-    this.openFd('send');
-    await this._waits.run(this._waits.writers, POLLOUT, 'send', this.deadline(f), options?.signal,
-      sendAll(data, length, f | MSG_DONTWAIT));
+  sendall(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<void> {
+    try {
+      const length = checkData(data, 'data');
+      const f = checkFlags(flags);
+      this.openFd('send');
+      return this._waits.run(this._waits.writers, POLLOUT, 'send', this.deadline(f), options?.signal,
+        sendAll(data, length, f | MSG_DONTWAIT)).then(nothing);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private sendtoArgs(flagsOrAddress: unknown, address: unknown): [number, unknown] {
@@ -480,9 +501,9 @@ export class Socket {
   }
 
   /** Sends a datagram to `address`: sendtoSync(data, address) or sendtoSync(data, flags, address). */
-  sendtoSync(data: Uint8Array, address: Address): number;
-  sendtoSync(data: Uint8Array, flags: number, address: Address): number;
-  sendtoSync(data: Uint8Array, flagsOrAddress: number | Address, maybeAddress?: Address): number {
+  sendtoSync(data: Uint8Array, address: AddressOf<F>): number;
+  sendtoSync(data: Uint8Array, flags: number, address: AddressOf<F>): number;
+  sendtoSync(data: Uint8Array, flagsOrAddress: number | AddressOf<F>, maybeAddress?: AddressOf<F>): number {
     const length = checkData(data, 'data');
     const [f, address] = this.sendtoArgs(flagsOrAddress, maybeAddress);
     this.openFd('sendto');
@@ -491,19 +512,24 @@ export class Socket {
   }
 
   /** Promise form of sendtoSync; a host name is resolved without blocking, within the timeout. */
-  sendto(data: Uint8Array, address: Address, options?: OperationOptions): Promise<number>;
-  sendto(data: Uint8Array, flags: number, address: Address, options?: OperationOptions): Promise<number>;
-  async sendto(data: Uint8Array, a: number | Address, b?: Address | OperationOptions, c?: OperationOptions): Promise<number> {
-    const length = checkData(data, 'data');
-    const withFlags = typeof a === 'number';
-    const [f, address] = withFlags ? [checkFlags(a), b] : [0, a];
-    const options = (withFlags ? c : b) as OperationOptions | undefined;
-    this.openFd('sendto');
-    const deadline = this.deadline(f);
-    const to = destination(this._family, address);
-    const flags = f | MSG_DONTWAIT;
-    return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
-      (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, to.blob!), address, to.lookup);
+  sendto(data: Uint8Array, address: AddressOf<F>, options?: OperationOptions): Promise<number>;
+  sendto(data: Uint8Array, flags: number, address: AddressOf<F>, options?: OperationOptions): Promise<number>;
+  sendto(data: Uint8Array, a: number | AddressOf<F>, b?: AddressOf<F> | OperationOptions, c?: OperationOptions): Promise<number> {
+    try {
+      const length = checkData(data, 'data');
+      const withFlags = typeof a === 'number';
+      const f = withFlags ? checkFlags(a) : 0;
+      const address = withFlags ? b : a;
+      const options = (withFlags ? c : b) as OperationOptions | undefined;
+      this.openFd('sendto');
+      const deadline = this.deadline(f);
+      const to = destination(this._family, address);
+      const flags = f | MSG_DONTWAIT;
+      return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
+        (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, to.blob!), address, to.lookup);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   // --- receiving ----------------------------------------------------------------------------
@@ -559,21 +585,21 @@ export class Socket {
   }
 
   /** Receives a datagram: `[Buffer, sender's address]`. */
-  recvfromSync(bufsize: number, flags?: number): [Buffer, ReturnedAddress] {
+  recvfromSync(bufsize: number, flags?: number): [Buffer, ReceivedAddressOf<F>] {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
     const [n, address] = this.recvfromIntoSync(buffer, 0, flags);
     return [Socket.trimmed(buffer, n), address];
   }
 
   /** Promise form of recvfromSync. */
-  async recvfrom(bufsize: number, flags?: number, options?: OperationOptions): Promise<[Buffer, ReturnedAddress]> {
+  async recvfrom(bufsize: number, flags?: number, options?: OperationOptions): Promise<[Buffer, ReceivedAddressOf<F>]> {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
     const [n, address] = await this.recvfromInto(buffer, 0, flags, options);
     return [Socket.trimmed(buffer, n), address];
   }
 
   /** Receives a datagram into `buffer`: `[count, sender's address]`. Zero bytes wait for a datagram, as in Python. */
-  recvfromIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): [number, ReturnedAddress] {
+  recvfromIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): [number, ReceivedAddressOf<F>] {
     const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
     const f = checkFlags(flags);
     const n = this._waits.runSync(POLLIN, 'recvfrom', this.deadline(f), (fd) => native.recvfrom(fd, buffer, 0, length, f, addressOut));
@@ -581,27 +607,32 @@ export class Socket {
   }
 
   /** Promise form of recvfromIntoSync; a buffer detached or shrunk before the data arrives rejects it (ERR_INVALID_STATE). */
-  async recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<[number, ReturnedAddress]> {
-    const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
-    const f = checkFlags(flags);
+  recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<[number, ReceivedAddressOf<F>]> {
+    let length: number;
+    let f: number;
+    try {
+      length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
+      f = checkFlags(flags);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const dontwait = f | MSG_DONTWAIT;
-    let address: ReturnedAddress = null;
-    const n = await this._waits.run(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
+    let address!: ReceivedAddressOf<F>;
+    return this._waits.runThen(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
       const r = native.recvfrom(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait, addressOut);
       if (r >= 0) address = fromBlob(addressOut, this._family);
       return r;
-    });
-    return [n, address];
+    }, (n): [number, ReceivedAddressOf<F>] => [n, address]);
   }
 
   // --- messages -----------------------------------------------------------------------------
 
-  private messageAddress(address: Address | undefined): Buffer | null {
+  private messageAddress(address: AddressOf<F> | undefined): Buffer | null {
     return address === undefined || address === null ? null : toBlobSync(this._family, address);
   }
 
   /** Sends the concatenation of `buffers` with ancillary data `[level, type, data][]`; returns bytes sent. */
-  sendmsgSync(buffers: Uint8Array[], ancdata?: Ancillary[] | null, flags?: number, address?: Address): number {
+  sendmsgSync(buffers: Uint8Array[], ancdata?: Ancillary<Uint8Array>[] | null, flags?: number, address?: AddressOf<F>): number {
     const parts = checkBuffers(buffers);
     const anc = checkAncillary(ancdata);
     const f = checkFlags(flags);
@@ -611,7 +642,7 @@ export class Socket {
   }
 
   /** Promise form of sendmsgSync. */
-  async sendmsg(buffers: Uint8Array[], ancdata?: Ancillary[] | null, flags?: number, address?: Address,
+  async sendmsg(buffers: Uint8Array[], ancdata?: Ancillary<Uint8Array>[] | null, flags?: number, address?: AddressOf<F>,
     options?: OperationOptions): Promise<number> {
     const parts = checkBuffers(buffers);
     const anc = checkAncillary(ancdata);
@@ -625,11 +656,11 @@ export class Socket {
   }
 
   /** Receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary data: `[data, ancdata, msgFlags, address]`. */
-  recvmsgSync(bufsize: number, ancbufsize?: number, flags?: number): RecvmsgResult {
+  recvmsgSync(bufsize: number, ancbufsize?: number, flags?: number): RecvmsgResult<F> {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
     const anc = checkAncbufsize(ancbufsize);
     const f = checkFlags(flags);
-    let result!: RecvmsgResult;
+    let result!: RecvmsgResult<F>;
     this._waits.runSync(POLLIN, 'recvmsg', this.deadline(f), (fd) => {
       const r = M.recvmsg(fd, [buffer], anc, f, addressOut);
       if (typeof r === 'number') return r;
@@ -640,12 +671,12 @@ export class Socket {
   }
 
   /** Promise form of recvmsgSync. */
-  async recvmsg(bufsize: number, ancbufsize?: number, flags?: number, options?: OperationOptions): Promise<RecvmsgResult> {
+  async recvmsg(bufsize: number, ancbufsize?: number, flags?: number, options?: OperationOptions): Promise<RecvmsgResult<F>> {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
     const anc = checkAncbufsize(ancbufsize);
     const f = checkFlags(flags);
     const dontwait = f | MSG_DONTWAIT;
-    let result!: RecvmsgResult;
+    let result!: RecvmsgResult<F>;
     await this._waits.run(this._waits.readers, POLLIN, 'recvmsg', this.deadline(f), options?.signal, (fd) => {
       const r = M.recvmsg(fd, [buffer], anc, dontwait, addressOut);
       if (typeof r === 'number') return r;
@@ -655,7 +686,7 @@ export class Socket {
     return result;
   }
 
-  private recvmsgResult(buffer: Buffer, [n, ancdata, msgFlags]: Exclude<NativeRecvmsg, number>): RecvmsgResult {
+  private recvmsgResult(buffer: Buffer, [n, ancdata, msgFlags]: Exclude<NativeRecvmsg, number>): RecvmsgResult<F> {
     return [Socket.trimmed(buffer, Math.min(n, buffer.length)), ancdata, msgFlags, fromBlob(addressOut, this._family)];
   }
 
@@ -671,16 +702,16 @@ export class Socket {
     return [this._mmsgBlobs!, this._mmsgLengths];
   }
 
-  private mmsgResults(n: number, blobs: Buffer, lengths: Int32Array): Array<[number, ReturnedAddress]> {
+  private mmsgResults(n: number, blobs: Buffer, lengths: Int32Array): Array<[number, ReceivedAddressOf<F>]> {
     const size = native.addrBlobSize;
-    const out: Array<[number, ReturnedAddress]> = new Array(n);
+    const out: Array<[number, ReceivedAddressOf<F>]> = new Array(n);
     for (let i = 0; i < n; i++) out[i] = [lengths[i], fromBlob(blobs, this._family, i * size)];
     return out;
   }
 
   /** One recvmmsg call that reads its results at once, before any other call can reuse the scratch. */
   private mmsgAttempt(recvmmsg: NonNullable<typeof M.recvmmsg>, parts: Uint8Array[], flags: number,
-    done: (results: Array<[number, ReturnedAddress]>) => void): (fd: number) => number {
+    done: (results: Array<[number, ReceivedAddressOf<F>]>) => void): (fd: number) => number {
     return (fd) => {
       const [blobs, lengths] = this.mmsgScratch(parts.length);
       const r = recvmmsg(fd, parts, blobs, lengths, flags);
@@ -693,24 +724,24 @@ export class Socket {
    * Receives a batch of datagrams with one system call (Linux), one into each of `buffers`:
    * `[nbytes, address][]`, as many entries as datagrams arrived (at least one).
    */
-  recvmmsgSync(buffers: Uint8Array[], flags?: number): Array<[number, ReturnedAddress]> {
+  recvmmsgSync(buffers: Uint8Array[], flags?: number): Array<[number, ReceivedAddressOf<F>]> {
     this.openFd('recvmmsg');
     if (!M.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags);
-    let results!: Array<[number, ReturnedAddress]>;
+    let results!: Array<[number, ReceivedAddressOf<F>]>;
     this._waits.runSync(POLLIN, 'recvmmsg', this.deadline(f),
       this.mmsgAttempt(M.recvmmsg, parts, f | MSG_WAITFORONE, (out) => { results = out; }));
     return results;
   }
 
   /** Promise form of recvmmsgSync. */
-  async recvmmsg(buffers: Uint8Array[], flags?: number, options?: OperationOptions): Promise<Array<[number, ReturnedAddress]>> {
+  async recvmmsg(buffers: Uint8Array[], flags?: number, options?: OperationOptions): Promise<Array<[number, ReceivedAddressOf<F>]>> {
     this.openFd('recvmmsg');
     if (!M.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags);
-    let results!: Array<[number, ReturnedAddress]>;
+    let results!: Array<[number, ReceivedAddressOf<F>]>;
     await this._waits.run(this._waits.readers, POLLIN, 'recvmmsg', this.deadline(f), options?.signal,
       this.mmsgAttempt(M.recvmmsg, parts, f | MSG_DONTWAIT, (out) => { results = out; }));
     return results;
@@ -725,13 +756,14 @@ export class Socket {
         throw invalidArgType(`messages[${i}]`, 'an array [data, address?]', message);
       }
       parts.push(checkBytes(message[0], `messages[${i}][0]`));
-      blobs.push(message[1] === undefined || message[1] === null ? null : toBlobSync(this._family, message[1]));
+      const address: unknown = message[1];
+      blobs.push(address === undefined || address === null ? null : toBlobSync(this._family, address));
     }
     return [parts, blobs];
   }
 
   /** Sends a batch of datagrams `[data, address?][]` with one system call (Linux); returns how many were sent. */
-  sendmmsgSync(messages: Array<[Uint8Array, Address?]>, flags?: number): number {
+  sendmmsgSync(messages: Array<[data: Uint8Array, address?: AddressOf<F>]>, flags?: number): number {
     this.openFd('sendmmsg');
     if (!M.sendmmsg) throw unavailable('sendmmsg');
     const sendmmsg = M.sendmmsg;
@@ -741,7 +773,7 @@ export class Socket {
   }
 
   /** Promise form of sendmmsgSync. */
-  sendmmsg(messages: Array<[Uint8Array, Address?]>, flags?: number, options?: OperationOptions): Promise<number> {
+  sendmmsg(messages: Array<[data: Uint8Array, address?: AddressOf<F>]>, flags?: number, options?: OperationOptions): Promise<number> {
     try {
       this.openFd('sendmmsg');
       if (!M.sendmmsg) throw unavailable('sendmmsg');
@@ -770,6 +802,8 @@ export class Socket {
   }
 }
 
+function nothing(): void {}
+
 /**
  * `view`'s length, refusing a view whose buffer has been detached (TypeError, code
  * ERR_INVALID_STATE): a detached view reads as empty and would otherwise pass for one.
@@ -792,9 +826,12 @@ function isDetached(view: Uint8Array): boolean {
   }
 }
 
+// The intrinsic getter: a subclass's own `byteLength` would run user code after the descriptor was taken.
+const byteLengthOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'byteLength')!.get!;
+
 /** Returns `length` while `view` still has that many bytes; throws ERR_INVALID_STATE once its buffer was detached or shrunk. */
 function attached(view: Uint8Array, length: number, name: string): number {
-  if (view.byteLength < length) throw invalidState(name);
+  if ((byteLengthOf.call(view) as number) < length) throw invalidState(name);
   return length;
 }
 
@@ -843,12 +880,21 @@ function checkConstant(value: unknown, name: string, fallback: number, passed: b
   return checkOptionalInt(value, name, fallback);
 }
 
-/** Creates a socket: the same as `new Socket(family, type, proto)`. */
+/**
+ * Creates a socket: the same as `new Socket(family, type, proto)`; `socket()` is a
+ * `Socket<AF_INET>`. A family this platform may lack (`AF_PACKET`, `AF_NETLINK`: typed
+ * `… | undefined`) is given checked (`if (AF_PACKET !== undefined)`) or asserted (`AF_PACKET!`);
+ * an undefined one is refused with a TypeError.
+ */
+export function socket(): Socket<AF_INET>;
+export function socket<F extends number>(family: F, type?: number, proto?: number): Socket<F>;
 export function socket(...args: [family?: number, type?: number, proto?: number]): Socket {
-  return new Socket(...args);
+  return new Socket(...(args as [number]));
 }
 
 /** A pair of connected sockets (AF_UNIX, SOCK_STREAM by default). */
+export function socketpair(): [Socket<AF_UNIX>, Socket<AF_UNIX>];
+export function socketpair<F extends number>(family: F, type?: number, proto?: number): [Socket<F>, Socket<F>];
 export function socketpair(family?: number, type?: number, proto?: number): [Socket, Socket] {
   const given = arguments.length;
   const f = checkConstant(family, 'family', C.AF_UNIX, given > 0);
@@ -872,6 +918,8 @@ export function socketpair(family?: number, type?: number, proto?: number): [Soc
  * A Socket on a duplicate of `fd`; family, type and proto that are omitted are read from it (one
  * passed explicitly as undefined is a TypeError).
  */
+export function fromfd(fd: number): Socket;
+export function fromfd<F extends number>(fd: number, family: F, type?: number, proto?: number): Socket<F>;
 export function fromfd(fd: number, family?: number, type?: number, proto?: number): Socket {
   checkInt(fd, 'fd', 0);
   const given = arguments.length;

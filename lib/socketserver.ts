@@ -3,18 +3,38 @@
 // methods are Python's (camelCased); requests are served concurrently by default, each in its own
 // async task, which is what ThreadingMixIn gives Python. Nothing here blocks the event loop: the
 // servers wait in the Promise forms of accept() and recvfrom().
-import { constants as C } from './constants';
+import { constants as C, AF_INET, AF_UNIX } from './constants';
 import { E, SocketError } from './errors';
 import { Socket } from './socket';
-import type { Address, ReturnedAddress } from './address';
+import type { AddressOf, ReturnedAddressOf } from './address';
 import { checkBoolean, checkFunction, checkInt, checkTimeout, invalidArgType } from './validate';
 
 
-/** The class of a request handler: constructed once per request with `(request, clientAddress, server)`. */
-export type RequestHandlerClass<R> = new (request: R, clientAddress: ReturnedAddress, server: any) => BaseRequestHandler<any>;
+/** What a server does with a request handler: setup(), handle(), then finish(); each may be async. */
+export interface RequestHandler {
+  /** Runs first. */
+  setup(): void | Promise<void>;
+  /** Serves the request. */
+  handle(): void | Promise<void>;
+  /** Runs last, even if handle() threw. */
+  finish(): void | Promise<void>;
+}
+
+/**
+ * The class of a request handler for requests `R` on a server of family `F`: constructed once per
+ * request with `(request, clientAddress, server)`.
+ */
+export type RequestHandlerClass<R, F extends number = number> =
+  new (request: R, clientAddress: ReturnedAddressOf<F>, server: BaseServer<R, F>) => RequestHandler;
+
+/**
+ * What a server keeps of its handler class: its requests' types are left out, so that a server of
+ * one family (`TCPServer<AF_INET>`) is also a server of any (`BaseServer<Socket>`).
+ */
+export type AnyRequestHandlerClass = new (request: never, clientAddress: never, server: never) => RequestHandler;
 
 /** What a datagram server passes as the request: the packet and the server's socket, as in Python. */
-export type DatagramRequest = [packet: Buffer, socket: Socket];
+export type DatagramRequest<F extends number = number> = [packet: Buffer, socket: Socket<F>];
 
 /** Options of the server constructors. */
 export interface ServerOptions {
@@ -54,11 +74,11 @@ function delay(ms: number): Promise<void> {
  * finishRequest() (constructs the handler, runs setup/handle/finish) → shutdownRequest() →
  * closeRequest(). An error thrown on the way goes to handleError(), and the server carries on.
  */
-export abstract class BaseServer<R> {
+export abstract class BaseServer<R, F extends number = number> {
   /** The address given, replaced by the bound address (getsockname()) once bound. */
-  serverAddress: Address | ReturnedAddress;
+  serverAddress: AddressOf<F> | ReturnedAddressOf<F>;
   /** The handler class constructed for each request. */
-  readonly RequestHandlerClass: RequestHandlerClass<R>;
+  readonly RequestHandlerClass: AnyRequestHandlerClass;
   /** Seconds that handleRequest() waits before calling handleTimeout(); null waits forever. */
   timeout: number | null = null;
   /** Whether requests are served concurrently (true) or one at a time. */
@@ -69,7 +89,7 @@ export abstract class BaseServer<R> {
   private _wake: AbortController | undefined;
   private readonly _active = new Set<Promise<void>>();
 
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<R>, concurrent = true) {
+  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: RequestHandlerClass<R, F>, concurrent = true) {
     checkFunction(RequestHandlerClass, 'RequestHandlerClass');
     this.serverAddress = serverAddress;
     this.RequestHandlerClass = RequestHandlerClass;
@@ -77,7 +97,7 @@ export abstract class BaseServer<R> {
   }
 
   /** Waits for the next request: `[request, clientAddress]`; rejects when `signal` aborts. */
-  protected abstract getRequest(signal?: AbortSignal): Promise<[R, ReturnedAddress]>;
+  protected abstract getRequest(signal?: AbortSignal): Promise<[R, ReturnedAddressOf<F>]>;
 
   /** The descriptor waited on (the listening socket's), so that a server can be given to select(). */
   abstract fileno(): number;
@@ -107,12 +127,13 @@ export abstract class BaseServer<R> {
     let done!: () => void;
     this._serving = new Promise<void>((resolve) => { done = resolve; });
     const ticking = this.serviceActions !== BaseServer.prototype.serviceActions;
+    let wake = new AbortController();
     try {
       while (!this._shutdownRequest && this.fileno() >= 0) {
-        const wake = new AbortController();
+        if (wake.signal.aborted) wake = new AbortController();  // one per abort, not one per request
         this._wake = wake;
         const timer = ticking ? setTimeout(() => wake.abort(), interval * 1000) : undefined;
-        let got: [R, ReturnedAddress] | undefined;
+        let got: [R, ReturnedAddressOf<F>] | undefined;
         try {
           got = await this.getRequest(wake.signal);
         } catch (error) {
@@ -163,7 +184,7 @@ export abstract class BaseServer<R> {
     if (own !== null && own > 0) timeout = timeout === null ? own : Math.min(timeout, own);
     const wake = new AbortController();
     const timer = timeout === null ? undefined : setTimeout(() => wake.abort(), timeout * 1000);
-    let got: [R, ReturnedAddress];
+    let got: [R, ReturnedAddressOf<F>];
     try {
       got = await this.getRequest(wake.signal);
     } catch (error) {
@@ -183,12 +204,12 @@ export abstract class BaseServer<R> {
   handleTimeout(): void | Promise<void> {}
 
   /** Whether to serve a request; true by default. A request refused is shut down at once. */
-  verifyRequest(_request: R, _clientAddress: ReturnedAddress): boolean | Promise<boolean> {
+  verifyRequest(_request: R, _clientAddress: ReturnedAddressOf<F>): boolean | Promise<boolean> {
     return true;
   }
 
   /** verifyRequest(), then processRequest(); errors go to handleError(). Never rejects. */
-  private dispatch(request: R, clientAddress: ReturnedAddress): Promise<void> {
+  private dispatch(request: R, clientAddress: ReturnedAddressOf<F>): Promise<void> {
     const work = (async () => {
       let ok = false;
       try {
@@ -216,7 +237,7 @@ export abstract class BaseServer<R> {
    * Processes one request: finishRequest(), then shutdownRequest(); an error from the handler goes
    * to handleError(). The Promise settles when the request is done.
    */
-  async processRequest(request: R, clientAddress: ReturnedAddress): Promise<void> {
+  async processRequest(request: R, clientAddress: ReturnedAddressOf<F>): Promise<void> {
     try {
       await this.finishRequest(request, clientAddress);
     } catch (error) {
@@ -227,8 +248,8 @@ export abstract class BaseServer<R> {
   }
 
   /** Constructs the handler and runs its setup(), handle() and finish() (finish() even if handle() throws). */
-  async finishRequest(request: R, clientAddress: ReturnedAddress): Promise<void> {
-    const handler = new this.RequestHandlerClass(request, clientAddress, this);
+  async finishRequest(request: R, clientAddress: ReturnedAddressOf<F>): Promise<void> {
+    const handler = new (this.RequestHandlerClass as RequestHandlerClass<R, F>)(request, clientAddress, this);
     await handler.setup();
     try {
       await handler.handle();
@@ -249,13 +270,13 @@ export abstract class BaseServer<R> {
    * Called with the error that a request's processing threw; the server then carries on with the
    * next request. By default prints the error, as Python prints the traceback, to stderr.
    */
-  handleError(_request: R, clientAddress: ReturnedAddress, error: unknown): void {
+  handleError(_request: R, clientAddress: ReturnedAddressOf<F>, error: unknown): void {
     const line = '-'.repeat(40);
     process.stderr.write(`${line}\nException occurred during processing of request from ${JSON.stringify(clientAddress)}\n`
       + `${error instanceof Error ? error.stack ?? String(error) : String(error)}\n${line}\n`);
   }
 
-  private reportError(request: R, clientAddress: ReturnedAddress, error: unknown): void {
+  private reportError(request: R, clientAddress: ReturnedAddressOf<F>, error: unknown): void {
     try {
       this.handleError(request, clientAddress, error);
     } catch (again) {
@@ -263,7 +284,7 @@ export abstract class BaseServer<R> {
     }
   }
 
-  private safeShutdownRequest(request: R, clientAddress: ReturnedAddress): void {
+  private safeShutdownRequest(request: R, clientAddress: ReturnedAddressOf<F>): void {
     try {
       this.shutdownRequest(request);
     } catch (error) {
@@ -272,7 +293,7 @@ export abstract class BaseServer<R> {
   }
 
   /** The server's socket. */
-  abstract readonly socket: Socket;
+  abstract readonly socket: Socket<F>;
 
   /**
    * For `await using`: stops serveForever() if it runs, closes the server, then waits for the
@@ -290,9 +311,9 @@ export abstract class BaseServer<R> {
  * the options, binding and closing. Subclasses give the socket's family and type (getters: class
  * fields would be set too late, the constructor already uses them) and how requests arrive.
  */
-export abstract class SocketServer<R> extends BaseServer<R> {
+export abstract class SocketServer<R, F extends number = number> extends BaseServer<R, F> {
   /** The server's socket. */
-  readonly socket: Socket;
+  readonly socket: Socket<F>;
   /** Whether serverBind() sets SO_REUSEADDR. */
   allowReuseAddress: boolean;
   /** Whether serverBind() sets SO_REUSEPORT. */
@@ -300,8 +321,11 @@ export abstract class SocketServer<R> extends BaseServer<R> {
   /** The listen() backlog of stream servers (Python's request_queue_size, 5 by default). */
   requestQueueSize: number;
 
-  /** The family of the server's socket: AF_INET unless a subclass says otherwise. */
-  get addressFamily(): number { return C.AF_INET; }
+  /**
+   * The family of the server's socket: AF_INET unless a subclass says otherwise (a subclass whose
+   * `F` is another family overrides it).
+   */
+  get addressFamily(): F { return AF_INET as number as F; }
   /** The type of the server's socket: SOCK_STREAM unless a subclass says otherwise. */
   get socketType(): number { return C.SOCK_STREAM; }
 
@@ -309,7 +333,7 @@ export abstract class SocketServer<R> extends BaseServer<R> {
    * Creates the socket and, unless `bindAndActivate` is false, binds it (serverBind()) and
    * activates it (serverActivate()). If either fails, the socket is closed and the error thrown.
    */
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<any>, options: ServerOptions = {}) {
+  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: RequestHandlerClass<R, F>, options: ServerOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const o = options as Record<string, unknown>;
     const bindAndActivate = o.bindAndActivate === undefined ? true : checkBoolean(o.bindAndActivate, 'options.bindAndActivate');
@@ -338,7 +362,7 @@ export abstract class SocketServer<R> extends BaseServer<R> {
   override serverBind(): void {
     if (this.allowReuseAddress && C.SO_REUSEADDR !== undefined) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
     if (this.allowReusePort && C.SO_REUSEPORT !== undefined) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
-    this.socket.bind(this.serverAddress as Address);
+    this.socket.bind(this.serverAddress as AddressOf<F>);
     this.serverAddress = this.socket.getsockname();
   }
 
@@ -360,13 +384,13 @@ export abstract class SocketServer<R> extends BaseServer<R> {
  * Subclasses may change the socket they make by overriding the getters `addressFamily` and
  * `socketType`.
  */
-export class TCPServer extends SocketServer<Socket> {
+export class TCPServer<F extends number = AF_INET> extends SocketServer<Socket<F>, F> {
   /**
    * @param serverAddress where to listen, e.g. `['127.0.0.1', 0]` (0: an ephemeral port).
    * @param RequestHandlerClass a class extending BaseRequestHandler (e.g. StreamRequestHandler).
    * @param options see {@link ServerOptions}.
    */
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<Socket>, options?: ServerOptions) {
+  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: RequestHandlerClass<Socket<F>, F>, options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
   }
 
@@ -376,13 +400,13 @@ export class TCPServer extends SocketServer<Socket> {
   }
 
   /** Accepts a connection: `[socket, clientAddress]`. */
-  protected getRequest(signal?: AbortSignal): Promise<[Socket, ReturnedAddress]> {
+  protected getRequest(signal?: AbortSignal): Promise<[Socket<F>, ReturnedAddressOf<F>]> {
     if (signal?.aborted) return Promise.reject(abortError());
     return this.socket.accept(signal ? { signal } : undefined);
   }
 
   /** Shuts the connection down for writing (the peer sees EOF), then closeRequest(). */
-  override shutdownRequest(request: Socket): void {
+  override shutdownRequest(request: Socket<F>): void {
     try {
       request.shutdown(C.SHUT_WR);
     } catch {
@@ -392,7 +416,7 @@ export class TCPServer extends SocketServer<Socket> {
   }
 
   /** Closes the connection. */
-  override closeRequest(request: Socket): void {
+  override closeRequest(request: Socket<F>): void {
     request.close();
   }
 }
@@ -402,7 +426,7 @@ export class TCPServer extends SocketServer<Socket> {
  * A UDP server, as Python's `socketserver.UDPServer`. Each request is `[packet, socket]`, one
  * datagram of at most `maxPacketSize` bytes; handlers extend DatagramRequestHandler.
  */
-export class UDPServer extends SocketServer<DatagramRequest> {
+export class UDPServer<F extends number = AF_INET> extends SocketServer<DatagramRequest<F>, F> {
   /** The largest datagram received whole (longer ones are truncated), 8192 as in Python. */
   maxPacketSize = 8192;
 
@@ -414,28 +438,29 @@ export class UDPServer extends SocketServer<DatagramRequest> {
    * @param RequestHandlerClass a class extending DatagramRequestHandler (or BaseRequestHandler).
    * @param options see {@link ServerOptions}; `backlog` is not used.
    */
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<DatagramRequest>, options?: ServerOptions) {
+  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: RequestHandlerClass<DatagramRequest<F>, F>, options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
   }
 
   /** Receives a datagram: `[[packet, socket], clientAddress]`. */
-  protected async getRequest(signal?: AbortSignal): Promise<[DatagramRequest, ReturnedAddress]> {
+  protected async getRequest(signal?: AbortSignal): Promise<[DatagramRequest<F>, ReturnedAddressOf<F>]> {
     if (signal?.aborted) throw abortError();
     const [packet, clientAddress] = await this.socket.recvfrom(this.maxPacketSize, 0, signal ? { signal } : undefined);
-    return [[packet, this.socket], clientAddress];
+    // A datagram always has a sender's address (a Unix one without a name gives '').
+    return [[packet, this.socket], clientAddress as ReturnedAddressOf<F>];
   }
 }
 
 /** A stream server on a Unix socket path, as Python's `socketserver.UnixStreamServer`. */
-export class UnixStreamServer extends TCPServer {
+export class UnixStreamServer extends TCPServer<AF_UNIX> {
   /** AF_UNIX. */
-  override get addressFamily(): number { return C.AF_UNIX; }
+  override get addressFamily(): AF_UNIX { return AF_UNIX; }
 }
 
 /** A datagram server on a Unix socket path, as Python's `socketserver.UnixDatagramServer`. */
-export class UnixDatagramServer extends UDPServer {
+export class UnixDatagramServer extends UDPServer<AF_UNIX> {
   /** AF_UNIX. */
-  override get addressFamily(): number { return C.AF_UNIX; }
+  override get addressFamily(): AF_UNIX { return AF_UNIX; }
 }
 
 /**
@@ -443,16 +468,16 @@ export class UnixDatagramServer extends UDPServer {
  * made for each request; the server then awaits `setup()`, `handle()` and `finish()` in order
  * (`finish()` even if `handle()` throws). Each may be async.
  */
-export class BaseRequestHandler<R = unknown> {
+export class BaseRequestHandler<R = unknown, F extends number = number> implements RequestHandler {
   /** The request: the connected Socket (stream servers) or `[packet, socket]` (datagram servers). */
   readonly request: R;
   /** The client's address. */
-  readonly clientAddress: ReturnedAddress;
-  /** The server that received the request. */
-  readonly server: any;
+  readonly clientAddress: ReturnedAddressOf<F>;
+  /** The server that received the request (cast it to your server's class to reach its own members). */
+  readonly server: BaseServer<R, F>;
 
   /** Called by the server; override setup(), handle() and finish() rather than this. */
-  constructor(request: R, clientAddress: ReturnedAddress, server: any) {
+  constructor(request: R, clientAddress: ReturnedAddressOf<F>, server: BaseServer<R, F>) {
     this.request = request;
     this.clientAddress = clientAddress;
     this.server = server;
@@ -472,7 +497,7 @@ export class BaseRequestHandler<R = unknown> {
  * A handler for stream servers, as Python's `socketserver.StreamRequestHandler`: `readline()`,
  * `read(n)` and `write(data)` over the connection, reads going through an internal buffer.
  */
-export class StreamRequestHandler extends BaseRequestHandler<Socket> {
+export class StreamRequestHandler<F extends number = number> extends BaseRequestHandler<Socket<F>, F> {
   /** If not null, setup() puts this timeout (seconds) on the connection. */
   timeout: number | null = null;
   /** If true, setup() sets TCP_NODELAY. */
@@ -569,14 +594,14 @@ export class StreamRequestHandler extends BaseRequestHandler<Socket> {
  * A handler for datagram servers, as Python's `socketserver.DatagramRequestHandler`: the datagram
  * is `packet`, and `reply(data)` sends a datagram back to the client from the server's `socket`.
  */
-export class DatagramRequestHandler extends BaseRequestHandler<DatagramRequest> {
+export class DatagramRequestHandler<F extends number = number> extends BaseRequestHandler<DatagramRequest<F>, F> {
   /** The datagram received. */
   readonly packet: Buffer;
   /** The server's socket (replies go out from it). */
-  readonly socket: Socket;
+  readonly socket: Socket<F>;
 
   /** Called by the server, as BaseRequestHandler's. */
-  constructor(request: DatagramRequest, clientAddress: ReturnedAddress, server: any) {
+  constructor(request: DatagramRequest<F>, clientAddress: ReturnedAddressOf<F>, server: BaseServer<DatagramRequest<F>, F>) {
     super(request, clientAddress, server);
     [this.packet, this.socket] = request;
   }
@@ -587,6 +612,6 @@ export class DatagramRequestHandler extends BaseRequestHandler<DatagramRequest> 
       return Promise.reject(new SocketError(E.EDESTADDRREQ, 'sendto', this.clientAddress,
         'sendto EDESTADDRREQ: the client has no address to reply to'));
     }
-    return this.socket.sendto(typeof data === 'string' ? Buffer.from(data) : data, this.clientAddress as Address);
+    return this.socket.sendto(typeof data === 'string' ? Buffer.from(data) : data, this.clientAddress as AddressOf<F>);
   }
 }

@@ -18,20 +18,34 @@ const DEFAULT_READ_SIZE = 64 * 1024;
 
 /** The Socket methods the stream uses. */
 export interface StreamSocket {
+  /** SOCK_STREAM or SOCK_SEQPACKET. */
   readonly type: number;
+  /** The descriptor, or -1 once closed. */
   fileno(): number;
+  /** The socket's timeout, as Socket.gettimeout(). */
   gettimeout(): number | null;
+  /** Sets the socket's timeout, as Socket.settimeout(). */
   settimeout(timeout: number | null): void;
+  /** The peer's address (a stream needs a connected socket). */
   getpeername(): unknown;
+  /** Reads an integer option, as Socket.getsockopt(). */
   getsockopt(level: number, name: number): number;
+  /** The Promise receive the stream reads with. */
   recvInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: { signal?: AbortSignal }): Promise<number>;
+  /** The Promise send the stream writes with. */
   sendall(data: Uint8Array, flags?: number, options?: { signal?: AbortSignal }): Promise<void>;
+  /** The Promise gather-send of writev. */
   sendmsg(buffers: Uint8Array[], ancdata?: null, flags?: number, address?: undefined,
     options?: { signal?: AbortSignal }): Promise<number>;
+  /** end() shuts the writing side down with it. */
   shutdown(how: number): void;
+  /** destroy() closes the socket with it, unless keepOpen. */
   close(): void;
+  /** Gives up the descriptor (toNetSocket). */
   detach(): number;
+  /** Pending operations keep the process alive. */
   ref(): unknown;
+  /** Pending operations no longer keep the process alive. */
   unref(): unknown;
 }
 
@@ -43,7 +57,9 @@ export interface SocketStreamOptions {
   allowHalfOpen?: boolean;
   /** Bytes asked of each recvInto (default 64 KiB); for SOCK_SEQPACKET, at least the largest message. */
   readSize?: number;
+  /** The readable side's highWaterMark, as for any Duplex. */
   readableHighWaterMark?: number;
+  /** The writable side's highWaterMark, as for any Duplex. */
   writableHighWaterMark?: number;
 }
 
@@ -122,6 +138,7 @@ export class SocketStream extends Duplex {
     previous.abort(RESTART);
   }
 
+  /** @internal The Duplex hook. */
   override _read(): void {
     if (!this.reading) void this.readLoop();
   }
@@ -163,6 +180,7 @@ export class SocketStream extends Duplex {
     return Buffer.from(buffer.subarray(0, n));
   }
 
+  /** @internal The Duplex hook. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.socket.sendall(chunk, 0, { signal: this.writeAbort.signal }).then(() => callback(), callback);
   }
@@ -184,6 +202,7 @@ export class SocketStream extends Duplex {
     }
   }
 
+  /** @internal The Duplex hook. */
   override _final(callback: (error?: Error | null) => void): void {
     try {
       this.socket.shutdown(C.SHUT_WR);
@@ -194,6 +213,7 @@ export class SocketStream extends Duplex {
     }
   }
 
+  /** @internal The Duplex hook. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const reason = abortError();
     this.readAbort.abort(reason);

@@ -4,8 +4,8 @@
 // system call, on EAGAIN wait for readiness, try again — on the event loop (run) and on the thread
 // (runSync). Readiness on the event loop is readiness.ts's; this module knows nothing of Socket.
 import { native } from './native';
-import { EAGAIN, EINPROGRESS, TimeoutError, socketError, timeoutError } from './errors';
-import { waitFor, type WaitOptions } from './readiness';
+import { EAGAIN, EINPROGRESS, socketError, timeoutError } from './errors';
+import { LongTimer, sharedWatch, type FdWatch, type ReadyWaiter } from './readiness';
 
 const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
 
@@ -119,6 +119,11 @@ export class Turns {
     next.settle();
   }
 
+  /** Whether calls wait for their turn. */
+  queued(): boolean {
+    return this.head !== undefined;
+  }
+
   /** Rejects every waiter with the same `error` (close()); the current turn ends by itself. */
   failAll(error: unknown): void {
     let ticket = this.head;
@@ -156,6 +161,112 @@ function abortReason(signal: AbortSignal): unknown {
 }
 
 /**
+ * The operation that holds a direction's turn and waits for readiness: the retry loop of run() as
+ * a readiness waiter. The watch's callback makes the next attempt itself and settles the caller's
+ * Promise, so a wait costs that one Promise. One per direction, reused: the turn lets only one
+ * operation wait at a time.
+ */
+class Operation implements ReadyWaiter {
+  events = 0;
+  ref = true;
+  private attempt?: (fd: number) => number;
+  private syscall = '';
+  private deadline = Infinity;
+  private address: unknown;
+  private signal?: AbortSignal;
+  private finish?: (result: number) => unknown;
+  private resolve?: (value: unknown) => void;
+  private reject?: (error: unknown) => void;
+  private timer?: LongTimer;
+  private watch?: FdWatch;
+  private readonly onAbort = (): void => {
+    this.watch?.remove(this);
+    this.settle(abortReason(this.signal!));
+  };
+
+  private readonly settleWith = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
+    this.resolve = resolve;
+    this.reject = reject;
+  };
+
+  constructor(private readonly waits: Waits, private readonly turns: Turns) {}
+
+  /** Waits for readiness, then retries `attempt` until it is done; the turn is held, and released at the end. */
+  start(events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
+    attempt: (fd: number) => number, address: unknown, finish?: (result: number) => unknown): Promise<unknown> {
+    this.events = events;
+    this.finish = finish;
+    this.ref = this.waits.ref;
+    this.syscall = syscall;
+    this.deadline = deadline;
+    this.signal = signal;
+    this.attempt = attempt;
+    this.address = address;
+    const promise = new Promise<unknown>(this.settleWith);
+    try {
+      this.watch = sharedWatch(this.waits.fd(syscall));
+      this.watch.keep = true;
+      if (deadline !== Infinity) {
+        this.timer = new LongTimer(() => this.expire(), Math.max(0, deadline - now()), this.ref);
+      }
+      if (signal?.aborted) throw abortReason(signal);
+      signal?.addEventListener('abort', this.onAbort, { once: true });
+      this.watch.add(this);
+    } catch (error) {
+      this.settle(error);
+    }
+    return promise;
+  }
+
+  /** The watch's callback: the next attempt, in the callback itself. */
+  ready(): void {
+    let r: number;
+    try {
+      r = this.attempt!(this.waits.fd(this.syscall));
+      if (r < 0) checkMayWait(r, this.syscall, this.deadline, this.address);
+    } catch (error) {
+      this.settle(error);
+      return;
+    }
+    if (r >= 0) this.settle(undefined, r);
+    else this.watch!.add(this);  // EAGAIN again (another reader was first): wait on
+  }
+
+  fail(error: unknown): void {
+    this.settle(error);
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    this.watch?.remove(this);
+    this.settle(timeoutError(this.syscall, this.address));
+  }
+
+  private settle(error: unknown, result = 0): void {
+    const { resolve, reject, finish } = this;
+    if (resolve === undefined) return;
+    this.timer?.clear();
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.resolve = this.reject = this.attempt = this.finish = this.timer = this.signal = this.watch = undefined;
+    this.address = undefined;
+    this.turns.release();
+    if (error !== undefined) {
+      reject!(error);
+      return;
+    }
+    if (finish === undefined) {
+      resolve(result);
+      return;
+    }
+    try {
+      resolve(finish(result));
+    } catch (failure) {
+      reject!(failure);
+    }
+  }
+}
+
+/**
  * The waits of one descriptor: a turn per direction for the Promise forms, and the two retry loops
  * (try, EAGAIN, wait for readiness, try again) on the event loop and on the thread.
  */
@@ -163,32 +274,78 @@ export class Waits {
   readonly readers = new Turns();
   readonly writers = new Turns();
   ref = true;
+  private reading?: Operation;
+  private writing?: Operation;
 
   /** `openFd(syscall)` gives the descriptor, or throws EBADF once it is closed. */
   constructor(private readonly openFd: (syscall: string) => number) {}
 
+  /** The descriptor, or EBADF once it is closed. */
+  fd(syscall: string): number {
+    return this.openFd(syscall);
+  }
+
   /**
    * Runs `attempt` (a non-blocking system call: result >= 0 or -errno) in this direction's turn
    * until it stops saying EAGAIN or `deadline` passes. The first try happens at once, in the
-   * caller's tick, when nothing else is queued. `prepare` (a name look-up) is awaited inside the
-   * turn, so that a call keeps its place in the order of calls while it resolves.
+   * caller's tick, when nothing else is queued; after an EAGAIN the next one happens on
+   * readiness. `prepare` (a name look-up) is awaited inside the turn, so that a call keeps its
+   * place in the order of calls while it resolves.
    */
-  async run(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
+  run(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
     attempt: (fd: number) => number, address?: unknown, prepare?: Promise<unknown>): Promise<number> {
-    prepare?.catch(() => undefined);  // awaited below; not "unhandled" while the call is queued
-    if (signal?.aborted) throw abortReason(signal);
+    prepare?.catch(() => undefined);  // awaited in runQueued; never "unhandled", even if the call ends first
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (prepare !== undefined || !turns.take()) return this.runQueued(turns, events, syscall, deadline, signal, attempt, address, prepare);
+    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, address) as Promise<number>;
+  }
+
+  /** run(), resolving with `finish(result)` (a result tuple, a new Socket) rather than with a `.then` of its own. */
+  runThen<T>(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
+    attempt: (fd: number) => number, finish: (result: number) => T): Promise<T> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (!turns.take()) return this.runQueued(turns, events, syscall, deadline, signal, attempt).then(finish);
+    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, undefined, finish) as Promise<T>;
+  }
+
+  /** run() once the turn is this call's: try now; on EAGAIN, the direction's Operation waits and retries. */
+  private runInTurn(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
+    attempt: (fd: number) => number, address: unknown, finish?: (result: number) => unknown): Promise<unknown> {
+    let r: number;
+    try {
+      r = attempt(this.openFd(syscall));
+      if (r < 0) checkMayWait(r, syscall, deadline, address);
+    } catch (error) {
+      turns.release();
+      return Promise.reject(error);
+    }
+    if (r >= 0) {
+      turns.release();
+      if (finish === undefined) return Promise.resolve(r);
+      try {
+        return Promise.resolve(finish(r));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const operation = turns === this.readers
+      ? (this.reading ??= new Operation(this, this.readers))
+      : (this.writing ??= new Operation(this, this.writers));
+    return operation.start(events, syscall, deadline, signal, attempt, address, finish);
+  }
+
+  /** run() for a call that must wait for its turn or for a name look-up first. */
+  private async runQueued(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
+    attempt: (fd: number) => number, address?: unknown, prepare?: Promise<unknown>): Promise<number> {
     if (!turns.take()) await turns.wait(deadline, signal, syscall, address, this.ref);
     try {
       if (prepare) await prepare;
-      for (;;) {
-        const r = attempt(this.openFd(syscall));
-        if (r >= 0) return r;
-        checkMayWait(r, syscall, deadline, address);
-        await this.ready(events, syscall, deadline, signal, address);
-      }
-    } finally {
+      if (signal?.aborted) throw abortReason(signal);
+    } catch (error) {
       turns.release();
+      throw error;
     }
+    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, address) as Promise<number>;
   }
 
   /** The Sync twin of run(): waits in poll() on this thread. */
@@ -200,26 +357,6 @@ export class Waits {
       const ready = native.waitFd(this.openFd(syscall), events, msLeft(deadline));
       if (ready < 0) throw socketError(-ready, syscall, address);
       if (ready === 0) throw timeoutError(syscall, address);
-    }
-  }
-
-  /** Readiness for `events` on the event loop, until `deadline`. */
-  ready(events: number, syscall: string, deadline: number, signal: AbortSignal | undefined, address?: unknown): Promise<number> {
-    const timeoutMs = msLeft(deadline);
-    const options = { timeoutMs, signal, ref: this.ref, keep: true, syscall, address };
-    if (timeoutMs <= MAX_TIMER_MS) return waitFor(this.openFd(syscall), events, options);
-    return this.readyLong(events, options, deadline);
-  }
-
-  /** A wait longer than a timer can take: waits in slices until the real deadline. */
-  private async readyLong(events: number, options: WaitOptions, deadline: number): Promise<number> {
-    for (;;) {
-      const timeoutMs = Math.min(msLeft(deadline), MAX_TIMER_MS);
-      try {
-        return await waitFor(this.openFd(options.syscall!), events, { ...options, timeoutMs });
-      } catch (error) {
-        if (!(error instanceof TimeoutError) || now() >= deadline) throw error;
-      }
     }
   }
 
@@ -236,8 +373,10 @@ export class Waits {
     }
   }
 
-  /** Rejects every queued operation with `error` (built once, whatever their number). */
-  close(error: unknown): void {
+  /** Rejects every queued operation with the error `makeError` builds (once, and only if some wait). */
+  close(makeError: () => unknown): void {
+    if (!this.readers.queued() && !this.writers.queued()) return;
+    const error = makeError();
     this.readers.failAll(error);
     this.writers.failAll(error);
   }

@@ -23,6 +23,18 @@
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#if __has_include(<linux/can.h>)
+#include <linux/can.h>
+#endif
+#if __has_include(<linux/can/raw.h>)
+#include <linux/can/raw.h>
+#endif
+#if __has_include(<linux/can/j1939.h>)
+#include <linux/can/j1939.h>
+#endif
+#if __has_include(<linux/vm_sockets.h>)
+#include <linux/vm_sockets.h>
+#endif
 #endif
 
 namespace bsd {
@@ -633,6 +645,9 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef IF_NAMESIZE
   Define(env, out, "IF_NAMESIZE", IF_NAMESIZE);
 #endif
+#ifdef INADDR_ALLHOSTS_GROUP
+  Define(env, out, "INADDR_ALLHOSTS_GROUP", INADDR_ALLHOSTS_GROUP);
+#endif
 #ifdef INADDR_ANY
   Define(env, out, "INADDR_ANY", INADDR_ANY);
 #endif
@@ -642,8 +657,14 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef INADDR_LOOPBACK
   Define(env, out, "INADDR_LOOPBACK", INADDR_LOOPBACK);
 #endif
+#ifdef INADDR_MAX_LOCAL_GROUP
+  Define(env, out, "INADDR_MAX_LOCAL_GROUP", INADDR_MAX_LOCAL_GROUP);
+#endif
 #ifdef INADDR_NONE
   Define(env, out, "INADDR_NONE", INADDR_NONE);
+#endif
+#ifdef INADDR_UNSPEC_GROUP
+  Define(env, out, "INADDR_UNSPEC_GROUP", INADDR_UNSPEC_GROUP);
 #endif
 #ifdef IPPROTO_AH
   Define(env, out, "IPPROTO_AH", IPPROTO_AH);
@@ -2085,16 +2106,16 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef SCM_CREDENTIALS
   Define(env, out, "SCM_CREDENTIALS", SCM_CREDENTIALS);
 #endif
-#ifdef SCM_J1939_DEST_ADDR
+#ifdef SOL_CAN_J1939
   Define(env, out, "SCM_J1939_DEST_ADDR", SCM_J1939_DEST_ADDR);
 #endif
-#ifdef SCM_J1939_DEST_NAME
+#ifdef SOL_CAN_J1939
   Define(env, out, "SCM_J1939_DEST_NAME", SCM_J1939_DEST_NAME);
 #endif
-#ifdef SCM_J1939_ERRQUEUE
+#ifdef SOL_CAN_J1939
   Define(env, out, "SCM_J1939_ERRQUEUE", SCM_J1939_ERRQUEUE);
 #endif
-#ifdef SCM_J1939_PRIO
+#ifdef SOL_CAN_J1939
   Define(env, out, "SCM_J1939_PRIO", SCM_J1939_PRIO);
 #endif
 #ifdef SCM_RIGHTS
@@ -2355,16 +2376,16 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef SO_INCOMING_NAPI_ID
   Define(env, out, "SO_INCOMING_NAPI_ID", SO_INCOMING_NAPI_ID);
 #endif
-#ifdef SO_J1939_ERRQUEUE
+#ifdef SOL_CAN_J1939
   Define(env, out, "SO_J1939_ERRQUEUE", SO_J1939_ERRQUEUE);
 #endif
-#ifdef SO_J1939_FILTER
+#ifdef SOL_CAN_J1939
   Define(env, out, "SO_J1939_FILTER", SO_J1939_FILTER);
 #endif
-#ifdef SO_J1939_PROMISC
+#ifdef SOL_CAN_J1939
   Define(env, out, "SO_J1939_PROMISC", SO_J1939_PROMISC);
 #endif
-#ifdef SO_J1939_SEND_PRIO
+#ifdef SOL_CAN_J1939
   Define(env, out, "SO_J1939_SEND_PRIO", SO_J1939_SEND_PRIO);
 #endif
 #ifdef SO_KEEPALIVE

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace bsd {
@@ -204,8 +205,16 @@ Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
   std::vector<iovec> iov = Iovecs(env, buffers);
   size_t count = iov.size();
   if (blobs.ByteLength() / kAddrBlobSize < count || lengths.ElementLength() < count) return Num(env, -EINVAL);
-  std::vector<mmsghdr> msgs(count);
-  std::vector<sockaddr_storage> names(count);
+  // Scratch kept per thread (each worker has its own), grown to the largest batch: a receive loop
+  // calls this thousands of times a second. Nothing here calls back into JavaScript.
+  thread_local std::vector<mmsghdr> msgs;
+  thread_local std::unique_ptr<sockaddr_storage[]> names;
+  thread_local size_t capacity = 0;
+  if (capacity < count) {
+    msgs.resize(count);
+    names.reset(new sockaddr_storage[count]);  // not zeroed: the kernel writes each name it reports
+    capacity = count;
+  }
   for (size_t i = 0; i < count; i++) {
     msgs[i] = mmsghdr{};
     msgs[i].msg_hdr.msg_iov = &iov[i];

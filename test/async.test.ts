@@ -78,16 +78,22 @@ describe('Promise forms', () => {
     await Promise.all(served);
   });
 
-  it('keeps the event loop ticking while 200 sockets wait (timer drift < 50 ms)', async () => {
+  it('keeps the event loop ticking while 200 sockets wait (timer drift < 50 ms more than with none)', async () => {
+    // The machine's own drift (a loaded CI machine, valgrind) is measured first, with no socket waiting.
+    const worstDrift = async (): Promise<number> => {
+      let worst = 0;
+      for (let i = 0; i < 10; i++) {
+        const start = performance.now();
+        await sleep(20);
+        worst = Math.max(worst, performance.now() - start - 20);
+      }
+      return worst;
+    };
+    const idle = await worstDrift();
     const pairs = Array.from({ length: 100 }, () => track.add(bs.socketpair()));
     const waits = pairs.flatMap(([a, b]) => [a.recv(10), b.recv(10)]);
-    let worst = 0;
-    for (let i = 0; i < 10; i++) {
-      const start = performance.now();
-      await sleep(20);
-      worst = Math.max(worst, performance.now() - start - 20);
-    }
-    assert.ok(worst < 50, `timer drift ${worst.toFixed(1)} ms`);
+    const worst = await worstDrift();
+    assert.ok(worst < 50 + 2 * idle, `timer drift ${worst.toFixed(1)} ms with 200 waits, ${idle.toFixed(1)} ms with none`);
     pairs.forEach(([a, b]) => { a.sendSync(Buffer.from('x')); b.sendSync(Buffer.from('y')); });
     const results = await within(Promise.all(waits), 5000, 'the 200 waits');
     assert.equal(results.map(String).join(''), 'yx'.repeat(100));

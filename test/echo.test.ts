@@ -16,7 +16,7 @@ describe('echo programs (Sync API)', () => {
   const track = new Tracker().install();
   const dir = tempDir();
 
-  function tcpServer(family = bs.AF_INET, host = '127.0.0.1'): bs.Socket {
+  function tcpServer(family: bs.AF_INET | bs.AF_INET6 = bs.AF_INET, host = '127.0.0.1'): bs.Socket {
     const server = track.add(new bs.Socket(family, bs.SOCK_STREAM));
     server.setsockopt(bs.SOL_SOCKET, bs.SO_REUSEADDR, 1);
     server.bind([host, 0]);

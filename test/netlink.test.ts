@@ -12,7 +12,7 @@ describe('netlink', () => {
   });
 
   it('getsockname gives [pid, groups] after bind([0, 0])', () => {
-    const s = track.add(bs.socket(bs.AF_NETLINK, bs.SOCK_RAW, bs.NETLINK_ROUTE));
+    const s = track.add(bs.socket(bs.AF_NETLINK!, bs.SOCK_RAW, bs.NETLINK_ROUTE));
     s.bind([0, 0]);
     const [pid, groups] = s.getsockname() as unknown as [number, number];
     assert.equal(typeof pid, 'number');
@@ -38,7 +38,7 @@ describe('netlink', () => {
   it('RTM_GETLINK dump (Promise form), replies addressed from the kernel [0, 0]', async () => {
     const links = await listLinks();
     assert.equal(links.find((l) => l.name === 'lo')?.index, bs.if_nametoindex('lo'));
-    const s = track.add(bs.socket(bs.AF_NETLINK, bs.SOCK_RAW, bs.NETLINK_ROUTE));
+    const s = track.add(bs.socket(bs.AF_NETLINK!, bs.SOCK_RAW, bs.NETLINK_ROUTE));
     s.bind([0, 0]);
     s.settimeout(5);
     await s.sendto(linkDumpRequest(77), [0, 0]);

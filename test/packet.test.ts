@@ -27,9 +27,9 @@ describe('AF_PACKET', () => {
   }
 
   it("SOCK_RAW bound to ['lo', ETH_P_ALL] captures a UDP datagram that Python sends on 127.0.0.1", async () => {
-    const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_RAW, bs.htons(bs.ETH_P_ALL!)));
+    const s = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_RAW, bs.htons(bs.ETH_P_ALL!)));
     s.bind(['lo', bs.ETH_P_ALL!]);
-    const [ifname, proto] = s.getsockname() as [string, number];
+    const [ifname, proto] = s.getsockname();
     assert.equal(ifname, 'lo');
     assert.equal(proto, bs.ETH_P_ALL);
     const marker = `captured-${process.pid}-${Date.now()}`;
@@ -55,7 +55,7 @@ for i in range(3):
   });
 
   it('SOCK_DGRAM gets the IP packet without the link header, from [lo, ETH_P_IP, pkttype, hatype, addr]', async () => {
-    const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP!)));
+    const s = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP!)));
     s.bind(['lo', bs.ETH_P_IP!]);
     const marker = `cooked-${process.pid}-${Date.now()}`;
     const capture = until(s, (packet) => packet.includes(marker));
@@ -74,9 +74,9 @@ for i in range(3):
   });
 
   it('a frame sent with AF_PACKET on lo comes back to a socket bound to its ethertype (both forms)', async () => {
-    const rx = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_RAW, bs.htons(ETH_P_EXPERIMENTAL)));
+    const rx = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_RAW, bs.htons(ETH_P_EXPERIMENTAL)));
     rx.bind(['lo', ETH_P_EXPERIMENTAL]);
-    const tx = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_RAW, 0));
+    const tx = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_RAW, 0));
     const frame = (text: string): Buffer => {
       const f = Buffer.alloc(14 + 46);
       f.writeUInt16BE(ETH_P_EXPERIMENTAL, 12);  // all-zero MACs, as lo has them
@@ -98,7 +98,7 @@ for i in range(3):
   // The kernel refuses MSG_CMSG_CLOEXEC on packet sockets (EINVAL); recvmsg must work regardless.
   for (const form of ['Sync', 'Promise'] as const) {
     it(`recvmsg (${form}) on SOCK_DGRAM bound to lo returns a UDP datagram sent to 127.0.0.1`, async () => {
-      const s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP!)));
+      const s = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP!)));
       s.bind(['lo', bs.ETH_P_IP!]);
       s.settimeout(3);
       const marker = `recvmsg-${form}-${process.pid}-${Date.now()}`;

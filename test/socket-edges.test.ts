@@ -365,14 +365,14 @@ except OSError: pass`);
     it('socket(), new Socket(), socketpair() and fromfd() refuse them; omitted arguments get defaults', () => {
       const [a] = track.add(bs.socketpair());
       const fds = fs.readdirSync('/proc/self/fd').length;
-      assert.throws(() => bs.socket(undefined), isType);
+      assert.throws(() => bs.socket(undefined as unknown as number), isType);
       assert.throws(() => bs.socket(bs.AF_INET, undefined), isType);
       assert.throws(() => bs.socket(bs.AF_INET, bs.SOCK_STREAM, undefined), isType);
-      assert.throws(() => new bs.Socket(undefined), isType);
+      assert.throws(() => new bs.Socket(undefined as unknown as number), isType);
       assert.throws(() => new bs.Socket(bs.AF_INET, undefined), isType);
-      assert.throws(() => bs.socketpair(undefined), isType);
+      assert.throws(() => bs.socketpair(undefined as unknown as number), isType);
       assert.throws(() => bs.socketpair(bs.AF_UNIX, bs.SOCK_STREAM, undefined), isType);
-      assert.throws(() => bs.fromfd(a.fd, undefined), isType);
+      assert.throws(() => bs.fromfd(a.fd, undefined as unknown as number), isType);
       assert.throws(() => bs.fromfd(a.fd, bs.AF_UNIX, undefined), isType);
       assert.equal(fs.readdirSync('/proc/self/fd').length, fds);
       const s = track.add(bs.socket());

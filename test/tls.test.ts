@@ -82,13 +82,13 @@ describe('TLS over Socket.toStream', function () {
   }
 
   async function connectTo(transport: Transport, target: string): Promise<bs.Socket> {
-    const sock = track.add(transport === 'tcp' ? bs.socket() : bs.socket(bs.AF_UNIX));
+    const sock: bs.Socket = track.add(transport === 'tcp' ? bs.socket() : bs.socket(bs.AF_UNIX));
     await sock.connect(transport === 'tcp' ? ['127.0.0.1', Number(target)] : target);
     return sock;
   }
 
   function listen(transport: Transport): [bs.Socket, string] {
-    const server = track.add(transport === 'tcp' ? bs.socket() : bs.socket(bs.AF_UNIX));
+    const server: bs.Socket = track.add(transport === 'tcp' ? bs.socket() : bs.socket(bs.AF_UNIX));
     const where = transport === 'tcp' ? '' : path.join(tempDir(), 's.sock');
     server.bind(transport === 'tcp' ? ['127.0.0.1', 0] : where);
     server.listen();

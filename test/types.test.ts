@@ -1,7 +1,9 @@
 // The published types, as a consumer sees them: test/types/consumer.mts imports every export from
 // 'bsd-sockets' (a node_modules symlink to this checkout, so that package.json's "exports" and
 // "types" resolve to dist/lib/*.d.ts) and is compiled with `tsc --noEmit --strict`, as an ES
-// module (module nodenext) and as CommonJS (moduleResolution node10).
+// module (module nodenext) and as CommonJS (moduleResolution node10). test/types/families.mts
+// holds the per-family rules (Socket<AF_INET> and its addresses), with `@ts-expect-error` lines
+// for what must not compile.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +13,7 @@ import { tempDir } from './helpers';
 import { ROOT } from './prebuild';
 
 const SOURCE = path.join(ROOT, 'test', 'types', 'consumer.mts');
+const FAMILIES = path.join(ROOT, 'test', 'types', 'families.mts');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const COMMON = ['--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022,esnext.disposable', '--types', 'node',
   '--noUnusedLocals', '--pretty', 'false'];
@@ -34,9 +37,10 @@ describe('the published types, used by a consumer', function () {
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
     fs.copyFileSync(SOURCE, path.join(project, 'consumer.mts'));
     fs.copyFileSync(SOURCE, path.join(project, 'consumer.ts'));
+    fs.copyFileSync(FAMILIES, path.join(project, 'families.mts'));
   });
 
-  it('consumer.mts mentions every export of the package root (constants aside)', () => {
+  it('consumer.mts and families.mts mention every export of the package root (constants aside)', () => {
     const program = ts.createProgram([path.join(ROOT, 'dist', 'lib', 'index.d.ts')], { noEmit: true });
     const checker = program.getTypeChecker();
     const index = program.getSourceFile(path.join(ROOT, 'dist', 'lib', 'index.d.ts'));
@@ -47,9 +51,9 @@ describe('the published types, used by a consumer', function () {
     constantNames.delete('constants');
     const names = checker.getExportsOfModule(moduleSymbol).map((s) => s.name).filter((n) => !constantNames.has(n));
     assert.ok(names.length > 60, `only ${names.length} exports`);
-    const text = fs.readFileSync(SOURCE, 'utf8');
+    const text = [SOURCE, FAMILIES].map((file) => fs.readFileSync(file, 'utf8')).join('\n');
     const missing = names.filter((n) => !new RegExp(`\\b${n}\\b`).test(text));
-    assert.deepEqual(missing, [], 'exports that test/types/consumer.mts does not use yet');
+    assert.deepEqual(missing, [], 'exports that test/types/consumer.mts and families.mts do not use yet');
   });
 
   it('compiles with --strict as an ES module (module nodenext, through package.json "exports")', () => {
@@ -60,6 +64,36 @@ describe('the published types, used by a consumer', function () {
   it('compiles with --strict as CommonJS (moduleResolution node10, through package.json "types")', () => {
     const r = tsc(project, ['--module', 'commonjs', '--moduleResolution', 'node10', 'consumer.ts']);
     assert.equal(r.status, 0, r.output);
+  });
+
+  it('families.mts compiles: each family types its addresses, and every @ts-expect-error line is refused', () => {
+    const r = tsc(project, ['--module', 'nodenext', '--moduleResolution', 'nodenext', 'families.mts']);
+    assert.equal(r.status, 0, r.output);
+  });
+
+  it('an @ts-expect-error line in families.mts that compiled would fail the run', () => {
+    const broken = path.join(project, 'families-broken.mts');
+    fs.writeFileSync(broken, `${fs.readFileSync(FAMILIES, 'utf8')}\n// @ts-expect-error\nexport const fine: number = 1;\n`);
+    const r = tsc(project, ['--module', 'nodenext', '--moduleResolution', 'nodenext', 'families-broken.mts']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.output, /error TS2578: Unused '@ts-expect-error' directive/);
+  });
+
+  it('no `any` in the published declarations (dist/lib/*.d.ts)', () => {
+    const dir = path.join(ROOT, 'dist', 'lib');
+    const found: string[] = [];
+    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.d.ts'))) {
+      const file = ts.createSourceFile(name, fs.readFileSync(path.join(dir, name), 'utf8'), ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node): void => {
+        if (node.kind === ts.SyntaxKind.AnyKeyword) {
+          const { line } = file.getLineAndCharacterOfPosition(node.getStart());
+          found.push(`${name}:${line + 1}: ${node.parent.getText()}`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+    }
+    assert.deepEqual(found, []);
   });
 
   it('a wrong use is refused: the types are checked, not any', () => {

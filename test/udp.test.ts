@@ -9,7 +9,7 @@ import { netnsUnavailable, runInNetns } from './netns';
 const linux = process.platform === 'linux';
 const LO = linux ? 'lo' : 'lo0';
 
-function udp(track: Tracker, family = bs.AF_INET, host = family === bs.AF_INET ? '127.0.0.1' : '::1'): bs.Socket {
+function udp(track: Tracker, family: bs.AF_INET | bs.AF_INET6 = bs.AF_INET, host = family === bs.AF_INET ? '127.0.0.1' : '::1'): bs.Socket {
   const s = track.add(bs.socket(family, bs.SOCK_DGRAM));
   s.bind([host, 0]);
   return s;

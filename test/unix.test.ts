@@ -15,7 +15,7 @@ describe('Unix domain sockets', () => {
   let n = 0;
   const fresh = (): string => path.join(dir, `u${n++}.sock`);
 
-  function listener(type = bs.SOCK_STREAM, address: bs.Address = fresh()): bs.Socket {
+  function listener(type = bs.SOCK_STREAM, address: bs.UnixAddress = fresh()): bs.Socket<bs.AF_UNIX> {
     const s = track.add(bs.socket(bs.AF_UNIX, type));
     s.bind(address);
     s.listen(4);

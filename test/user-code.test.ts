@@ -57,7 +57,90 @@ function growingRights(bs: Bs, small: Buffer, proxy: boolean): unknown {
   return item;
 }
 
+type Sock = InstanceType<Bs['Socket']>;
+
+/**
+ * The address ['127.0.0.1', port] whose port getter closes `victim` and opens a socket that takes
+ * its descriptor number (`reopened.socket`), as user code in a getter may.
+ */
+function closingAddress(bs: Bs, victim: Sock, port: number): { address: [string, number]; reopened: { socket?: Sock } } {
+  const reopened: { socket?: Sock } = {};
+  const address: unknown[] = ['127.0.0.1'];
+  Object.defineProperty(address, 1, {
+    enumerable: true,
+    get: () => {
+      if (!reopened.socket) {
+        victim.close();
+        reopened.socket = bs.socket(bs.AF_INET, bs.SOCK_DGRAM);
+      }
+      return port;
+    },
+  });
+  return { address: address as [string, number], reopened };
+}
+
+/** Runs `call` with an address that closes the socket and reuses its number: EBADF, and the new socket untouched. */
+async function closedByAddress(bs: Bs, call: (s: Sock, address: [string, number]) => unknown): Promise<void> {
+  const receiver = bs.socket(bs.AF_INET, bs.SOCK_DGRAM);
+  receiver.bind(['127.0.0.1', 0]);
+  const s = bs.socket(bs.AF_INET, bs.SOCK_DGRAM);
+  const fd = s.fd;
+  const { address, reopened } = closingAddress(bs, s, receiver.getsockname()[1]);
+  try {
+    await assert.rejects(async () => call(s, address), (e: Error) => e instanceof bs.SocketError && e.code === 'EBADF');
+    assert.equal(reopened.socket?.fd, fd, 'the new socket took the closed one\'s number');
+    // Any bind, connect or send on it would have given it a local port.
+    assert.deepEqual(reopened.socket.getsockname(), ['0.0.0.0', 0], 'the new socket was used');
+    receiver.setblocking(false);
+    assert.throws(() => receiver.recvSync(10), bs.BlockingIOError, 'something was sent');
+  } finally {
+    reopened.socket?.close();
+    receiver.close();
+  }
+}
+
 const scenarios: Record<string, (bs: Bs) => Promise<void> | void> = {
+  'bind: an address getter that closes the socket and reuses its number gets EBADF, the new socket untouched':
+    (bs) => closedByAddress(bs, (s, address) => s.bind(address)),
+  'connectSync / connect: the same': async (bs) => {
+    await closedByAddress(bs, (s, address) => s.connectSync(address));
+    await closedByAddress(bs, (s, address) => s.connect(address));
+  },
+  'sendtoSync / sendto / sendmsgSync / sendmmsgSync: the same': async (bs) => {
+    const data = Buffer.from('x');
+    await closedByAddress(bs, (s, address) => s.sendtoSync(data, address));
+    await closedByAddress(bs, (s, address) => s.sendto(data, 0, address));
+    await closedByAddress(bs, (s, address) => s.sendmsgSync([data], null, 0, address));
+    if (bs.features.sendmmsg) await closedByAddress(bs, (s, address) => s.sendmmsgSync([[data, address]]));
+  },
+  "send: a subclass's byteLength getter is not consulted once the descriptor is taken": async (bs) => {
+    const receiver = bs.socket(bs.AF_INET, bs.SOCK_DGRAM);
+    receiver.bind(['127.0.0.1', 0]);
+    const s = bs.socket(bs.AF_INET, bs.SOCK_DGRAM);
+    s.connectSync(receiver.getsockname());
+    let other: Sock | undefined;
+    class Closing extends Uint8Array {
+      override get byteLength(): number {
+        if (!other) {
+          s.close();
+          other = bs.socket(bs.AF_INET, bs.SOCK_DGRAM);
+        }
+        return super.byteLength;
+      }
+    }
+    try {
+      assert.equal(await s.send(new Closing(3)), 3);
+      await s.sendall(new Closing(2));
+      assert.equal(other, undefined, 'the getter ran');
+      receiver.settimeout(5);
+      assert.equal(receiver.recvSync(10).length, 3);
+      assert.equal(receiver.recvSync(10).length, 2);
+    } finally {
+      other?.close();
+      s.close();
+      receiver.close();
+    }
+  },
   'sendmsgSync: ancillary data small when sized, 1 MiB when copied (getter)': (bs) => withPair(bs, (a, b) => {
     const fd = Buffer.from(Int32Array.of(a.fd).buffer);
     assert.equal(a.sendmsgSync([Buffer.from('x')], [growingRights(bs, fd, false) as Ancillary]), 1);

@@ -190,11 +190,11 @@ describe('validation', () => {
       const [host, port] = u.getsockname() as [string, number];
       const s = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
       const impostors: unknown[] = [`${host} ${port}`, [`${host} ${port}`], [`${host} ${port} 0`]];
-      for (const a of impostors) refuses(() => s.sendtoSync(buf, a as bs.Address), TYPE, `before: ${JSON.stringify(a)}`);
+      for (const a of impostors) refuses(() => s.sendtoSync(buf, a as bs.InetAddress), TYPE, `before: ${JSON.stringify(a)}`);
       assert.equal(s.sendtoSync(Buffer.from('ok'), [host, port]), 2);  // now [host, port] is cached
       for (const a of impostors) {
-        refuses(() => s.sendtoSync(buf, a as bs.Address), TYPE, `after: ${JSON.stringify(a)}`);
-        refuses(() => s.connectSync(a as bs.Address), TYPE, `connectSync after: ${JSON.stringify(a)}`);
+        refuses(() => s.sendtoSync(buf, a as bs.InetAddress), TYPE, `after: ${JSON.stringify(a)}`);
+        refuses(() => s.connectSync(a as bs.InetAddress), TYPE, `connectSync after: ${JSON.stringify(a)}`);
       }
       u.setblocking(false);
       assert.equal(u.recvfromSync(10)[0].toString(), 'ok');
@@ -204,9 +204,9 @@ describe('validation', () => {
       // IPv6: [host, port] cached must not make ['host port'] valid either.
       const v6 = track.add(bs.socket(bs.AF_INET6, bs.SOCK_DGRAM));
       v6.bind(['::1', 0]);
-      const [, p6] = v6.getsockname() as [string, number];
+      const [, p6] = v6.getsockname();
       v6.sendtoSync(Buffer.from('x'), ['::1', p6]);
-      refuses(() => v6.sendtoSync(buf, [`::1 ${p6}`] as unknown as bs.Address), TYPE, 'IPv6 impostor');
+      refuses(() => v6.sendtoSync(buf, [`::1 ${p6}`] as unknown as bs.Inet6Address), TYPE, 'IPv6 impostor');
     });
   });
 

@@ -39,7 +39,7 @@ import type {
   OperationOptions, Ancillary, RecvmsgResult, RecvFdsResult, FileDescriptorLike, HasFileno,
   SelectOptions, AddrInfo, AddrInfoAddress, HostEntry, NameInfoAddress, ConnectionAddress, CreateConnectionOptions,
   CreateConnectionSyncOptions, CreateServerOptions, ServerOptions, RequestHandlerClass, DatagramRequest,
-  Features, Linger, Ucred, InPktinfo, In6Pktinfo, TcpInfo, SocketStreamOptions, SendfileOptions, SendfileSource,
+  Features, Linger, Ucred, InPktinfo, In6Pktinfo, TcpInfo, SocketStreamOptions, StreamSocket, SendfileOptions, SendfileSource,
 } from 'bsd-sockets';
 
 function platform(): void {
@@ -302,6 +302,8 @@ async function streams(fh: import('node:fs/promises').FileHandle): Promise<void>
   const stream: SocketStream = a.toStream(options);
   expectType<SocketStream>(stream.unref().ref());
   expectType<import('node:stream').Duplex>(stream);
+  const under: StreamSocket = stream.socket;
+  expectType<number>(under.fileno());
   const file: SendfileSource = fh;
   const sendOptions: SendfileOptions = { signal: AbortSignal.timeout(1000) };
   expectType<number>(await a.sendfile(file, 0, 10, sendOptions));
