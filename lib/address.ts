@@ -70,15 +70,14 @@ export function newBlob(): Buffer {
 }
 
 /**
- * The address in a blob that a system call filled. For a Unix socket, a peer without a name is
- * '' (API.md) whether the system reports an empty name or none at all.
+ * The address in a blob that a system call filled. An unnamed Unix peer is '' (API.md); no address
+ * at all (addrlen 0, e.g. recvfrom on a connected stream) is null, as Python's None.
  */
 export function fromBlob<F extends number>(blob: Buffer, family: F, offset?: number): ReturnedAddressOf<F>;
-export function fromBlob(blob: Buffer, family?: number, offset = 0): ReturnedAddress {
+export function fromBlob(blob: Buffer, _family?: number, offset = 0): ReturnedAddress {
   if (isInet(blob, offset)) return inetFrom(blob, offset);
   const whole = offset === 0 ? blob : blob.subarray(offset, offset + native.addrBlobSize);
-  const address = native.unpack(whole) as ReturnedAddress;
-  return address === null && family === C.AF_UNIX ? '' : address;
+  return native.unpack(whole) as ReturnedAddress;
 }
 
 // IPv4 senders are the hot case (a UDP receive loop): their sockaddr_in is read here, without a

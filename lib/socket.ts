@@ -266,15 +266,14 @@ export class Socket<F extends number = number> {
   getsockopt(level: number, name: number): number;
   getsockopt(level: number, name: number, buflen: number): Buffer;
   getsockopt(level: number, name: number, buflen?: number): number | Buffer {
-    const fd = this.openFd('getsockopt');
     checkInt(level, 'level');
     checkInt(name, 'name');
     if (buflen === undefined) {
-      check(native.getsockoptInt(fd, level, name, intOut), 'getsockopt');
+      check(native.getsockoptInt(this.openFd('getsockopt'), level, name, intOut), 'getsockopt');
       return intOut[0];
     }
     const into = Buffer.alloc(checkInt(buflen, 'buflen', 1, 1 << 20));
-    const n = check(native.getsockoptBytes(fd, level, name, into), 'getsockopt');
+    const n = check(native.getsockoptBytes(this.openFd('getsockopt'), level, name, into), 'getsockopt');
     return into.subarray(0, n);
   }
 
@@ -383,6 +382,17 @@ export class Socket<F extends number = number> {
   }
 
   /**
+   * The end of a connect that was in progress. In blocking mode the kernel's own wait would have
+   * marked the socket connected; a second connect() does that here (returning 0 or EISCONN, both
+   * fine), so that a later connect fails with EISCONN as in Python.
+   */
+  private connectDone(fd: number, blob: Buffer): number {
+    const e = this.connectError(fd);
+    if (e === 0 && this._timeout === null) native.connect(fd, blob);
+    return e;
+  }
+
+  /**
    * The attempts of one connect: connect(), then (after writability) SO_ERROR. They give 0 or a
    * positive errno, or -EINPROGRESS to wait. Only EINPROGRESS means "in progress": a Unix socket's
    * EAGAIN (a full backlog) means nothing happened, and is reported as it is, as in Python.
@@ -390,7 +400,7 @@ export class Socket<F extends number = number> {
   private connectAttempt(blob: Buffer, promise: boolean): (fd: number) => number {
     let started = false;
     return (fd) => {
-      if (started) return this.connectError(fd);
+      if (started) return this.connectDone(fd, blob);
       const mode = promise ? this.makeNonblocking(fd) : 0;
       if (mode < 0) return -mode;
       started = true;
@@ -405,8 +415,8 @@ export class Socket<F extends number = number> {
    */
   private connectErrno(address: AddressOf<F>): number {
     const deadline = this.deadline();
-    this.openFd('connect');
     const attempt = this.connectAttempt(toBlobSync(this._family, address), false);
+    this.openFd('connect');
     try {
       return this._waits.runSync(POLLOUT, 'connect', deadline, attempt, address);
     } catch (error) {
@@ -434,10 +444,10 @@ export class Socket<F extends number = number> {
    * The timeout counts from the call, name resolution included.
    */
   async connect(address: AddressOf<F>, options?: OperationOptions): Promise<void> {
-    this.openFd('connect');
     const deadline = this.deadline();
     const signal = options?.signal;
     const to = destination(this._family, address);
+    if (!to.lookup) this.openFd('connect');  // a name is looked up first, then the descriptor checked
     let attempt: ((fd: number) => number) | undefined;
     let e = await this._waits.run(this._waits.writers, POLLOUT, 'connect', deadline, signal,
       (fd) => (attempt ??= this.connectAttempt(to.blob!, true))(fd), address, to.lookup);
@@ -506,8 +516,8 @@ export class Socket<F extends number = number> {
   sendtoSync(data: Uint8Array, flagsOrAddress: number | AddressOf<F>, maybeAddress?: AddressOf<F>): number {
     const length = checkData(data, 'data');
     const [f, address] = this.sendtoArgs(flagsOrAddress, maybeAddress);
-    this.openFd('sendto');
     const blob = toBlobSync(this._family, address);
+    this.openFd('sendto');
     return this._waits.runSync(POLLOUT, 'sendto', this.deadline(f), (fd) => native.sendto(fd, data, 0, length, f, blob), address);
   }
 
@@ -521,9 +531,9 @@ export class Socket<F extends number = number> {
       const f = withFlags ? checkFlags(a) : 0;
       const address = withFlags ? b : a;
       const options = (withFlags ? c : b) as OperationOptions | undefined;
-      this.openFd('sendto');
       const deadline = this.deadline(f);
       const to = destination(this._family, address);
+      if (!to.lookup) this.openFd('sendto');  // a name is looked up first, then the descriptor checked
       const flags = f | MSG_DONTWAIT;
       return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
         (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, to.blob!), address, to.lookup);
@@ -602,8 +612,13 @@ export class Socket<F extends number = number> {
   recvfromIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): [number, ReceivedAddressOf<F>] {
     const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
     const f = checkFlags(flags);
-    const n = this._waits.runSync(POLLIN, 'recvfrom', this.deadline(f), (fd) => native.recvfrom(fd, buffer, 0, length, f, addressOut));
-    return [n, fromBlob(addressOut, this._family)];
+    let address = null as ReceivedAddressOf<F>;  // stays null when the wait ends with no datagram (end of input)
+    const n = this._waits.runSync(POLLIN, 'recvfrom', this.deadline(f), (fd) => {
+      const r = native.recvfrom(fd, buffer, 0, length, f, addressOut);
+      if (r >= 0) address = fromBlob(addressOut, this._family);
+      return r;
+    });
+    return [n, address];
   }
 
   /** Promise form of recvfromIntoSync; a buffer detached or shrunk before the data arrives rejects it (ERR_INVALID_STATE). */
@@ -617,7 +632,7 @@ export class Socket<F extends number = number> {
       return Promise.reject(error);
     }
     const dontwait = f | MSG_DONTWAIT;
-    let address!: ReceivedAddressOf<F>;
+    let address = null as ReceivedAddressOf<F>;  // stays null when the wait ends with no datagram (end of input)
     return this._waits.runThen(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
       const r = native.recvfrom(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait, addressOut);
       if (r >= 0) address = fromBlob(addressOut, this._family);
@@ -667,7 +682,7 @@ export class Socket<F extends number = number> {
       result = this.recvmsgResult(buffer, r);
       return r[0];
     });
-    return result;
+    return result ?? [Buffer.alloc(0), [], 0, null];  // the wait ended at the end of input: 0 bytes
   }
 
   /** Promise form of recvmsgSync. */
@@ -683,7 +698,7 @@ export class Socket<F extends number = number> {
       result = this.recvmsgResult(buffer, r);
       return r[0];
     });
-    return result;
+    return result ?? [Buffer.alloc(0), [], 0, null];  // the wait ended at the end of input: 0 bytes
   }
 
   private recvmsgResult(buffer: Buffer, [n, ancdata, msgFlags]: Exclude<NativeRecvmsg, number>): RecvmsgResult<F> {
@@ -846,11 +861,11 @@ function invalidState(name: string): TypeError {
 function sendAll(data: Uint8Array, length: number, flags: number): (fd: number) => number {
   let offset = 0;
   return (fd) => {
-    while (offset < length) {
+    do {  // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
       const r = native.send(fd, data, offset, attached(data, length, 'data') - offset, flags);
       if (r < 0) return r;
       offset += r;
-    }
+    } while (offset < length);
     return offset;
   };
 }

@@ -8,6 +8,17 @@ import { EAGAIN, EINPROGRESS, socketError, timeoutError } from './errors';
 import { LongTimer, sharedWatch, type FdWatch, type ReadyWaiter } from './readiness';
 
 const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
+const MSG_ERRQUEUE = native.constants.MSG_ERRQUEUE ?? 0;  // the kernel never waits for the error queue
+const { POLLIN, POLLHUP } = native.constants;
+const RDHUP = native.constants.POLLRDHUP ?? 0;
+
+/**
+ * Readable but EAGAIN after a wake-up: a Unix datagram socket shut for reading polls readable with
+ * nothing to read. The kernel's blocking call returns 0 bytes there; so does ours, instead of spinning.
+ */
+function endOfInput(fd: number, events: number): boolean {
+  return events === POLLIN && (native.waitFd(fd, POLLIN | RDHUP, 0) & (RDHUP | POLLHUP)) !== 0;
+}
 
 function now(): number {
   return performance.now();
@@ -23,7 +34,7 @@ const MAX_TIMER_MS = 0x7fffffff;
  * Infinity (wait as long as it takes) or NO_WAIT.
  */
 export function deadlineOf(timeout: number | null, userFlags: number): number {
-  if (timeout === 0 || (userFlags & MSG_DONTWAIT) !== 0) return NO_WAIT;
+  if (timeout === 0 || (userFlags & (MSG_DONTWAIT | MSG_ERRQUEUE)) !== 0) return NO_WAIT;
   return timeout === null ? Infinity : now() + timeout * 1000;
 }
 
@@ -222,7 +233,9 @@ class Operation implements ReadyWaiter {
   ready(): void {
     let r: number;
     try {
-      r = this.attempt!(this.waits.fd(this.syscall));
+      const fd = this.waits.fd(this.syscall);
+      r = this.attempt!(fd);
+      if (r === -EAGAIN && endOfInput(fd, this.events)) r = 0;
       if (r < 0) checkMayWait(r, this.syscall, this.deadline, this.address);
     } catch (error) {
       this.settle(error);
@@ -350,9 +363,10 @@ export class Waits {
 
   /** The Sync twin of run(): waits in poll() on this thread. */
   runSync(events: number, syscall: string, deadline: number, attempt: (fd: number) => number, address?: unknown): number {
-    for (;;) {
+    for (let woken = false; ; woken = true) {
       const r = attempt(this.openFd(syscall));
       if (r >= 0) return r;
+      if (woken && r === -EAGAIN && endOfInput(this.openFd(syscall), events)) return 0;
       checkMayWait(r, syscall, deadline, address);
       const ready = native.waitFd(this.openFd(syscall), events, msLeft(deadline));
       if (ready < 0) throw socketError(-ready, syscall, address);

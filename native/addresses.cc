@@ -143,11 +143,33 @@ Napi::Value UnpackInet6(Napi::Env env, const sockaddr_in6* sin6) {
   return out;
 }
 
-// An unnamed socket gives ''; a path gives a string; an abstract name (Linux) gives a Buffer.
+// Strict UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF), as Python decodes it.
+bool IsUtf8(const unsigned char* s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    size_t more = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 4;
+    if (more == 4 || i + more >= n) return false;
+    for (size_t k = 1; k <= more; k++) {
+      if ((s[i + k] & 0xc0) != 0x80) return false;
+    }
+    unsigned char d = more > 0 ? s[i + 1] : 0x80;
+    if ((c == 0xe0 && d < 0xa0) || (c == 0xed && d > 0x9f) || (c == 0xf0 && d < 0x90) || (c == 0xf4 && d > 0x8f)) {
+      return false;
+    }
+    i += more + 1;
+  }
+  return true;
+}
+
+// An unnamed socket gives ''; a path gives a string; an abstract name (Linux) gives a Buffer, and
+// so does a path that is not UTF-8, so that the bytes stay usable as an address.
 Napi::Value UnpackUnix(Napi::Env env, const sockaddr_un* sun, socklen_t length) {
   bool abstractName = false;
   size_t n = UnixNameLength(sun, length, &abstractName);
-  if (abstractName) return Napi::Buffer<char>::Copy(env, sun->sun_path, n);
+  if (abstractName || !IsUtf8(reinterpret_cast<const unsigned char*>(sun->sun_path), n)) {
+    return Napi::Buffer<char>::Copy(env, sun->sun_path, n);
+  }
   return Napi::String::New(env, sun->sun_path, n);
 }
 

@@ -10,4 +10,5 @@ if ! command -v python3 >/dev/null; then
   exit 1
 fi
 [ -f dist/test/differential/main.js ] || npm run build:ts >/dev/null
-node dist/test/differential/main.js "$@"
+# --jobs 12: most of the time is spent waiting (timeouts, calls that never return), not computing.
+node dist/test/differential/main.js --jobs 12 "$@"

@@ -44,6 +44,14 @@ def data_of(spec):
     return bytes((fill + i) & 255 for i in range(n))
 
 
+def is_utf8(raw):
+    try:
+        raw.decode('utf-8')
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def enc_bytes(b):
     b = bytes(b)
     if len(b) <= 64:
@@ -112,7 +120,9 @@ class Seq:
                 return [addr[0], self.norm_port(addr[1])] + list(addr[2:])
             return [enc_bytes(a) if isinstance(a, bytes) else a for a in addr]
         if isinstance(addr, str):
-            return self.norm_path(os.fsencode(addr), 'str')
+            # A path that is not UTF-8 comes as a surrogateescape str here, as a Buffer in bsd-sockets.
+            raw = os.fsencode(addr)
+            return self.norm_path(raw, 'str' if is_utf8(raw) else 'bytes')
         if isinstance(addr, bytes):
             return self.norm_path(addr, 'bytes')
         return repr(addr)

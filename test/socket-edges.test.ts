@@ -430,11 +430,13 @@ except OSError: pass`);
       parentPort.postMessage({ threw, probe, reused });`;
     // Node itself would close the worker's fs descriptors at exit unless told not to track them.
     const worker = new Worker(code, { eval: true, trackUnmanagedFds: false });
+    // 'exit' may come in the same turn as 'message': listen for both from the start.
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     const result = await new Promise<{ threw: boolean; probe: number; reused: number }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await exited;
     assert.ok(result.threw);
     assert.equal(result.reused, result.probe);
     let open = true;

@@ -88,7 +88,111 @@ export const ALLOW_LIST: Allowed[] = [
           || (step.op === 'connectEx' && (py as { errno?: number }).errno === node.errno));
     },
   },
+  {
+    id: 'dontwait-never-waits',
+    timing: true,
+    reason: "API.md: 'MSG_DONTWAIT in flags makes an operation that would wait fail at once with BlockingIOError, "
+      + "whatever the mode'. CPython, given a timeout, polls before the call (TimeoutError after the timeout), and in "
+      + 'blocking mode with a descriptor that is not O_NONBLOCK it may block in poll first (never returns). '
+      + 'Likewise MSG_ERRQUEUE: the kernel never waits for the error queue (a blocking recvmsg gives EAGAIN at once), '
+      + 'so ours does not either, where CPython with a timeout polls for the whole timeout.',
+    matches(step, node, py, ms) {
+      const hang = (py as { hang?: boolean })?.hang === true;
+      const never = step.flags?.includes('MSG_DONTWAIT') || step.flags?.includes('MSG_ERRQUEUE');
+      return !!never && isError(node) && node.err === 'BlockingIOError'
+        && (!ms || ms[0] < ms[1]) && (hang || (isError(py) && py.err === 'TimeoutError'));
+    },
+  },
+  {
+    id: 'unsigned-option-values',
+    reason: 'setsockopt takes integers up to 2^32-1: some options are unsigned 32-bit values (SO_MARK, '
+      + 'IP_MULTICAST_IF as an address, TCP_NOTSENT_LOWAT), which C passes in an int\'s bits; CPython refuses values '
+      + 'past 2^31-1 with TypeError/OverflowError. Ours passes them on; the kernel decides.',
+    matches(step, node, py) {
+      const v = step.value;
+      return step.op === 'setsockopt' && typeof v === 'number' && v >= 2 ** 31 && v <= 2 ** 32 - 1
+        && isError(py) && (py.err === 'TypeError' || py.err === 'OverflowError')
+        && (!isError(node) || node.err === 'SocketError' || node.code === 'EBADF');
+    },
+  },
+  {
+    id: 'getsockopt-buflen',
+    reason: "getsockopt's buflen: with a buflen the result is a Buffer (API.md types getsockopt(level, name, buflen): "
+      + 'Buffer), so buflen 0 is a RangeError (ERR_OUT_OF_RANGE) rather than Python\'s int form, whose type would '
+      + 'depend on the value; and buflen may be up to 1 MiB (options such as TCP_INFO grow, SO_PEERSEC or IP_OPTIONS '
+      + 'can pass 1024), where CPython refuses buflen > 1024 (OSError "buflen out of range", errno None).',
+    matches(step, node, py) {
+      if (step.op !== 'getsockopt' || typeof step.buflen !== 'number') return false;
+      if (step.buflen === 0) return isError(node) && node.err === 'RangeError' && node.code === 'ERR_OUT_OF_RANGE';
+      return step.buflen > 1024 && step.buflen <= 1 << 20 && isError(py) && py.err === 'OSError' && py.errno === null
+        && (!isError(node) || node.err === 'SocketError');
+    },
+  },
+  {
+    id: 'end-of-input-not-timeout',
+    timing: true,
+    reason: 'A Unix datagram socket shut for reading polls readable with nothing to read. With a timeout, CPython '
+      + 'polls, gets EAGAIN, and polls again until the timeout (a busy loop, then TimeoutError); bsd-sockets returns '
+      + "0 bytes at once, what the kernel's blocking call returns (and what Python returns in blocking mode).",
+    matches(step, node, py, ms) {
+      return step.op.startsWith('recv') && isError(py) && py.err === 'TimeoutError' && noBytes(node)
+        && (!ms || ms[0] < ms[1]);
+    },
+  },
+  {
+    id: 'mode-is-the-sockets',
+    reason: "API.md: modes are the Socket's (blocking waits as long as it takes), and 'whatever another duplicate of "
+      + "the descriptor does to its flags' the call obeys its own socket's mode. CPython calls the system call "
+      + 'directly in blocking mode, so a descriptor left O_NONBLOCK by a duplicate (fromfd of a non-blocking socket, '
+      + 'setblocking(False) on a dup) fails with EAGAIN although gettimeout() says None; ours waits.',
+    matches(step, node, py) {
+      return (node as { hang?: boolean })?.hang === true && !step.flags?.includes('MSG_DONTWAIT')
+        && isError(py) && py.err === 'BlockingIOError' && py.code === 'EAGAIN';
+    },
+  },
+  {
+    id: 'msg-trunc-no-garbage',
+    reason: 'MSG_TRUNC makes the kernel return the real length of a datagram (or discard stream bytes) without '
+      + "copying them: CPython then returns a bytes object of that length, past the end of what was received "
+      + '(uninitialised memory). bsd-sockets returns only the bytes actually written (API.md: recv gives a Buffer '
+      + 'of the bytes received).',
+    matches(step, node, py) {
+      return step.op.startsWith('recv') && !!step.flags?.includes('MSG_TRUNC') && !isError(node) && !isError(py)
+        && JSON.stringify(withoutBytes(node)) === JSON.stringify(withoutBytes(py));  // counts, addresses, flags agree
+    },
+  },
+  {
+    id: 'msg-more-held',
+    reason: 'Bytes sent with MSG_MORE on TCP are held by the kernel until more come or its cork timer (200 ms) '
+      + 'fires. CPython reaches a later receive only after waiting out timeouts that ours reports at once '
+      + '(python-polls-first), so it finds the bytes released where ours times out: a difference of pace, not '
+      + 'of behaviour. Applied by compareSequence (it needs the earlier steps), never by matches().',
+    matches: () => false,
+  },
+  {
+    id: 'packet-ifname-lookup',
+    reason: 'An AF_PACKET address names its interface; bsd-sockets looks the name up with if_nametoindex() '
+      + 'before any use of the socket (an unknown name is ENODEV, closed socket or not), where CPython asks '
+      + 'with an ioctl on the socket itself, which on a closed socket fails first with EBADF.',
+    matches(step, node, py) {
+      const e = bothErrors(node, py);
+      return !!e && e[0].code === 'ENODEV' && e[1].code === 'EBADF'
+        && (step.op === 'sendto' || step.op === 'bind' || step.op === 'connect' || step.op === 'connectEx');
+    },
+  },
 ];
+
+/** A result with its byte strings ({b} or {len, fnv}) blanked out. */
+function withoutBytes(r: unknown): unknown {
+  if (Array.isArray(r)) return r.map(withoutBytes);
+  return typeof r === 'object' && r !== null && ('b' in r || 'len' in r) ? 'bytes' : r;
+}
+
+/** A receive's result that says 0 bytes: b'', 0, or a tuple that starts with one of them. */
+function noBytes(r: unknown): boolean {
+  const first = Array.isArray(r) ? r[0] : r;
+  return first === 0 || (typeof first === 'object' && first !== null && (first as { b?: string }).b === '');
+}
 
 /** `ms` ([node, python] durations) is given when only the timing differs. */
 export function allowed(step: Step, node: unknown, py: unknown, ms?: [number, number]): Allowed | undefined {
