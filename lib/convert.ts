@@ -1,25 +1,11 @@
 // Address text and byte-order conversions, interface names and the CMSG_* sizes, as Python's
-// socket module has them. None of these can wait; all validate their arguments first.
+// socket module has them (native/inet.cc, interfaces.cc, cmsg.cc). None of these can wait; all
+// validate their arguments first.
 import * as os from 'node:os';
 import { native } from './native';
 import { E, SocketError, check, socketError } from './errors';
 import { checkBytes, checkInt, invalidArgType, invalidArgValue } from './validate';
 
-/** The part of the binding that native/resolution.cc provides for this file. */
-interface ConvertNative {
-  inetAton(text: string, out: Buffer): number;
-  inetPton(family: number, text: string, out: Buffer): number;
-  inetNtop(family: number, bytes: Uint8Array): string | number;
-  ifNameindex(): Array<[number, string]> | number;
-  ifNametoindex(name: string): number;
-  ifIndextoname(index: number): string | number;
-  cmsgLen(length: number): number;
-  cmsgSpace(length: number): number;
-  cmsgLenMax: number;
-  cmsgSpaceMax: number;
-}
-
-const n = native as unknown as ConvertNative;
 const AF_INET = native.constants.AF_INET;
 const AF_INET6 = native.constants.AF_INET6;
 const LITTLE_ENDIAN = os.endianness() === 'LE';
@@ -44,7 +30,7 @@ function wrongLength(packed: Uint8Array, expected: number, why: string): Error {
 export function inet_aton(text: string): Buffer {
   checkText(text, 'text');
   const out = Buffer.alloc(4);
-  if (n.inetAton(text, out) !== 1) throw illegal('inet_aton', text);
+  if (check(native.inetAton(text, out), 'inet_aton') === 0) throw illegal('inet_aton', text);
   return out;
 }
 
@@ -60,7 +46,7 @@ export function inet_pton(family: number, text: string): Buffer {
   checkInt(family, 'family');
   checkText(text, 'text');
   const out = Buffer.alloc(16);
-  const result = check(n.inetPton(family, text, out), 'inet_pton');
+  const result = check(native.inetPton(family, text, out), 'inet_pton');
   if (result === 0) throw illegal('inet_pton', text);
   return out.subarray(0, result);
 }
@@ -71,7 +57,7 @@ export function inet_ntop(family: number, packed: Uint8Array): string {
   checkBytes(packed, 'packed');
   if (family === AF_INET && packed.length !== 4) throw wrongLength(packed, 4, 'for AF_INET');
   if (family === AF_INET6 && packed.length !== 16) throw wrongLength(packed, 16, 'for AF_INET6');
-  const result = n.inetNtop(family, packed);
+  const result = native.inetNtop(family, packed);
   if (typeof result === 'number') throw socketError(-result, 'inet_ntop');
   return result;
 }
@@ -106,7 +92,7 @@ export function ntohl(x: number): number {
 
 /** Lists the network interfaces as `[index, name]` pairs. */
 export function if_nameindex(): Array<[number, string]> {
-  const result = n.ifNameindex();
+  const result = native.ifNameindex();
   if (typeof result === 'number') throw socketError(-result, 'if_nameindex');
   return result;
 }
@@ -114,25 +100,25 @@ export function if_nameindex(): Array<[number, string]> {
 /** The index of the network interface called `name`; throws `SocketError` (ENODEV) for an unknown name. */
 export function if_nametoindex(name: string): number {
   checkText(name, 'name');
-  return check(n.ifNametoindex(name), 'if_nametoindex', name);
+  return check(native.ifNametoindex(name), 'if_nametoindex', name);
 }
 
 /** The name of the network interface with index `index`; throws `SocketError` (ENXIO) for an unknown index. */
 export function if_indextoname(index: number): string {
   checkInt(index, 'index', 0, 0xffffffff);
-  const result = n.ifIndextoname(index);
+  const result = native.ifIndextoname(index);
   if (typeof result === 'number') throw socketError(-result, 'if_indextoname', index);
   return result;
 }
 
 /** `CMSG_LEN(length)`: the `cmsg_len` of a control message carrying `length` bytes of data. */
 export function CMSG_LEN(length: number): number {
-  checkInt(length, 'length', 0, n.cmsgLenMax);
-  return n.cmsgLen(length);
+  checkInt(length, 'length', 0, native.cmsgLenMax);
+  return check(native.cmsgLen(length), 'CMSG_LEN');
 }
 
 /** `CMSG_SPACE(length)`: the buffer space a control message with `length` bytes of data takes, padding included. */
 export function CMSG_SPACE(length: number): number {
-  checkInt(length, 'length', 0, n.cmsgSpaceMax);
-  return n.cmsgSpace(length);
+  checkInt(length, 'length', 0, native.cmsgSpaceMax);
+  return check(native.cmsgSpace(length), 'CMSG_SPACE');
 }

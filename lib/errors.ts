@@ -174,7 +174,7 @@ for (const [names, cls] of CLASSES) {
   }
 }
 
-export const E = native.errnoNames as Readonly<Record<string, number>>;
+export const E: Readonly<Record<string, number>> = native.errnoNames;
 export const EAGAIN = E.EAGAIN;
 export const EWOULDBLOCK = E.EWOULDBLOCK ?? E.EAGAIN;
 export const EINPROGRESS = E.EINPROGRESS;
@@ -239,4 +239,10 @@ for (const Class of [SocketError, BlockingIOError, ConnectionError, ConnectionRe
   ConnectionAbortedError, BrokenPipeError, TimeoutError, InterruptedError, PermissionError, FileNotFoundError,
   AddressInUseError, AddressNotAvailableError, GaiError, HostError]) {
   Object.defineProperty(Class.prototype, 'name', { value: Class.name, writable: true, configurable: true });
+}
+
+/** A call this platform or build lacks (recvmmsg off Linux, a struct the headers do not define): ENOSYS, saying so. */
+export function unavailable(name: string): SocketError {
+  const enosys = E.ENOSYS ?? E.EOPNOTSUPP;
+  return new SocketError(enosys, name, undefined, `${name} is not available in this build for ${process.platform}`);
 }

@@ -16,9 +16,8 @@ export {
 } from './socket';
 export * from './resolve';
 export * from './convert';
-export {
-  sendFds, sendFdsSync, recvFds, recvFdsSync, type Ancillary, type RecvmsgResult, type RecvFdsResult,
-} from './messages';
+export { type Ancillary, type RecvmsgResult, type RecvFdsResult } from './messages';
+export { sendFds, sendFdsSync, recvFds, recvFdsSync } from './fds';
 export { select, selectSync, poll, Poller } from './select';
 export type { FileDescriptorLike, HasFileno, SelectOptions } from './select';
 export {

@@ -1,4 +1,19 @@
-// The raw binding, typed. Every system-call wrapper returns a result >= 0 or -errno; see errors.ts.
+// The raw binding, typed once: every function the addon registers, with its exact signature. No
+// other file re-types it. The conventions every native call follows:
+// - A call that can fail returns a result or -errno: a number >= 0 (bytes, a descriptor, a count),
+//   or a value (a string, an array) where the result is not a number; a negative number is always
+//   -errno. Values too large for a return go into a buffer the caller passes (an address blob, an
+//   Int32Array) and the call returns 0 or a count. errors.ts turns -errno into the typed error.
+// - inet_pton(3)'s own convention stays: inetPton and inetAton return the bytes written, 0 when
+//   the text is no address, -errno on failure.
+// - Lookups (getaddrinfo, getnameinfo, gethostby*) return their result, or a LookupFailure: their
+//   errors come in several families (EAI_*, h_errno, errno, a message) that cannot share one
+//   negative range (glibc's EAI_* codes are themselves negative). resolve.ts makes their errors.
+// - Pure value producers cannot fail and return plain values: strerror, gaiStrerror, hstrerror,
+//   the tables (constants, errnoNames, structLayouts, buildFeatures). Watcher ref/unref/close
+//   cannot fail and return nothing.
+// - Native code throws only for programming errors: an argument of the wrong type (TypeError,
+//   ERR_INVALID_ARG_TYPE), or a blob that no code of ours made (unpack).
 // Addresses travel as "address blobs" (addrBlobSize bytes: uint32 length, then a sockaddr).
 import * as path from 'node:path';
 
@@ -39,12 +54,48 @@ export interface NativeBuildFeatures {
 
 export type NativeWatcherClass = new (fd: number, onReady: (revents: number) => void) => NativeWatcher;
 
+/** An address as `unpack` gives it: the family's shape of API.md, `[family, bytes]` for another family, null for none. */
+export type UnpackedAddress =
+  | [host: string, port: number]
+  | [host: string, port: number, flowinfo: number, scopeId: number]
+  | string
+  | Buffer
+  | [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer]
+  | [pid: number, groups: number]
+  | [family: number, data: Buffer]
+  | null;
+
+/** One ancillary message as native code takes and gives it: `[cmsg_level, cmsg_type, data]`. */
+export type NativeAncillary = [level: number, type: number, data: Buffer];
+
+/** What recvmsg returns: `[nbytes, ancdata, msgFlags]` (the address goes into the blob), or -errno. */
+export type NativeRecvmsg = [nbytes: number, ancdata: NativeAncillary[], msgFlags: number] | number;
+
+/**
+ * How a lookup failed (native/resolver.h): one of `gai` (an EAI_* code, with `errno` for
+ * EAI_SYSTEM), `herror` (an h_errno code), `message` (an OSError without errno, as Python raises
+ * it), or `errno` alone.
+ */
+export interface LookupFailure {
+  gai?: number;
+  errno?: number;
+  herror?: number;
+  message?: string;
+}
+
+/** One getaddrinfo entry: `[family, type, proto, canonname, address blob]`. */
+export type NativeAddrInfo = [family: number, type: number, proto: number, canonname: string, blob: Blob];
+/** A gethostbyname_ex/gethostbyaddr entry: `[name, aliases, addresses]`. */
+export type NativeHostEntry = [name: string, aliases: string[], addresses: string[]];
+/** getaddrinfo's arguments: host and port as text or null, then the hints. */
+export type GaiArgs = [host: string | null, port: string | null, family: number, type: number, proto: number, flags: number];
+
 export interface Native {
   // errors.cc
   strerror(errno: number): string;
   // constants.cc (generated from native/names/errno.txt): every errno name the platform defines, aliases included
   errnoNames: Record<string, number>;
-  // addresses.cc
+  // addresses.cc: each pack* fills the blob and returns 0 or -errno
   addrBlobSize: number;
   sunPathMax: number;
   packInet(host: string, port: number, blob: Blob): number;
@@ -52,7 +103,8 @@ export interface Native {
   packUnix(path: Uint8Array, blob: Blob): number;
   packPacket?(ifname: string, proto: number, pkttype: number, hatype: number, addr: Uint8Array, blob: Blob): number;
   packNetlink?(pid: number, groups: number, blob: Blob): number;
-  unpack(blob: Blob): unknown;
+  /** The address in a blob; throws a TypeError for a blob no code of ours made (a programming error). */
+  unpack(blob: Blob): UnpackedAddress;
   // sockets.cc
   socket(family: number, type: number, proto: number, nonblock: boolean): number;
   socketpair(family: number, type: number, proto: number, nonblock: boolean, out: Int32Array): number;
@@ -84,13 +136,61 @@ export interface Native {
   setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
   getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;
   getsockoptBytes(fd: number, level: number, name: number, into: Uint8Array): number;
+  // messages.cc
+  sendmsg(fd: number, buffers: Uint8Array[], ancdata: ReadonlyArray<readonly [number, number, Uint8Array]> | null,
+    flags: number, blob: Blob | null): number;
+  recvmsg(fd: number, buffers: Uint8Array[], ancbufsize: number, flags: number, blob: Blob): NativeRecvmsg;
+  /** Linux: fills `lengths[i]` and the i-th blob of `blobs` (count * addrBlobSize bytes); returns the count or -errno. */
+  recvmmsg?(fd: number, buffers: Uint8Array[], blobs: Buffer, lengths: Int32Array, flags: number): number;
+  /** Linux: messages sent, or -errno. */
+  sendmmsg?(fd: number, buffers: Uint8Array[], blobs: Array<Blob | null>, flags: number): number;
+  // sendfile.cc
+  /** sendfile(2) of `count` bytes from `offset`: bytes sent, 0 at end of file, or -errno (-ENOSYS: no sendfile here). */
+  sendfile(socketFd: number, fileFd: number, offset: number, count: number): number;
+  /** lseek(fd, offset, SEEK_SET): 0 or -errno. */
+  seekFile(fd: number, offset: number): number;
+  // select.cc: revents[i] receives the revents of fds[i]; returns the count ready, or -errno
+  pollFds(fds: Int32Array, events: Int32Array, revents: Int32Array, timeoutMs: number): number;
+  // resolution.cc, hosts.cc (the result, or how the lookup failed)
+  getaddrinfoSync(...args: GaiArgs): NativeAddrInfo[] | LookupFailure;
+  getaddrinfoAsync(...args: GaiArgs): Promise<NativeAddrInfo[] | LookupFailure>;
+  getnameinfoSync(blob: Blob, flags: number): [host: string, port: string] | LookupFailure;
+  getnameinfoAsync(blob: Blob, flags: number): Promise<[host: string, port: string] | LookupFailure>;
+  gethostbynameSync(name: string): string | LookupFailure;
+  gethostbynameAsync(name: string): Promise<string | LookupFailure>;
+  gethostbynameExSync(name: string): NativeHostEntry | LookupFailure;
+  gethostbynameExAsync(name: string): Promise<NativeHostEntry | LookupFailure>;
+  gethostbyaddrSync(ip: string): NativeHostEntry | LookupFailure;
+  gethostbyaddrAsync(ip: string): Promise<NativeHostEntry | LookupFailure>;
+  gaiStrerror(code: number): string;
+  hstrerror(code: number): string;
+  /** HOST_NOT_FOUND, TRY_AGAIN, NO_RECOVERY, NO_DATA and their values. */
+  hostErrorNames: Record<string, number>;
+  // netdb.cc
+  gethostname(): string | number;
+  /** The port in host order, or -ENOENT for an unknown service. */
+  getservbyname(name: string, proto: string | null): number;
+  /** The service name, or -ENOENT for an unknown port. */
+  getservbyport(port: number, proto: string | null): string | number;
+  /** The protocol number, or -ENOENT for an unknown protocol. */
+  getprotobyname(name: string): number;
+  // inet.cc
+  inetAton(text: string, out: Uint8Array): number;
+  inetPton(family: number, text: string, out: Uint8Array): number;
+  inetNtop(family: number, bytes: Uint8Array): string | number;
+  // interfaces.cc
+  ifNameindex(): Array<[index: number, name: string]> | number;
+  ifNametoindex(name: string): number;
+  ifIndextoname(index: number): string | number;
+  // cmsg.cc: CMSG_LEN(n) / CMSG_SPACE(n), or -ERANGE for n above cmsgLenMax / cmsgSpaceMax
+  cmsgLen(length: number): number;
+  cmsgSpace(length: number): number;
+  cmsgLenMax: number;
+  cmsgSpaceMax: number;
   // constants.cc (generated from native/names/*.txt)
   constants: Record<string, number>;
   /** sizeof and offsetof of the structs in native/names/structs.txt; a struct the platform lacks is absent. */
   structLayouts: Record<string, StructLayout | undefined>;
-  // inet.cc
-  inetPton(family: number, text: string, out: Uint8Array): number;
-  inetNtop(family: number, bytes: Uint8Array): string | number;
   // features.cc
   buildFeatures: Readonly<NativeBuildFeatures>;
   // watcher.cc, pollthread.cc
@@ -100,8 +200,6 @@ export interface Native {
   ThreadWatcher?: NativeWatcherClass;
   /** Starts the environment's poll thread (else the first ThreadWatcher start() does). 0 | -errno */
   startPollThread?(): number;
-  // the rest (select.cc, messages.cc, resolution.cc) is typed where it is used
-  [name: string]: unknown;
 }
 
 // BSD_SOCKETS_ADDON names another build of the addon (the sanitizer build, for one).

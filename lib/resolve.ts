@@ -1,9 +1,10 @@
-// Names and numbers: getaddrinfo/getnameinfo, the gethostby* family, services and protocols.
+// Names and numbers: getaddrinfo/getnameinfo (native/resolution.cc), the gethostby* family
+// (native/hosts.cc), the host name, services and protocols (native/netdb.cc).
 // Lookups that may wait come in two forms: `op()` runs the C call on the libuv thread pool and
 // returns a Promise, `opSync()` blocks the calling thread, as Python does. Failures become
 // GaiError (EAI_*), HostError (h_errno) or SocketError here, in one place.
 import { domainToASCII } from 'node:url';
-import { native, type Blob } from './native';
+import { native, type Blob, type GaiArgs, type LookupFailure, type NativeAddrInfo, type NativeHostEntry } from './native';
 import { E, GaiError, HostError, SocketError, socketError, check } from './errors';
 import { badPort, checkInt, invalidArgType, invalidArgValue } from './validate';
 
@@ -16,57 +17,6 @@ export type AddrInfo = [family: number, type: number, proto: number, canonname: 
 /** A gethostbyname_ex/gethostbyaddr result: `[name, aliases, addresses]`. */
 export type HostEntry = [name: string, aliases: string[], addresses: string[]];
 
-/** How a native lookup failed (see native/resolution.cc); empty when it did not. */
-interface Failure {
-  gai?: number;
-  errno?: number;
-  herror?: number;
-  message?: string;
-}
-
-interface RawAddrInfo extends Failure {
-  entries?: Array<[number, number, number, string, Blob]>;
-}
-
-interface RawNameInfo extends Failure {
-  host?: string;
-  port?: string;
-}
-
-interface RawHostByName extends Failure {
-  address?: string;
-}
-
-interface RawHostEntry extends Failure {
-  name?: string;
-  aliases?: string[];
-  addresses?: string[];
-}
-
-type GaiArgs = [host: string | null, port: string | null, family: number, type: number, proto: number, flags: number];
-
-/** The part of the binding that native/resolution.cc provides for this file. */
-interface ResolutionNative {
-  getaddrinfoSync(...args: GaiArgs): RawAddrInfo;
-  getaddrinfoAsync(...args: GaiArgs): Promise<RawAddrInfo>;
-  getnameinfoSync(blob: Blob, flags: number): RawNameInfo;
-  getnameinfoAsync(blob: Blob, flags: number): Promise<RawNameInfo>;
-  gethostbynameSync(name: string): RawHostByName;
-  gethostbynameAsync(name: string): Promise<RawHostByName>;
-  gethostbynameExSync(name: string): RawHostEntry;
-  gethostbynameExAsync(name: string): Promise<RawHostEntry>;
-  gethostbyaddrSync(name: string): RawHostEntry;
-  gethostbyaddrAsync(name: string): Promise<RawHostEntry>;
-  gaiStrerror(code: number): string;
-  hstrerror(code: number): string;
-  hostErrorNames: Record<string, number>;
-  gethostname(): string | number;
-  getservbyname(name: string, proto: string | null): number;
-  getservbyport(port: number, proto: string | null): string | null;
-  getprotobyname(name: string): number;
-}
-
-const n = native as unknown as ResolutionNative;
 const C = native.constants;
 
 // EAI_* and h_errno values -> names. Where two EAI names share a value, EAI_NONAME wins.
@@ -75,19 +25,19 @@ for (const [name, value] of Object.entries(C)) {
   if (name.startsWith('EAI_') && (!gaiNames.has(value) || name === 'EAI_NONAME')) gaiNames.set(value, name);
 }
 const hostErrorNames = new Map<number, string>();
-for (const [name, value] of Object.entries(n.hostErrorNames)) hostErrorNames.set(value, name);
+for (const [name, value] of Object.entries(native.hostErrorNames)) hostErrorNames.set(value, name);
 
 /** The typed error for a failed lookup. */
-function lookupError(failure: Failure, syscall: string, address?: unknown): Error {
+function lookupError(failure: LookupFailure, syscall: string, address?: unknown): Error {
   if (failure.gai !== undefined) {
     // As Python: EAI_SYSTEM means "look at errno", so it becomes an ordinary OS error.
     if (failure.gai === C.EAI_SYSTEM && failure.errno) return socketError(failure.errno, syscall, address);
     const code = gaiNames.get(failure.gai) ?? 'EAI_UNKNOWN';
-    return new GaiError(failure.gai, code, n.gaiStrerror(failure.gai), syscall, address);
+    return new GaiError(failure.gai, code, native.gaiStrerror(failure.gai), syscall, address);
   }
   if (failure.herror !== undefined) {
     const code = hostErrorNames.get(failure.herror) ?? 'NO_RECOVERY';
-    return new HostError(failure.herror, code, n.hstrerror(failure.herror), syscall, address);
+    return new HostError(failure.herror, code, native.hstrerror(failure.herror), syscall, address);
   }
   if (failure.message !== undefined) return new SocketError(E.EINVAL, syscall, address, failure.message);
   return socketError(failure.errno ?? E.EINVAL, syscall, address);
@@ -126,9 +76,9 @@ function gaiArgs(host: unknown, port: unknown, family: unknown, type: unknown, p
   return [h, p, checkInt(family, 'family'), checkInt(type, 'type'), checkInt(proto, 'proto'), checkInt(flags, 'flags')];
 }
 
-function addrInfoResult(raw: RawAddrInfo, host: string | null): AddrInfo[] {
-  if (raw.entries === undefined) throw lookupError(raw, 'getaddrinfo', host ?? undefined);
-  return raw.entries.map(([family, type, proto, canonname, blob]) =>
+function addrInfoResult(raw: NativeAddrInfo[] | LookupFailure, host: string | null): AddrInfo[] {
+  if (!Array.isArray(raw)) throw lookupError(raw, 'getaddrinfo', host ?? undefined);
+  return raw.map(([family, type, proto, canonname, blob]) =>
     [family, type, proto, canonname, native.unpack(blob) as AddrInfoAddress]);
 }
 
@@ -139,14 +89,14 @@ function addrInfoResult(raw: RawAddrInfo, host: string | null): AddrInfo[] {
 export async function getaddrinfo(host: string | null, port: number | string | null,
   family = 0, type = 0, proto = 0, flags = 0): Promise<AddrInfo[]> {
   const args = gaiArgs(host, port, family, type, proto, flags);
-  return addrInfoResult(await n.getaddrinfoAsync(...args), args[0]);
+  return addrInfoResult(await native.getaddrinfoAsync(...args), args[0]);
 }
 
 /** The blocking form of {@link getaddrinfo}. */
 export function getaddrinfoSync(host: string | null, port: number | string | null,
   family = 0, type = 0, proto = 0, flags = 0): AddrInfo[] {
   const args = gaiArgs(host, port, family, type, proto, flags);
-  return addrInfoResult(n.getaddrinfoSync(...args), args[0]);
+  return addrInfoResult(native.getaddrinfoSync(...args), args[0]);
 }
 
 /** An address for getnameinfo: `[host, port]` or `[host, port, flowinfo, scopeId]`, host a numeric literal. */
@@ -165,12 +115,12 @@ function nameInfoBlob(address: unknown, flags: unknown): Blob {
   checkInt(flowinfo, 'address[2]', 0, 0xfffff);
   checkInt(scopeId, 'address[3]', 0, 0xffffffff);
   checkInt(flags, 'flags');
-  const raw = n.getaddrinfoSync(host, String(port), C.AF_UNSPEC, C.SOCK_DGRAM, 0, C.AI_NUMERICHOST);
-  if (raw.entries === undefined) throw lookupError(raw, 'getnameinfo', address);
-  if (raw.entries.length !== 1) {
+  const raw = native.getaddrinfoSync(host, String(port), C.AF_UNSPEC, C.SOCK_DGRAM, 0, C.AI_NUMERICHOST);
+  if (!Array.isArray(raw)) throw lookupError(raw, 'getnameinfo', address);
+  if (raw.length !== 1) {
     throw new SocketError(E.EINVAL, 'getnameinfo', address, 'sockaddr resolved to multiple addresses');
   }
-  const [family, , , , blob] = raw.entries[0];
+  const [family, , , , blob] = raw[0];
   if (family === C.AF_INET) {
     if (address.length !== 2) throw invalidArgValue('address', address, 'must be [host, port] for an IPv4 address');
     return blob;
@@ -183,73 +133,73 @@ function nameInfoBlob(address: unknown, flags: unknown): Blob {
   throw new SocketError(E.EAFNOSUPPORT, 'getnameinfo', address);
 }
 
-function nameInfoResult(raw: RawNameInfo, address: unknown): [string, string] {
-  if (raw.host === undefined || raw.port === undefined) throw lookupError(raw, 'getnameinfo', address);
-  return [raw.host, raw.port];
+function nameInfoResult(raw: [host: string, port: string] | LookupFailure, address: unknown): [string, string] {
+  if (!Array.isArray(raw)) throw lookupError(raw, 'getnameinfo', address);
+  return raw;
 }
 
 /** Translates a numeric address to `[host, port]` (port as a service name or numeric string), as getnameinfo(3), off the event loop thread. */
 export async function getnameinfo(address: NameInfoAddress, flags: number): Promise<[host: string, port: string]> {
   const blob = nameInfoBlob(address, flags);
-  return nameInfoResult(await n.getnameinfoAsync(blob, flags), address);
+  return nameInfoResult(await native.getnameinfoAsync(blob, flags), address);
 }
 
 /** The blocking form of {@link getnameinfo}. */
 export function getnameinfoSync(address: NameInfoAddress, flags: number): [host: string, port: string] {
-  return nameInfoResult(n.getnameinfoSync(nameInfoBlob(address, flags), flags), address);
+  return nameInfoResult(native.getnameinfoSync(nameInfoBlob(address, flags), flags), address);
 }
 
 /** The host name of this machine. */
 export function gethostname(): string {
-  const result = n.gethostname();
+  const result = native.gethostname();
   if (typeof result === 'number') throw socketError(-result, 'gethostname');
   return result;
 }
 
-function hostByNameResult(raw: RawHostByName, name: string): string {
-  if (raw.address === undefined) throw lookupError(raw, 'gethostbyname', name);
-  return raw.address;
+function hostByNameResult(raw: string | LookupFailure, name: string): string {
+  if (typeof raw !== 'string') throw lookupError(raw, 'gethostbyname', name);
+  return raw;
 }
 
 /** Resolves `name` to one IPv4 address in text form ('' gives `'0.0.0.0'`), off the event loop thread; failures are `GaiError`. */
 export async function gethostbyname(name: string): Promise<string> {
   const host = encodeHost(name, 'name');
-  return hostByNameResult(await n.gethostbynameAsync(host), host);
+  return hostByNameResult(await native.gethostbynameAsync(host), host);
 }
 
 /** The blocking form of {@link gethostbyname}. */
 export function gethostbynameSync(name: string): string {
   const host = encodeHost(name, 'name');
-  return hostByNameResult(n.gethostbynameSync(host), host);
+  return hostByNameResult(native.gethostbynameSync(host), host);
 }
 
-function hostEntryResult(raw: RawHostEntry, syscall: string, name: string): HostEntry {
-  if (raw.name === undefined) throw lookupError(raw, syscall, name);
-  return [raw.name, raw.aliases ?? [], raw.addresses ?? []];
+function hostEntryResult(raw: NativeHostEntry | LookupFailure, syscall: string, name: string): HostEntry {
+  if (!Array.isArray(raw)) throw lookupError(raw, syscall, name);
+  return raw;
 }
 
 /** Resolves `name` to `[name, aliases, IPv4 addresses]`, off the event loop thread; failures are `HostError` (or `GaiError`). */
 export async function gethostbynameEx(name: string): Promise<HostEntry> {
   const host = encodeHost(name, 'name');
-  return hostEntryResult(await n.gethostbynameExAsync(host), 'gethostbyname', host);
+  return hostEntryResult(await native.gethostbynameExAsync(host), 'gethostbyname', host);
 }
 
 /** The blocking form of {@link gethostbynameEx}. */
 export function gethostbynameExSync(name: string): HostEntry {
   const host = encodeHost(name, 'name');
-  return hostEntryResult(n.gethostbynameExSync(host), 'gethostbyname', host);
+  return hostEntryResult(native.gethostbynameExSync(host), 'gethostbyname', host);
 }
 
 /** Looks up the host entry `[name, aliases, addresses]` of an address (IPv4 or IPv6, or a name, which is resolved first), off the event loop thread. */
 export async function gethostbyaddr(ip: string): Promise<HostEntry> {
   const host = encodeHost(ip, 'ip');
-  return hostEntryResult(await n.gethostbyaddrAsync(host), 'gethostbyaddr', host);
+  return hostEntryResult(await native.gethostbyaddrAsync(host), 'gethostbyaddr', host);
 }
 
 /** The blocking form of {@link gethostbyaddr}. */
 export function gethostbyaddrSync(ip: string): HostEntry {
   const host = encodeHost(ip, 'ip');
-  return hostEntryResult(n.gethostbyaddrSync(host), 'gethostbyaddr', host);
+  return hostEntryResult(native.gethostbyaddrSync(host), 'gethostbyaddr', host);
 }
 
 function optionalProto(proto: unknown): string | null {
@@ -262,7 +212,7 @@ function optionalProto(proto: unknown): string | null {
 export function getservbyname(name: string, proto?: string | null): number {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   checkNoNul(name, 'name');
-  const result = n.getservbyname(name, optionalProto(proto));
+  const result = native.getservbyname(name, optionalProto(proto));
   if (result < 0) throw new SocketError(E.ENOENT, 'getservbyname', name, 'service/proto not found');
   return result;
 }
@@ -270,8 +220,8 @@ export function getservbyname(name: string, proto?: string | null): number {
 /** The service name of `port` (for protocol `proto`, if given), from the services database. */
 export function getservbyport(port: number, proto?: string | null): string {
   checkPort(port, 'port');
-  const result = n.getservbyport(port, optionalProto(proto));
-  if (result === null) throw new SocketError(E.ENOENT, 'getservbyport', port, 'port/proto not found');
+  const result = native.getservbyport(port, optionalProto(proto));
+  if (typeof result === 'number') throw new SocketError(E.ENOENT, 'getservbyport', port, 'port/proto not found');
   return result;
 }
 
@@ -279,7 +229,7 @@ export function getservbyport(port: number, proto?: string | null): string {
 export function getprotobyname(name: string): number {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   checkNoNul(name, 'name');
-  const result = n.getprotobyname(name);
+  const result = native.getprotobyname(name);
   if (result < 0) throw new SocketError(E.ENOENT, 'getprotobyname', name, 'protocol not found');
   return result;
 }

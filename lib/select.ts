@@ -22,8 +22,6 @@ const ENOENT = E.ENOENT;
 /** How often a descriptor that libuv cannot watch for the wanted events is polled again. */
 const RECHECK_MS = 20;
 
-const pollFds = native.pollFds as (fds: Int32Array, events: Int32Array, revents: Int32Array, timeoutMs: number) => number;
-
 /** An object that owns a descriptor, such as a `Socket`: `fileno()` returns the descriptor number. */
 export interface HasFileno {
   /** The descriptor number (a non-negative integer). */
@@ -112,7 +110,7 @@ const now = (): number => performance.now();
 
 /** One poll(2) over `fds`; revents land in `revents`. Throws the typed error on failure. */
 function pollOnce(fds: Int32Array, events: Int32Array, revents: Int32Array, timeoutMs: number, syscall: string): number {
-  const r = pollFds(fds, events, revents, timeoutMs);
+  const r = native.pollFds(fds, events, revents, timeoutMs);
   if (r < 0) throw socketError(-r, syscall);
   return r;
 }

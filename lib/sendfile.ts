@@ -9,14 +9,6 @@ import { E, EAGAIN, closedError, socketError, timeoutError } from './errors';
 import { POLLOUT, waitFor } from './readiness';
 import { checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
 
-interface SendfileNative {
-  /** sendfile(socketFd, fileFd, offset, count) → bytes sent, 0 at end of file, or -errno (-ENOSYS: none). */
-  sendfile(socketFd: number, fileFd: number, offset: number, count: number): number;
-  /** lseek(fd, offset, SEEK_SET) → 0 or -errno. */
-  seekFile(fd: number, offset: number): number;
-}
-const S = native as unknown as SendfileNative;
-
 const C = native.constants;
 const MSG_DONTWAIT = C.MSG_DONTWAIT ?? 0;
 /** Most bytes asked of one sendfile(2) call (Python's cap too: Linux stops at 2 GiB - 4 KiB). */
@@ -74,7 +66,7 @@ class Transfer {
 
   /** One sendfile(2) from where the transfer stands: bytes sent, 0 at end of file, or -errno. */
   sendfileOnce(): number {
-    const r = S.sendfile(this.socketFd(), this.fileFd, this.offset + this.sent, Math.min(this.remaining, MAX_BLOCK));
+    const r = native.sendfile(this.socketFd(), this.fileFd, this.offset + this.sent, Math.min(this.remaining, MAX_BLOCK));
     if (r > 0) this.sent += r;
     return r;
   }
@@ -91,7 +83,7 @@ class Transfer {
 
   /** As Python does: leave the file positioned after the last byte sent. */
   seekAfter(): void {
-    if (this.sent > 0 && this.regular) S.seekFile(this.fileFd, this.offset + this.sent);
+    if (this.sent > 0 && this.regular) native.seekFile(this.fileFd, this.offset + this.sent);
   }
 }
 

@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import { native } from './native';
 import type { StructLayout } from './native';
-import { unavailable } from './messages';
+import { unavailable } from './errors';
 import { checkBytes, checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
 
 const LITTLE_ENDIAN = os.endianness() === 'LE';

@@ -23,6 +23,11 @@ bool ReadAddrBlob(const Napi::CallbackInfo& info, size_t i, SockAddr* out) {
   return ReadBlob(blob.Data(), blob.ByteLength(), &out->storage, &out->length);
 }
 
+bool ReadAddrBlob(Napi::Env env, Napi::Value value, SockAddr* out) {
+  Napi::Uint8Array blob = Uint8ArrayOf(env, value);
+  return ReadBlob(blob.Data(), blob.ByteLength(), &out->storage, &out->length);
+}
+
 void WriteAddrBlob(const Napi::CallbackInfo& info, size_t i, const SockAddr& addr) {
   if (!info[i].IsTypedArray()) return;
   Napi::Uint8Array blob = info[i].As<Napi::Uint8Array>();
@@ -190,14 +195,12 @@ Napi::Value UnpackNetlink(Napi::Env env, const sockaddr_nl* nl) {
 }
 #endif
 
-// unpack(blob) -> the address in its JavaScript shape; other families give [family, Buffer].
+// unpack(blob) -> the address in its JavaScript shape; other families give [family, Buffer]. Only
+// lib/ and native code make blobs: one that is not well formed is a programming error, thrown.
 Napi::Value Unpack(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SockAddr addr;
-  if (!ReadAddrBlob(info, 0, &addr)) {
-    Napi::TypeError::New(env, "address blob expected").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  if (!ReadAddrBlob(env, info[0], &addr)) ThrowArgType(env, "an address blob");
   if (addr.length == 0) return env.Null();  // no address, e.g. recvfrom() on a connected stream
   if (addr.length < sizeof(sa_family_t)) return Napi::String::New(env, "");
   int family = addr.get()->sa_family;

@@ -21,6 +21,9 @@ struct SockAddr {
 
 // Reads the blob argument at index i; false if it is not a well-formed blob.
 bool ReadAddrBlob(const Napi::CallbackInfo& info, size_t i, SockAddr* out);
+// Reads a blob given as a value (an element of an array); a value that is no Uint8Array is a
+// TypeError, a malformed blob gives false.
+bool ReadAddrBlob(Napi::Env env, Napi::Value value, SockAddr* out);
 // Writes addr into the blob argument at index i (no-op if the argument is not a blob).
 void WriteAddrBlob(const Napi::CallbackInfo& info, size_t i, const SockAddr& addr);
 // A new blob Buffer holding addr.

@@ -13,16 +13,16 @@ constexpr size_t kSocklenMax = INT_MAX;
 constexpr size_t kCmsgLenMax = kSocklenMax - CMSG_LEN(0);
 constexpr size_t kCmsgSpaceMax = kSocklenMax - CMSG_SPACE(1);
 
-// cmsgLen(n) / cmsgSpace(n) -> CMSG_LEN(n) / CMSG_SPACE(n), or -1 if n is out of range
+// cmsgLen(n) / cmsgSpace(n) -> CMSG_LEN(n) / CMSG_SPACE(n), or -ERANGE if n is out of range
 Napi::Value CmsgLen(const Napi::CallbackInfo& info) {
   double n = DoubleArg(info, 0);
-  if (!(n >= 0) || n > static_cast<double>(kCmsgLenMax)) return Num(info.Env(), -1);
+  if (!(n >= 0) || n > static_cast<double>(kCmsgLenMax)) return Num(info.Env(), -ERANGE);
   return Num(info.Env(), static_cast<double>(CMSG_LEN(static_cast<size_t>(n))));
 }
 
 Napi::Value CmsgSpace(const Napi::CallbackInfo& info) {
   double n = DoubleArg(info, 0);
-  if (!(n >= 0) || n > static_cast<double>(kCmsgSpaceMax)) return Num(info.Env(), -1);
+  if (!(n >= 0) || n > static_cast<double>(kCmsgSpaceMax)) return Num(info.Env(), -ERANGE);
   return Num(info.Env(), static_cast<double>(CMSG_SPACE(static_cast<size_t>(n))));
 }
 

@@ -109,7 +109,7 @@ std::string SockAddrText(SockAddr& addr) {
   return AddressText(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr.storage)->sin_addr);
 }
 
-// gethostbyname(name) -> { address } or a failure object.
+// gethostbyname(name) -> the address text, or a failure object.
 struct HostByNameOp {
   std::string name;
   Failure failure;
@@ -121,9 +121,8 @@ struct HostByNameOp {
   }
 
   Napi::Value ToJs(Napi::Env env) const {
-    Napi::Object out = FailureToJs(env, failure);
-    if (!failure.failed()) out.Set("address", Napi::String::New(env, address));
-    return out;
+    if (failure.failed()) return FailureToJs(env, failure);
+    return Napi::String::New(env, address);
   }
 };
 
@@ -185,19 +184,19 @@ int GaiToHerror(int code) {
 #endif
 
 Napi::Value HostEntryToJs(Napi::Env env, const Failure& failure, const HostEntry& entry) {
-  Napi::Object out = FailureToJs(env, failure);
-  if (failure.failed()) return out;
+  if (failure.failed()) return FailureToJs(env, failure);
   Napi::Array aliases = Napi::Array::New(env, entry.aliases.size());
   for (size_t i = 0; i < entry.aliases.size(); i++) aliases.Set(static_cast<uint32_t>(i), entry.aliases[i]);
   Napi::Array addresses = Napi::Array::New(env, entry.addresses.size());
   for (size_t i = 0; i < entry.addresses.size(); i++) addresses.Set(static_cast<uint32_t>(i), entry.addresses[i]);
-  out.Set("name", Napi::String::New(env, entry.name));
-  out.Set("aliases", aliases);
-  out.Set("addresses", addresses);
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, Napi::String::New(env, entry.name));
+  out.Set(1u, aliases);
+  out.Set(2u, addresses);
   return out;
 }
 
-// gethostbynameEx(name) -> { name, aliases, addresses } or a failure object (IPv4 only, as Python).
+// gethostbynameEx(name) -> [name, aliases, addresses], or a failure object (IPv4 only, as Python).
 struct HostByNameExOp {
   std::string name;
   Failure failure;
@@ -236,7 +235,7 @@ struct HostByNameExOp {
   Napi::Value ToJs(Napi::Env env) const { return HostEntryToJs(env, failure, entry); }
 };
 
-// gethostbyaddr(ip) -> { name, aliases, addresses } or a failure object. ip may be a name, as in
+// gethostbyaddr(ip) -> [name, aliases, addresses], or a failure object. ip may be a name, as in
 // Python: it is resolved first.
 struct HostByAddrOp {
   std::string name;

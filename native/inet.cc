@@ -11,14 +11,15 @@
 namespace bsd {
 namespace {
 
-// inetAton(text, out) -> 1 with 4 bytes in out, or 0 for an illegal string
+// inetAton(text, out) -> 4 (bytes written), 0 for an illegal string, or -EINVAL if out is too short
 Napi::Value InetAton(const Napi::CallbackInfo& info) {
   std::string text = info[0].As<Napi::String>().Utf8Value();
   ByteRange out = WholeArg(info, 1);
   in_addr addr{};
-  if (out.length < sizeof addr || inet_aton(text.c_str(), &addr) == 0) return Num(info.Env(), 0);
+  if (out.length < sizeof addr) return Num(info.Env(), -EINVAL);
+  if (inet_aton(text.c_str(), &addr) == 0) return Num(info.Env(), 0);
   std::memcpy(out.data, &addr, sizeof addr);
-  return Num(info.Env(), 1);
+  return Num(info.Env(), sizeof addr);
 }
 
 // inetPton(family, text, out) -> bytes written (4 or 16), 0 for an illegal string, or -errno

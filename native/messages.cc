@@ -226,11 +226,7 @@ Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
   if (n < 0) return Num(env, -errno);
   for (int i = 0; i < n; i++) {
     lengths[i] = static_cast<int32_t>(msgs[i].msg_len);
-    uint32_t length = msgs[i].msg_hdr.msg_namelen;
-    if (length > sizeof(sockaddr_storage)) length = sizeof(sockaddr_storage);
-    uint8_t* blob = blobs.Data() + i * kAddrBlobSize;
-    std::memcpy(blob, &length, sizeof length);
-    std::memcpy(blob + kAddrHeader, &names[i], length);
+    WriteBlob(blobs.Data() + i * kAddrBlobSize, kAddrBlobSize, &names[i], msgs[i].msg_hdr.msg_namelen);
   }
   return Num(env, n);
 }
@@ -252,8 +248,7 @@ Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
     if (blobs[i].IsNull() || blobs[i].IsUndefined()) continue;
-    Napi::Uint8Array bytes = Uint8ArrayOf(env, blobs[i]);
-    if (!ReadBlob(bytes.Data(), bytes.ByteLength(), &names[i].storage, &names[i].length)) return Num(env, -EINVAL);
+    if (!ReadAddrBlob(env, blobs[i], &names[i])) return Num(env, -EINVAL);
     msgs[i].msg_hdr.msg_name = names[i].get();
     msgs[i].msg_hdr.msg_namelen = names[i].length;
   }

@@ -30,7 +30,7 @@ std::mutex& NetdbMutex() {
 }
 #endif
 
-// getservbyname(name, proto|null) -> port (host order), or -1 if unknown
+// getservbyname(name, proto|null) -> port (host order), or -ENOENT if unknown
 Napi::Value Getservbyname(const Napi::CallbackInfo& info) {
   std::string name = info[0].As<Napi::String>().Utf8Value();
   OptString proto = OptStringArg(info, 1);
@@ -42,15 +42,15 @@ Napi::Value Getservbyname(const Napi::CallbackInfo& info) {
   WithScratch(&buffer, [&](char* data, size_t size) {
     return getservbyname_r(name.c_str(), protoName, &storage, data, size, &s);
   });
-  return Num(info.Env(), s == nullptr ? -1 : ntohs(static_cast<uint16_t>(s->s_port)));
+  return Num(info.Env(), s == nullptr ? -ENOENT : ntohs(static_cast<uint16_t>(s->s_port)));
 #else
   std::lock_guard<std::mutex> lock(NetdbMutex());
   servent* s = getservbyname(name.c_str(), protoName);
-  return Num(info.Env(), s == nullptr ? -1 : ntohs(static_cast<uint16_t>(s->s_port)));
+  return Num(info.Env(), s == nullptr ? -ENOENT : ntohs(static_cast<uint16_t>(s->s_port)));
 #endif
 }
 
-// getservbyport(port, proto|null) -> service name, or null if unknown
+// getservbyport(port, proto|null) -> service name, or -ENOENT if unknown
 Napi::Value Getservbyport(const Napi::CallbackInfo& info) {
   int port = static_cast<int>(htons(static_cast<uint16_t>(UintArg(info, 0))));
   OptString proto = OptStringArg(info, 1);
@@ -66,11 +66,11 @@ Napi::Value Getservbyport(const Napi::CallbackInfo& info) {
   std::lock_guard<std::mutex> lock(NetdbMutex());
   servent* s = getservbyport(port, protoName);
 #endif
-  if (s == nullptr || s->s_name == nullptr) return info.Env().Null();
+  if (s == nullptr || s->s_name == nullptr) return Num(info.Env(), -ENOENT);
   return Napi::String::New(info.Env(), s->s_name);
 }
 
-// getprotobyname(name) -> protocol number, or -1 if unknown
+// getprotobyname(name) -> protocol number, or -ENOENT if unknown
 Napi::Value Getprotobyname(const Napi::CallbackInfo& info) {
   std::string name = info[0].As<Napi::String>().Utf8Value();
 #if BSD_HAVE_GLIBC_R
@@ -84,7 +84,7 @@ Napi::Value Getprotobyname(const Napi::CallbackInfo& info) {
   std::lock_guard<std::mutex> lock(NetdbMutex());
   protoent* p = getprotobyname(name.c_str());
 #endif
-  return Num(info.Env(), p == nullptr ? -1 : p->p_proto);
+  return Num(info.Env(), p == nullptr ? -ENOENT : p->p_proto);
 }
 
 }  // namespace

@@ -29,3 +29,31 @@
 #else
 #define BSD_HAVE_GLIBC_R 0
 #endif
+
+// The kernel readiness set of the poll thread (pollthread.cc, poller.h): epoll on Linux, kqueue on
+// macOS and the BSDs, neither elsewhere (then only the libuv backend exists). BSD_POLL_FORCE_KQUEUE
+// compiles the kqueue path, to type-check it on Linux.
+#if defined(__linux__) && !defined(BSD_POLL_FORCE_KQUEUE)
+#define BSD_POLL_EPOLL 1
+#define BSD_POLL_KQUEUE 0
+#elif defined(BSD_POLL_FORCE_KQUEUE) || defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || \
+    defined(__NetBSD__) || defined(__DragonFly__)
+#define BSD_POLL_EPOLL 0
+#define BSD_POLL_KQUEUE 1
+#else
+#define BSD_POLL_EPOLL 0
+#define BSD_POLL_KQUEUE 0
+#endif
+
+// Which sendfile(2) sendfile.cc calls: Linux's or macOS's signature; neither elsewhere and in the
+// portable build (lib/sendfile.ts then reads and sends).
+#if defined(__linux__) && !defined(BSD_FORCE_PORTABLE)
+#define BSD_SENDFILE_LINUX 1
+#define BSD_SENDFILE_APPLE 0
+#elif defined(__APPLE__) && !defined(BSD_FORCE_PORTABLE)
+#define BSD_SENDFILE_LINUX 0
+#define BSD_SENDFILE_APPLE 1
+#else
+#define BSD_SENDFILE_LINUX 0
+#define BSD_SENDFILE_APPLE 0
+#endif

@@ -1,5 +1,5 @@
 // getaddrinfo and getnameinfo, each as a Sync call and as a Promise that runs on the libuv thread
-// pool (resolver.h). Results and failures go back as plain objects; lib/resolve.ts turns a failure
+// pool (resolver.h). A lookup gives its result, or a failure object (resolver.h); lib/resolve.ts turns a failure
 // into GaiError or SocketError in one place. Only thread-safe resolver calls are used off the JS
 // thread.
 #include "addresses.h"
@@ -25,7 +25,7 @@ struct AddrInfoEntry {
 };
 
 // getaddrinfo(host|null, port|null, family, type, proto, flags)
-//   -> { entries: [family, type, proto, canonname, blob][] } or a failure object.
+//   -> [family, type, proto, canonname, blob][], or a failure object.
 struct GaiOp {
   OptString host, port;
   int family = 0, socktype = 0, protocol = 0, flags = 0;
@@ -73,8 +73,7 @@ struct GaiOp {
   }
 
   Napi::Value ToJs(Napi::Env env) const {
-    Napi::Object out = FailureToJs(env, failure);
-    if (failure.failed()) return out;
+    if (failure.failed()) return FailureToJs(env, failure);
     Napi::Array list = Napi::Array::New(env, entries.size());
     for (size_t i = 0; i < entries.size(); i++) {
       const AddrInfoEntry& e = entries[i];
@@ -86,8 +85,7 @@ struct GaiOp {
       item.Set(4u, NewAddrBlob(env, e.addr));
       list.Set(static_cast<uint32_t>(i), item);
     }
-    out.Set("entries", list);
-    return out;
+    return list;
   }
 };
 
@@ -98,7 +96,7 @@ Napi::Value GetaddrinfoAsync(const Napi::CallbackInfo& info) {
 
 // ---- getnameinfo -------------------------------------------------------------------------
 
-// getnameinfo(blob, flags) -> { host, port } or a failure object.
+// getnameinfo(blob, flags) -> [host, port], or a failure object.
 struct NameInfoOp {
   SockAddr addr;
   int flags = 0;
@@ -131,20 +129,20 @@ struct NameInfoOp {
   }
 
   Napi::Value ToJs(Napi::Env env) const {
-    Napi::Object out = FailureToJs(env, failure);
-    if (failure.failed()) return out;
-    out.Set("host", Napi::String::New(env, host));
-    out.Set("port", Napi::String::New(env, serv));
+    if (failure.failed()) return FailureToJs(env, failure);
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, Napi::String::New(env, host));
+    out.Set(1u, Napi::String::New(env, serv));
     return out;
   }
 };
 
 Napi::Value GetnameinfoSync(const Napi::CallbackInfo& info) {
-  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "address blob expected");
+  CheckTypedArray(info.Env(), info[0], napi_uint8_array, "an address blob");
   return RunSync(info.Env(), NameInfoOp::FromArgs(info));
 }
 Napi::Value GetnameinfoAsync(const Napi::CallbackInfo& info) {
-  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "address blob expected");
+  CheckTypedArray(info.Env(), info[0], napi_uint8_array, "an address blob");
   return RunAsync(info.Env(), NameInfoOp::FromArgs(info), "bsd-sockets:getnameinfo");
 }
 

@@ -3,16 +3,15 @@
 // no sendfile (or in the portable build, so that CI runs that path on Linux too), and
 // lib/sendfile.ts then reads and sends instead.
 #include "common.h"
+#include "platform.h"
 
 #include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-#if defined(__linux__) && !defined(BSD_FORCE_PORTABLE)
-#define BSD_SENDFILE_LINUX 1
+#if BSD_SENDFILE_LINUX
 #include <sys/sendfile.h>
-#elif defined(__APPLE__) && !defined(BSD_FORCE_PORTABLE)
-#define BSD_SENDFILE_APPLE 1
+#elif BSD_SENDFILE_APPLE
 #include <sys/socket.h>
 #include <sys/uio.h>
 #endif
@@ -20,7 +19,7 @@
 namespace bsd {
 namespace {
 
-#if defined(BSD_SENDFILE_LINUX)
+#if BSD_SENDFILE_LINUX
 // sendfile(2) has no MSG_NOSIGNAL. Node ignores SIGPIPE, but an embedder may not: where it is not
 // ignored, the call runs with SIGPIPE blocked on this thread, and the one it raised is consumed.
 class SigpipeGuard {
@@ -61,7 +60,7 @@ double SendfileOnce(int out, int in, int64_t offset, size_t count) {
   if (r < 0) guard.Consume(error);
   return r < 0 ? -static_cast<double>(error) : static_cast<double>(r);
 }
-#elif defined(BSD_SENDFILE_APPLE)
+#elif BSD_SENDFILE_APPLE
 // macOS: sendfile(file, socket, offset, &len, headers, flags). `len` comes back as the bytes sent,
 // also when the call fails with EAGAIN or EINTR after sending some; the socket has SO_NOSIGPIPE.
 double SendfileOnce(int out, int in, int64_t offset, size_t count) {

@@ -7,7 +7,7 @@ import {
 } from '../lib/convert';
 import { SocketError } from '../lib/errors';
 import { native } from '../lib/native';
-import { python } from './python-oracle';
+import { evalInPython } from './python-oracle';
 
 const { AF_INET, AF_INET6 } = native.constants;
 
@@ -41,7 +41,7 @@ const BAD_LENGTHS = ['', '010203', '0102030405', '000102030405060708090a0b0c0d0e
 
 describe('convert: inet_pton / inet_ntop against Python', () => {
   it('inet_pton(AF_INET, …) gives the bytes Python gives, or an error where Python raises', () => {
-    const expected = python(IPV4_TEXT.map((t) => `socket.inet_pton(socket.AF_INET, ${py(t)})`));
+    const expected = evalInPython(IPV4_TEXT.map((t) => `socket.inet_pton(socket.AF_INET, ${py(t)})`));
     IPV4_TEXT.forEach((text, i) => {
       const got = ours(() => inet_pton(AF_INET, text));
       if ('ok' in expected[i]) {
@@ -57,7 +57,7 @@ describe('convert: inet_pton / inet_ntop against Python', () => {
   });
 
   it('inet_pton(AF_INET6, …) gives the bytes Python gives, or an error where Python raises', () => {
-    const expected = python(IPV6_TEXT.map((t) => `socket.inet_pton(socket.AF_INET6, ${py(t)})`));
+    const expected = evalInPython(IPV6_TEXT.map((t) => `socket.inet_pton(socket.AF_INET6, ${py(t)})`));
     IPV6_TEXT.forEach((text, i) => {
       const got = ours(() => inet_pton(AF_INET6, text));
       if ('ok' in expected[i]) {
@@ -76,7 +76,7 @@ describe('convert: inet_pton / inet_ntop against Python', () => {
       ...PACKED4.map((hex): [number, string, string] => [AF_INET, 'AF_INET', hex]),
       ...PACKED6.map((hex): [number, string, string] => [AF_INET6, 'AF_INET6', hex]),
     ];
-    const expected = python(cases.map(([, name, hex]) => `socket.inet_ntop(socket.${name}, bytes.fromhex(${py(hex)}))`));
+    const expected = evalInPython(cases.map(([, name, hex]) => `socket.inet_ntop(socket.${name}, bytes.fromhex(${py(hex)}))`));
     cases.forEach(([family, name, hex], i) => {
       const packed = Buffer.from(hex, 'hex');
       const got = ours(() => inet_ntop(family, packed));
@@ -92,7 +92,7 @@ describe('convert: inet_pton / inet_ntop against Python', () => {
     const valid6 = IPV6_TEXT.filter((t) => ['::', '::1', '::ffff:1.2.3.4', 'fe80::1', '2001:db8::8a2e:370:7334',
       '1:2:3:4:5:6:7:8', '2001:0DB8:0000:0000:0000:0000:0000:0001', '::1.2.3.4', '1:0:0:0:0:0:0:0',
       'fe80:0:0:0:0:0:0:1', '2001:db8:0:0:1:0:0:1'].includes(t));
-    const expected = python(valid6.map((t) => `socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, ${py(t)}))`));
+    const expected = evalInPython(valid6.map((t) => `socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, ${py(t)}))`));
     valid6.forEach((text, i) => {
       assert.deepEqual({ ok: inet_ntop(AF_INET6, inet_pton(AF_INET6, text)) }, expected[i], text);
     });
@@ -104,7 +104,7 @@ describe('convert: inet_pton / inet_ntop against Python', () => {
       ...BAD_LENGTHS.map((hex): [number, string, string] => [AF_INET, 'AF_INET', hex]),
       ...BAD_LENGTHS.map((hex): [number, string, string] => [AF_INET6, 'AF_INET6', hex]),
     ];
-    const expected = python(cases.map(([, name, hex]) => `socket.inet_ntop(socket.${name}, bytes.fromhex(${py(hex)}))`));
+    const expected = evalInPython(cases.map(([, name, hex]) => `socket.inet_ntop(socket.${name}, bytes.fromhex(${py(hex)}))`));
     cases.forEach(([family, name, hex], i) => {
       assert.equal(expected[i].hasOwnProperty('error'), true, `Python accepts ${name} ${hex}?`);
       assert.throws(() => inet_ntop(family, Buffer.from(hex, 'hex')), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
@@ -112,7 +112,7 @@ describe('convert: inet_pton / inet_ntop against Python', () => {
   });
 
   it('an unknown family fails in both directions as Python does', () => {
-    const [pton, ntop] = python(['socket.inet_pton(12345, "1.2.3.4")', 'socket.inet_ntop(12345, b"1234")']);
+    const [pton, ntop] = evalInPython(['socket.inet_pton(12345, "1.2.3.4")', 'socket.inet_ntop(12345, b"1234")']);
     assert.ok('error' in pton && 'error' in ntop);
     assert.throws(() => inet_pton(12345, '1.2.3.4'), (e: unknown) =>
       e instanceof SocketError && e.code === 'EAFNOSUPPORT' && e.errno === (pton as { errno: number }).errno);
@@ -137,7 +137,7 @@ describe('convert: inet_pton / inet_ntop against Python', () => {
 
 describe('convert: inet_aton / inet_ntoa against Python', () => {
   it('inet_aton accepts exactly the forms Python accepts, with the same bytes', () => {
-    const expected = python(ATON_TEXT.map((t) => `socket.inet_aton(${py(t)})`));
+    const expected = evalInPython(ATON_TEXT.map((t) => `socket.inet_aton(${py(t)})`));
     ATON_TEXT.forEach((text, i) => {
       const got = ours(() => inet_aton(text));
       if ('ok' in expected[i]) {
@@ -153,7 +153,7 @@ describe('convert: inet_aton / inet_ntoa against Python', () => {
 
   it('inet_ntoa gives Python\'s text for 4 bytes and refuses other lengths', () => {
     const all = [...PACKED4, ...BAD_LENGTHS];
-    const expected = python(all.map((hex) => `socket.inet_ntoa(bytes.fromhex(${py(hex)}))`));
+    const expected = evalInPython(all.map((hex) => `socket.inet_ntoa(bytes.fromhex(${py(hex)}))`));
     all.forEach((hex, i) => {
       const packed = Buffer.from(hex, 'hex');
       if ('ok' in expected[i]) {
@@ -180,7 +180,7 @@ describe('convert: byte order against Python', () => {
       ...SHORTS.map((x) => `socket.htons(${x})`), ...SHORTS.map((x) => `socket.ntohs(${x})`),
       ...LONGS.map((x) => `socket.htonl(${x})`), ...LONGS.map((x) => `socket.ntohl(${x})`),
     ];
-    const expected = python(exprs);
+    const expected = evalInPython(exprs);
     const got = [...SHORTS.map(htons), ...SHORTS.map(ntohs), ...LONGS.map(htonl), ...LONGS.map(ntohl)];
     assert.deepEqual(got.map((v) => ({ ok: v })), expected);
     assert.ok(got.every((v) => Number.isInteger(v) && v >= 0));
@@ -191,7 +191,7 @@ describe('convert: byte order against Python', () => {
       ['htons', htons, -1], ['htons', htons, 65536], ['ntohs', ntohs, 70000], ['ntohs', ntohs, -5],
       ['htonl', htonl, -1], ['htonl', htonl, 2 ** 32], ['ntohl', ntohl, 2 ** 40], ['ntohl', ntohl, -(2 ** 31)],
     ];
-    const expected = python(cases.map(([name, , x]) => `socket.${name}(${x})`));
+    const expected = evalInPython(cases.map(([name, , x]) => `socket.${name}(${x})`));
     cases.forEach(([name, fn, x], i) => {
       assert.ok('error' in expected[i], `Python accepts ${name}(${x})?`);
       assert.throws(() => fn(x), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, `${name}(${x})`);
@@ -203,14 +203,14 @@ describe('convert: byte order against Python', () => {
 
 describe('convert: interfaces against Python', () => {
   it('if_nameindex() lists what Python lists', () => {
-    const [expected] = python(['socket.if_nameindex()']);
+    const [expected] = evalInPython(['socket.if_nameindex()']);
     const got = if_nameindex();
     assert.deepEqual({ ok: got }, expected);
     assert.ok(got.some(([, name]) => name === 'lo'));
   });
 
   it('if_nametoindex and if_indextoname agree with Python and with each other', () => {
-    const [index, name] = python(['socket.if_nametoindex("lo")', 'socket.if_indextoname(socket.if_nametoindex("lo"))']);
+    const [index, name] = evalInPython(['socket.if_nametoindex("lo")', 'socket.if_indextoname(socket.if_nametoindex("lo"))']);
     assert.deepEqual({ ok: if_nametoindex('lo') }, index);
     assert.deepEqual({ ok: if_indextoname(if_nametoindex('lo')) }, name);
     for (const [i, n] of if_nameindex()) {
@@ -220,7 +220,7 @@ describe('convert: interfaces against Python', () => {
   });
 
   it('an unknown interface fails where Python fails, with the OS error', () => {
-    const [byName, byIndex, zero] = python(['socket.if_nametoindex("nosuch0")', 'socket.if_indextoname(99999)',
+    const [byName, byIndex, zero] = evalInPython(['socket.if_nametoindex("nosuch0")', 'socket.if_indextoname(99999)',
       'socket.if_indextoname(0)']);
     assert.ok('error' in byName);
     assert.throws(() => if_nametoindex('nosuch0'), (e: unknown) =>
@@ -248,7 +248,7 @@ describe('convert: CMSG_LEN / CMSG_SPACE against Python', () => {
   it('gives Python\'s values, and fails where Python fails', () => {
     const exprs = [...LENGTHS, ...BAD].map((x) => `socket.CMSG_LEN(${x})`)
       .concat([...LENGTHS, ...BAD_SPACE].map((x) => `socket.CMSG_SPACE(${x})`));
-    const expected = python(exprs);
+    const expected = evalInPython(exprs);
     const got = [...LENGTHS, ...BAD].map((x) => ours(() => CMSG_LEN(x)))
       .concat([...LENGTHS, ...BAD_SPACE].map((x) => ours(() => CMSG_SPACE(x))));
     got.forEach((g, i) => {

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as bs from '../lib';
 import { createConnection, createConnectionSync, createServer, hasDualstackIpv6 } from '../lib/create';
-import { Tracker, openFds, python, pythonPeer, within } from './helpers';
+import { Tracker, countOpenFds, runPythonScript, pythonPeer, within } from './helpers';
 
 function listener(track: Tracker, backlog = 16): [bs.Socket, number] {
   const server = track.add(bs.socket());
@@ -90,19 +90,19 @@ describe('createConnection', () => {
   it('a source address that cannot be bound fails with its bind error and closes the socket', async () => {
     const [, port] = listener(track);
     const [, busy] = listener(track);
-    const before = openFds();
+    const before = countOpenFds();
     await assert.rejects(createConnection(['127.0.0.1', port], { sourceAddress: ['127.0.0.1', busy] }),
       (e: any) => e instanceof bs.AddressInUseError && e.syscall === 'bind');
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 
   it('a refused port gives ConnectionRefusedError, and nothing stays open', async () => {
     const port = freePort();
-    const before = openFds();
+    const before = countOpenFds();
     await assert.rejects(createConnection(['127.0.0.1', port]), (e: any) =>
       e instanceof bs.ConnectionRefusedError && e.code === 'ECONNREFUSED' && e.syscall === 'connect');
     assert.throws(() => createConnectionSync(['localhost', port]), bs.ConnectionRefusedError);
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 
   it('allErrors gives an AggregateError with one error per address tried', async () => {
@@ -120,12 +120,12 @@ describe('createConnection', () => {
 
   it('one overall timeout: a connect the kernel leaves unanswered fails with TimeoutError in time (Promise)', async () => {
     const port = fullListener(track);
-    const before = openFds();
+    const before = countOpenFds();
     const start = performance.now();
     await within(assert.rejects(createConnection(['127.0.0.1', port], { timeout: 0.3 }), bs.TimeoutError), 5000);
     const took = elapsed(start);
     assert.ok(took >= 0.28 && took < 4.5, `took ${took} s`);  // generous: a loaded machine is slow, never early
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 
   it('one overall timeout (Sync form)', () => {
@@ -175,14 +175,14 @@ describe('createConnection', () => {
 
   it('an AbortSignal stops a waiting connect and closes its socket', async () => {
     const port = fullListener(track);
-    const before = openFds();
+    const before = countOpenFds();
     const controller = new AbortController();
     const reason = new Error('stop');
     setTimeout(() => controller.abort(reason), 100);
     const start = performance.now();
     await within(assert.rejects(createConnection(['127.0.0.1', port], { signal: controller.signal }), (e) => e === reason), 5000);
     assert.ok(elapsed(start) >= 0.09 && elapsed(start) < 4.5, `took ${elapsed(start)} s`);
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
     await assert.rejects(createConnection(['127.0.0.1', port], { signal: AbortSignal.abort(reason) }), (e) => e === reason);
   });
 
@@ -202,13 +202,13 @@ c.close()
   });
 
   it('refuses bad arguments before any system call', async () => {
-    const before = openFds();
+    const before = countOpenFds();
     await assert.rejects(createConnection('127.0.0.1:80' as any), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => createConnectionSync([80, '127.0.0.1'] as any), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => createConnectionSync(['127.0.0.1', 70000]), { code: 'ERR_SOCKET_BAD_PORT' });
     await assert.rejects(createConnection(['127.0.0.1', 1], { timeout: -1 }), { code: 'ERR_OUT_OF_RANGE' });
     await assert.rejects(createConnection(['127.0.0.1', 1], { signal: 'no' as any }), { code: 'ERR_INVALID_ARG_TYPE' });
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 });
 
@@ -241,10 +241,10 @@ with socket.create_connection(('127.0.0.1', ${port}), timeout=5) as c:
     assert.notEqual(first.getsockopt(bs.SOL_SOCKET, bs.SO_REUSEPORT!), 0);
     const second = track.add(createServer(['127.0.0.1', port], { reusePort: true }));
     assert.deepEqual(second.getsockname(), ['127.0.0.1', port]);
-    const before = openFds();
+    const before = countOpenFds();
     assert.throws(() => createServer(['127.0.0.1', port]), (e: any) =>
       e instanceof bs.AddressInUseError && e.syscall === 'bind' && JSON.stringify(e.address) === JSON.stringify(['127.0.0.1', port]));
-    assert.equal(openFds(), before, 'the failed socket was closed');
+    assert.equal(countOpenFds(), before, 'the failed socket was closed');
   });
 
   it('AF_INET6 is IPv6-only by default; dualstackIpv6 accepts an IPv4 client on "::"', async function () {
@@ -270,19 +270,19 @@ with socket.create_connection(('127.0.0.1', ${port}), timeout=5) as c:
   });
 
   it('dualstackIpv6 with another family is refused (ERR_INVALID_ARG_VALUE, as Python\'s ValueError), opening nothing', () => {
-    const before = openFds();
+    const before = countOpenFds();
     assert.throws(() => createServer(['127.0.0.1', 0], { dualstackIpv6: true }), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => createServer(['127.0.0.1', 0], { family: bs.AF_INET, dualstackIpv6: true }), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => createServer(['127.0.0.1', 0], { reusePort: 1 as any }), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => createServer(['127.0.0.1', 0], 5 as any), { code: 'ERR_INVALID_ARG_TYPE' });
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 
   it('a bad address closes the socket and rethrows', () => {
-    const before = openFds();
+    const before = countOpenFds();
     assert.throws(() => createServer(['127.0.0.1', 99999]), { code: 'ERR_SOCKET_BAD_PORT' });
     assert.throws(() => createServer(['::1', 0]), (e: any) => e.code !== undefined, 'an IPv6 address on AF_INET');
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 
   it('honours backlog', () => {
@@ -291,9 +291,9 @@ with socket.create_connection(('127.0.0.1', ${port}), timeout=5) as c:
   });
 
   it('hasDualstackIpv6() agrees with Python\'s socket.has_dualstack_ipv6()', () => {
-    const expected = python('import socket; print(socket.has_dualstack_ipv6())').trim() === 'True';
-    const before = openFds();
+    const expected = runPythonScript('import socket; print(socket.has_dualstack_ipv6())').trim() === 'True';
+    const before = countOpenFds();
     assert.equal(hasDualstackIpv6(), expected);
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 });

@@ -6,12 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as bs from '../lib';
 import { socketError, timeoutError } from '../lib/errors';
-import { python, tempDir, Tracker } from './helpers';
+import { runPythonScript, tempDir, Tracker } from './helpers';
 
 const nodeErrno = os.constants.errno as Record<string, number>;
 
 /** Python's errno.errorcode for 1..133 and every E* name of its errno module. */
-const py = JSON.parse(python(`
+const py = JSON.parse(runPythonScript(`
 import errno, json
 print(json.dumps({
   'errorcode': {n: errno.errorcode.get(n) for n in range(1, 134)},
@@ -53,7 +53,7 @@ describe('error codes and the errno table', () => {
 
 describe('lookup errors are SocketErrors', () => {
   it('GaiError: instanceof SocketError and Error, EAI_* code and Python\'s errno, message names the host', () => {
-    const want = JSON.parse(python(`
+    const want = JSON.parse(runPythonScript(`
 import socket, json
 try:
     socket.getaddrinfo('nosuchhost', 80, 0, 0, 0, socket.AI_NUMERICHOST)
@@ -83,7 +83,7 @@ except socket.gaierror as e:
   });
 
   it('HostError: instanceof SocketError and Error, as Python\'s herror is an OSError', () => {
-    const herrorIsOSError = python('import socket; print(issubclass(socket.herror, OSError))').trim();
+    const herrorIsOSError = runPythonScript('import socket; print(issubclass(socket.herror, OSError))').trim();
     assert.equal(herrorIsOSError, 'True');
     const error = new bs.HostError(1, 'HOST_NOT_FOUND', 'Unknown host', 'gethostbyaddr', '192.0.2.1');
     assert.ok(error instanceof bs.SocketError);

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Tracker, python, within } from './helpers';
+import { Tracker, runPythonScript, within } from './helpers';
 
 const examples = path.resolve(__dirname, '..', 'examples');
 
@@ -97,7 +97,7 @@ describe('examples', () => {
   it('echo-server serves Python clients one after another', async () => {
     const srv = server('echo-server', [0, 2]);
     const port = await within(srv.port, 10000, 'echo-server port');
-    const out = python(`
+    const out = runPythonScript(`
 import socket, sys
 for word in [b'alpha', b'omega' * 1000]:
     with socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5) as c:
@@ -136,7 +136,7 @@ for word in [b'alpha', b'omega' * 1000]:
   it('select-server multiplexes three Python clients that speak in reverse order', async () => {
     const srv = server('select-server', [0, 3]);
     const port = await within(srv.port, 10000, 'select-server port');
-    const out = python(`
+    const out = runPythonScript(`
 import socket, sys
 port = int(sys.argv[1])
 clients = [socket.create_connection(('127.0.0.1', port), timeout=5) for _ in range(3)]
@@ -162,7 +162,7 @@ for c in clients: c.close()
   it('concurrent-server with 0 clients keeps serving outside (Python) clients', async () => {
     const srv = server('concurrent-server', [0, 0]);
     const port = await within(srv.port, 10000, 'concurrent-server port');
-    const out = python(`
+    const out = runPythonScript(`
 import socket, sys, threading
 port = int(sys.argv[1])
 ok = []
@@ -188,7 +188,7 @@ print(sum(ok))
   it('socketserver-tcp with 0 clients serves a Python client until stopped', async () => {
     const srv = server('socketserver-tcp', [0, 0]);
     const port = await within(srv.port, 10000, 'socketserver-tcp port');
-    const out = python(`
+    const out = runPythonScript(`
 import socket, sys
 with socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5) as c:
     f = c.makefile('rwb')
@@ -210,7 +210,7 @@ with socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5) as c:
   it('multicore-server with 0 clients serves Python clients from both workers', async () => {
     const srv = server('multicore-server', [0, 2, 0]);
     const port = await within(srv.port, 10000, 'multicore-server port');
-    const out = python(`
+    const out = runPythonScript(`
 import socket, sys
 seen = set()
 for i in range(40):
@@ -233,7 +233,7 @@ print(' '.join(sorted(seen)))
   it('socketserver-udp with 0 clients answers a Python client', async () => {
     const srv = server('socketserver-udp', [0, 0]);
     const port = await within(srv.port, 10000, 'socketserver-udp port');
-    const out = python(`
+    const out = runPythonScript(`
 import socket, sys
 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
     s.settimeout(5)

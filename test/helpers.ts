@@ -13,9 +13,6 @@ export function countOpenFds(): number {
   return fs.readdirSync(FD_DIR).length;
 }
 
-/** @deprecated Use {@link countOpenFds}; test/raw-fds.ts has an `openFds` that is a set, not a count. */
-export const openFds = countOpenFds;
-
 /**
  * Tracks what a test opens and closes it afterwards; call `track.install()` inside a describe().
  * Also asserts that the suite leaves the descriptor count as it found it.
@@ -95,9 +92,6 @@ export function tempDir(): string {
 export function runPythonScript(script: string, args: string[] = []): string {
   return execFileSync('python3', ['-c', script, ...args], { encoding: 'utf8', timeout: 20000 });
 }
-
-/** @deprecated Use {@link runPythonScript}; test/python-oracle.ts has a `python` that evaluates expressions. */
-export const python = runPythonScript;
 
 /**
  * Starts a Python script as a peer. It must print one line (e.g. its port) when ready; the

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as bs from '../lib';
 import type { ChildProcess } from 'node:child_process';
-import { Tracker, openFds, pythonPeer, within } from './helpers';
+import { Tracker, countOpenFds, pythonPeer, within } from './helpers';
 
 const LINGER0 = Buffer.from(new Int32Array([1, 0]).buffer);
 
@@ -169,11 +169,11 @@ for i in range(50):
         const [p, q] = bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM);
         track.add([p, q]);
         const extra = [track.add(bs.socket()), track.add(bs.socket()), track.add(bs.socket())];
-        const before = openFds();
+        const before = countOpenFds();
         bs.sendFdsSync(p, [Buffer.from('three')], extra.map((s) => s.fd));
         const [data, fds, flags] = form === 'Sync' ? bs.recvFdsSync(q, 100, 1) : await bs.recvFds(q, 100, 1);
         for (const fd of fds) fs.closeSync(fd);
-        assert.equal(openFds(), before, 'the descriptors that did not fit were closed by the system');
+        assert.equal(countOpenFds(), before, 'the descriptors that did not fit were closed by the system');
         assert.equal(data.toString(), 'three');
         assert.equal(flags & bs.MSG_CTRUNC, bs.MSG_CTRUNC);
         // API.md: "up to maxfds descriptors" (Python sizes the buffer with CMSG_LEN, not CMSG_SPACE).
@@ -184,7 +184,7 @@ for i in range(50):
     it('recvmsg with an ancillary buffer too small for a whole header: MSG_CTRUNC, no descriptor, no overrun', async () => {
       const [p, q] = bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM);
       track.add([p, q]);
-      const before = openFds();
+      const before = countOpenFds();
       for (const ancbufsize of [1, 8, bs.CMSG_LEN(0), bs.CMSG_LEN(4) - 1]) {
         bs.sendFdsSync(p, [Buffer.from('x')], [p.fd, q.fd]);
         const [data, ancdata, flags] = ancbufsize % 2 ? q.recvmsgSync(10, ancbufsize) : await q.recvmsg(10, ancbufsize);
@@ -197,7 +197,7 @@ for i in range(50):
           }
         }
       }
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
     });
   });
 

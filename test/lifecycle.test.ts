@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import * as bs from '../lib';
-import { Tracker, within, openFds } from './helpers';
+import { Tracker, within, countOpenFds } from './helpers';
 
 const O_NONBLOCK = 0o4000;
 const O_CLOEXEC = 0o2000000;
@@ -56,12 +56,12 @@ describe('lifecycle', () => {
     it('hands the descriptor over: the socket reads closed, the fd still works via fromfd', () => {
       const [c, a] = track.tcpPair();
       const fd = c.fd;
-      const before = openFds();
+      const before = countOpenFds();
       assert.equal(c.detach(), fd);
       assert.equal(c.fd, -1);
       assert.equal(c.fileno(), -1);
       assert.equal(c.closed, true);
-      assert.equal(openFds(), before, 'detach does not close');
+      assert.equal(countOpenFds(), before, 'detach does not close');
       assert.ok(isOpen(fd));
       assert.throws(() => c.sendSync(Buffer.from('x')), { code: 'EBADF' });
       c.close();  // a no-op now
@@ -157,14 +157,14 @@ describe('lifecycle', () => {
     });
 
     it('refuses a descriptor that is not a socket, without leaking', () => {
-      const before = openFds();
+      const before = countOpenFds();
       const fd = fs.openSync('/dev/null', 'r');
       try {
         assert.throws(() => bs.fromfd(fd), (e: bs.SocketError) => e instanceof bs.SocketError && e.code === 'ENOTSOCK');
       } finally {
         fs.closeSync(fd);
       }
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
     });
   });
 
@@ -172,9 +172,9 @@ describe('lifecycle', () => {
     it('wraps the descriptor without duplicating it and closes it on close()', () => {
       const orig = bs.socket(bs.AF_INET, bs.SOCK_DGRAM);
       const fd = orig.detach();
-      const before = openFds();
+      const before = countOpenFds();
       const s = track.add(new bs.Socket(undefined, undefined, undefined, fd));
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
       assert.equal(s.fd, fd);
       assert.equal(s.family, bs.AF_INET);
       assert.equal(s.type, bs.SOCK_DGRAM);
@@ -216,29 +216,29 @@ describe('lifecycle', () => {
 
   describe('close and dispose', () => {
     it('close() is idempotent and frees the descriptor', () => {
-      const before = openFds();
+      const before = countOpenFds();
       const s = bs.socket();
       const fd = s.fd;
-      assert.equal(openFds(), before + 1);
+      assert.equal(countOpenFds(), before + 1);
       s.close();
       s.close();
       s.close();
       assert.equal(s.fd, -1);
       assert.equal(s.closed, true);
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
       assert.ok(!isOpen(fd));
     });
 
     it('[Symbol.dispose]() closes, and is idempotent too', () => {
-      const before = openFds();
+      const before = countOpenFds();
       const s = bs.socket(bs.AF_INET6, bs.SOCK_DGRAM);
       assert.equal(typeof s[Symbol.dispose], 'function');
       s[Symbol.dispose]();
       assert.equal(s.closed, true);
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
       s[Symbol.dispose]();
       s.close();
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
     });
 
     it('closing one socket of a pair gives the other EOF', () => {
@@ -520,22 +520,22 @@ parentPort.postMessage({ back: back.toString(), closed: [a, c, srv].every((s) =>
     }
 
     it('loads the addon and runs a TCP echo with the Sync API', async () => {
-      const before = openFds();
+      const before = countOpenFds();
       const { messages, exitCode } = await within(runWorker(echoInWorker), 15000, 'worker');
       assert.equal(exitCode, 0);
       assert.deepEqual(messages, [{ back: 'hello from a worker', closed: true }]);
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
     });
 
     it('5 workers in turn exit cleanly', async function () {
       this.timeout(60000);
-      const before = openFds();
+      const before = countOpenFds();
       for (let i = 0; i < 5; i++) {
         const { messages, exitCode } = await within(runWorker(echoInWorker), 15000, `worker ${i}`);
         assert.equal(exitCode, 0, `worker ${i}`);
         assert.deepEqual(messages, [{ back: 'hello from a worker', closed: true }]);
       }
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
       // The main thread's copy of the addon still works.
       const [p, q] = bs.socketpair();
       track.add([p, q]);

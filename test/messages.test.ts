@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as bs from '../lib';
-import { Tracker, openFds, python, pythonPeer, tempDir, within } from './helpers';
+import { Tracker, countOpenFds, runPythonScript, pythonPeer, tempDir, within } from './helpers';
 
 const linux = process.platform === 'linux';
 
@@ -56,7 +56,7 @@ describe('messages: sendmsg / recvmsg / sendFds / recvFds', () => {
 
   it('CMSG_LEN and CMSG_SPACE equal Python\'s', () => {
     const sizes = [0, 1, 4, 8, 12, 13, 100, 1000];
-    const py = JSON.parse(python(`import socket, json, sys
+    const py = JSON.parse(runPythonScript(`import socket, json, sys
 n = json.loads(sys.argv[1])
 print(json.dumps([[socket.CMSG_LEN(i) for i in n], [socket.CMSG_SPACE(i) for i in n]]))`, [JSON.stringify(sizes)]));
     assert.deepEqual([sizes.map(bs.CMSG_LEN), sizes.map(bs.CMSG_SPACE)], py);
@@ -86,13 +86,13 @@ print(json.dumps([[socket.CMSG_LEN(i) for i in n], [socket.CMSG_SPACE(i) for i i
     const [a, b] = track.add(bs.socketpair());
     const extra = [0, 1, 2].map(() => fs.openSync('/dev/null', 'r'));
     try {
-      const before = openFds();
+      const before = countOpenFds();
       // Room for one descriptor of three (CMSG_LEN, not CMSG_SPACE, which pads to two on LP64):
       // one arrives, the kernel closes the other two.
       a.sendmsgSync([Buffer.from('1')], [[bs.SOL_SOCKET, bs.SCM_RIGHTS, fdsBuffer(extra)]]);
       const [, anc, flags] = b.recvmsgSync(10, bs.CMSG_LEN(4));
       const got = rightsOf(anc);
-      const open = openFds();
+      const open = countOpenFds();
       got.forEach((fd) => fs.closeSync(fd));
       assert.equal(flags & bs.MSG_CTRUNC, bs.MSG_CTRUNC);
       assert.equal(got.length, 1);
@@ -108,7 +108,7 @@ print(json.dumps([[socket.CMSG_LEN(i) for i in n], [socket.CMSG_SPACE(i) for i i
       const [, anc3, flags3] = b.recvmsgSync(10);
       assert.equal(flags3 & bs.MSG_CTRUNC, bs.MSG_CTRUNC);
       assert.deepEqual(anc3, []);
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
     } finally {
       extra.forEach((fd) => fs.closeSync(fd));
     }
@@ -119,10 +119,10 @@ print(json.dumps([[socket.CMSG_LEN(i) for i in n], [socket.CMSG_SPACE(i) for i i
     const [a, b] = track.add(bs.socketpair());
     const extra = [0, 1, 2, 3].map(() => fs.openSync('/dev/null', 'r'));
     try {
-      const before = openFds();
+      const before = countOpenFds();
       bs.sendFdsSync(a, [Buffer.from('four')], extra);
       const [data, fds, flags] = bs.recvFdsSync(b, 10, 2);
-      const open = openFds();
+      const open = countOpenFds();
       const flagsOk = fds.map(cloexec);
       fds.forEach((fd) => fs.closeSync(fd));
       assert.equal(data.toString(), 'four');
@@ -137,7 +137,7 @@ print(json.dumps([[socket.CMSG_LEN(i) for i in n], [socket.CMSG_SPACE(i) for i i
       assert.equal(data2.toString(), 'again');
       assert.equal(fds2.length, 1, 'recvFds(maxfds = 1) must give at most one descriptor');
       assert.equal(flags2 & bs.MSG_CTRUNC, bs.MSG_CTRUNC);
-      assert.equal(openFds(), before);
+      assert.equal(countOpenFds(), before);
       // Exactly maxfds: no truncation.
       bs.sendFdsSync(a, [Buffer.from('2')], extra.slice(0, 2));
       const [, fds3, flags3] = bs.recvFdsSync(b, 10, 2);

@@ -27,6 +27,3 @@ print(json.dumps(out))
 export function evalInPython(expressions: string[]): PyResult[] {
   return JSON.parse(execFileSync('python3', ['-c', SCRIPT], { input: JSON.stringify(expressions), encoding: 'utf8' }));
 }
-
-/** @deprecated Use {@link evalInPython}; test/helpers.ts has a `python` that runs a script. */
-export const python = evalInPython;

@@ -8,9 +8,6 @@ const C = native.constants;
 /** Descriptors opened by the helpers below and not yet closed. */
 export const rawFdsOpened = new Set<number>();
 
-/** @deprecated Use {@link rawFdsOpened}; test/helpers.ts has an `openFds` that counts the process's descriptors. */
-export const openFds = rawFdsOpened;
-
 /** A connected AF_UNIX stream pair. */
 export function pair(nonblock = true): [number, number] {
   const out = new Int32Array(2);

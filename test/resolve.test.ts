@@ -13,7 +13,7 @@ import {
 } from '../lib/resolve';
 import { GaiError, HostError, SocketError } from '../lib/errors';
 import { native } from '../lib/native';
-import { python, type PyError, type PyResult } from './python-oracle';
+import { evalInPython, type PyError, type PyResult } from './python-oracle';
 
 const C = native.constants;
 const { AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, AI_NUMERICHOST, AI_CANONNAME, AI_PASSIVE } = C;
@@ -59,7 +59,7 @@ describe('resolve: getaddrinfo against Python', () => {
   ];
   let expected: PyResult[];
   before(() => {
-    expected = python(CASES.map(([args]) => `socket.getaddrinfo(${args})`));
+    expected = evalInPython(CASES.map(([args]) => `socket.getaddrinfo(${args})`));
   });
 
   it('getaddrinfoSync gives Python\'s list, in the same order and shapes', () => {
@@ -102,7 +102,7 @@ describe('resolve: getaddrinfo against Python', () => {
       ['None, None', [null, null], 'EAI_NONAME'],
       ['"::1", 80, socket.AF_INET, 0, 0, socket.AI_NUMERICHOST', ['::1', 80, AF_INET, 0, 0, AI_NUMERICHOST], ''],
     ];
-    const wants = python(failing.map(([args]) => `socket.getaddrinfo(${args})`));
+    const wants = evalInPython(failing.map(([args]) => `socket.getaddrinfo(${args})`));
     for (const [i, [pyArgs, args, code]] of failing.entries()) {
       assert.throws(() => getaddrinfoSync(...args), (e: unknown) => sameGaiError(e, wants[i], code || undefined), pyArgs);
       await assert.rejects(getaddrinfo(...args), (e: unknown) => sameGaiError(e, wants[i], code || undefined), pyArgs);
@@ -148,7 +148,7 @@ describe('resolve: getnameinfo against Python', () => {
   ];
 
   it('getnameinfoSync and getnameinfo give Python\'s [host, port]', async () => {
-    const expected = python(CASES.map(([args]) => `socket.getnameinfo(${args})`));
+    const expected = evalInPython(CASES.map(([args]) => `socket.getnameinfo(${args})`));
     for (const [i, [pyArgs, args]] of CASES.entries()) {
       const want = pyOk(expected[i]);
       assert.deepEqual(getnameinfoSync(...args), want, `getnameinfo(${pyArgs})`);
@@ -158,7 +158,7 @@ describe('resolve: getnameinfo against Python', () => {
   });
 
   it('a host that is not a numeric literal is a GaiError, as in Python', async () => {
-    const [localhost, empty] = python([`socket.getnameinfo(("localhost", 80), ${NUMERIC})`,
+    const [localhost, empty] = evalInPython([`socket.getnameinfo(("localhost", 80), ${NUMERIC})`,
       `socket.getnameinfo(("", 80), ${NUMERIC})`]);
     assert.throws(() => getnameinfoSync(['localhost', 80], NUMERIC), (e: unknown) => sameGaiError(e, localhost, 'EAI_NONAME'));
     await assert.rejects(getnameinfo(['localhost', 80], NUMERIC), (e: unknown) => sameGaiError(e, localhost));
@@ -166,7 +166,7 @@ describe('resolve: getnameinfo against Python', () => {
   });
 
   it('refuses what Python refuses, with Node\'s codes', async () => {
-    const [ipv4Tuple, flowinfo] = python([`socket.getnameinfo(("127.0.0.1", 80, 0, 0), ${NUMERIC})`,
+    const [ipv4Tuple, flowinfo] = evalInPython([`socket.getnameinfo(("127.0.0.1", 80, 0, 0), ${NUMERIC})`,
       `socket.getnameinfo(("::1", 80, 0x100000, 0), ${NUMERIC})`]);
     pyError(ipv4Tuple);
     pyError(flowinfo);
@@ -184,7 +184,7 @@ describe('resolve: getnameinfo against Python', () => {
 
 describe('resolve: the gethostby* family against Python', () => {
   it('gethostname() is Python\'s', () => {
-    const [want] = python(['socket.gethostname()']);
+    const [want] = evalInPython(['socket.gethostname()']);
     const got = gethostname();
     assert.equal(got, pyOk(want));
     assert.ok(got.length > 0);
@@ -192,7 +192,7 @@ describe('resolve: the gethostby* family against Python', () => {
 
   it('gethostbyname gives Python\'s IPv4 text, Sync and Promise', async () => {
     const names = ['localhost', '', '<broadcast>', '255.255.255.255', '127.1', '10.1.2.3'];
-    const expected = python(names.map((name) => `socket.gethostbyname(${JSON.stringify(name)})`));
+    const expected = evalInPython(names.map((name) => `socket.gethostbyname(${JSON.stringify(name)})`));
     for (const [i, name] of names.entries()) {
       assert.equal(gethostbynameSync(name), pyOk(expected[i]), name);
       assert.equal(await gethostbyname(name), pyOk(expected[i]), name);
@@ -201,14 +201,14 @@ describe('resolve: the gethostby* family against Python', () => {
   });
 
   it('gethostbyname of an IPv6 literal is the same GaiError as Python\'s', async () => {
-    const [want] = python(['socket.gethostbyname("::1")']);
+    const [want] = evalInPython(['socket.gethostbyname("::1")']);
     assert.throws(() => gethostbynameSync('::1'), (e: unknown) => sameGaiError(e, want));
     await assert.rejects(gethostbyname('::1'), (e: unknown) => sameGaiError(e, want));
   });
 
   it('gethostbynameEx gives Python\'s [name, aliases, addresses]', async () => {
     const names = ['localhost', '127.0.0.1'];
-    const expected = python(names.map((name) => `socket.gethostbyname_ex(${JSON.stringify(name)})`));
+    const expected = evalInPython(names.map((name) => `socket.gethostbyname_ex(${JSON.stringify(name)})`));
     for (const [i, name] of names.entries()) {
       assert.deepEqual(gethostbynameExSync(name), pyOk(expected[i]), name);
       assert.deepEqual(await gethostbynameEx(name), pyOk(expected[i]), name);
@@ -216,7 +216,7 @@ describe('resolve: the gethostby* family against Python', () => {
   });
 
   it('gethostbynameEx failures are HostError where Python raises herror', async () => {
-    const [want] = python(['socket.gethostbyname_ex("")']);
+    const [want] = evalInPython(['socket.gethostbyname_ex("")']);
     const py = pyError(want);
     assert.equal(py.error, 'herror');
     // The portable build resolves through getaddrinfo, whose failure maps to another h_errno.
@@ -228,7 +228,7 @@ describe('resolve: the gethostby* family against Python', () => {
 
   it('gethostbyaddr gives Python\'s entry for the loopback address and for localhost', async () => {
     const ips = ['127.0.0.1', 'localhost'];
-    const expected = python(ips.map((ip) => `socket.gethostbyaddr(${JSON.stringify(ip)})`));
+    const expected = evalInPython(ips.map((ip) => `socket.gethostbyaddr(${JSON.stringify(ip)})`));
     for (const [i, ip] of ips.entries()) {
       const want = pyOk(expected[i]);
       assert.deepEqual(gethostbyaddrSync(ip), want, ip);
@@ -237,7 +237,7 @@ describe('resolve: the gethostby* family against Python', () => {
   });
 
   it('gethostbyaddr fails where Python fails, with the same kind of error', async () => {
-    const [wildcard, v6] = python(['socket.gethostbyaddr("")', 'socket.gethostbyaddr("::1")']);
+    const [wildcard, v6] = evalInPython(['socket.gethostbyaddr("")', 'socket.gethostbyaddr("::1")']);
     const w = pyError(wildcard);
     if (w.error === 'OSError') {
       assert.throws(() => gethostbyaddrSync(''), (e: unknown) => e instanceof SocketError && e.message === w.args[0]);
@@ -264,7 +264,7 @@ describe('resolve: the gethostby* family against Python', () => {
 
 describe('resolve: services and protocols against Python', () => {
   it('getservbyname / getservbyport / getprotobyname give Python\'s answers', () => {
-    const expected = python(['socket.getservbyname("http", "tcp")', 'socket.getservbyname("http")',
+    const expected = evalInPython(['socket.getservbyname("http", "tcp")', 'socket.getservbyname("http")',
       'socket.getservbyname("domain", "udp")', 'socket.getservbyport(22)', 'socket.getservbyport(22, "tcp")',
       'socket.getservbyport(53, "udp")', 'socket.getprotobyname("tcp")', 'socket.getprotobyname("udp")',
       'socket.getprotobyname("icmp")']).map(pyOk);
@@ -275,7 +275,7 @@ describe('resolve: services and protocols against Python', () => {
   });
 
   it('unknown names and ports fail where Python fails, with Python\'s message', () => {
-    const [service, port, proto] = python(['socket.getservbyname("no-such-service-xyz")',
+    const [service, port, proto] = evalInPython(['socket.getservbyname("no-such-service-xyz")',
       'socket.getservbyport(22, "no-such-proto")', 'socket.getprotobyname("no-such-proto")']).map(pyError);
     const same = (py: PyError) => (e: unknown) => e instanceof SocketError && e.code === 'ENOENT' && e.message === py.args[0];
     assert.throws(() => getservbyname('no-such-service-xyz'), same(service));
@@ -284,7 +284,7 @@ describe('resolve: services and protocols against Python', () => {
   });
 
   it('refuses bad arguments with Node\'s codes', () => {
-    const [tooBig] = python(['socket.getservbyport(65536)']).map(pyError);
+    const [tooBig] = evalInPython(['socket.getservbyport(65536)']).map(pyError);
     assert.equal(tooBig.error, 'OverflowError');
     assert.throws(() => getservbyport(65536), { name: 'RangeError', code: 'ERR_SOCKET_BAD_PORT' });
     assert.throws(() => getservbyport(-1), { code: 'ERR_SOCKET_BAD_PORT' });

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openFds, pair, closeFd } from './raw-fds';
+import { rawFdsOpened, pair, closeFd } from './raw-fds';
 import { native } from '../lib/native';
 import { isWatched, waitFor } from '../lib/readiness';
 import { select, selectSync, poll } from '../lib/select';
@@ -86,7 +86,7 @@ function stdinChild(form: 'select' | 'poll'): Promise<string> {
 describe('select and poll at the edges', function () {
   this.timeout(20000);
   afterEach(() => {
-    for (const fd of [...openFds]) {
+    for (const fd of [...rawFdsOpened]) {
       assert.equal(isWatched(fd), false, `a watcher was left on fd ${fd}`);
       closeFd(fd);
     }

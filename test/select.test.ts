@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openFds, pair, closeFd, sendByte, tcpPair } from './raw-fds';
+import { rawFdsOpened, pair, closeFd, sendByte, tcpPair } from './raw-fds';
 import { native } from '../lib/native';
 import { isWatched } from '../lib/readiness';
 import { select, selectSync, poll, Poller } from '../lib/select';
@@ -71,7 +71,7 @@ describe('select and poll', function () {
     assert.equal(fdCount(), fdsBefore, 'descriptors leaked by select tests');
   });
   afterEach(() => {
-    for (const fd of [...openFds]) {
+    for (const fd of [...rawFdsOpened]) {
       assert.equal(isWatched(fd), false, `a watcher was left on fd ${fd}`);
       closeFd(fd);
     }

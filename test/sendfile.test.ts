@@ -5,14 +5,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as bs from '../lib';
-import { Tracker, python, pythonPeer, tempDir, within } from './helpers';
+import { Tracker, runPythonScript, pythonPeer, tempDir, within } from './helpers';
 
 const CONTENT = 'hello world, sent by sendfile';
 const CASES: Array<[number, number | null]> = [[0, null], [3, null], [3, 4], [0, 1], [28, null], [29, null], [40, 5], [5, 100]];
 
 /** What Python's sendfile gives for each (offset, count): [returned, received, file position]. */
 function pythonExpectations(file: string): Array<[number, string, number]> {
-  return JSON.parse(python(`
+  return JSON.parse(runPythonScript(`
 import json, socket, sys
 cases = json.loads(sys.argv[2])
 out = []

@@ -7,17 +7,17 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as bs from '../lib';
 import { Tracker, pythonPeer, sleep, tempDir, within } from './helpers';
-import { python, type PyResult } from './python-oracle';
+import { evalInPython, type PyResult } from './python-oracle';
 
 const PY_UDP = "(lambda u: (u.settimeout(0.2), u.bind(('127.0.0.1', 0)), EXPR)[2])(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))";
 
 /** What Python does for EXPR (`u` a bound UDP socket, or a stream socket of a pair) */
 function pyUdp(expr: string): PyResult {
-  return python([PY_UDP.replace('EXPR', expr)])[0];
+  return evalInPython([PY_UDP.replace('EXPR', expr)])[0];
 }
 
 function pyPair(expr: string): PyResult {
-  return python([`(lambda p: (EXPR))(socket.socketpair())`.replace('EXPR', expr)])[0];
+  return evalInPython([`(lambda p: (EXPR))(socket.socketpair())`.replace('EXPR', expr)])[0];
 }
 
 function udp(track: Tracker): bs.Socket {

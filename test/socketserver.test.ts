@@ -6,7 +6,7 @@ import {
   BaseRequestHandler, DatagramRequestHandler, StreamRequestHandler, TCPServer, UDPServer,
   UnixDatagramServer, UnixStreamServer,
 } from '../lib/socketserver';
-import { Tracker, openFds, pythonPeer, sleep, tempDir, within } from './helpers';
+import { Tracker, countOpenFds, pythonPeer, sleep, tempDir, within } from './helpers';
 
 /** Echoes every line, upper-cased, with readline()/write(). */
 class UpperLineHandler extends StreamRequestHandler {
@@ -367,7 +367,7 @@ for msg in [b'boom\\n', b'fine\\n', b'boom\\n', b'again\\n']:
   });
 
   it('`await using` disposes a serving server', async () => {
-    const before = openFds();
+    const before = countOpenFds();
     let socket: bs.Socket | undefined;
     let serving: Promise<void> | undefined;
     {
@@ -382,16 +382,16 @@ for msg in [b'boom\\n', b'fine\\n', b'boom\\n', b'again\\n']:
     }
     await within(serving!, 1000, 'serveForever');
     assert.equal(socket!.closed, true);
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 
   it('a failed bind closes the socket (descriptor count unchanged) and rethrows AddressInUseError', () => {
     const first = tcp(new TCPServer(['127.0.0.1', 0], UpperLineHandler));
-    const before = openFds();
+    const before = countOpenFds();
     assert.throws(() => new TCPServer(['127.0.0.1', portOf(first)], UpperLineHandler),
       (e: any) => e instanceof bs.AddressInUseError && e.syscall === 'bind');
     assert.throws(() => new UDPServer(['127.0.0.1', 99999], UpperDatagramHandler), { code: 'ERR_SOCKET_BAD_PORT' });
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 
   it('bindAndActivate: false leaves binding to the caller; allowReuseAddress sets SO_REUSEADDR', () => {
@@ -407,10 +407,10 @@ for msg in [b'boom\\n', b'fine\\n', b'boom\\n', b'again\\n']:
   });
 
   it('refuses a handler that is not a class, and bad options', () => {
-    const before = openFds();
+    const before = countOpenFds();
     assert.throws(() => new TCPServer(['127.0.0.1', 0], 'nope' as any), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => new TCPServer(['127.0.0.1', 0], UpperLineHandler, { concurrent: 'yes' as any }), { code: 'ERR_INVALID_ARG_TYPE' });
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 
   it('serviceActions(), when overridden, runs every pollInterval while idle', async () => {

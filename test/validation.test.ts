@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as bs from '../lib';
-import { Tracker, tempDir, openFds } from './helpers';
+import { Tracker, tempDir, countOpenFds } from './helpers';
 
 type Expected = { name: 'TypeError' | 'RangeError'; code: string };
 const TYPE: Expected = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
@@ -13,7 +13,7 @@ const PORT: Expected = { name: 'RangeError', code: 'ERR_SOCKET_BAD_PORT' };
 
 /** Asserts fn throws the expected class and code, and that no descriptor was opened by it. */
 function refuses(fn: () => unknown, expected: Expected, what: string): void {
-  const before = openFds();
+  const before = countOpenFds();
   let error: unknown;
   try {
     fn();
@@ -27,7 +27,7 @@ function refuses(fn: () => unknown, expected: Expected, what: string): void {
   assert.equal(e.constructor, expected.name === 'TypeError' ? TypeError : RangeError, what);
   assert.equal(e.code, expected.code, `${what}: ${e.message}`);
   assert.ok(typeof e.message === 'string' && e.message.length > 0);
-  assert.equal(openFds(), before, `${what}: descriptor leaked`);
+  assert.equal(countOpenFds(), before, `${what}: descriptor leaked`);
 }
 
 const buf = Buffer.alloc(16);
@@ -367,10 +367,10 @@ describe('validation', () => {
 
   it('the whole suite leaked nothing and every refused socket is still open', () => {
     const s = track.add(bs.socket());
-    const before = openFds();
+    const before = countOpenFds();
     refuses(() => s.bind(['127.0.0.1', -1]), PORT, 'one more');
     s.bind(['127.0.0.1', 0]);
     s.listen();
-    assert.equal(openFds(), before);
+    assert.equal(countOpenFds(), before);
   });
 });

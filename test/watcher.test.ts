@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openFds, pair, closeFd, sendByte, tcpPair } from './raw-fds';
+import { rawFdsOpened, pair, closeFd, sendByte, tcpPair } from './raw-fds';
 import { native, type NativeWatcher, type NativeWatcherClass } from '../lib/native';
 
 const C = native.constants;
@@ -100,7 +100,7 @@ function describeBackend(backendName: string, className: string, Watcher: Native
     before(async () => {
       await runNode('0'); // the first child process makes Node open a descriptor it keeps
       await nextReady(pair()[0], C.POLLOUT); // the poll thread keeps its epoll and eventfd
-      for (const fd of [...openFds]) closeFd(fd);
+      for (const fd of [...rawFdsOpened]) closeFd(fd);
       fdsBefore = fdCount();
     });
     after(() => {
@@ -108,7 +108,7 @@ function describeBackend(backendName: string, className: string, Watcher: Native
     });
     afterEach(() => {
       for (const w of openWatchers.splice(0)) w.close();
-      for (const fd of [...openFds]) closeFd(fd);
+      for (const fd of [...rawFdsOpened]) closeFd(fd);
     });
 
     it('reports POLLIN when the peer writes, and not before', async () => {
@@ -296,7 +296,7 @@ function describeBackend(backendName: string, className: string, Watcher: Native
       const udp = (): number => {
         const fd = native.socket(C.AF_INET, C.SOCK_DGRAM, 0, true);
         assert.ok(fd >= 0);
-        openFds.add(fd);
+        rawFdsOpened.add(fd);
         assert.ok(native.packInet('127.0.0.1', 0, blob) >= 0);
         assert.equal(native.bind(fd, blob), 0);
         return fd;

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openFds } from './helpers';
+import { countOpenFds } from './helpers';
 
 const SUITES = ['echo.test.js', 'async.test.js', 'stream.test.js', 'sendfile.test.js', 'tls.test.js'];
 
@@ -26,7 +26,7 @@ describe('inside a Worker', () => {
     // The suites include timing bounds (timer drift, idle CPU, timeout precision); under a loaded
     // sanitizer run one may miss by a hair. A second run must then pass them all.
     this.retries(1);
-    const before = openFds();
+    const before = countOpenFds();
     const files = SUITES.map((f) => path.join(__dirname, f));
     const worker = new Worker(runner, { eval: true, workerData: { files }, stdout: true });
     worker.stdout.on('data', (d) => { if (process.env.WORKER_VERBOSE) process.stderr.write(d); });
@@ -38,6 +38,6 @@ describe('inside a Worker', () => {
     assert.equal(result.failures, 0, `${result.failures} of ${result.total} tests failed inside the Worker:\n${result.failed.join('\n')}`);
     assert.ok(result.total >= 15, `ran ${result.total} tests`);
     assert.equal(code, 0);
-    assert.equal(openFds(), before, 'no descriptor left open by the Worker');
+    assert.equal(countOpenFds(), before, 'no descriptor left open by the Worker');
   });
 });
