@@ -19,10 +19,6 @@ export type RecvFdsResult<F extends number = number> =
 
 /** The raw result of native recvmsg: [nbytes, ancdata, msgFlags], or -errno. */
 export type { NativeRecvmsg } from './native';
-/** The binding's message calls (lib/native.ts types them). */
-export const messagesNative = native;
-/** Kept here for socket.ts, which imports it with the message checks. */
-export { unavailable } from './errors';
 
 // Getters, Proxies and subclasses run user code whenever a property is read, and may answer
 // differently each time (a small buffer first, a big one next; a buffer detached meanwhile). So

@@ -8,6 +8,7 @@
 import { native } from './native';
 import {
   EAGAIN, EINPROGRESS, SocketError, TimeoutError, check, closedError, hideInternalFrames, socketError, timeoutError,
+  unavailable,
 } from './errors';
 import {
   fromBlob, newBlob, packAddress, toBlobAsync, toBlobSync, type AddressOf, type ReceivedAddressOf, type ReturnedAddressOf,
@@ -16,7 +17,7 @@ import type { AF_INET, AF_UNIX } from './constants';
 import { closeWatch, isWatched } from './readiness';
 import { NO_WAIT, Waits, deadlineOf } from './wait';
 import {
-  checkAncbufsize, checkAncillary, checkBuffers, messagesNative as M, unavailable,
+  checkAncbufsize, checkAncillary, checkBuffers,
   type Ancillary, type NativeRecvmsg, type RecvmsgResult,
 } from './messages';
 import {
@@ -653,7 +654,7 @@ export class Socket<F extends number = number> {
     const f = checkFlags(flags);
     this.openFd('sendmsg');
     const blob = this.messageAddress(address);
-    return this._waits.runSync(POLLOUT, 'sendmsg', this.deadline(f), (fd) => M.sendmsg(fd, parts, anc, f, blob), address);
+    return this._waits.runSync(POLLOUT, 'sendmsg', this.deadline(f), (fd) => native.sendmsg(fd, parts, anc, f, blob), address);
   }
 
   /** Promise form of sendmsgSync. */
@@ -667,7 +668,7 @@ export class Socket<F extends number = number> {
     const to: Destination = address === undefined || address === null ? { blob: null } : destination(this._family, address);
     const dontwait = f | MSG_DONTWAIT;
     return this._waits.run(this._waits.writers, POLLOUT, 'sendmsg', deadline, options?.signal,
-      (fd) => M.sendmsg(fd, parts, anc, dontwait, to.blob), address, to.lookup);
+      (fd) => native.sendmsg(fd, parts, anc, dontwait, to.blob), address, to.lookup);
   }
 
   /** Receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary data: `[data, ancdata, msgFlags, address]`. */
@@ -677,7 +678,7 @@ export class Socket<F extends number = number> {
     const f = checkFlags(flags);
     let result!: RecvmsgResult<F>;
     this._waits.runSync(POLLIN, 'recvmsg', this.deadline(f), (fd) => {
-      const r = M.recvmsg(fd, [buffer], anc, f, addressOut);
+      const r = native.recvmsg(fd, [buffer], anc, f, addressOut);
       if (typeof r === 'number') return r;
       result = this.recvmsgResult(buffer, r);
       return r[0];
@@ -693,7 +694,7 @@ export class Socket<F extends number = number> {
     const dontwait = f | MSG_DONTWAIT;
     let result!: RecvmsgResult<F>;
     await this._waits.run(this._waits.readers, POLLIN, 'recvmsg', this.deadline(f), options?.signal, (fd) => {
-      const r = M.recvmsg(fd, [buffer], anc, dontwait, addressOut);
+      const r = native.recvmsg(fd, [buffer], anc, dontwait, addressOut);
       if (typeof r === 'number') return r;
       result = this.recvmsgResult(buffer, r);
       return r[0];
@@ -725,7 +726,7 @@ export class Socket<F extends number = number> {
   }
 
   /** One recvmmsg call that reads its results at once, before any other call can reuse the scratch. */
-  private mmsgAttempt(recvmmsg: NonNullable<typeof M.recvmmsg>, parts: Uint8Array[], flags: number,
+  private mmsgAttempt(recvmmsg: NonNullable<typeof native.recvmmsg>, parts: Uint8Array[], flags: number,
     done: (results: Array<[number, ReceivedAddressOf<F>]>) => void): (fd: number) => number {
     return (fd) => {
       const [blobs, lengths] = this.mmsgScratch(parts.length);
@@ -741,24 +742,24 @@ export class Socket<F extends number = number> {
    */
   recvmmsgSync(buffers: Uint8Array[], flags?: number): Array<[number, ReceivedAddressOf<F>]> {
     this.openFd('recvmmsg');
-    if (!M.recvmmsg) throw unavailable('recvmmsg');
+    if (!native.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags);
     let results!: Array<[number, ReceivedAddressOf<F>]>;
     this._waits.runSync(POLLIN, 'recvmmsg', this.deadline(f),
-      this.mmsgAttempt(M.recvmmsg, parts, f | MSG_WAITFORONE, (out) => { results = out; }));
+      this.mmsgAttempt(native.recvmmsg, parts, f | MSG_WAITFORONE, (out) => { results = out; }));
     return results;
   }
 
   /** Promise form of recvmmsgSync. */
   async recvmmsg(buffers: Uint8Array[], flags?: number, options?: OperationOptions): Promise<Array<[number, ReceivedAddressOf<F>]>> {
     this.openFd('recvmmsg');
-    if (!M.recvmmsg) throw unavailable('recvmmsg');
+    if (!native.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags);
     let results!: Array<[number, ReceivedAddressOf<F>]>;
     await this._waits.run(this._waits.readers, POLLIN, 'recvmmsg', this.deadline(f), options?.signal,
-      this.mmsgAttempt(M.recvmmsg, parts, f | MSG_DONTWAIT, (out) => { results = out; }));
+      this.mmsgAttempt(native.recvmmsg, parts, f | MSG_DONTWAIT, (out) => { results = out; }));
     return results;
   }
 
@@ -780,8 +781,8 @@ export class Socket<F extends number = number> {
   /** Sends a batch of datagrams `[data, address?][]` with one system call (Linux); returns how many were sent. */
   sendmmsgSync(messages: Array<[data: Uint8Array, address?: AddressOf<F>]>, flags?: number): number {
     this.openFd('sendmmsg');
-    if (!M.sendmmsg) throw unavailable('sendmmsg');
-    const sendmmsg = M.sendmmsg;
+    if (!native.sendmmsg) throw unavailable('sendmmsg');
+    const sendmmsg = native.sendmmsg;
     const [parts, blobs] = this.mmsgMessages(messages);
     const f = checkFlags(flags);
     return this._waits.runSync(POLLOUT, 'sendmmsg', this.deadline(f), (fd) => sendmmsg(fd, parts, blobs, f));
@@ -791,8 +792,8 @@ export class Socket<F extends number = number> {
   sendmmsg(messages: Array<[data: Uint8Array, address?: AddressOf<F>]>, flags?: number, options?: OperationOptions): Promise<number> {
     try {
       this.openFd('sendmmsg');
-      if (!M.sendmmsg) throw unavailable('sendmmsg');
-      const sendmmsg = M.sendmmsg;
+      if (!native.sendmmsg) throw unavailable('sendmmsg');
+      const sendmmsg = native.sendmmsg;
       const [parts, blobs] = this.mmsgMessages(messages);
       const f = checkFlags(flags);
       const dontwait = f | MSG_DONTWAIT;
