@@ -17,6 +17,10 @@ export function isError(r: unknown): r is ErrorResult {
   return typeof r === 'object' && r !== null && !Array.isArray(r) && typeof (r as ErrorResult).err === 'string';
 }
 
+/** Whether the step is a call given an address to bind, connect or send to. */
+const takesAddress = (step: Step): boolean =>
+  step.op === 'bind' || step.op === 'connect' || step.op === 'connectEx' || step.op === 'sendto';
+
 const bothErrors = (node: unknown, py: unknown): [ErrorResult, ErrorResult] | null =>
   isError(node) && isError(py) ? [node, py] : null;
 
@@ -45,7 +49,7 @@ export const ALLOW_LIST: Allowed[] = [
       + 'OSError/ValueError for some wrong shapes (e.g. an int, or a bytes path on an AF_INET socket).',
     matches(step, node, py) {
       const e = bothErrors(node, py);
-      return !!e && (step.op === 'bind' || step.op === 'connect' || step.op === 'connectEx' || step.op === 'sendto')
+      return !!e && takesAddress(step)
         && !!step.addr && 'raw' in step.addr && e[0].err === 'TypeError' && e[0].code === 'ERR_INVALID_ARG_TYPE'
         && ['TypeError', 'ValueError', 'OSError'].includes(e[1].err);
     },
@@ -177,7 +181,7 @@ export const ALLOW_LIST: Allowed[] = [
     matches(step, node, py) {
       const e = bothErrors(node, py);
       return !!e && e[0].code === 'ENODEV' && e[1].code === 'EBADF'
-        && (step.op === 'sendto' || step.op === 'bind' || step.op === 'connect' || step.op === 'connectEx');
+        && takesAddress(step);
     },
   },
 ];
