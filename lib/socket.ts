@@ -561,10 +561,17 @@ export class Socket<F extends number = number> {
   }
 
   /** Promise form of recvSync. */
-  async recv(bufsize: number, flags?: number, options?: OperationOptions): Promise<Buffer> {
-    const size = Socket.checkBufsize(bufsize);
-    const buffer = Buffer.allocUnsafe(size);
-    return Socket.trimmed(buffer, await this.recvInto(buffer, 0, flags, options));
+  recv(bufsize: number, flags?: number, options?: OperationOptions): Promise<Buffer> {
+    try {
+      const size = Socket.checkBufsize(bufsize);
+      const f = checkFlags(flags);
+      const buffer = Buffer.allocUnsafe(size);
+      if (size === 0) return Promise.resolve((this.openFd('recv'), buffer));  // at once, as in Python
+      return this._waits.runThen(this._waits.readers, POLLIN, 'recv', this.deadline(f), options?.signal,
+        (fd) => native.recv(fd, buffer, 0, size, f | MSG_DONTWAIT), (n) => Socket.trimmed(buffer, n));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

@@ -53,6 +53,16 @@ function checkMayWait(result: number, syscall: string, deadline: number, address
   if (deadline <= now()) throw timeoutError(syscall, address);
 }
 
+/**
+ * Request/response: once two reads in a row right after a write said EAGAIN (the peer had not
+ * answered yet), the next reads after writes wait for readiness first, as Node's own sockets read, without the
+ * system call that would say EAGAIN; every ANSWERS_AWAITED reads, one tries at once again, for a
+ * peer whose answers have become quick (on one core, a local peer often answers inside send()).
+ * Only calls that wait without a deadline do this: a short timeout must not expire while data
+ * that the try would have found is already there.
+ */
+const ANSWERS_AWAITED = 16;
+
 /** A caller waiting for its turn: a node of the queue, unlinked in O(1) on grant, abort or timeout. */
 class Ticket {
   prev?: Ticket;
@@ -289,6 +299,11 @@ export class Waits {
   ref = true;
   private reading?: Operation;
   private writing?: Operation;
+  /** A Promise write was made since the last Promise read began (see answerFirst). */
+  private wroteSinceRead = false;
+  /** How many more reads after a write wait for readiness before one tries at once again. */
+  private answersToAwait = 0;
+  private answersMissed = 0;
 
   /** `openFd(syscall)` gives the descriptor, or throws EBADF once it is closed. */
   constructor(private readonly openFd: (syscall: string) => number) {}
@@ -301,8 +316,8 @@ export class Waits {
   /**
    * Runs `attempt` (a non-blocking system call: result >= 0 or -errno) in this direction's turn
    * until it stops saying EAGAIN or `deadline` passes. The first try happens at once, in the
-   * caller's tick, when nothing else is queued; after an EAGAIN the next one happens on
-   * readiness. `prepare` (a name look-up) is awaited inside the turn, so that a call keeps its
+   * caller's tick, when nothing else is queued (except for the answers of request/response:
+   * see ANSWERS_AWAITED); after an EAGAIN the next one happens on readiness. `prepare` (a name look-up) is awaited inside the turn, so that a call keeps its
    * place in the order of calls while it resolves.
    */
   run(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
@@ -324,6 +339,11 @@ export class Waits {
   /** run() once the turn is this call's: try now; on EAGAIN, the direction's Operation waits and retries. */
   private runInTurn(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
     attempt: (fd: number) => number, address: unknown, finish?: (result: number) => unknown): Promise<unknown> {
+    const answer = this.isAnswer(turns);
+    if (answer && deadline === Infinity && this.answersToAwait > 0) {
+      this.answersToAwait--;
+      return this.operationOf(turns).start(events, syscall, deadline, signal, attempt, address, finish);
+    }
     let r: number;
     try {
       r = attempt(this.openFd(syscall));
@@ -332,6 +352,7 @@ export class Waits {
       turns.release();
       return Promise.reject(error);
     }
+    if (answer) this.noteAnswerTry(r >= 0);
     if (r >= 0) {
       turns.release();
       if (finish === undefined) return Promise.resolve(r);
@@ -341,10 +362,37 @@ export class Waits {
         return Promise.reject(error);
       }
     }
-    const operation = turns === this.readers
+    return this.operationOf(turns).start(events, syscall, deadline, signal, attempt, address, finish);
+  }
+
+  /** Two tries in a row that found no answer yet: the next ANSWERS_AWAITED answers are awaited. */
+  private noteAnswerTry(found: boolean): void {
+    if (found) {
+      this.answersMissed = 0;
+    } else if (++this.answersMissed >= 2) {
+      this.answersToAwait = ANSWERS_AWAITED;
+      this.answersMissed = 1;  // one more miss after those, and they are awaited again
+    }
+  }
+
+  private operationOf(turns: Turns): Operation {
+    return turns === this.readers
       ? (this.reading ??= new Operation(this, this.readers))
       : (this.writing ??= new Operation(this, this.writers));
-    return operation.start(events, syscall, deadline, signal, attempt, address, finish);
+  }
+
+  /**
+   * Whether this operation reads the answer to a write (request/response). Notes the write, for
+   * the read that follows it.
+   */
+  private isAnswer(turns: Turns): boolean {
+    if (turns === this.writers) {
+      this.wroteSinceRead = true;
+      return false;
+    }
+    const answer = this.wroteSinceRead;
+    this.wroteSinceRead = false;
+    return answer;
   }
 
   /** run() for a call that must wait for its turn or for a name look-up first. */

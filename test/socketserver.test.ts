@@ -332,6 +332,26 @@ for msg in [b'boom\\n', b'fine\\n', b'boom\\n', b'again\\n']:
     assert.equal((await c.recv(10)).toString(), 'bye');
   });
 
+  it('StreamRequestHandler: reads larger than rbufsize keep every byte of each chunk', async () => {
+    const results: string[] = [];
+    class Small extends StreamRequestHandler {
+      override rbufsize = 3;
+      override async handle(): Promise<void> {
+        const first = await this.read(10);   // four reads of at most 3 bytes, kept together
+        const second = await this.readline();
+        results.push(first.toString(), second.toString());
+      }
+    }
+    const server = tcp(new TCPServer(['127.0.0.1', 0], Small));
+    const handled = server.handleRequest();
+    const c = track.add(bs.socket());
+    await c.connect(['127.0.0.1', portOf(server)]);
+    await c.sendall(Buffer.from('0123456789abcdefgh\n'));
+    c.shutdown(bs.SHUT_WR);
+    await within(handled, 3000, 'handleRequest');
+    assert.deepEqual(results, ['0123456789', 'abcdefgh\n']);
+  });
+
   it('StreamRequestHandler applies its timeout to the connection', async () => {
     let error: unknown;
     class Impatient extends StreamRequestHandler {
