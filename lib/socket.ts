@@ -102,6 +102,8 @@ export class Socket<F extends number = number> {
   constructor(family: F | undefined, type: number | undefined, proto: number | undefined, fileno: number);
   constructor(family?: number, type?: number, proto?: number, fileno?: number) {
     let timeout = defaultTimeout;
+    const accepted = acceptedNonblocking;  // read once and cleared: it is meant for this call only
+    acceptedNonblocking = undefined;
     if (fileno === undefined) {
       const given = arguments.length;
       family = checkConstant(family, 'family', C.AF_INET, given > 0);
@@ -112,8 +114,6 @@ export class Socket<F extends number = number> {
       this._fdNonblocking = timeout !== null;
     } else {
       checkInt(fileno, 'fileno', 0);
-      const knownNonblocking = acceptedNonblocking;
-      acceptedNonblocking = undefined;
       if (family === undefined || type === undefined || proto === undefined) {
         check(native.socketInfo(fileno, intOut), 'getsockopt');
       }
@@ -122,7 +122,7 @@ export class Socket<F extends number = number> {
       proto = checkOptionalInt(proto, 'proto', intOut[2]);
       if (C.SOCK_NONBLOCK && (type & C.SOCK_NONBLOCK)) timeout = 0;
       this._fd = fileno;
-      this._fdNonblocking = knownNonblocking ?? (check(native.getFdFlags(fileno), 'fcntl') & 1) !== 0;
+      this._fdNonblocking = accepted ?? (check(native.getFdFlags(fileno), 'fcntl') & 1) !== 0;
     }
     this._family = family as F;
     this._type = type & ~TYPE_FLAGS;
@@ -130,8 +130,9 @@ export class Socket<F extends number = number> {
     this._timeout = timeout;
     this.applyFdMode();
     // Only now that nothing can throw: an adopted number that we then refused would be closed
-    // by the environment's cleanup long after it was reused.
-    if (fileno !== undefined) native.adoptFd(fileno);
+    // by the environment's cleanup long after it was reused. native.accept has already made the
+    // descriptors it returns ours.
+    if (fileno !== undefined && accepted === undefined) native.adoptFd(fileno);
     finalizer.register(this, this._fd, this);
   }
 

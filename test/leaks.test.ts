@@ -297,6 +297,27 @@ setImmediate(() => parentPort.postMessage('pending'));
       assert.equal(fdCount(), before);
     });
 
+    it('accepted sockets left open by a terminated Worker are closed with it', async function () {
+      this.timeout(60000);
+      const code = `
+const { parentPort } = require('worker_threads');
+const bs = require(${JSON.stringify(INDEX)});
+const srv = bs.socket(); srv.bind(['127.0.0.1', 0]); srv.listen();
+const clients = [bs.socket(), bs.socket()];
+clients[0].connectSync(srv.getsockname());
+clients[1].connectSync(srv.getsockname());
+const kept = [srv.acceptSync()];
+srv.accept().then((pair) => { kept.push(pair); parentPort.postMessage('accepted'); });
+`;
+      const before = fdCount();
+      for (let i = 0; i < 5; i++) {
+        const { messages, exitCode } = await runWorker(code, (w) => { void w.terminate(); });
+        assert.deepEqual(messages, ['accepted']);
+        assert.equal(exitCode, 1, 'terminated');
+      }
+      assert.equal(fdCount(), before);
+    });
+
     it('process exit with pending operations does not crash', async function () {
       this.timeout(30000);
       const r = await runChild('exit-pending', {}, 20000);
