@@ -2,7 +2,7 @@
 // The Node.js sides of the benchmarks (bench/README.md): our Sync API, our Promise API, and Node's
 // own net/dgram, each doing the work that bench/side.c does with bare system calls.
 //
-//   node bench/side.js <workload> <sync|promise|node> <port> <warmup_ms> <window_ms>
+//   node bench/side.js <workload> <sync|promise|binding|node> <port> <warmup_ms> <window_ms>
 //
 // Protocol on stdout, as bench/side.c: "PORT <n>" when this side is the server, "START" when the
 // measured window begins (after the warm-up), then "DONE {"count":…,"seconds":…}".
@@ -323,7 +323,52 @@ function runNode() {
   }
 }
 
+// --- the binding alone --------------------------------------------------------------------------
+
+/**
+ * The floor under our Sync side: the addon's functions called straight from a JS loop (Node-API
+ * and the system call, none of lib/'s checks), on the descriptor of a blocking socket.
+ */
+function runBinding() {
+  const S = ours();
+  const { native } = require(path.join(__dirname, '..', 'dist', 'lib', 'native'));
+  const { toBlobSync, newBlob } = require(path.join(__dirname, '..', 'dist', 'lib', 'address'));
+  switch (workload) {
+    case 'tcp-recv': {
+      const s = S.socket(S.AF_INET, S.SOCK_STREAM);
+      s.connectSync([HOST, port]);
+      const fd = s.fileno();
+      const buf = Buffer.allocUnsafe(BLOCK);
+      return measureSync(() => native.recv(fd, buf, 0, BLOCK, 0) || -1);
+    }
+    case 'tcp-rr': {
+      const s = S.socket(S.AF_INET, S.SOCK_STREAM);
+      s.connectSync([HOST, port]);
+      s.setsockopt(S.IPPROTO_TCP, S.TCP_NODELAY, 1);
+      const fd = s.fileno();
+      const one = Buffer.from('x');
+      const buf = Buffer.allocUnsafe(1);
+      return measureSync(() => { native.send(fd, one, 0, 1, 0); return native.recv(fd, buf, 0, 1, 0) || -1; });
+    }
+    case 'udp-rr': {
+      const s = S.socket(S.AF_INET, S.SOCK_DGRAM);
+      const fd = s.fileno();
+      const to = toBlobSync(S.AF_INET, [HOST, port]);
+      const from = newBlob();
+      const msg = Buffer.alloc(DGRAM, 'u');
+      const buf = Buffer.allocUnsafe(DGRAM_BUF);
+      return measureSync(() => {
+        native.sendto(fd, msg, 0, DGRAM, 0, to);
+        return native.recvfrom(fd, buf, 0, DGRAM_BUF, 0, from) < 0 ? -1 : 1;
+      });
+    }
+    default:
+      return fail(`the binding side has no workload ${workload}`);
+  }
+}
+
 if (api === 'sync') runOurs(true).catch(fail);
+else if (api === 'binding') runBinding();
 else if (api === 'promise') runOurs(false).catch(fail);
 else if (api === 'node') runNode();
 else fail(`unknown side ${api}`);
