@@ -308,6 +308,7 @@ clients[0].connectSync(srv.getsockname());
 clients[1].connectSync(srv.getsockname());
 const kept = [srv.acceptSync()];
 srv.accept().then((pair) => { kept.push(pair); parentPort.postMessage('accepted'); });
+setInterval(() => {}, 1000);  // alive until terminated
 `;
       const before = fdCount();
       for (let i = 0; i < 5; i++) {

@@ -4,6 +4,7 @@
 // answers must be the same bytes either way. The peer is python3; the system calls are counted by
 // wrapping the binding's recv (the kernel is real).
 import * as assert from 'node:assert/strict';
+import { once } from 'node:events';
 import * as bs from '../lib';
 import { native } from '../lib/native';
 import { Tracker, pythonPeer } from './helpers';
@@ -45,7 +46,17 @@ describe('reads that answer a write (Promise)', function () {
   const track = new Tracker();
   afterEach(() => track.closeAll());
 
-  async function connectToEcho(): Promise<[bs.Socket, { child: { kill(): void } }]> {
+  type Peer = Awaited<ReturnType<typeof pythonPeer>>;
+
+  /** Closes the connection; the peer then exits, and its pipes are closed before the next test counts descriptors. */
+  async function endPeer(s: bs.Socket, peer: Peer): Promise<void> {
+    const closed = once(peer.child, 'close');
+    s.close();
+    await peer.done;
+    await closed;
+  }
+
+  async function connectToEcho(): Promise<[bs.Socket, Peer]> {
     const peer = await pythonPeer(SLOW_ECHO);
     const s = track.add(bs.socket(bs.AF_INET, bs.SOCK_STREAM));
     await s.connect(['127.0.0.1', Number(peer.line)]);
@@ -76,8 +87,7 @@ describe('reads that answer a write (Promise)', function () {
         assert.equal(results.filter((r) => r === 1).length, 40);
       });
     } finally {
-      s.close();
-      peer.child.kill();
+      await endPeer(s, peer);
     }
   });
 
@@ -89,8 +99,7 @@ describe('reads that answer a write (Promise)', function () {
       // read that finds its answer already there must not be made to wait for a timer.
       assert.equal(await roundTrips(s, 'q', 50), 'q'.repeat(50));
     } finally {
-      s.close();
-      peer.child.kill();
+      await endPeer(s, peer);
     }
   });
 
@@ -117,8 +126,7 @@ describe('reads that answer a write (Promise)', function () {
         assert.equal(await timed, 1);
       });
     } finally {
-      s.close();
-      peer.child.kill();
+      await endPeer(s, peer);
     }
   });
 
@@ -130,8 +138,7 @@ describe('reads that answer a write (Promise)', function () {
       await assert.rejects(s.recvInto(Buffer.alloc(1), 1, bs.MSG_DONTWAIT), bs.BlockingIOError);
       assert.deepEqual(await s.recv(1), Buffer.from('s'));
     } finally {
-      s.close();
-      peer.child.kill();
+      await endPeer(s, peer);
     }
   });
 });
