@@ -130,6 +130,28 @@ describe('reads that answer a write (Promise)', function () {
     }
   });
 
+  it('an awaited answer can be aborted or cut by close(), and the answer stays for the next read', async () => {
+    const [s, peer] = await connectToEcho();
+    try {
+      await roundTrips(s, 's', 6);  // answers are now awaited
+      await countingRecv(async (results) => {
+        await s.send(Buffer.from('s'));
+        const controller = new AbortController();
+        const aborted = s.recvInto(Buffer.alloc(1), 1, 0, { signal: controller.signal });
+        controller.abort();
+        await assert.rejects(aborted, (e: Error) => e.name === 'AbortError');
+        assert.equal(results.length, 0, 'the aborted read made no system call');
+        assert.deepEqual(await s.recv(1), Buffer.from('s'), 'the answer is still there');
+      });
+      await s.send(Buffer.from('s'));
+      const cut = s.recvInto(Buffer.alloc(1));
+      s.close();
+      await assert.rejects(cut, (e: bs.SocketError) => e.code === 'EBADF');
+    } finally {
+      await endPeer(s, peer);
+    }
+  });
+
   it('MSG_DONTWAIT after a write still fails at once when nothing is there', async () => {
     const [s, peer] = await connectToEcho();
     try {
