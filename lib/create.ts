@@ -1,7 +1,7 @@
 // Python's socket.create_connection, create_server and has_dualstack_ipv6, spelled the TypeScript
 // way: createConnection (Promise) / createConnectionSync, createServer, hasDualstackIpv6.
 import { native } from './native';
-import { SocketError, TimeoutError, E, timeoutError } from './errors';
+import { SocketError, TimeoutError, E, abortReason, timeoutError } from './errors';
 import { getaddrinfo, getaddrinfoSync, type AddrInfo } from './resolve';
 import { Socket, getdefaulttimeout, type OperationOptions } from './socket';
 import type { AddressOf, Inet6Address, InetAddress } from './address';
@@ -158,13 +158,6 @@ export function createConnectionSync(address: ConnectionAddress, options?: Creat
     }
   }
   throw failure(errors, allErrors, address);
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  if (signal.reason !== undefined) return signal.reason;
-  const error = new Error('The operation was aborted');
-  error.name = 'AbortError';
-  return error;
 }
 
 /** Resolves as getaddrinfo does, but gives up at the deadline or on abort (the look-up itself runs on). */

@@ -193,6 +193,18 @@ export function check(result: number, syscall: string, address?: unknown): numbe
   return result;
 }
 
+/** The error of an operation that was aborted, as Node's own: name `AbortError`, code `ABORT_ERR`. */
+export function abortError(): Error {
+  const error = new Error('The operation was aborted');
+  error.name = 'AbortError';
+  return Object.assign(error, { code: 'ABORT_ERR' });
+}
+
+/** What an operation aborted by `signal` rejects with: the signal's reason, or an AbortError. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason !== undefined ? signal.reason : abortError();
+}
+
 /** A wait that outlasted its timeout: `connect ETIMEDOUT 10.0.0.1:80`, as Node words it. */
 export function timeoutError(syscall: string, address?: unknown): TimeoutError {
   return new TimeoutError(ETIMEDOUT, syscall, address);

@@ -8,7 +8,7 @@
 // descriptor out of epoll under Node's feet. So only our own Sockets' descriptors are watched
 // directly; waitAny() watches a dup() of any other (epoll registers each descriptor number apart).
 import { native, type NativeWatcher } from './native';
-import { socketError, timeoutError, EBADF } from './errors';
+import { abortReason, socketError, timeoutError, EBADF } from './errors';
 
 const C = native.constants;
 export const POLLIN = C.POLLIN;
@@ -204,14 +204,6 @@ export class FdWatch {
 
 const watches = new Map<number, FdWatch>();
 
-function abortError(signal: AbortSignal): unknown {
-  if (signal.reason !== undefined) return signal.reason;
-  const error = new Error('The operation was aborted');
-  error.name = 'AbortError';
-  (error as Error & { code: string }).code = 'ABORT_ERR';
-  return error;
-}
-
 /**
  * Resolves with the poll revents once `fd` is ready for any of `events` (or has an error or hang-up);
  * rejects with TimeoutError after `timeoutMs`, with the signal's reason on abort, or with the
@@ -219,7 +211,7 @@ function abortError(signal: AbortSignal): unknown {
  */
 export function waitFor(fd: number, events: number, options: WaitOptions = {}): Promise<number> {
   const { signal, timeoutMs } = options;
-  if (signal?.aborted) return Promise.reject(abortError(signal));
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise<number>((resolve, reject) => {
     const owner = sharedWatch(fd);
     if (options.keep) owner.keep = true;
@@ -234,7 +226,7 @@ export function waitFor(fd: number, events: number, options: WaitOptions = {}): 
       waiter.signal = signal;
       waiter.onAbort = (): void => {
         owner.remove(waiter);
-        waiter.fail(abortError(signal));
+        waiter.fail(abortReason(signal));
       };
       signal.addEventListener('abort', waiter.onAbort, { once: true });
     }
@@ -280,7 +272,7 @@ export interface WaitAnyResult {
  * A descriptor whose watch fails (e.g. EPERM for a regular file) is reported in `failed`.
  */
 export function waitAny(items: WatchItem[], timeoutMs: number, signal?: AbortSignal): Promise<WaitAnyResult> {
-  if (signal?.aborted) return Promise.reject(abortError(signal));
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
     const result: WaitAnyResult = { woke: [], failed: [] };
     const pending: Array<[FdWatch, Waiter]> = [];
@@ -294,7 +286,7 @@ export function waitAny(items: WatchItem[], timeoutMs: number, signal?: AbortSig
     };
     const onAbort = (): void => {
       finish();
-      reject(abortError(signal!));
+      reject(abortReason(signal!));
     };
     const settleSoon = (): void => {
       // Let every wait that ended in the same loop turn report before resolving.

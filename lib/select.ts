@@ -2,7 +2,7 @@
 // descriptor number works, FD_SETSIZE included. The Promise forms never block the event loop: they
 // poll with a zero timeout and, while nothing is ready, wait on the loop through readiness.ts.
 import { native } from './native';
-import { socketError, closedError, EBADF, E } from './errors';
+import { abortReason, socketError, closedError, EBADF, E } from './errors';
 import { waitAny, isOwnedWatch, type WatchItem } from './readiness';
 import { Socket } from './socket';
 import { invalidArgType, outOfRange, checkInt } from './validate';
@@ -93,14 +93,6 @@ function checkOptions(options: unknown): AbortSignal | undefined {
     throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   }
   return signal;
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  if (signal.reason !== undefined) return signal.reason;
-  const error = new Error('The operation was aborted');
-  error.name = 'AbortError';
-  (error as Error & { code: string }).code = 'ABORT_ERR';
-  return error;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -563,16 +563,13 @@ export class Socket<F extends number = number> {
 
   /** Promise form of recvSync. */
   recv(bufsize: number, flags?: number, options?: OperationOptions): Promise<Buffer> {
+    let buffer: Buffer;
     try {
-      const size = Socket.checkBufsize(bufsize);
-      const f = checkFlags(flags);
-      const buffer = Buffer.allocUnsafe(size);
-      if (size === 0) return Promise.resolve((this.openFd('recv'), buffer));  // at once, as in Python
-      return this._waits.runThen(this._waits.readers, POLLIN, 'recv', this.deadline(f), options?.signal,
-        (fd) => native.recv(fd, buffer, 0, size, f | MSG_DONTWAIT), (n) => Socket.trimmed(buffer, n));
+      buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.recvInto(buffer, 0, flags, options).then((n) => Socket.trimmed(buffer, n));
   }
 
   /**

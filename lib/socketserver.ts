@@ -4,7 +4,7 @@
 // async task, which is what ThreadingMixIn gives Python. Nothing here blocks the event loop: the
 // servers wait in the Promise forms of accept() and recvfrom().
 import { constants as C, AF_INET, AF_UNIX } from './constants';
-import { E, SocketError } from './errors';
+import { E, SocketError, abortError } from './errors';
 import { Socket } from './socket';
 import type { AddressOf, ReturnedAddressOf } from './address';
 import { checkBoolean, checkFunction, checkInt, checkTimeout, invalidArgType } from './validate';
@@ -48,12 +48,6 @@ export interface ServerOptions {
   backlog?: number;
   /** Serve requests concurrently (default true, Python's ThreadingMixIn); false: one at a time. */
   concurrent?: boolean;
-}
-
-function abortError(): Error {
-  const error = new Error('The operation was aborted');
-  error.name = 'AbortError';
-  return error;
 }
 
 function stateError(message: string): Error {

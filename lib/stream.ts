@@ -6,7 +6,7 @@
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { native } from './native';
-import { E, SocketError, closedError } from './errors';
+import { E, SocketError, abortError, closedError } from './errors';
 import { invalidArgValue, checkBoolean, checkInt } from './validate';
 
 const C = native.constants;
@@ -65,13 +65,6 @@ export interface SocketStreamOptions {
 
 /** Rejects a read in flight so that it starts again (after ref()/unref(), with the new setting). */
 const RESTART = Symbol('restart');
-
-function abortError(): Error {
-  const error = new Error('The operation was aborted');
-  error.name = 'AbortError';
-  (error as Error & { code: string }).code = 'ABORT_ERR';
-  return error;
-}
 
 /**
  * A `stream.Duplex` over a connected stream or seqpacket socket. Each chunk written to a

@@ -4,7 +4,7 @@
 // system call, on EAGAIN wait for readiness, try again — on the event loop (run) and on the thread
 // (runSync). Readiness on the event loop is readiness.ts's; this module knows nothing of Socket.
 import { native } from './native';
-import { EAGAIN, EINPROGRESS, socketError, timeoutError } from './errors';
+import { EAGAIN, EINPROGRESS, abortReason, socketError, timeoutError } from './errors';
 import { LongTimer, sharedWatch, type FdWatch, type ReadyWaiter } from './readiness';
 
 const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
@@ -55,9 +55,10 @@ function checkMayWait(result: number, syscall: string, deadline: number, address
 
 /**
  * Request/response: once two reads in a row right after a write said EAGAIN (the peer had not
- * answered yet), the next reads after writes wait for readiness first, as Node's own sockets read, without the
- * system call that would say EAGAIN; every ANSWERS_AWAITED reads, one tries at once again, for a
- * peer whose answers have become quick (on one core, a local peer often answers inside send()).
+ * answered yet), the next reads after writes wait for readiness first, as Node's own sockets
+ * read, without the system call that would say EAGAIN; every ANSWERS_AWAITED reads, one tries at
+ * once again, for a peer whose answers have become quick (on one core, a local peer often
+ * answers inside send()).
  * Only calls that wait without a deadline do this: a short timeout must not expire while data
  * that the try would have found is already there.
  */
@@ -172,13 +173,6 @@ export class Turns {
     else this.tail = ticket.prev;
     ticket.prev = ticket.next = undefined;
   }
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  if (signal.reason !== undefined) return signal.reason;
-  const error = new Error('The operation was aborted');
-  error.name = 'AbortError';
-  return Object.assign(error, { code: 'ABORT_ERR' });
 }
 
 /**
@@ -299,7 +293,7 @@ export class Waits {
   ref = true;
   private reading?: Operation;
   private writing?: Operation;
-  /** A Promise write was made since the last Promise read began (see answerFirst). */
+  /** A Promise write was made since the last Promise read began (see isAnswer). */
   private wroteSinceRead = false;
   /** How many more reads after a write wait for readiness before one tries at once again. */
   private answersToAwait = 0;
@@ -317,8 +311,9 @@ export class Waits {
    * Runs `attempt` (a non-blocking system call: result >= 0 or -errno) in this direction's turn
    * until it stops saying EAGAIN or `deadline` passes. The first try happens at once, in the
    * caller's tick, when nothing else is queued (except for the answers of request/response:
-   * see ANSWERS_AWAITED); after an EAGAIN the next one happens on readiness. `prepare` (a name look-up) is awaited inside the turn, so that a call keeps its
-   * place in the order of calls while it resolves.
+   * see ANSWERS_AWAITED); after an EAGAIN the next one happens on readiness. `prepare` (a name
+   * look-up) is awaited inside the turn, so that a call keeps its place in the order of calls
+   * while it resolves.
    */
   run(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
     attempt: (fd: number) => number, address?: unknown, prepare?: Promise<unknown>): Promise<number> {
