@@ -199,7 +199,10 @@ class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher> {
   }
 
   ~ThreadWatcher() override {
-    Shut();
+    try {
+      Shut();
+    } catch (...) {  // a destructor must not throw; nothing is left to report to
+    }
     if (state_ != nullptr) state_->RemoveLive(this);
   }
 
@@ -264,7 +267,7 @@ class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher> {
     bool hold = state_ != nullptr && token_ != 0 && events_ != 0 && refd_;
     if (hold == holding_) return;
     holding_ = hold;
-    state_->Hold(hold);
+    if (state_ != nullptr) state_->Hold(hold);
   }
 
   void Ref(const Napi::CallbackInfo&) {

@@ -98,8 +98,11 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
   }
 
   ~Watcher() override {
-    CloseHandle();
-    onReady_.Reset(Env());
+    try {
+      CloseHandle();
+      onReady_.Reset(Env());
+    } catch (...) {  // a destructor must not throw; nothing is left to report to
+    }
     if (state_) state_->live.erase(this);
   }
 
