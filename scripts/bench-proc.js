@@ -68,9 +68,9 @@ function cpuStat() {
   }
 }
 
-function launch(cmd, args, core, pinned) {
+function launch(cmd, args, core, pinned, env = undefined) {
   const [file, argv] = pinned ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
-  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: env === undefined ? process.env : { ...process.env, ...env } });
   child.stderrText = '';
   child.stderr.on('data', (d) => { child.stderrText += d; });
   child.lines = readline.createInterface({ input: child.stdout });

@@ -2,7 +2,7 @@
 'use strict';
 // npm run bench:servers [-- options]: the concurrent-server benchmark (bench/README.md,
 // "Concurrent servers"). A C load generator (bench/loadgen.c) holds 100 connections, each doing
-// 64-byte request/response, against: our Promise methods, our TCPServer with a
+// 64-byte request/response, against: our Promise methods (libuv and io_uring backends), our TCPServer with a
 // StreamRequestHandler, Node's net.Server and a C epoll server (bench/epoll-server.c). Then
 // serving on every core: our Promise server with 1 and 2 worker_threads (SO_REUSEPORT listeners
 // each), for echo requests and for accepts. Reports requests/s and server CPU per request.
@@ -43,6 +43,7 @@ function parseArgs(argv) {
 // Each configuration: how to start the server, which load, and which CPUs each process may use.
 const SERVERS = [
   { id: 'promise', name: 'ours, Promise methods', load: 'rr', server: ['promise', 'rr', '1'], cores: ['0', '1'] },
+  { id: 'uring', name: 'ours, Promise methods, io_uring backend', load: 'rr', server: ['promise', 'rr', '1'], cores: ['0', '1'], env: { BSD_SOCKETS_BACKEND: 'uring' } },
   { id: 'tcpserver', name: 'ours, TCPServer + StreamRequestHandler', load: 'rr', server: ['tcpserver', 'rr', '1'], cores: ['0', '1'] },
   { id: 'net', name: 'Node net.Server', load: 'rr', server: ['net', 'rr', '1'], cores: ['0', '1'] },
   { id: 'c', name: 'C epoll server', load: 'rr', c: true, cores: ['0', '1'] },
@@ -54,8 +55,8 @@ const WORKERS = [
   { id: 'accept-2w', name: 'accept, 2 workers', load: 'accept', server: ['promise', 'accept', '2'], cores: ['0,1', '0,1'] },
 ];
 
-function start(cmd, args, cores, pinned) {
-  return pinned ? launch('taskset', ['-c', cores, cmd, ...args], 0, false) : launch(cmd, args, 0, false);
+function start(cmd, args, cores, pinned, env) {
+  return pinned ? launch('taskset', ['-c', cores, cmd, ...args], 0, false, env) : launch(cmd, args, 0, false, env);
 }
 
 async function runOnce(cfg, opts, pinned) {
@@ -66,7 +67,7 @@ async function runOnce(cfg, opts, pinned) {
   let server;
   let gen;
   try {
-    server = start(cmd, args, cfg.cores[0], pinned);
+    server = start(cmd, args, cfg.cores[0], pinned, cfg.env);
     const [, port] = await expectLine(server, /^PORT (\d+)$/, 15000, 'server port');
     gen = start(path.join(OUT, 'loadgen'), [cfg.load, port, String(opts.conns), String(opts.warmup), String(opts.window)], cfg.cores[1], pinned);
     const deadline = opts.warmup + opts.window + 20000;
@@ -118,7 +119,7 @@ function printServers(results, opts) {
     const x = s[c.id];
     console.log(`| ${c.name} | ${k(x.rate)} | ${f2(x.cpu)} | ${f2(x.us)} | ${k(perCpu(c.id))} | ${f2(perCpu(c.id) / perCpu('net'))} | ${f2(perCpu(c.id) / perCpu('c'))} | ${x.runs}/${opts.rounds} |`);
   }
-  console.log(`\nTargets: Promise ≥ 1.3× net.Server per CPU (${f2(perCpu('promise') / perCpu('net'))}), ≥ 0.7× C per CPU (${f2(perCpu('promise') / perCpu('c'))}); TCPServer within 20% of Promise (${f2(perCpu('tcpserver') / perCpu('promise'))}).`);
+  console.log(`\nTargets: Promise ≥ 1.3× net.Server per CPU (${f2(perCpu('promise') / perCpu('net'))}), ≥ 0.7× C per CPU (${f2(perCpu('promise') / perCpu('c'))}); TCPServer within 20% of Promise (${f2(perCpu('tcpserver') / perCpu('promise'))}); io_uring ≥ 2.0× net.Server (${f2(perCpu('uring') / perCpu('net'))}), ≥ 1.0× C (${f2(perCpu('uring') / perCpu('c'))}) per CPU.`);
 }
 
 function printWorkers(results, opts) {
