@@ -14,16 +14,19 @@
 //   --window MS     measured window per run (default 2000; quick 500)
 //   --conns N       connections of the load generator (default 100)
 //   --only a,b      parts to run: servers, workers (default both)
+//   --no-syscalls   skip counting the server's system calls per request (perf stat on
+//                   raw_syscalls:sys_enter during the window; skipped anyway where perf cannot)
 const path = require('node:path');
 const os = require('node:os');
-const { BENCH, OUT, compile, hasTaskset, machine, cpuSeconds, launch, expectLine, stop, median } = require('./bench-proc');
+const { BENCH, OUT, compile, hasTaskset, hasPerfSyscalls, countSyscalls, machine, cpuSeconds, launch, expectLine, stop, median } = require('./bench-proc');
 
 function parseArgs(argv) {
-  const o = { quick: argv.includes('--quick'), conns: 100, only: ['servers', 'workers'] };
+  const o = { quick: argv.includes('--quick'), conns: 100, only: ['servers', 'workers'], syscalls: true };
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i];
     switch (argv[i]) {
       case '--quick': break;
+      case '--no-syscalls': o.syscalls = false; break;
       case '--rounds': o.rounds = Number(value()); break;
       case '--warmup': o.warmup = Number(value()); break;
       case '--window': o.window = Number(value()); break;
@@ -73,11 +76,16 @@ async function runOnce(cfg, opts, pinned) {
     const deadline = opts.warmup + opts.window + 20000;
     await expectLine(gen, /^START$/, deadline, 'START');
     const cpu0 = cpuSeconds(server.pid);
+    // the server's system calls over most of the window, divided by the requests of that time
+    const countSeconds = (opts.window / 1000) * 0.75;
+    const syscalls = opts.syscalls ? countSyscalls(server.pid, countSeconds) : null;
     const [, count, seconds] = await expectLine(gen, /^DONE (\d+) ([\d.]+)$/, deadline, 'DONE');
     const cpu1 = cpuSeconds(server.pid);
+    const calls = syscalls ? await syscalls : null;
     const rate = Number(count) / Number(seconds);
     const cpu = cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / Number(seconds);
-    return { rate, cpu, usPerReq: cpu === null || rate === 0 ? null : (cpu * 1e6) / rate };
+    const callsPerReq = calls === null || rate === 0 ? null : calls / (rate * countSeconds);
+    return { rate, cpu, usPerReq: cpu === null || rate === 0 ? null : (cpu * 1e6) / rate, callsPerReq };
   } finally {
     stop(gen);
     stop(server);
@@ -104,7 +112,7 @@ async function runAll(configs, opts, pinned) {
 function summary(results, cfg) {
   const runs = results[cfg.id];
   const pick = (k) => median(runs.map((x) => x[k]).filter((x) => x !== null && x !== undefined));
-  return { rate: pick('rate'), cpu: pick('cpu'), us: pick('usPerReq'), runs: runs.length };
+  return { rate: pick('rate'), cpu: pick('cpu'), us: pick('usPerReq'), calls: pick('callsPerReq'), runs: runs.length };
 }
 
 const k = (x) => (x === null || Number.isNaN(x) ? '—' : x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
@@ -113,11 +121,11 @@ const f2 = (x) => (x === null || Number.isNaN(x) ? '—' : x.toFixed(2));
 function printServers(results, opts) {
   const s = Object.fromEntries(SERVERS.map((c) => [c.id, summary(results, c)]));
   const perCpu = (id) => (s[id].us ? 1e6 / s[id].us : null);
-  console.log(`\n| server | requests/s | server CPU (cores) | server µs CPU / request | requests per CPU-second | vs net.Server per CPU | vs C per CPU | runs |`);
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`\n| server | requests/s | server CPU (cores) | server µs CPU / request | requests per CPU-second | vs net.Server per CPU | vs C per CPU | system calls / request | runs |`);
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const c of SERVERS) {
     const x = s[c.id];
-    console.log(`| ${c.name} | ${k(x.rate)} | ${f2(x.cpu)} | ${f2(x.us)} | ${k(perCpu(c.id))} | ${f2(perCpu(c.id) / perCpu('net'))} | ${f2(perCpu(c.id) / perCpu('c'))} | ${x.runs}/${opts.rounds} |`);
+    console.log(`| ${c.name} | ${k(x.rate)} | ${f2(x.cpu)} | ${f2(x.us)} | ${k(perCpu(c.id))} | ${f2(perCpu(c.id) / perCpu('net'))} | ${f2(perCpu(c.id) / perCpu('c'))} | ${f2(x.calls)} | ${x.runs}/${opts.rounds} |`);
   }
   console.log(`\nTargets: Promise ≥ 1.3× net.Server per CPU (${f2(perCpu('promise') / perCpu('net'))}), ≥ 0.7× C per CPU (${f2(perCpu('promise') / perCpu('c'))}); TCPServer within 20% of Promise (${f2(perCpu('tcpserver') / perCpu('promise'))}); io_uring ≥ 2.0× net.Server (${f2(perCpu('uring') / perCpu('net'))}), ≥ 1.0× C (${f2(perCpu('uring') / perCpu('c'))}) per CPU.`);
 }
@@ -137,6 +145,10 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   compile(['loadgen', 'epoll-server']);
   const pinned = os.platform() === 'linux' && hasTaskset();
+  if (opts.syscalls && !hasPerfSyscalls()) {
+    console.log('note: perf cannot count system calls here: no system calls / request column');
+    opts.syscalls = false;
+  }
   const m = machine();
   console.log(`bsd-sockets concurrent servers: ${opts.rounds} rounds × (${opts.warmup} ms + ${opts.window} ms), ${opts.conns} connections of 64-byte request/response`);
   console.log(`machine: nproc ${m.nproc}, ${m.cpu}, ${m.kernel}, node ${m.node}${pinned ? '' : ' (unpinned)'}`);
