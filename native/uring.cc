@@ -43,6 +43,18 @@ constexpr int kWatchable = POLLIN | POLLOUT | POLLPRI;
 constexpr uint64_t kUntracked = 0;  // the token of entries whose completion nobody reads
 
 class UringWatcher;
+class UringEnv;
+
+// Where an environment's UringEnv is found: created on first use (startUring() or a watcher), so
+// that a runtime which never asks for io_uring (Bun, Deno) gets no async cleanup hook from here.
+// The slot itself goes with a plain cleanup hook; the UringEnv has its own.
+struct UringSlot {
+  UringEnv* env = nullptr;
+  bool failed = false;  // the async cleanup hook could not be added: no io_uring here
+
+  UringEnv* Get(napi_env napiEnv);
+  static void Delete(void* arg) { delete static_cast<UringSlot*>(arg); }
+};
 
 // One environment's ring, the libuv handle that watches its descriptor, and the watchers using it.
 class UringEnv {
@@ -184,7 +196,7 @@ class UringEnv {
 
 class UringWatcher : public Napi::ObjectWrap<UringWatcher> {
  public:
-  static Napi::Function Define(Napi::Env env, UringEnv* state) {
+  static Napi::Function Define(Napi::Env env, UringSlot* slot) {
     return DefineClass(env, "UringWatcher",
                        {
                            InstanceMethod<&UringWatcher::Start>("start"),
@@ -192,7 +204,7 @@ class UringWatcher : public Napi::ObjectWrap<UringWatcher> {
                            InstanceMethod<&UringWatcher::Unref>("unref"),
                            InstanceMethod<&UringWatcher::Close>("close"),
                        },
-                       state);
+                       slot);
   }
 
   explicit UringWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UringWatcher>(info) {
@@ -200,10 +212,10 @@ class UringWatcher : public Napi::ObjectWrap<UringWatcher> {
     if (!info[0].IsNumber() || !info[1].IsFunction()) {
       throw Napi::TypeError::New(env, "UringWatcher(fd: number, onReady: function)");
     }
-    state_ = static_cast<UringEnv*>(info.Data());
+    state_ = static_cast<UringSlot*>(info.Data())->Get(env);
     fd_ = IntArg(info, 0);
     onReady_.Init(env, info[1].As<Napi::Function>());
-    state_->AddLive(this);
+    if (state_ != nullptr) state_->AddLive(this);
   }
 
   ~UringWatcher() override {
@@ -379,13 +391,29 @@ void UringEnv::AsyncCleanup(napi_async_cleanup_hook_handle hook, void* arg) {
   Teardown(self);
 }
 
-Napi::Value StartUring(const Napi::CallbackInfo& info) {
-  return Num(info.Env(), static_cast<UringEnv*>(info.Data())->EnsureRing());
+UringEnv* UringSlot::Get(napi_env napiEnv) {
+  if (env != nullptr || failed) return env;
+  auto* state = new UringEnv(napiEnv);
+  napi_async_cleanup_hook_handle hook = nullptr;
+  if (napi_add_async_cleanup_hook(napiEnv, UringEnv::AsyncCleanup, state, &hook) != napi_ok) {
+    delete state;
+    failed = true;
+    return nullptr;
+  }
+  env = state;
+  return env;
 }
 
+Napi::Value StartUring(const Napi::CallbackInfo& info) {
+  UringEnv* state = static_cast<UringSlot*>(info.Data())->Get(info.Env());
+  return Num(info.Env(), state != nullptr ? state->EnsureRing() : -ENOSYS);
+}
+
+// { enters, submitted, reaped } of the environment's ring (zeros before it exists).
 Napi::Value UringCounters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const uring::Counters& c = static_cast<UringEnv*>(info.Data())->ring().counters();
+  UringEnv* state = static_cast<UringSlot*>(info.Data())->env;
+  uring::Counters c = state != nullptr ? state->ring().counters() : uring::Counters{};
   Napi::Object out = Napi::Object::New(env);
   out.Set("enters", Num(env, c.enters));
   out.Set("submitted", Num(env, c.submitted));
@@ -395,19 +423,15 @@ Napi::Value UringCounters(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-// Only under a runtime with Node's async cleanup hooks: the environment must wait for the ring's
-// handle to close before it goes (watcher.cc explains why). Deno and Bun use the other backends.
 void RegisterUring(Napi::Env env, Napi::Object exports) {
-  if (IsDeno(env)) return;
-  auto* state = new UringEnv(env);
-  napi_async_cleanup_hook_handle hook = nullptr;
-  if (napi_add_async_cleanup_hook(env, UringEnv::AsyncCleanup, state, &hook) != napi_ok) {
-    delete state;
+  auto* slot = new UringSlot();
+  if (napi_add_env_cleanup_hook(env, UringSlot::Delete, slot) != napi_ok) {
+    delete slot;
     return;
   }
-  exports.Set("UringWatcher", UringWatcher::Define(env, state));
-  exports.Set("startUring", Napi::Function::New(env, StartUring, "startUring", state));
-  exports.Set("uringCounters", Napi::Function::New(env, UringCounters, "uringCounters", state));
+  exports.Set("UringWatcher", UringWatcher::Define(env, slot));
+  exports.Set("startUring", Napi::Function::New(env, StartUring, "startUring", slot));
+  exports.Set("uringCounters", Napi::Function::New(env, UringCounters, "uringCounters", slot));
 }
 
 #else

@@ -14,6 +14,8 @@
 #include <poll.h>
 #include <uv.h>
 
+#include <cstring>
+
 #include <unordered_set>
 #include <vector>
 
@@ -219,6 +221,16 @@ void AsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
 void SyncCleanup(void* arg) {
   auto* state = static_cast<WatcherEnv*>(arg);
   Teardown(state);
+}
+
+// Deno 2 frees an async cleanup hook's handle itself once the hook returns, and frees it again in
+// napi_remove_async_cleanup_hook, which Node requires the hook to call: a double free at exit (see
+// docs/DENO-ASYNC-CLEANUP.md). Deno does not wait for asynchronous cleanup anyway, so there the
+// synchronous hook does the same work and nothing is freed twice. Deno names itself as the release.
+bool IsDeno(napi_env env) {
+  const napi_node_version* version = nullptr;
+  return napi_get_node_version(env, &version) == napi_ok && version != nullptr &&
+         version->release != nullptr && std::strcmp(version->release, "Deno") == 0;
 }
 
 bool AddCleanupHook(napi_env env, WatcherEnv* state) {

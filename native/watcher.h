@@ -4,8 +4,6 @@
 
 #include "common.h"
 
-#include <cstring>
-
 namespace bsd {
 
 // A watcher's onReady callback and the async context it runs in.
@@ -66,15 +64,5 @@ class ReadyCallback {
   napi_async_context context_ = nullptr;
   bool dispatching_ = false;  // inside onReady: the async context is in use
 };
-
-// Deno 2 frees an async cleanup hook's handle itself once the hook returns, and frees it again in
-// napi_remove_async_cleanup_hook, which Node requires the hook to call: a double free at exit (see
-// docs/DENO-ASYNC-CLEANUP.md). Deno does not wait for asynchronous cleanup anyway, so there the
-// synchronous hook does the same work and nothing is freed twice. Deno names itself as the release.
-inline bool IsDeno(napi_env env) {
-  const napi_node_version* version = nullptr;
-  return napi_get_node_version(env, &version) == napi_ok && version != nullptr &&
-         version->release != nullptr && std::strcmp(version->release, "Deno") == 0;
-}
 
 }  // namespace bsd
