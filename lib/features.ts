@@ -2,6 +2,7 @@
 // from the loaded binding: the functions it registered, the constants the C headers defined, and
 // the switches of native/platform.h it was compiled with (native/features.cc).
 import { native, type Native, type NativeBuildFeatures } from './native';
+import { backend } from './readiness';
 
 /**
  * What the platform and the loaded build of the addon support. Every field is a boolean fixed
@@ -42,6 +43,12 @@ export interface Features {
   readonly udpGso: boolean;
   /** UDP generic receive offload: the `UDP_GRO` option (Linux ≥ 5.0 headers). */
   readonly udpGro: boolean;
+  /**
+   * The Promise forms wait through an io_uring of this thread's own (Linux): `BSD_SOCKETS_BACKEND=uring`
+   * asked for it and the kernel allowed it. False where io_uring is refused (seccomp, `kernel.io_uring_disabled`,
+   * old kernels): readiness then comes from libuv, with the same behaviour.
+   */
+  readonly ioUring: boolean;
   /** The addon was built with the portable switch (`BSD_FORCE_PORTABLE`): only the code paths every Unix has. */
   readonly portable: boolean;
 }
@@ -58,6 +65,7 @@ function buildFeatures(): NativeBuildFeatures {
     linux: given === undefined ? process.platform === 'linux' : flag('linux'),
     soNosigpipe: flag('soNosigpipe'),
     portable: flag('portable'),
+    ioUring: flag('ioUring'),
   };
 }
 
@@ -80,6 +88,7 @@ function detect(): Features {
     udpGso: has('UDP_SEGMENT'),
     udpGro: has('UDP_GRO'),
     portable: build.portable,
+    ioUring: build.ioUring === true && backend === 'uring',
   });
 }
 

@@ -50,6 +50,8 @@ export interface NativeBuildFeatures {
   linux: boolean;
   soNosigpipe: boolean;
   portable: boolean;
+  /** uring.cc was compiled in (the kernel may still refuse io_uring). */
+  ioUring: boolean;
 }
 
 export type NativeWatcherClass = new (fd: number, onReady: (revents: number) => void) => NativeWatcher;
@@ -200,34 +202,15 @@ export interface Native {
   ThreadWatcher?: NativeWatcherClass;
   /** Starts the environment's poll thread (else the first ThreadWatcher start() does). 0 | -errno */
   startPollThread?(): number;
+  // uring.cc: absent off Linux, in the portable build and under Deno
+  UringWatcher?: NativeWatcherClass;
+  /** Opens the environment's io_uring (the probe): 0, or -errno where the kernel refuses it. */
+  startUring?(): number;
+  /** What the environment's ring has done: io_uring_enter calls, entries submitted, completions reaped. */
+  uringCounters?(): { enters: number; submitted: number; reaped: number };
 }
 
 // BSD_SOCKETS_ADDON names another build of the addon (the sanitizer build, for one).
 const override = process.env.BSD_SOCKETS_ADDON;
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 export const native = (override ? require(path.resolve(override)) : load(path.join(__dirname, '..', '..'))) as Native;
-
-/**
- * Where readiness comes from: libuv's loop, or the addon's own poll thread under Bun (whose
- * Node-API has no libuv functions) and Deno (whose uv_poll stand-in sometimes never reports a
- * ready descriptor: Promise operations hung in about one run in three of scripts/runtime-check.mjs).
- * BSD_SOCKETS_BACKEND=thread forces the poll thread, =libuv the loop. Decided here, before any
- * watcher exists.
- */
-export const backend: 'libuv' | 'thread' = chooseBackend();
-
-/** Whether the runtime's libuv loop can be trusted with our watchers (Node's own). */
-function hasOwnLoop(): boolean {
-  return process.versions.bun === undefined && !('Deno' in globalThis);
-}
-
-function chooseBackend(): 'libuv' | 'thread' {
-  const forced = process.env.BSD_SOCKETS_BACKEND;
-  const wanted = forced === 'thread' || forced === 'libuv' ? forced : hasOwnLoop() ? 'libuv' : 'thread';
-  if (wanted === 'thread' && native.ThreadWatcher) {
-    native.Watcher = native.ThreadWatcher;
-    native.startPollThread!(); // now, as libuv's loop exists before any watcher; start() reports a failure
-    return 'thread';
-  }
-  return 'libuv';
-}

@@ -7,7 +7,7 @@
 // Node itself may watch (stdin, a net.Socket's) takes that slot over, and closing it takes the
 // descriptor out of epoll under Node's feet. So only our own Sockets' descriptors are watched
 // directly; waitAny() watches a dup() of any other (epoll registers each descriptor number apart).
-import { native, type NativeWatcher } from './native';
+import { native, type NativeWatcher, type NativeWatcherClass } from './native';
 import { abortReason, socketError, timeoutError, EBADF } from './errors';
 
 const C = native.constants;
@@ -107,7 +107,7 @@ export class FdWatch {
 
   /** `ownsFd`: the descriptor is a dup made for this watch, closed with it. */
   constructor(readonly fd: number, private readonly ownsFd = false) {
-    this.watcher = new native.Watcher(fd, (revents) => this.onReady(revents));
+    this.watcher = new Watcher(fd, (revents) => this.onReady(revents));
   }
 
   add(waiter: ReadyWaiter): void {
@@ -331,4 +331,43 @@ function dupWatch(fd: number): FdWatch | undefined {
   const watch = new FdWatch(copy, true);
   watches.set(copy, watch);
   return watch;
+}
+
+/** Where readiness comes from: see {@link backend}. */
+export type Backend = 'libuv' | 'thread' | 'uring';
+
+/**
+ * Where readiness comes from, chosen once at load, before any watcher exists:
+ * - `libuv`: Node's own loop (uv_poll, watcher.cc), the default under Node;
+ * - `thread`: the addon's poll thread (pollthread.cc), for Bun (whose Node-API has no libuv) and
+ *   Deno (whose uv_poll stand-in sometimes never reports a ready descriptor: Promise operations
+ *   hung in about one run in three of scripts/runtime-check.mjs);
+ * - `uring`: an io_uring per thread (uring.cc, Linux under Node), when BSD_SOCKETS_BACKEND asks for
+ *   it and the kernel allows it; otherwise libuv, without a word. bench/README.md has the
+ *   measurements that keep libuv the default.
+ * BSD_SOCKETS_BACKEND=uring|libuv|thread forces one. BSD_SOCKETS_URING_PROBE=fail (a test hook)
+ * makes the io_uring probe fail, as a kernel that refuses io_uring would.
+ */
+export const backend: Backend = chooseBackend();
+
+const Watcher: NativeWatcherClass = backend === 'uring' ? native.UringWatcher! :
+  backend === 'thread' ? native.ThreadWatcher! : native.UvWatcher;
+
+function chooseBackend(): Backend {
+  const forced = process.env.BSD_SOCKETS_BACKEND;
+  const ownLoop = process.versions.bun === undefined && !('Deno' in globalThis);
+  const wanted = forced === 'thread' || forced === 'libuv' || forced === 'uring' ? forced : ownLoop ? 'libuv' : 'thread';
+  if (wanted === 'uring' && ownLoop && openUring()) return 'uring';
+  if (wanted === 'thread' && native.ThreadWatcher) {
+    native.startPollThread!(); // now, as libuv's loop exists before any watcher; start() reports a failure
+    return 'thread';
+  }
+  return 'libuv';
+}
+
+/** Opens this thread's ring (its descriptor then exists before anyone counts descriptors): the probe. */
+function openUring(): boolean {
+  if (!native.UringWatcher || !native.startUring) return false;
+  if (process.env.BSD_SOCKETS_URING_PROBE === 'fail') return false;
+  return native.startUring() === 0;
 }

@@ -9,6 +9,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   bsd::RegisterConstants(env, exports);
   bsd::RegisterWatcher(env, exports);
   bsd::RegisterPollThread(env, exports);
+  bsd::RegisterUring(env, exports);
   bsd::RegisterSelect(env, exports);
   bsd::RegisterMessages(env, exports);
   bsd::RegisterResolution(env, exports);

@@ -109,6 +109,7 @@ void RegisterOptions(Napi::Env env, Napi::Object exports);
 void RegisterConstants(Napi::Env env, Napi::Object exports);
 void RegisterWatcher(Napi::Env env, Napi::Object exports);
 void RegisterPollThread(Napi::Env env, Napi::Object exports);
+void RegisterUring(Napi::Env env, Napi::Object exports);
 void RegisterSelect(Napi::Env env, Napi::Object exports);
 void RegisterMessages(Napi::Env env, Napi::Object exports);
 void RegisterResolution(Napi::Env env, Napi::Object exports);

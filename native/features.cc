@@ -14,6 +14,7 @@ void RegisterFeatures(Napi::Env env, Napi::Object exports) {
   build.Set("msgNosignal", Napi::Boolean::New(env, BSD_HAVE_MSG_NOSIGNAL != 0));
   build.Set("mmsg", Napi::Boolean::New(env, BSD_HAVE_MMSG != 0));
   build.Set("linux", Napi::Boolean::New(env, BSD_LINUX != 0));
+  build.Set("ioUring", Napi::Boolean::New(env, BSD_HAVE_IO_URING != 0));
 #if defined(SO_NOSIGPIPE)
   build.Set("soNosigpipe", Napi::Boolean::New(env, true));
 #else

@@ -57,3 +57,14 @@
 #define BSD_SENDFILE_LINUX 0
 #define BSD_SENDFILE_APPLE 0
 #endif
+
+// The io_uring readiness backend (uring.cc): Linux, with the kernel's io_uring header at build time
+// (the kernel itself is probed at run time). Off in the portable build and everywhere else.
+#if defined(__linux__) && !defined(BSD_FORCE_PORTABLE) && defined(__has_include)
+#if __has_include(<linux/io_uring.h>)
+#define BSD_HAVE_IO_URING 1
+#endif
+#endif
+#ifndef BSD_HAVE_IO_URING
+#define BSD_HAVE_IO_URING 0
+#endif

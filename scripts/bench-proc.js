@@ -29,6 +29,25 @@ function hasTaskset() {
   return r.status === 0;
 }
 
+/** Whether `perf stat` can count a process's system calls (raw_syscalls tracepoint; root or perf_event_paranoid). */
+function hasPerfSyscalls() {
+  const r = spawnSync('perf', ['stat', '-x,', '-e', 'raw_syscalls:sys_enter', '--', 'true']);
+  return r.status === 0;
+}
+
+/** Resolves with the count of system calls process `pid` makes in the next `seconds` (null if perf failed). */
+function countSyscalls(pid, seconds) {
+  const perf = spawn('perf', ['stat', '-x,', '-e', 'raw_syscalls:sys_enter', '-p', String(pid), '--', 'sleep', String(seconds)],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let text = '';
+  perf.stderr.on('data', (d) => { text += d; });
+  return new Promise((resolve) => perf.on('exit', () => {
+    const line = text.split('\n').find((l) => l.includes('raw_syscalls:sys_enter'));
+    const n = line === undefined ? NaN : Number(line.split(',')[0]);
+    resolve(Number.isFinite(n) ? n : null);
+  }));
+}
+
 function machine() {
   let cpu = '?';
   try {
@@ -68,9 +87,9 @@ function cpuStat() {
   }
 }
 
-function launch(cmd, args, core, pinned) {
+function launch(cmd, args, core, pinned, env = undefined) {
   const [file, argv] = pinned ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
-  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: env === undefined ? process.env : { ...process.env, ...env } });
   child.stderrText = '';
   child.stderr.on('data', (d) => { child.stderrText += d; });
   child.lines = readline.createInterface({ input: child.stdout });
@@ -113,4 +132,4 @@ function median(xs) {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-module.exports = { ROOT, BENCH, OUT, CLK_TCK, compile, hasTaskset, machine, cpuSeconds, cpuStat, launch, expectLine, stop, median };
+module.exports = { ROOT, BENCH, OUT, CLK_TCK, compile, hasTaskset, hasPerfSyscalls, countSyscalls, machine, cpuSeconds, cpuStat, launch, expectLine, stop, median };

@@ -2,7 +2,7 @@
 'use strict';
 // npm run bench:servers [-- options]: the concurrent-server benchmark (bench/README.md,
 // "Concurrent servers"). A C load generator (bench/loadgen.c) holds 100 connections, each doing
-// 64-byte request/response, against: our Promise methods, our TCPServer with a
+// 64-byte request/response, against: our Promise methods (libuv and io_uring backends), our TCPServer with a
 // StreamRequestHandler, Node's net.Server and a C epoll server (bench/epoll-server.c). Then
 // serving on every core: our Promise server with 1 and 2 worker_threads (SO_REUSEPORT listeners
 // each), for echo requests and for accepts. Reports requests/s and server CPU per request.
@@ -14,16 +14,19 @@
 //   --window MS     measured window per run (default 2000; quick 500)
 //   --conns N       connections of the load generator (default 100)
 //   --only a,b      parts to run: servers, workers (default both)
+//   --no-syscalls   skip counting the server's system calls per request (perf stat on
+//                   raw_syscalls:sys_enter during the window; skipped anyway where perf cannot)
 const path = require('node:path');
 const os = require('node:os');
-const { BENCH, OUT, compile, hasTaskset, machine, cpuSeconds, launch, expectLine, stop, median } = require('./bench-proc');
+const { BENCH, OUT, compile, hasTaskset, hasPerfSyscalls, countSyscalls, machine, cpuSeconds, launch, expectLine, stop, median } = require('./bench-proc');
 
 function parseArgs(argv) {
-  const o = { quick: argv.includes('--quick'), conns: 100, only: ['servers', 'workers'] };
+  const o = { quick: argv.includes('--quick'), conns: 100, only: ['servers', 'workers'], syscalls: true };
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i];
     switch (argv[i]) {
       case '--quick': break;
+      case '--no-syscalls': o.syscalls = false; break;
       case '--rounds': o.rounds = Number(value()); break;
       case '--warmup': o.warmup = Number(value()); break;
       case '--window': o.window = Number(value()); break;
@@ -43,6 +46,7 @@ function parseArgs(argv) {
 // Each configuration: how to start the server, which load, and which CPUs each process may use.
 const SERVERS = [
   { id: 'promise', name: 'ours, Promise methods', load: 'rr', server: ['promise', 'rr', '1'], cores: ['0', '1'] },
+  { id: 'uring', name: 'ours, Promise methods, io_uring backend', load: 'rr', server: ['promise', 'rr', '1'], cores: ['0', '1'], env: { BSD_SOCKETS_BACKEND: 'uring' } },
   { id: 'tcpserver', name: 'ours, TCPServer + StreamRequestHandler', load: 'rr', server: ['tcpserver', 'rr', '1'], cores: ['0', '1'] },
   { id: 'net', name: 'Node net.Server', load: 'rr', server: ['net', 'rr', '1'], cores: ['0', '1'] },
   { id: 'c', name: 'C epoll server', load: 'rr', c: true, cores: ['0', '1'] },
@@ -54,8 +58,8 @@ const WORKERS = [
   { id: 'accept-2w', name: 'accept, 2 workers', load: 'accept', server: ['promise', 'accept', '2'], cores: ['0,1', '0,1'] },
 ];
 
-function start(cmd, args, cores, pinned) {
-  return pinned ? launch('taskset', ['-c', cores, cmd, ...args], 0, false) : launch(cmd, args, 0, false);
+function start(cmd, args, cores, pinned, env) {
+  return pinned ? launch('taskset', ['-c', cores, cmd, ...args], 0, false, env) : launch(cmd, args, 0, false, env);
 }
 
 async function runOnce(cfg, opts, pinned) {
@@ -66,17 +70,22 @@ async function runOnce(cfg, opts, pinned) {
   let server;
   let gen;
   try {
-    server = start(cmd, args, cfg.cores[0], pinned);
+    server = start(cmd, args, cfg.cores[0], pinned, cfg.env);
     const [, port] = await expectLine(server, /^PORT (\d+)$/, 15000, 'server port');
     gen = start(path.join(OUT, 'loadgen'), [cfg.load, port, String(opts.conns), String(opts.warmup), String(opts.window)], cfg.cores[1], pinned);
     const deadline = opts.warmup + opts.window + 20000;
     await expectLine(gen, /^START$/, deadline, 'START');
     const cpu0 = cpuSeconds(server.pid);
+    // the server's system calls over most of the window, divided by the requests of that time
+    const countSeconds = (opts.window / 1000) * 0.75;
+    const syscalls = opts.syscalls ? countSyscalls(server.pid, countSeconds) : null;
     const [, count, seconds] = await expectLine(gen, /^DONE (\d+) ([\d.]+)$/, deadline, 'DONE');
     const cpu1 = cpuSeconds(server.pid);
+    const calls = syscalls ? await syscalls : null;
     const rate = Number(count) / Number(seconds);
     const cpu = cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / Number(seconds);
-    return { rate, cpu, usPerReq: cpu === null || rate === 0 ? null : (cpu * 1e6) / rate };
+    const callsPerReq = calls === null || rate === 0 ? null : calls / (rate * countSeconds);
+    return { rate, cpu, usPerReq: cpu === null || rate === 0 ? null : (cpu * 1e6) / rate, callsPerReq };
   } finally {
     stop(gen);
     stop(server);
@@ -103,7 +112,7 @@ async function runAll(configs, opts, pinned) {
 function summary(results, cfg) {
   const runs = results[cfg.id];
   const pick = (k) => median(runs.map((x) => x[k]).filter((x) => x !== null && x !== undefined));
-  return { rate: pick('rate'), cpu: pick('cpu'), us: pick('usPerReq'), runs: runs.length };
+  return { rate: pick('rate'), cpu: pick('cpu'), us: pick('usPerReq'), calls: pick('callsPerReq'), runs: runs.length };
 }
 
 const k = (x) => (x === null || Number.isNaN(x) ? '—' : x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
@@ -112,13 +121,13 @@ const f2 = (x) => (x === null || Number.isNaN(x) ? '—' : x.toFixed(2));
 function printServers(results, opts) {
   const s = Object.fromEntries(SERVERS.map((c) => [c.id, summary(results, c)]));
   const perCpu = (id) => (s[id].us ? 1e6 / s[id].us : null);
-  console.log(`\n| server | requests/s | server CPU (cores) | server µs CPU / request | requests per CPU-second | vs net.Server per CPU | vs C per CPU | runs |`);
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`\n| server | requests/s | server CPU (cores) | server µs CPU / request | requests per CPU-second | vs net.Server per CPU | vs C per CPU | system calls / request | runs |`);
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const c of SERVERS) {
     const x = s[c.id];
-    console.log(`| ${c.name} | ${k(x.rate)} | ${f2(x.cpu)} | ${f2(x.us)} | ${k(perCpu(c.id))} | ${f2(perCpu(c.id) / perCpu('net'))} | ${f2(perCpu(c.id) / perCpu('c'))} | ${x.runs}/${opts.rounds} |`);
+    console.log(`| ${c.name} | ${k(x.rate)} | ${f2(x.cpu)} | ${f2(x.us)} | ${k(perCpu(c.id))} | ${f2(perCpu(c.id) / perCpu('net'))} | ${f2(perCpu(c.id) / perCpu('c'))} | ${f2(x.calls)} | ${x.runs}/${opts.rounds} |`);
   }
-  console.log(`\nTargets: Promise ≥ 1.3× net.Server per CPU (${f2(perCpu('promise') / perCpu('net'))}), ≥ 0.7× C per CPU (${f2(perCpu('promise') / perCpu('c'))}); TCPServer within 20% of Promise (${f2(perCpu('tcpserver') / perCpu('promise'))}).`);
+  console.log(`\nTargets: Promise ≥ 1.3× net.Server per CPU (${f2(perCpu('promise') / perCpu('net'))}), ≥ 0.7× C per CPU (${f2(perCpu('promise') / perCpu('c'))}); TCPServer within 20% of Promise (${f2(perCpu('tcpserver') / perCpu('promise'))}); io_uring ≥ 2.0× net.Server (${f2(perCpu('uring') / perCpu('net'))}), ≥ 1.0× C (${f2(perCpu('uring') / perCpu('c'))}) per CPU.`);
 }
 
 function printWorkers(results, opts) {
@@ -136,6 +145,10 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   compile(['loadgen', 'epoll-server']);
   const pinned = os.platform() === 'linux' && hasTaskset();
+  if (opts.syscalls && !hasPerfSyscalls()) {
+    console.log('note: perf cannot count system calls here: no system calls / request column');
+    opts.syscalls = false;
+  }
   const m = machine();
   console.log(`bsd-sockets concurrent servers: ${opts.rounds} rounds × (${opts.warmup} ms + ${opts.window} ms), ${opts.conns} connections of 64-byte request/response`);
   console.log(`machine: nproc ${m.nproc}, ${m.cpu}, ${m.kernel}, node ${m.node}${pinned ? '' : ' (unpinned)'}`);

@@ -11,8 +11,9 @@
 //   --only a,b            workloads to run (tcp-recv,tcp-send,tcp-rr,udp-rr,udp-recvfrom,
 //                         udp-recvmmsg,accept,stream-recv,sendfile,sendall-file, and servers:
 //                         scripts/bench-servers.js)
-//   --sides a,b           sides to run (binding,sync,promise,node,c); binding runs only where it
-//                         has the workload (tcp-recv, tcp-rr, udp-rr)
+//   --sides a,b           sides to run (binding,sync,promise,uring,node,c); binding runs only where it
+//                         has the workload (tcp-recv, tcp-rr, udp-rr); uring is the Promise side
+//                         with BSD_SOCKETS_BACKEND=uring (readiness from io_uring, native/uring.cc)
 //   --node-arg ARG        passed to the node of the JS sides (repeatable), e.g. --node-arg=--cpu-prof
 //   --json FILE           also write every measurement to FILE
 const { spawnSync } = require('node:child_process');
@@ -79,12 +80,15 @@ const WORKLOADS = [
   { id: 'sendfile', title: 'send a 16 MiB file: sendfile / sendfileSync', unit: 'MB/s', scale: 1e-6, peer: 'stream-sink', server: 'peer', cores: [0, 1], target: {}, sides: ['sync', 'promise'] },
   { id: 'sendall-file', title: 'send the same file read into memory: sendall / sendallSync', unit: 'MB/s', scale: 1e-6, peer: 'stream-sink', server: 'peer', cores: [0, 1], target: {}, sides: ['sync', 'promise'] },
 ];
-const SIDES = ['binding', 'sync', 'promise', 'node', 'c'];
-const SIDE_NAMES = { binding: 'binding', sync: 'Sync', promise: 'Promise', node: 'net/dgram', c: 'C' };
+const SIDES = ['binding', 'sync', 'promise', 'uring', 'node', 'c'];
+const SIDE_NAMES = { binding: 'binding', sync: 'Sync', promise: 'Promise', uring: 'Promise io_uring', node: 'net/dgram', c: 'C' };
+/** The environment a side runs with, and the side.js side it runs. */
+const SIDE_ENV = { uring: { BSD_SOCKETS_BACKEND: 'uring' } };
+const jsSide = (side) => (side === 'uring' ? 'promise' : side);
 
 /** The sides that run workload `w`. */
 function sidesOf(w, sides) {
-  return sides.filter((s) => (!w.sides || w.sides.includes(s)) && (s !== 'binding' || w.binding));
+  return sides.filter((s) => (!w.sides || w.sides.includes(jsSide(s))) && (s !== 'binding' || w.binding));
 }
 
 // --- environment -------------------------------------------------------------------------------
@@ -107,7 +111,7 @@ async function runOnce(w, side, opts, pinned, cores) {
     : [process.execPath, [...opts.nodeArgs, path.join(BENCH, 'side.js')]];
   const sideArgs = (port) => side === 'c'
     ? [w.id, String(port), String(opts.warmup), String(opts.window)]
-    : [w.id, side, String(port), String(opts.warmup), String(opts.window)];
+    : [w.id, jsSide(side), String(port), String(opts.warmup), String(opts.window)];
   const deadline = opts.warmup + opts.window + 15000;
   let peer;
   let child;
@@ -115,9 +119,9 @@ async function runOnce(w, side, opts, pinned, cores) {
     if (w.server === 'peer') {
       peer = launch(peerBin, [w.peer, String(limit)], cores[1], pinned);
       const [, port] = await expectLine(peer, /^PORT (\d+)$/, 5000, 'peer port');
-      child = launch(sideCmd[0], [...sideCmd[1], ...sideArgs(port)], cores[0], pinned);
+      child = launch(sideCmd[0], [...sideCmd[1], ...sideArgs(port)], cores[0], pinned, SIDE_ENV[side]);
     } else {
-      child = launch(sideCmd[0], [...sideCmd[1], ...sideArgs(0)], cores[0], pinned);
+      child = launch(sideCmd[0], [...sideCmd[1], ...sideArgs(0)], cores[0], pinned, SIDE_ENV[side]);
       const [, port] = await expectLine(child, /^PORT (\d+)$/, 10000, 'side port');
       peer = launch(peerBin, [w.peer, port, String(limit)], cores[1], pinned);
     }
@@ -222,19 +226,20 @@ function summarize(results, workloads, sides) {
     if (note.length) notes.push(`${w.id}: ${note.join('; ')}`);
     rows.push([
       `${w.id} (${w.unit})`,
-      fmt(med.binding), fmt(med.sync), fmt(med.promise), fmt(med.node), fmt(med.c),
+      fmt(med.binding), fmt(med.sync), fmt(med.promise), fmt(med.uring), fmt(med.node), fmt(med.c),
       sameCore ? 'rate' : 'per CPU',
       ratioCell(cmp.binding ?? null, c),
       ratioCell(cmp.sync ?? null, c, t.sync),
       t.promiseVsNode !== undefined
         ? `${ratioCell(cmp.promise ?? null, c)}; ${ratioCell(med.promise ?? null, med.node ?? null, t.promiseVsNode, true)}`
         : ratioCell(cmp.promise ?? null, c, t.promise),
+      ratioCell(cmp.uring ?? null, c, t.promise),
       ratioCell(cmp.node ?? null, c),
       note.length ? '⚠ peer-bound' : (sameCore ? 'one core' : ''),
     ]);
   }
   return {
-    main: table(['workload', 'binding', 'Sync', 'Promise', 'net/dgram', 'C', 'ratio of', 'binding/C', 'Sync/C', 'Promise/C', 'net/C', 'note'], rows),
+    main: table(['workload', 'binding', 'Sync', 'Promise', 'io_uring', 'net/dgram', 'C', 'ratio of', 'binding/C', 'Sync/C', 'Promise/C', 'io_uring/C', 'net/C', 'note'], rows),
     detail: table(['workload', 'side', 'median', 'min–max', 'runs', 'side proc', 'peer proc', 'core busy side / peer', 'others', 'per side core'], detail),
     notes,
   };

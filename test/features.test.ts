@@ -13,7 +13,7 @@ import { Tracker } from './helpers';
 
 const KEYS = [
   'recvmmsg', 'sendmmsg', 'accept4', 'sockFlags', 'msgNosignal', 'soNosigpipe', 'afPacket', 'afNetlink',
-  'abstractUnix', 'soPeercred', 'udpGso', 'udpGro', 'portable',
+  'abstractUnix', 'soPeercred', 'udpGso', 'udpGro', 'portable', 'ioUring',
 ].sort();
 
 const expectPortable = process.env.BSD_SOCKETS_EXPECT_PORTABLE === '1';

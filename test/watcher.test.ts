@@ -1,5 +1,5 @@
-// The readiness watchers, driven directly through the raw binding: libuv's (native/watcher.cc) and
-// the poll thread's (native/pollthread.cc), which must behave alike.
+// The readiness watchers, driven directly through the raw binding: libuv's (native/watcher.cc),
+// the poll thread's (native/pollthread.cc) and io_uring's (native/uring.cc), which must behave alike.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,6 +11,7 @@ import { native, type NativeWatcher, type NativeWatcherClass } from '../lib/nati
 const C = native.constants;
 const E = native.errnoNames;
 const NATIVE_JS = path.join(__dirname, '..', 'lib', 'native.js');
+const READINESS_JS = path.join(__dirname, '..', 'lib', 'readiness.js');
 
 const fdCount = (): number => fs.readdirSync('/proc/self/fd').length;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,13 +59,22 @@ function runNode(script: string, args: string[] = [], killAfterMs = 10000, killA
 const BACKENDS: Array<[string, string, NativeWatcherClass | undefined]> = [
   ['libuv', 'UvWatcher', native.UvWatcher],
   ['poll thread', 'ThreadWatcher', native.ThreadWatcher],
+  ['io_uring', 'UringWatcher', native.UringWatcher],
 ];
 
+/** Why a backend cannot run here, or undefined when it can. */
+function unavailable(className: string, Watcher: NativeWatcherClass | undefined): string | undefined {
+  if (Watcher === undefined) return `no ${className} on ${process.platform}`;
+  const refused = className === 'UringWatcher' ? native.startUring!() : 0;
+  return refused < 0 ? `the kernel refuses io_uring (errno ${-refused})` : undefined;
+}
+
 for (const [backendName, className, Watcher] of BACKENDS) {
-  if (Watcher === undefined) {
+  const reason = unavailable(className, Watcher);
+  if (Watcher === undefined || reason !== undefined) {
     describe(`native Watcher (${backendName})`, () => {
-      it('is not built on this platform', function () {
-        console.log(`    skipped: no ${className} on ${process.platform}`);
+      it('is not available here', function () {
+        console.log(`    skipped: ${reason}`);
         this.skip();
       });
     });
@@ -489,8 +499,9 @@ function describeBackend(backendName: string, className: string, Watcher: Native
 describe('backend choice at load', function () {
   this.timeout(20000);
   const probe = `
-    const { native, backend } = require(${JSON.stringify(NATIVE_JS)});
-    console.log(backend, native.Watcher === native.ThreadWatcher, native.Watcher === native.UvWatcher);
+    const { native } = require(${JSON.stringify(NATIVE_JS)});
+    const { backend } = require(${JSON.stringify(READINESS_JS)});
+    console.log(backend, native.Watcher === native.UvWatcher);
   `;
   const load = (backend: string | undefined): Promise<string> =>
     new Promise((resolve, reject) => {
@@ -504,15 +515,16 @@ describe('backend choice at load', function () {
       child.on('close', () => resolve(out.trim()));
     });
 
+  // The binding is never overwritten: native.Watcher stays libuv's whichever backend is chosen.
   it('libuv under Node by default', async () => {
-    assert.equal(await load(undefined), 'libuv false true');
+    assert.equal(await load(undefined), 'libuv true');
   });
 
   it('the poll thread with BSD_SOCKETS_BACKEND=thread', async () => {
-    assert.equal(await load('thread'), 'thread true false');
+    assert.equal(await load('thread'), 'thread true');
   });
 
   it('libuv with BSD_SOCKETS_BACKEND=libuv', async () => {
-    assert.equal(await load('libuv'), 'libuv false true');
+    assert.equal(await load('libuv'), 'libuv true');
   });
 });
