@@ -43,7 +43,7 @@ const DEFAULT_EVENTS = POLLIN | POLLPRI | POLLOUT;
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-function toFd(item: unknown, name: string, syscall: string): number {
+export function toFd(item: unknown, name: string, syscall: string): number {
   let fd: unknown = item;
   if (typeof item !== 'number') {
     const fileno = (item !== null && (typeof item === 'object' || typeof item === 'function'))
@@ -85,7 +85,7 @@ function pollTimeoutMs(timeoutMs: unknown): number {
   return timeoutMs < 0 || timeoutMs === Infinity ? -1 : timeoutMs;
 }
 
-function checkOptions(options: unknown): AbortSignal | undefined {
+export function checkOptions(options: unknown): AbortSignal | undefined {
   if (options === undefined || options === null) return undefined;
   if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const signal = (options as SelectOptions).signal;
