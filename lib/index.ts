@@ -27,6 +27,10 @@ export {
   KQ_EV_EOF, KQ_EV_ERROR, KQ_EV_SYSFLAGS, KQ_EV_FLAG1,
 } from './kqueue';
 export {
+  DefaultSelector, BaseSelector, EpollSelector, KqueueSelector, PollSelector, KeyError, EVENT_READ, EVENT_WRITE,
+  defaultSelectorMechanism, type SelectorKey,
+} from './selectors';
+export {
   createConnection, createConnectionSync, createServer, hasDualstackIpv6,
   type ConnectionAddress, type InetFamily, type CreateConnectionOptions, type CreateConnectionSyncOptions, type CreateServerOptions,
 } from './create';
