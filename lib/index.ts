@@ -15,6 +15,7 @@ export {
   Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type OperationOptions,
 } from './socket';
 export * from './resolve';
+export { close, dup, has_ipv6 } from './descriptors';
 export * from './convert';
 export { type Ancillary, type RecvmsgResult, type RecvFdsResult } from './messages';
 export { sendFds, sendFdsSync, recvFds, recvFdsSync } from './fds';

@@ -177,6 +177,8 @@ export interface Native {
   hostErrorNames: Record<string, number>;
   // netdb.cc
   gethostname(): string | number;
+  /** sethostname(2) with the name's bytes: 0 or -errno. */
+  sethostname(name: Uint8Array): number;
   /** The port in host order, or -ENOENT for an unknown service. */
   getservbyname(name: string, proto: string | null): number;
   /** The service name, or -ENOENT for an unknown port. */
