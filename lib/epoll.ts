@@ -161,6 +161,7 @@ export class Epoll {
     closeEpollFd(fd);
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -214,5 +215,8 @@ function newEpoll(sizehint = -1, flags = 0): Epoll {
  * 0 or EPOLL_CLOEXEC. `epoll.fromfd(fd)` wraps an existing epoll descriptor.
  * @throws SocketError ENOSYS where there is no epoll.
  */
-export const epoll: ((sizehint?: number, flags?: number) => Epoll) & { fromfd(fd: number): Epoll } =
+export const epoll: ((sizehint?: number, flags?: number) => Epoll) & {
+  /** An epoll object owning `fd`, an epoll descriptor made elsewhere (not duplicated). */
+  fromfd(fd: number): Epoll;
+} =
   Object.assign(newEpoll, { fromfd: (fd: number) => Epoll.fromfd(fd) });

@@ -9,22 +9,39 @@ import { invalidArgType, checkInt } from './validate';
 import { epollTimeoutMs } from './epoll';
 
 const C = native.constants;
+/** Python's `select.KQ_FILTER_READ`: `EVFILT_READ` from the C headers; undefined where there is no kqueue. */
 export const KQ_FILTER_READ: number | undefined = C.EVFILT_READ;
+/** Python's `select.KQ_FILTER_WRITE`: `EVFILT_WRITE` from the C headers; undefined where there is no kqueue. */
 export const KQ_FILTER_WRITE: number | undefined = C.EVFILT_WRITE;
+/** Python's `select.KQ_FILTER_AIO`: `EVFILT_AIO` from the C headers; undefined where there is no kqueue. */
 export const KQ_FILTER_AIO: number | undefined = C.EVFILT_AIO;
+/** Python's `select.KQ_FILTER_VNODE`: `EVFILT_VNODE` from the C headers; undefined where there is no kqueue. */
 export const KQ_FILTER_VNODE: number | undefined = C.EVFILT_VNODE;
+/** Python's `select.KQ_FILTER_PROC`: `EVFILT_PROC` from the C headers; undefined where there is no kqueue. */
 export const KQ_FILTER_PROC: number | undefined = C.EVFILT_PROC;
+/** Python's `select.KQ_FILTER_SIGNAL`: `EVFILT_SIGNAL` from the C headers; undefined where there is no kqueue. */
 export const KQ_FILTER_SIGNAL: number | undefined = C.EVFILT_SIGNAL;
+/** Python's `select.KQ_FILTER_TIMER`: `EVFILT_TIMER` from the C headers; undefined where there is no kqueue. */
 export const KQ_FILTER_TIMER: number | undefined = C.EVFILT_TIMER;
+/** Python's `select.KQ_EV_ADD`: `EV_ADD` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_ADD: number | undefined = C.EV_ADD;
+/** Python's `select.KQ_EV_DELETE`: `EV_DELETE` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_DELETE: number | undefined = C.EV_DELETE;
+/** Python's `select.KQ_EV_ENABLE`: `EV_ENABLE` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_ENABLE: number | undefined = C.EV_ENABLE;
+/** Python's `select.KQ_EV_DISABLE`: `EV_DISABLE` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_DISABLE: number | undefined = C.EV_DISABLE;
+/** Python's `select.KQ_EV_ONESHOT`: `EV_ONESHOT` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_ONESHOT: number | undefined = C.EV_ONESHOT;
+/** Python's `select.KQ_EV_CLEAR`: `EV_CLEAR` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_CLEAR: number | undefined = C.EV_CLEAR;
+/** Python's `select.KQ_EV_EOF`: `EV_EOF` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_EOF: number | undefined = C.EV_EOF;
+/** Python's `select.KQ_EV_ERROR`: `EV_ERROR` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_ERROR: number | undefined = C.EV_ERROR;
+/** Python's `select.KQ_EV_SYSFLAGS`: `EV_SYSFLAGS` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_SYSFLAGS: number | undefined = C.EV_SYSFLAGS;
+/** Python's `select.KQ_EV_FLAG1`: `EV_FLAG1` from the C headers; undefined where there is no kqueue. */
 export const KQ_EV_FLAG1: number | undefined = C.EV_FLAG1;
 
 /** The six numbers a kevent crosses to native code as. */
@@ -32,6 +49,14 @@ const FIELDS = 6;
 
 /** A kernel event, as Python's `select.kevent`: what to watch (in a changelist) or what happened. */
 export class KEvent {
+  /**
+   * @param ident the descriptor (or other identifier) watched.
+   * @param filter a `KQ_FILTER_*` value.
+   * @param flags `KQ_EV_*` bits.
+   * @param fflags filter-specific flags.
+   * @param data filter-specific data (bytes readable, for one).
+   * @param udata a number carried along unchanged.
+   */
   constructor(
     readonly ident: number,
     readonly filter: number,
@@ -95,10 +120,12 @@ export class Kqueue {
     return new Kqueue(fd);
   }
 
+  /** Whether close() has been called. */
   get closed(): boolean {
     return this.#fd < 0;
   }
 
+  /** The kqueue descriptor. @throws SocketError EBADF once closed. */
   fileno(): number {
     return this.#open('fileno');
   }
@@ -134,6 +161,7 @@ export class Kqueue {
     return ready;
   }
 
+  /** Closes the kqueue descriptor; pending control() calls reject. */
   close(): void {
     const fd = this.#fd;
     if (fd < 0) return;
@@ -142,6 +170,7 @@ export class Kqueue {
     closeKqueueFd(fd);
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -178,5 +207,8 @@ function newKqueue(): Kqueue {
  * `kqueue.fromfd(fd)` wraps an existing one.
  * @throws SocketError ENOSYS where there is no kqueue.
  */
-export const kqueue: (() => Kqueue) & { fromfd(fd: number): Kqueue } =
+export const kqueue: (() => Kqueue) & {
+  /** A kqueue object owning `fd`, a kqueue descriptor made elsewhere. */
+  fromfd(fd: number): Kqueue;
+} =
   Object.assign(newKqueue, { fromfd: (fd: number) => Kqueue.fromfd(fd) });

@@ -17,9 +17,13 @@ const C = native.constants;
 
 /** What a registration is: the object given, its descriptor, the events and the datum (Python's `SelectorKey`). */
 export interface SelectorKey<T = FileDescriptorLike, D = unknown> {
+  /** The object registered, as given. */
   readonly fileobj: T;
+  /** Its descriptor number. */
   readonly fd: number;
+  /** EVENT_READ and/or EVENT_WRITE. */
   readonly events: number;
+  /** The datum given to register() or modify(). */
   readonly data: D;
 }
 
@@ -28,6 +32,10 @@ export interface SelectorKey<T = FileDescriptorLike, D = unknown> {
  * `selectors`; `key` holds the file object.
  */
 export class KeyError extends Error {
+  /**
+   * @param key the file object.
+   * @param message what is wrong with it.
+   */
   constructor(readonly key: unknown, message: string) {
     super(message);
   }
@@ -325,6 +333,7 @@ export class BaseSelector<T extends FileDescriptorLike = FileDescriptorLike, D =
     return this.#backend!.fileno?.() ?? -1;
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }
