@@ -8,6 +8,11 @@ import { epoll, Epoll, socketpair, SocketError, EPOLLIN, EPOLLOUT, EPOLLET, EPOL
   EPOLLEXCLUSIVE, EPOLLERR, EPOLLHUP, EPOLL_CLOEXEC, type Socket } from '../lib';
 import { native } from '../lib/native';
 import { countOpenFds } from './helpers';
+import { poll } from '../lib/select';
+import { isWatched } from '../lib/readiness';
+import { WAKESET_MIN } from '../lib/wakeset';
+
+const { POLLIN, POLLOUT, POLLNVAL } = native.constants;
 
 const linux = process.platform === 'linux';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -270,5 +275,58 @@ const STEP_NAMES = [...PYTHON.matchAll(/^ \("([^"]+)"/gm)].map((m) => m[1]);
       b.close();
     }
     assert.equal(countOpenFds(), before);
+  });
+});
+
+(linux ? describe : describe.skip)('Poller with many descriptors (the epoll wake-up of wakeset.ts)', () => {
+  const pairs: Socket[][] = [];
+  afterEach(() => {
+    for (const p of pairs.splice(0)) for (const s of p) s.close();
+  });
+  const many = (n: number): Array<[Socket, Socket]> => Array.from({ length: n }, () => {
+    const p = socketpair();
+    pairs.push(p);
+    return p;
+  });
+
+  it('waits on one epoll descriptor, not a watch per descriptor, and reports what pollSync reports', async () => {
+    const set = many(WAKESET_MIN + 36);
+    const poller = poll();
+    for (const [a] of set) poller.register(a, POLLIN);
+    const pending = poller.poll();
+    await sleep(20);
+    assert.equal(set.filter(([a]) => isWatched(a.fileno())).length, 0, 'no descriptor is watched on its own');
+    set[7][1].sendSync(Buffer.from('x'));
+    set[70][1].sendSync(Buffer.from('y'));
+    const ready = await pending;
+    assert.deepEqual(ready, poller.pollSync(0));
+    assert.deepEqual(ready.map(([fd]) => fd).sort((x, y) => x - y), [set[7][0].fileno(), set[70][0].fileno()].sort((x, y) => x - y));
+    poller.unregister(set[7][0]);
+    poller.modify(set[70][0], POLLOUT);
+    assert.deepEqual(await poller.poll(1), [[set[70][0].fileno(), POLLOUT]]);
+  });
+
+  it('reports a registered descriptor closed since (POLLNVAL), as poll(2) does', async () => {
+    const set = many(WAKESET_MIN);
+    const poller = poll();
+    for (const [a] of set) poller.register(a, POLLIN);
+    assert.deepEqual(await poller.poll(0), []);
+    const fd = set[3][0].detach();
+    native.close(fd);
+    pairs[3] = [set[3][1]];
+    assert.deepEqual(await poller.poll(5), [[fd, POLLNVAL]]);
+  });
+
+  it('falls back to watches for a descriptor epoll refuses (a regular file), with the same results', async () => {
+    const set = many(WAKESET_MIN);
+    const file = fs.openSync('/proc/self/exe', 'r');
+    try {
+      const poller = poll();
+      for (const [a] of set) poller.register(a, POLLIN);
+      poller.register(file, POLLIN);
+      assert.deepEqual(await poller.poll(1), [[file, POLLIN]]);
+    } finally {
+      fs.closeSync(file);
+    }
   });
 });
