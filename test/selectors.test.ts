@@ -2,6 +2,8 @@
 // same calls in both, keys, results and errors compared; then the Promise form on the event loop.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   DefaultSelector, EpollSelector, PollSelector, KqueueSelector, BaseSelector, KeyError, EVENT_READ, EVENT_WRITE,
   defaultSelectorMechanism, socketpair, SocketError, type Socket, type SelectorKey,
@@ -216,6 +218,31 @@ describe('DefaultSelector', () => {
       a.close();
       b.close();
     }
+    assert.equal(countOpenFds(), before);
+  });
+});
+
+describe('epoll and DefaultSelector in a worker thread', () => {
+  it('work there, and what the worker leaves open is closed when it exits', async () => {
+    const before = countOpenFds();
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const lib = require(workerData.lib);
+       (async () => {
+         const [a, b] = lib.socketpair();
+         const selector = new lib.DefaultSelector();
+         selector.register(a, lib.EVENT_READ, 'w');
+         const pending = selector.select(5);
+         b.sendSync(Buffer.from('x'));
+         const [[key, events]] = await pending;
+         parentPort.postMessage([key.data, events]);
+         // selector, a and b are left open on purpose: the environment's end must close them
+       })();`,
+      { eval: true, workerData: { lib: path.join(__dirname, '..', 'lib', 'index.js') } },
+    );
+    const message = await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+    assert.deepEqual(message, ['w', EVENT_READ]);
+    await worker.terminate();
     assert.equal(countOpenFds(), before);
   });
 });
