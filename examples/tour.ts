@@ -75,6 +75,19 @@ async function start(name: string, args: Array<string | number>): Promise<Exampl
   return { ...example, port: Number(match[1]) };
 }
 
+/**
+ * Three clients connect before any of them speaks, then speak in reverse order: only a server
+ * that multiplexes can answer them all.
+ */
+async function threeClientsInReverse(port: number): Promise<void> {
+  const clients = await Promise.all([0, 1, 2].map(() => createConnection(['127.0.0.1', port], { timeout: 5 })));
+  for (const i of [2, 1, 0]) {
+    await clients[i].sendall(Buffer.from(`client ${i}`));
+    console.log(`    tour: client ${i} got ${JSON.stringify((await clients[i].recv(100)).toString())}`);
+  }
+  for (const c of clients) c.close();
+}
+
 function title(text: string): void {
   console.log(`\n== ${text}`);
 }
@@ -93,15 +106,13 @@ async function main(): Promise<void> {
 
   title('3. One thread, three clients at once, with selectSync() (examples/select-server.ts)');
   const sel = await start('select-server', [0, 3]);
-  // Three clients connect before any of them speaks, then speak in reverse order: only a server
-  // that multiplexes can answer them all.
-  const clients = await Promise.all([0, 1, 2].map(() => createConnection(['127.0.0.1', sel.port], { timeout: 5 })));
-  for (const i of [2, 1, 0]) {
-    await clients[i].sendall(Buffer.from(`client ${i}`));
-    console.log(`    tour: client ${i} got ${JSON.stringify((await clients[i].recv(100)).toString())}`);
-  }
-  for (const c of clients) c.close();
+  await threeClientsInReverse(sel.port);
   await sel.done;
+
+  title('3b. The same with DefaultSelector, as Python\'s selectors (examples/selector-echo-server.ts)');
+  const selector = await start('selector-echo-server', [0, 3]);
+  await threeClientsInReverse(selector.port);
+  await selector.done;
 
   title('4. 100 concurrent clients on the event loop (examples/concurrent-server.ts)');
   await run('concurrent-server', [0, 100]);

@@ -180,6 +180,42 @@ export const EAI_SERVICE: number = c.EAI_SERVICE;
 export const EAI_SOCKTYPE: number = c.EAI_SOCKTYPE;
 /** `EAI_SYSTEM` from the C headers. */
 export const EAI_SYSTEM: number = c.EAI_SYSTEM;
+/** `EPOLLERR` from the C headers; undefined where the platform lacks it. */
+export const EPOLLERR: number | undefined = c.EPOLLERR;
+/** `EPOLLET` from the C headers; undefined where the platform lacks it. */
+export const EPOLLET: number | undefined = c.EPOLLET;
+/** `EPOLLEXCLUSIVE` from the C headers; undefined where the platform lacks it. */
+export const EPOLLEXCLUSIVE: number | undefined = c.EPOLLEXCLUSIVE;
+/** `EPOLLHUP` from the C headers; undefined where the platform lacks it. */
+export const EPOLLHUP: number | undefined = c.EPOLLHUP;
+/** `EPOLLIN` from the C headers; undefined where the platform lacks it. */
+export const EPOLLIN: number | undefined = c.EPOLLIN;
+/** `EPOLLMSG` from the C headers; undefined where the platform lacks it. */
+export const EPOLLMSG: number | undefined = c.EPOLLMSG;
+/** `EPOLLONESHOT` from the C headers; undefined where the platform lacks it. */
+export const EPOLLONESHOT: number | undefined = c.EPOLLONESHOT;
+/** `EPOLLOUT` from the C headers; undefined where the platform lacks it. */
+export const EPOLLOUT: number | undefined = c.EPOLLOUT;
+/** `EPOLLPRI` from the C headers; undefined where the platform lacks it. */
+export const EPOLLPRI: number | undefined = c.EPOLLPRI;
+/** `EPOLLRDBAND` from the C headers; undefined where the platform lacks it. */
+export const EPOLLRDBAND: number | undefined = c.EPOLLRDBAND;
+/** `EPOLLRDHUP` from the C headers; undefined where the platform lacks it. */
+export const EPOLLRDHUP: number | undefined = c.EPOLLRDHUP;
+/** `EPOLLRDNORM` from the C headers; undefined where the platform lacks it. */
+export const EPOLLRDNORM: number | undefined = c.EPOLLRDNORM;
+/** `EPOLLWRBAND` from the C headers; undefined where the platform lacks it. */
+export const EPOLLWRBAND: number | undefined = c.EPOLLWRBAND;
+/** `EPOLLWRNORM` from the C headers; undefined where the platform lacks it. */
+export const EPOLLWRNORM: number | undefined = c.EPOLLWRNORM;
+/** `EPOLL_CLOEXEC` from the C headers; undefined where the platform lacks it. */
+export const EPOLL_CLOEXEC: number | undefined = c.EPOLL_CLOEXEC;
+/** `EPOLL_CTL_ADD` from the C headers; undefined where the platform lacks it. */
+export const EPOLL_CTL_ADD: number | undefined = c.EPOLL_CTL_ADD;
+/** `EPOLL_CTL_DEL` from the C headers; undefined where the platform lacks it. */
+export const EPOLL_CTL_DEL: number | undefined = c.EPOLL_CTL_DEL;
+/** `EPOLL_CTL_MOD` from the C headers; undefined where the platform lacks it. */
+export const EPOLL_CTL_MOD: number | undefined = c.EPOLL_CTL_MOD;
 /** `ETH_P_1588` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_1588: number | undefined = c.ETH_P_1588;
 /** `ETH_P_8021AD` from the C headers; undefined where the platform lacks it. */
@@ -382,6 +418,40 @@ export const ETH_P_WCCP: number | undefined = c.ETH_P_WCCP;
 export const ETH_P_X25: number | undefined = c.ETH_P_X25;
 /** `ETH_P_XDSA` from the C headers; undefined where the platform lacks it. */
 export const ETH_P_XDSA: number | undefined = c.ETH_P_XDSA;
+/** `EVFILT_AIO` from the C headers; undefined where the platform lacks it. */
+export const EVFILT_AIO: number | undefined = c.EVFILT_AIO;
+/** `EVFILT_PROC` from the C headers; undefined where the platform lacks it. */
+export const EVFILT_PROC: number | undefined = c.EVFILT_PROC;
+/** `EVFILT_READ` from the C headers; undefined where the platform lacks it. */
+export const EVFILT_READ: number | undefined = c.EVFILT_READ;
+/** `EVFILT_SIGNAL` from the C headers; undefined where the platform lacks it. */
+export const EVFILT_SIGNAL: number | undefined = c.EVFILT_SIGNAL;
+/** `EVFILT_TIMER` from the C headers; undefined where the platform lacks it. */
+export const EVFILT_TIMER: number | undefined = c.EVFILT_TIMER;
+/** `EVFILT_VNODE` from the C headers; undefined where the platform lacks it. */
+export const EVFILT_VNODE: number | undefined = c.EVFILT_VNODE;
+/** `EVFILT_WRITE` from the C headers; undefined where the platform lacks it. */
+export const EVFILT_WRITE: number | undefined = c.EVFILT_WRITE;
+/** `EV_ADD` from the C headers; undefined where the platform lacks it. */
+export const EV_ADD: number | undefined = c.EV_ADD;
+/** `EV_CLEAR` from the C headers; undefined where the platform lacks it. */
+export const EV_CLEAR: number | undefined = c.EV_CLEAR;
+/** `EV_DELETE` from the C headers; undefined where the platform lacks it. */
+export const EV_DELETE: number | undefined = c.EV_DELETE;
+/** `EV_DISABLE` from the C headers; undefined where the platform lacks it. */
+export const EV_DISABLE: number | undefined = c.EV_DISABLE;
+/** `EV_ENABLE` from the C headers; undefined where the platform lacks it. */
+export const EV_ENABLE: number | undefined = c.EV_ENABLE;
+/** `EV_EOF` from the C headers; undefined where the platform lacks it. */
+export const EV_EOF: number | undefined = c.EV_EOF;
+/** `EV_ERROR` from the C headers; undefined where the platform lacks it. */
+export const EV_ERROR: number | undefined = c.EV_ERROR;
+/** `EV_FLAG1` from the C headers; undefined where the platform lacks it. */
+export const EV_FLAG1: number | undefined = c.EV_FLAG1;
+/** `EV_ONESHOT` from the C headers; undefined where the platform lacks it. */
+export const EV_ONESHOT: number | undefined = c.EV_ONESHOT;
+/** `EV_SYSFLAGS` from the C headers; undefined where the platform lacks it. */
+export const EV_SYSFLAGS: number | undefined = c.EV_SYSFLAGS;
 /** `FD_SETSIZE` from the C headers. */
 export const FD_SETSIZE: number = c.FD_SETSIZE;
 /** `IFF_ALLMULTI` from the C headers. */

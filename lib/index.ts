@@ -15,11 +15,22 @@ export {
   Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type OperationOptions,
 } from './socket';
 export * from './resolve';
+export { close, dup, has_ipv6 } from './descriptors';
 export * from './convert';
 export { type Ancillary, type RecvmsgResult, type RecvFdsResult } from './messages';
 export { sendFds, sendFdsSync, recvFds, recvFdsSync } from './fds';
 export { select, selectSync, poll, Poller } from './select';
 export type { FileDescriptorLike, HasFileno, SelectOptions } from './select';
+export { epoll, Epoll } from './epoll';
+export {
+  kqueue, Kqueue, kevent, KEvent, KQ_FILTER_READ, KQ_FILTER_WRITE, KQ_FILTER_AIO, KQ_FILTER_VNODE, KQ_FILTER_PROC,
+  KQ_FILTER_SIGNAL, KQ_FILTER_TIMER, KQ_EV_ADD, KQ_EV_DELETE, KQ_EV_ENABLE, KQ_EV_DISABLE, KQ_EV_ONESHOT, KQ_EV_CLEAR,
+  KQ_EV_EOF, KQ_EV_ERROR, KQ_EV_SYSFLAGS, KQ_EV_FLAG1,
+} from './kqueue';
+export {
+  DefaultSelector, BaseSelector, EpollSelector, KqueueSelector, PollSelector, KeyError, EVENT_READ, EVENT_WRITE,
+  defaultSelectorMechanism, type SelectorKey,
+} from './selectors';
 export {
   createConnection, createConnectionSync, createServer, hasDualstackIpv6,
   type ConnectionAddress, type InetFamily, type CreateConnectionOptions, type CreateConnectionSyncOptions, type CreateServerOptions,

@@ -153,6 +153,15 @@ export interface Native {
   seekFile(fd: number, offset: number): number;
   // select.cc: revents[i] receives the revents of fds[i]; returns the count ready, or -errno
   pollFds(fds: Int32Array, events: Int32Array, revents: Int32Array, timeoutMs: number): number;
+  // epoll.cc (Linux only): a close-on-exec epoll fd; epoll_ctl; epoll_wait filling out[2i] = fd,
+  // out[2i+1] = events (int32 bits); each returns 0, a descriptor or a count, or -errno
+  epollCreate?(): number;
+  epollCtl?(epfd: number, op: number, fd: number, events: number): number;
+  epollWait?(epfd: number, out: Int32Array, maxevents: number, timeoutMs: number): number;
+  // kqueue.cc (where <sys/event.h> exists): a kevent is six doubles, ident, filter, flags, fflags,
+  // data, udata; control applies `changes` and fills `out` with up to maxevents, returning the count or -errno
+  kqueueCreate?(): number;
+  kqueueControl?(kq: number, changes: Float64Array, out: Float64Array, maxevents: number, timeoutMs: number): number;
   // resolution.cc, hosts.cc (the result, or how the lookup failed)
   getaddrinfoSync(...args: GaiArgs): NativeAddrInfo[] | LookupFailure;
   getaddrinfoAsync(...args: GaiArgs): Promise<NativeAddrInfo[] | LookupFailure>;
@@ -170,6 +179,8 @@ export interface Native {
   hostErrorNames: Record<string, number>;
   // netdb.cc
   gethostname(): string | number;
+  /** sethostname(2) with the name's bytes: 0 or -errno. */
+  sethostname(name: Uint8Array): number;
   /** The port in host order, or -ENOENT for an unknown service. */
   getservbyname(name: string, proto: string | null): number;
   /** The service name, or -ENOENT for an unknown port. */

@@ -156,6 +156,19 @@ export function gethostname(): string {
   return result;
 }
 
+/**
+ * Sets this machine's host name (in the caller's UTS namespace), as Python's `socket.sethostname`;
+ * `name` is text (UTF-8) or bytes.
+ * @throws PermissionError (EPERM) without the privilege; SocketError EINVAL for a name too long.
+ */
+export function sethostname(name: string | Uint8Array): void {
+  let bytes: Uint8Array;
+  if (typeof name === 'string') bytes = Buffer.from(name, 'utf8');
+  else if (name instanceof Uint8Array) bytes = Buffer.from(name);
+  else throw invalidArgType('name', 'of type string or an instance of Buffer or Uint8Array', name);
+  check(native.sethostname(bytes), 'sethostname');
+}
+
 function hostByNameResult(raw: string | LookupFailure, name: string): string {
   if (typeof raw !== 'string') throw lookupError(raw, 'gethostbyname', name);
   return raw;
@@ -200,6 +213,44 @@ export async function gethostbyaddr(ip: string): Promise<HostEntry> {
 export function gethostbyaddrSync(ip: string): HostEntry {
   const host = encodeHost(ip, 'ip');
   return hostEntryResult(native.gethostbyaddrSync(host), 'gethostbyaddr', host);
+}
+
+/** Python's choice in getfqdn(): the first of name and aliases that has a dot, else the name. */
+function fullyQualified(entry: HostEntry): string {
+  const [hostname, aliases] = entry;
+  return [hostname, ...aliases].find((n) => n.includes('.')) ?? hostname;
+}
+
+/** getfqdn's name: the host's own name for '', '0.0.0.0' and '::', as Python's. */
+function fqdnQuery(name: unknown): string {
+  if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
+  const trimmed = name.trim();
+  return trimmed === '' || trimmed === '0.0.0.0' || trimmed === '::' ? gethostname() : trimmed;
+}
+
+/**
+ * A fully qualified domain name for `name` (this host if empty), as Python's `socket.getfqdn`:
+ * gethostbyaddr(name)'s name or the first alias with a dot; `name` itself if the lookup fails.
+ */
+export async function getfqdn(name = ''): Promise<string> {
+  const query = fqdnQuery(name);
+  try {
+    return fullyQualified(await gethostbyaddr(query));
+  } catch (error) {
+    if (error instanceof SocketError) return query;
+    throw error;
+  }
+}
+
+/** The blocking form of {@link getfqdn}. */
+export function getfqdnSync(name = ''): string {
+  const query = fqdnQuery(name);
+  try {
+    return fullyQualified(gethostbyaddrSync(query));
+  } catch (error) {
+    if (error instanceof SocketError) return query;
+    throw error;
+  }
 }
 
 function optionalProto(proto: unknown): string | null {

@@ -6,6 +6,7 @@ import { abortReason, socketError, closedError, EBADF, E } from './errors';
 import { waitAny, isOwnedWatch, type WatchItem } from './readiness';
 import { Socket } from './socket';
 import { invalidArgType, outOfRange, checkInt } from './validate';
+import { WakeSet } from './wakeset';
 
 const C = native.constants;
 const POLLIN = C.POLLIN;
@@ -43,7 +44,7 @@ const DEFAULT_EVENTS = POLLIN | POLLPRI | POLLOUT;
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-function toFd(item: unknown, name: string, syscall: string): number {
+export function toFd(item: unknown, name: string, syscall: string): number {
   let fd: unknown = item;
   if (typeof item !== 'number') {
     const fileno = (item !== null && (typeof item === 'object' || typeof item === 'function'))
@@ -85,7 +86,7 @@ function pollTimeoutMs(timeoutMs: unknown): number {
   return timeoutMs < 0 || timeoutMs === Infinity ? -1 : timeoutMs;
 }
 
-function checkOptions(options: unknown): AbortSignal | undefined {
+export function checkOptions(options: unknown): AbortSignal | undefined {
   if (options === undefined || options === null) return undefined;
   if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const signal = (options as SelectOptions).signal;
@@ -325,6 +326,8 @@ export class Poller {
   readonly #registered = new Map<number, number>();
   /** The Sockets registered by object: their descriptors are watched as they are. */
   readonly #sockets = new Map<number, Socket>();
+  /** Large sets wait on one epoll descriptor instead of a watch per descriptor (wakeset.ts). */
+  readonly #wake = new WakeSet();
 
   /**
    * Adds a descriptor, or changes the events of one already registered.
@@ -334,6 +337,7 @@ export class Poller {
   register(item: FileDescriptorLike, events: number = DEFAULT_EVENTS): void {
     const fd = toFd(item, 'item', 'poll');
     this.#registered.set(fd, checkInt(events, 'events', 0, 0xffff));
+    this.#wake.set(fd, watchEvents(events));
     if (item instanceof Socket) this.#sockets.set(fd, item);
     else this.#sockets.delete(fd);
   }
@@ -347,6 +351,7 @@ export class Poller {
     const checked = checkInt(events, 'events', 0, 0xffff);
     if (!this.#registered.has(fd)) throw socketError(ENOENT, 'modify');
     this.#registered.set(fd, checked);
+    this.#wake.set(fd, watchEvents(checked));
   }
 
   /**
@@ -356,6 +361,7 @@ export class Poller {
   unregister(item: FileDescriptorLike): void {
     const fd = toFd(item, 'item', 'poll');
     if (!this.#registered.delete(fd)) throw socketError(ENOENT, 'unregister');
+    this.#wake.delete(fd);
     this.#sockets.delete(fd);
   }
 
@@ -384,7 +390,8 @@ export class Poller {
     const ms = pollTimeoutMs(timeoutMs);
     const signal = checkOptions(options);
     const set = this.#snapshot();
-    const watchList = Array.from(set.fds, (fd, i): WatchItem => ({
+    const wake = this.#wake.watchItem(this.#registered.size, () => this.#watched());
+    const watchList = wake ? [wake] : Array.from(set.fds, (fd, i): WatchItem => ({
       fd,
       events: watchEvents(set.events[i]),
       owned: isOwnSocket({ item: this.#sockets.get(fd), fd }) || isOwnedWatch(fd),
@@ -393,6 +400,10 @@ export class Poller {
       if (pollOnce(set.fds, set.events, set.revents, 0, 'poll') === 0) return undefined;
       return set.ready();
     }, () => []);
+  }
+
+  *#watched(): Iterable<[number, number]> {
+    for (const [fd, events] of this.#registered) yield [fd, watchEvents(events)];
   }
 
   #snapshot(): { fds: Int32Array; events: Int32Array; revents: Int32Array; ready(): Array<[number, number]> } {

@@ -20,6 +20,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   bsd::RegisterCmsg(env, exports);
   bsd::RegisterFeatures(env, exports);
   bsd::RegisterSendfile(env, exports);
+  bsd::RegisterEpoll(env, exports);
+  bsd::RegisterKqueue(env, exports);
   return exports;
 }
 

@@ -120,5 +120,7 @@ void RegisterInterfaces(Napi::Env env, Napi::Object exports);
 void RegisterCmsg(Napi::Env env, Napi::Object exports);
 void RegisterFeatures(Napi::Env env, Napi::Object exports);
 void RegisterSendfile(Napi::Env env, Napi::Object exports);
+void RegisterEpoll(Napi::Env env, Napi::Object exports);
+void RegisterKqueue(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsd

@@ -18,7 +18,12 @@
 #include <cerrno>
 #include <cstddef>
 
+#if __has_include(<sys/event.h>)
+#include <sys/event.h>
+#endif
+
 #if defined(__linux__)
+#include <sys/epoll.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
@@ -287,6 +292,60 @@ Napi::Object Constants(Napi::Env env) {
 #endif
 #ifdef EAI_SYSTEM
   Define(env, out, "EAI_SYSTEM", EAI_SYSTEM);
+#endif
+#ifdef EPOLLERR
+  Define(env, out, "EPOLLERR", EPOLLERR);
+#endif
+#ifdef EPOLLET
+  Define(env, out, "EPOLLET", EPOLLET);
+#endif
+#ifdef EPOLLEXCLUSIVE
+  Define(env, out, "EPOLLEXCLUSIVE", EPOLLEXCLUSIVE);
+#endif
+#ifdef EPOLLHUP
+  Define(env, out, "EPOLLHUP", EPOLLHUP);
+#endif
+#ifdef EPOLLIN
+  Define(env, out, "EPOLLIN", EPOLLIN);
+#endif
+#ifdef EPOLLMSG
+  Define(env, out, "EPOLLMSG", EPOLLMSG);
+#endif
+#ifdef EPOLLONESHOT
+  Define(env, out, "EPOLLONESHOT", EPOLLONESHOT);
+#endif
+#ifdef EPOLLOUT
+  Define(env, out, "EPOLLOUT", EPOLLOUT);
+#endif
+#ifdef EPOLLPRI
+  Define(env, out, "EPOLLPRI", EPOLLPRI);
+#endif
+#ifdef EPOLLRDBAND
+  Define(env, out, "EPOLLRDBAND", EPOLLRDBAND);
+#endif
+#ifdef EPOLLRDHUP
+  Define(env, out, "EPOLLRDHUP", EPOLLRDHUP);
+#endif
+#ifdef EPOLLRDNORM
+  Define(env, out, "EPOLLRDNORM", EPOLLRDNORM);
+#endif
+#ifdef EPOLLWRBAND
+  Define(env, out, "EPOLLWRBAND", EPOLLWRBAND);
+#endif
+#ifdef EPOLLWRNORM
+  Define(env, out, "EPOLLWRNORM", EPOLLWRNORM);
+#endif
+#ifdef EPOLL_CLOEXEC
+  Define(env, out, "EPOLL_CLOEXEC", EPOLL_CLOEXEC);
+#endif
+#ifdef EPOLL_CTL_ADD
+  Define(env, out, "EPOLL_CTL_ADD", EPOLL_CTL_ADD);
+#endif
+#ifdef EPOLL_CTL_DEL
+  Define(env, out, "EPOLL_CTL_DEL", EPOLL_CTL_DEL);
+#endif
+#ifdef EPOLL_CTL_MOD
+  Define(env, out, "EPOLL_CTL_MOD", EPOLL_CTL_MOD);
 #endif
 #ifdef ETH_P_1588
   Define(env, out, "ETH_P_1588", ETH_P_1588);
@@ -590,6 +649,57 @@ Napi::Object Constants(Napi::Env env) {
 #endif
 #ifdef ETH_P_XDSA
   Define(env, out, "ETH_P_XDSA", ETH_P_XDSA);
+#endif
+#ifdef EVFILT_AIO
+  Define(env, out, "EVFILT_AIO", EVFILT_AIO);
+#endif
+#ifdef EVFILT_PROC
+  Define(env, out, "EVFILT_PROC", EVFILT_PROC);
+#endif
+#ifdef EVFILT_READ
+  Define(env, out, "EVFILT_READ", EVFILT_READ);
+#endif
+#ifdef EVFILT_SIGNAL
+  Define(env, out, "EVFILT_SIGNAL", EVFILT_SIGNAL);
+#endif
+#ifdef EVFILT_TIMER
+  Define(env, out, "EVFILT_TIMER", EVFILT_TIMER);
+#endif
+#ifdef EVFILT_VNODE
+  Define(env, out, "EVFILT_VNODE", EVFILT_VNODE);
+#endif
+#ifdef EVFILT_WRITE
+  Define(env, out, "EVFILT_WRITE", EVFILT_WRITE);
+#endif
+#ifdef EV_ADD
+  Define(env, out, "EV_ADD", EV_ADD);
+#endif
+#ifdef EV_CLEAR
+  Define(env, out, "EV_CLEAR", EV_CLEAR);
+#endif
+#ifdef EV_DELETE
+  Define(env, out, "EV_DELETE", EV_DELETE);
+#endif
+#ifdef EV_DISABLE
+  Define(env, out, "EV_DISABLE", EV_DISABLE);
+#endif
+#ifdef EV_ENABLE
+  Define(env, out, "EV_ENABLE", EV_ENABLE);
+#endif
+#ifdef EV_EOF
+  Define(env, out, "EV_EOF", EV_EOF);
+#endif
+#ifdef EV_ERROR
+  Define(env, out, "EV_ERROR", EV_ERROR);
+#endif
+#ifdef EV_FLAG1
+  Define(env, out, "EV_FLAG1", EV_FLAG1);
+#endif
+#ifdef EV_ONESHOT
+  Define(env, out, "EV_ONESHOT", EV_ONESHOT);
+#endif
+#ifdef EV_SYSFLAGS
+  Define(env, out, "EV_SYSFLAGS", EV_SYSFLAGS);
 #endif
 #ifdef FD_SETSIZE
   Define(env, out, "FD_SETSIZE", FD_SETSIZE);

@@ -22,6 +22,13 @@ Napi::Value Gethostname(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), buf);
 }
 
+// sethostname(name: Uint8Array) -> 0 or -errno (EPERM without CAP_SYS_ADMIN in the UTS namespace)
+Napi::Value Sethostname(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array name = Uint8ArrayArg(info, 0);
+  const char* bytes = reinterpret_cast<const char*>(name.Data());
+  return Num(info.Env(), ResultOrErrno(sethostname(bytes, name.ByteLength())));
+}
+
 #if !BSD_HAVE_GLIBC_R
 // The plain getserv*/getproto* calls share static storage: one caller at a time in the process.
 std::mutex& NetdbMutex() {
@@ -91,6 +98,7 @@ Napi::Value Getprotobyname(const Napi::CallbackInfo& info) {
 
 void RegisterNetdb(Napi::Env env, Napi::Object exports) {
   exports.Set("gethostname", Napi::Function::New(env, Gethostname, "gethostname"));
+  exports.Set("sethostname", Napi::Function::New(env, Sethostname, "sethostname"));
   exports.Set("getservbyname", Napi::Function::New(env, Getservbyname, "getservbyname"));
   exports.Set("getservbyport", Napi::Function::New(env, Getservbyport, "getservbyport"));
   exports.Set("getprotobyname", Napi::Function::New(env, Getprotobyname, "getprotobyname"));

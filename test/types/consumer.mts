@@ -41,6 +41,15 @@ import type {
   CreateConnectionSyncOptions, CreateServerOptions, ServerOptions, RequestHandlerClass, DatagramRequest,
   Features, Linger, Ucred, InPktinfo, In6Pktinfo, TcpInfo, SocketStreamOptions, StreamSocket, SendfileOptions, SendfileSource,
 } from 'bsd-sockets';
+import {
+  // epoll, kqueue, selectors and the third-round module functions
+  epoll, Epoll, kqueue, Kqueue, kevent, KEvent, KQ_FILTER_READ, KQ_FILTER_WRITE, KQ_FILTER_AIO, KQ_FILTER_VNODE,
+  KQ_FILTER_PROC, KQ_FILTER_SIGNAL, KQ_FILTER_TIMER, KQ_EV_ADD, KQ_EV_DELETE, KQ_EV_ENABLE, KQ_EV_DISABLE, KQ_EV_ONESHOT,
+  KQ_EV_CLEAR, KQ_EV_EOF, KQ_EV_ERROR, KQ_EV_SYSFLAGS, KQ_EV_FLAG1, DefaultSelector, BaseSelector, EpollSelector,
+  KqueueSelector, PollSelector, KeyError, EVENT_READ, EVENT_WRITE, defaultSelectorMechanism, EPOLLIN, EPOLLET,
+  getfqdn, getfqdnSync, sethostname, has_ipv6, close, dup,
+} from 'bsd-sockets';
+import type { SelectorKey } from 'bsd-sockets';
 
 function platform(): void {
   const f: Features = features;
@@ -315,4 +324,40 @@ async function streams(fh: import('node:fs/promises').FileHandle): Promise<void>
   a.toStream({ keepOpen: 1 });
 }
 
-export { sockets, names, errors, servers, platform, streams };
+async function selectors(): Promise<void> {
+  const [a, b] = socketpair();
+  const ep: Epoll = epoll();
+  ep.register(a, (EPOLLIN ?? 0) | (EPOLLET ?? 0));
+  expectType<Array<[number, number]>>(await ep.poll(1, -1, { signal: AbortSignal.timeout(10) }));
+  expectType<Array<[number, number]>>(ep.pollSync(0));
+  expectType<boolean>(ep.closed);
+  // @ts-expect-error the event mask is a number
+  ep.modify(a, 'in');
+  ep.close();
+  const kq: () => Kqueue = kqueue;
+  const change: KEvent = kevent(b, KQ_FILTER_READ, KQ_EV_ADD);
+  const kqNames: Array<number | undefined> = [KQ_FILTER_WRITE, KQ_FILTER_AIO, KQ_FILTER_VNODE, KQ_FILTER_PROC, KQ_FILTER_SIGNAL,
+    KQ_FILTER_TIMER, KQ_EV_DELETE, KQ_EV_ENABLE, KQ_EV_DISABLE, KQ_EV_ONESHOT, KQ_EV_CLEAR, KQ_EV_EOF, KQ_EV_ERROR,
+    KQ_EV_SYSFLAGS, KQ_EV_FLAG1];
+  void kq; void change; void kqNames;
+  const selector = new DefaultSelector<Socket, string>();
+  const key: SelectorKey<Socket, string> = selector.register(a, EVENT_READ | EVENT_WRITE, 'datum');
+  expectType<string>(key.data);
+  for (const [ready, events] of await selector.select(0)) expectType<Socket>(ready.fileobj), expectType<number>(events);
+  expectType<Array<[SelectorKey<Socket, string>, number]>>(selector.selectSync(null));
+  expectType<ReadonlyMap<number, SelectorKey<Socket, string>> | null>(selector.getMap());
+  // @ts-expect-error the datum is a string here
+  selector.modify(a, EVENT_READ, 5);
+  selector.close();
+  const others: Array<BaseSelector> = [new EpollSelector(), new PollSelector(), new KqueueSelector()];
+  const mechanism: 'epoll' | 'kqueue' | 'poll' = defaultSelectorMechanism;
+  const error: KeyError = new KeyError(a, 'not registered');
+  void others; void mechanism; void error.key;
+  expectType<string>(await getfqdn('localhost'));
+  expectType<string>(getfqdnSync());
+  sethostname(Buffer.from('name'));
+  expectType<boolean>(has_ipv6);
+  close(dup(b.fileno()));
+}
+
+export { sockets, names, errors, servers, platform, streams, selectors };
