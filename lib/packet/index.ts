@@ -20,3 +20,5 @@ export type { UdpFields } from './udp';
 export { TcpHeader, decodeTcp, encodeTcp, TcpFlags } from './tcp';
 export type { TcpOptions, TcpFields, TcpTimestamp, TcpOtherOption } from './tcp';
 export type { PseudoHeaderSource, Endpoints } from './transport';
+export { PcapWriter, readPcap, pcapFileHeader, pcapRecordHeader, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LINUX_SLL } from './pcap';
+export type { PcapOptions, PcapPacket, PcapFile } from './pcap';
