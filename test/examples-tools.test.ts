@@ -79,16 +79,21 @@ describe('examples: tools', function () {
     }
   });
 
-  it('sniff -c 1 exits by itself after one frame', async function () {
-    if (process.platform !== 'linux' || !isRoot()) { console.log('      skipped: sniff needs Linux and root'); this.skip(); }
+  /** Runs sniff with `args`, sending a datagram on lo every 100 ms until it exits. */
+  async function sniffWhileSending(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     let finished = false;
-    const pending = run('sniff', ['-c', '1'], 10000).finally(() => { finished = true; });
+    const pending = run('sniff', args, 10000).finally(() => { finished = true; });
     const sender = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
     for (let i = 0; i < 50 && !finished; i++) {
-      sender.sendtoSync(Buffer.from('x'), ['127.0.0.1', 9]);
+      sender.sendtoSync(Buffer.from('sniff me'), ['127.0.0.1', 9]);
       await sleep(100);
     }
-    const { code, stdout } = await pending;
+    return pending;
+  }
+
+  it('sniff -c 1 exits by itself after one frame', async function () {
+    if (process.platform !== 'linux' || !isRoot()) { console.log('      skipped: sniff needs Linux and root'); this.skip(); }
+    const { code, stdout } = await sniffWhileSending(['-c', '1']);
     assert.equal(code, 0);
     assert.equal(stdout.trim().split('\n').length, 2, stdout);  // "listening on lo" and one frame
   });
@@ -105,14 +110,7 @@ describe('examples: tools', function () {
   it('sniff -w writes a pcap file that holds the frames it printed', async function () {
     if (process.platform !== 'linux' || !isRoot()) { console.log('      skipped: sniff needs Linux and root'); this.skip(); }
     const file = path.join(tempDir(), 'sniff.pcap');
-    let finished = false;
-    const pending = run('sniff', ['-c', '3', '-w', file], 10000).finally(() => { finished = true; });
-    const sender = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
-    for (let i = 0; i < 50 && !finished; i++) {
-      sender.sendtoSync(Buffer.from('pcap me'), ['127.0.0.1', 9]);
-      await sleep(100);
-    }
-    const { code, stdout } = await pending;
+    const { code, stdout } = await sniffWhileSending(['-c', '3', '-w', file]);
     assert.equal(code, 0);
     const capture = pk.readPcap(fs.readFileSync(file));
     assert.equal(capture.packets.length, 3);
