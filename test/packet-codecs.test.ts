@@ -86,7 +86,7 @@ describe('packet: encoders against Python struct references', () => {
     const echo = pk.encodeIcmp({ type: pk.ICMP_ECHO_REQUEST, id: 0x4242, seq: 7 }, Buffer.from('ping!'));
     assert.equal(echo.toString('hex'), ref.icmp_echo);
     const icmp = pk.decodeIcmp(echo);
-    assert.deepEqual([icmp.type, icmp.code, icmp.id, icmp.seq, icmp.checksumValid, icmp.original], [8, 0, 0x4242, 7, true, null]);
+    assert.deepEqual([icmp.type, icmp.code, icmp.id, icmp.seq, icmp.verifyChecksum(), icmp.original], [8, 0, 0x4242, 7, true, null]);
     const ip = { src: '2001:db8::1', dst: '2001:db8::2' };
     const echo6 = pk.encodeIcmpv6({ type: pk.ICMPV6_ECHO_REQUEST, id: 0x4243, seq: 9 }, Buffer.from('ping6'), ip);
     assert.equal(echo6.toString('hex'), ref.icmpv6_echo);
@@ -94,6 +94,7 @@ describe('packet: encoders against Python struct references', () => {
     const v6 = pk.decodeIpv6(packet);
     const icmp6 = pk.decodeIcmpv6(packet, v6.payloadOffset, v6.end);
     assert.equal(icmp6.verifyChecksum(v6), true);
+    assert.throws(() => icmp6.verifyChecksum(), { code: 'ERR_MISSING_ARGS' }, 'an ICMPv6 checksum needs its pseudo-header');
     assert.deepEqual([icmp6.type, icmp6.id, icmp6.seq], [128, 0x4243, 9]);
   });
 

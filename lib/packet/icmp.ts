@@ -65,14 +65,13 @@ export class IcmpHeader extends HeaderView {
     if (this.v6) return this.type === ICMPV6_PACKET_TOO_BIG ? this.rest : undefined;
     return this.type === ICMP_DEST_UNREACH && this.code === 4 ? this.buffer.readUInt16BE(this.offset + 6) : undefined;
   }
-  /** Whether an ICMP (v4) checksum is right. */
-  get checksumValid(): boolean {
-    if (this.v6) throw malformed('icmpv6.checksum', 'checked with verifyChecksum(ip): it covers a pseudo-header', 'checksumValid');
-    return foldSum(sumRange(this.buffer, this.offset, this.end)) === 0xffff;
-  }
-  /** Whether the checksum is right: ICMPv6 under the pseudo-header of `ip`, ICMP over the message. */
+  /**
+   * Whether the checksum is right: ICMP's over the message, ICMPv6's under the pseudo-header of
+   * `ip`, the IPv6 header the message came in (required for ICMPv6).
+   */
   verifyChecksum(ip?: PseudoHeaderSource): boolean {
-    const initial = this.v6 && ip ? ip.pseudoHeaderSum(this.end - this.offset) : 0;
+    if (this.v6 && !ip) throw Object.assign(new TypeError('The "ip" argument must be given for an ICMPv6 checksum: it covers a pseudo-header'), { code: 'ERR_MISSING_ARGS' });
+    const initial = ip && this.v6 ? ip.pseudoHeaderSum(this.end - this.offset) : 0;
     return foldSum(sumRange(this.buffer, this.offset, this.end, initial)) === 0xffff;
   }
 }
