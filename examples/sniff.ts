@@ -1,55 +1,54 @@
-// sniff: print a line per frame seen on an interface (Linux, root): AF_PACKET, SOCK_RAW, ETH_P_ALL.
+// sniff: a line per frame seen on an interface (Linux, root), and optionally a pcap file that
+// tcpdump and Wireshark open: AF_PACKET, SOCK_RAW, ETH_P_ALL, decoded with bsd-sockets/packet.
 //
-//   node dist/examples/sniff.js [-c count] [-i interface]        (interface: lo by default)
+//   node dist/examples/sniff.js [-c count] [-i interface] [-w file.pcap]     (interface: lo)
 //
 // The protocol given to socket() is in network byte order, as in C: htons(ETH_P_ALL). Addresses
 // given to and returned by bind/recvfrom carry it in host order: ['lo', ETH_P_ALL].
 import * as bs from '../lib';
+import * as pk from '../lib/packet';
 
 const PKTTYPES = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing'];
-const IP_PROTOCOLS: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6' };
+const NAMES: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6' };
 
-function mac(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-/** Describes an IPv4 packet: addresses, protocol and, for TCP/UDP, the ports. */
-export function describeIpv4(ip: Buffer): string {
-  if (ip.length < 20 || ip[0] >> 4 !== 4) return 'IPv4 (truncated)';
-  const ihl = (ip[0] & 0x0f) * 4;
-  const proto = ip[9];
-  const src = bs.inet_ntoa(ip.subarray(12, 16));
-  const dst = bs.inet_ntoa(ip.subarray(16, 20));
-  const name = IP_PROTOCOLS[proto] ?? `proto ${proto}`;
-  if ((proto === 6 || proto === 17) && ip.length >= ihl + 4) {
-    return `IPv4 ${src}:${ip.readUInt16BE(ihl)} > ${dst}:${ip.readUInt16BE(ihl + 2)} ${name} ttl ${ip[8]}`;
+/** Describes the IP packet at `offset` of `frame`: addresses, protocol, ports for TCP and UDP. */
+export function describeIp(frame: Buffer, offset: number, etherType: number): string {
+  const ip = etherType === pk.ETHERTYPE_IPV4 ? pk.decodeIpv4(frame, offset) : pk.decodeIpv6(frame, offset);
+  const name = NAMES[ip.protocol] ?? `proto ${ip.protocol}`;
+  const hops = ip instanceof pk.Ipv4Header ? `ttl ${ip.ttl}` : `hlim ${ip.hopLimit}`;
+  const version = ip instanceof pk.Ipv4Header ? 'IPv4' : 'IPv6';
+  if (ip.protocol === 6 || ip.protocol === 17) {
+    const t = ip.protocol === 6 ? pk.decodeTcp(frame, ip.payloadOffset, ip.end) : pk.decodeUdp(frame, ip.payloadOffset, ip.end);
+    return `${version} ${ip.src}:${t.srcPort} > ${ip.dst}:${t.dstPort} ${name} ${hops}`;
   }
-  return `IPv4 ${src} > ${dst} ${name} ttl ${ip[8]}`;
+  return `${version} ${ip.src} > ${ip.dst} ${name} ${hops}`;
 }
 
 /** One line for an Ethernet frame received with `address` (`[ifname, proto, pkttype, hatype, addr]`). */
 export function describeFrame(frame: Buffer, address: bs.ReturnedAddress): string {
   const [ifname, , pkttype] = address as [string, number, number, number, Buffer];
   const direction = PKTTYPES[pkttype] ?? `pkttype ${pkttype}`;
-  if (frame.length < 14) return `${ifname} ${direction} runt frame, ${frame.length} bytes`;
-  const ethertype = frame.readUInt16BE(12);
-  let line = `${ifname} ${direction} ${mac(frame.subarray(6, 12))} > ${mac(frame.subarray(0, 6))} ` +
-    `ethertype 0x${ethertype.toString(16).padStart(4, '0')} length ${frame.length}`;
-  if (ethertype === bs.ETH_P_IP) line += ` ${describeIpv4(frame.subarray(14))}`;
-  else if (ethertype === bs.ETH_P_IPV6 && frame.length >= 54) {
-    line += ` IPv6 ${bs.inet_ntop(bs.AF_INET6, frame.subarray(22, 38))} > ${bs.inet_ntop(bs.AF_INET6, frame.subarray(38, 54))} next header ${frame[20]}`;
+  try {
+    const eth = pk.decodeEthernet(frame);
+    const line = `${ifname} ${direction} ${eth.src} > ${eth.dst} ethertype 0x${eth.etherType.toString(16).padStart(4, '0')} length ${frame.length}`;
+    const ip = eth.etherType === pk.ETHERTYPE_IPV4 || eth.etherType === pk.ETHERTYPE_IPV6;
+    return ip ? `${line} ${describeIp(frame, eth.payloadOffset, eth.etherType)}` : line;
+  } catch (error) {
+    if (error instanceof RangeError) return `${ifname} ${direction} malformed frame, ${frame.length} bytes: ${error.message}`;
+    throw error;
   }
-  return line;
 }
 
 async function main(argv: string[]): Promise<number> {
   let count = Infinity;
   let ifname = 'lo';
+  let file: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '-c') count = Number(argv[++i]);
     else if (argv[i] === '-i') ifname = argv[++i];
+    else if (argv[i] === '-w') file = argv[++i];
     else {
-      console.error('usage: sniff [-c count] [-i interface]');
+      console.error('usage: sniff [-c count] [-i interface] [-w file.pcap]');
       return 2;
     }
   }
@@ -63,9 +62,11 @@ async function main(argv: string[]): Promise<number> {
   }
   using sock = bs.socket(bs.AF_PACKET!, bs.SOCK_RAW, bs.htons(bs.ETH_P_ALL!));
   sock.bind([ifname, bs.ETH_P_ALL!]);
-  console.log(`listening on ${ifname}`);
+  using pcap = file ? new pk.PcapWriter(file) : undefined;
+  console.log(`listening on ${ifname}${file ? `, writing ${file}` : ''}`);
   for (let seen = 0; seen < count; seen++) {
     const [frame, address] = await sock.recvfrom(65535);
+    pcap?.write(frame);
     console.log(describeFrame(frame, address));
   }
   return 0;
