@@ -4,7 +4,7 @@
 // async task, which is what ThreadingMixIn gives Python. Nothing here blocks the event loop: the
 // servers wait in the Promise forms of accept() and recvfrom().
 import { constants as C, AF_INET, AF_UNIX } from './constants';
-import { E, SocketError, abortError } from './errors';
+import { E, SocketError, abortError, closedError } from './errors';
 import { Socket } from './socket';
 import type { AddressOf, ReturnedAddressOf } from './address';
 import { checkBoolean, checkFunction, checkInt, checkTimeout, invalidArgType } from './validate';
@@ -170,9 +170,12 @@ export abstract class BaseServer<R, F extends number = number> {
   /**
    * Waits for one request and processes it; resolves once that request has been handled. If no
    * request comes within `timeout` seconds (the property, or the socket's timeout if shorter),
-   * calls handleTimeout() instead.
+   * calls handleTimeout() instead. On a closed server it rejects with EBADF: Python raises
+   * (ValueError, from registering descriptor -1 with its selector), and API.md makes a closed socket
+   * given to select() a SocketError EBADF.
    */
   async handleRequest(): Promise<void> {
+    if (this.fileno() < 0) throw closedError('handleRequest');
     let timeout = this.timeout;
     const own = this.socket.gettimeout();
     if (own !== null && own > 0) timeout = timeout === null ? own : Math.min(timeout, own);

@@ -6,6 +6,7 @@ import {
   BaseRequestHandler, DatagramRequestHandler, StreamRequestHandler, TCPServer, UDPServer,
   UnixDatagramServer, UnixStreamServer,
 } from '../lib/socketserver';
+import { evalInPython } from './python-oracle';
 import { Tracker, countOpenFds, pythonPeer, sleep, tempDir, within } from './helpers';
 
 /** Echoes every line, upper-cased, with readline()/write(). */
@@ -174,6 +175,17 @@ print(len(ok))
     assert.equal(timeouts, 1, 'no timeout when a request came');
     assert.equal((await client.recv(100)).toString(), 'ONE\nTWO\n');
     assert.equal((await client.recv(100)).length, 0, 'the server closed the connection');
+  });
+
+  it('handleRequest() on a closed server rejects with EBADF, where Python raises (issue 19 #12)', async () => {
+    const [python] = evalInPython([
+      "(lambda s: (s.server_close(), s.handle_request()))(__import__('socketserver').TCPServer(('127.0.0.1', 0), __import__('socketserver').BaseRequestHandler))",
+    ]);
+    assert.ok('error' in python, 'Python raises');
+    for (const server of [new TCPServer(['127.0.0.1', 0], BaseRequestHandler), new UDPServer(['127.0.0.1', 0], DatagramRequestHandler)]) {
+      server.serverClose();
+      await assert.rejects(server.handleRequest(), (e: unknown) => e instanceof bs.SocketError && e.code === 'EBADF' && e.syscall === 'handleRequest');
+    }
   });
 
   it('shutdown() stops serveForever() promptly and settles when it has stopped', async () => {
