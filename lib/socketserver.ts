@@ -384,10 +384,12 @@ export abstract class SocketServer<R, F extends number = number> extends BaseSer
 export class TCPServer<F extends number = AF_INET> extends SocketServer<Socket<F>, F> {
   /**
    * @param serverAddress where to listen, e.g. `['127.0.0.1', 0]` (0: an ephemeral port).
-   * @param RequestHandlerClass a class extending BaseRequestHandler (e.g. StreamRequestHandler).
+   * @param RequestHandlerClass a class extending BaseRequestHandler (e.g. StreamRequestHandler). It
+   *   is `NoInfer` (TypeScript 5.4+): the family comes from the address or the server class (a
+   *   TCPServer is AF_INET unless a subclass says otherwise), never from a handler written for any.
    * @param options see {@link ServerOptions}.
    */
-  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: RequestHandlerClass<Socket<F>, F>, options?: ServerOptions) {
+  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: NoInfer<RequestHandlerClass<Socket<F>, F>>, options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
   }
 
@@ -435,7 +437,7 @@ export class UDPServer<F extends number = AF_INET> extends SocketServer<Datagram
    * @param RequestHandlerClass a class extending DatagramRequestHandler (or BaseRequestHandler).
    * @param options see {@link ServerOptions}; `backlog` is not used.
    */
-  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: RequestHandlerClass<DatagramRequest<F>, F>, options?: ServerOptions) {
+  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: NoInfer<RequestHandlerClass<DatagramRequest<F>, F>>, options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
   }
 
