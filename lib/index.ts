@@ -17,6 +17,7 @@ export {
 export * from './resolve';
 export * from './convert';
 export { type Ancillary, type RecvmsgResult, type RecvFdsResult } from './messages';
+export type { RecvmmsgResult } from './messages';
 export { sendFds, sendFdsSync, recvFds, recvFdsSync } from './fds';
 export { select, selectSync, poll, Poller } from './select';
 export type { FileDescriptorLike, HasFileno, SelectOptions } from './select';
