@@ -13,6 +13,7 @@ import type {
   Family, AddressOf, ReturnedAddressOf, ReceivedAddressOf, ReturnedAddress, Address, Ancillary,
   InetFamily, RecvmsgResult, DatagramRequest, ReturnedInetAddress, ReturnedInet6Address, ReturnedUnixAddress,
   ReturnedPacketAddress, RequestHandler, RequestHandlerClass, AnyRequestHandlerClass, Constants, ErrnoTable,
+  RecvmmsgResult,
 } from 'bsd-sockets';
 
 type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true : false;
@@ -104,8 +105,12 @@ async function inet(): Promise<void> {
   const [, , , msgFrom] = await s.recvmsg(10);
   expectType<[host: string, port: number] | null>(msgFrom);
   expectType<RecvmsgResult<AF_INET>>(s.recvmsgSync(10));
-  expectType<Array<[number, [host: string, port: number] | null]>>(await s.recvmmsg([data]));
-  expectType<Array<[number, [host: string, port: number] | null]>>(s.recvmmsgSync([data]));
+  expectType<Array<[number, [host: string, port: number] | null, number]>>(await s.recvmmsg([data]));
+  expectType<RecvmmsgResult<AF_INET>[]>(s.recvmmsgSync([data]));
+  const [[nbytes, mmsgFrom, mmsgFlags]] = s.recvmmsgSync([data]);
+  expectType<number>(nbytes + mmsgFlags);
+  // @ts-expect-error the sender may be null
+  void mmsgFrom[0];
   await s.sendmsg([data], [], 0, ['127.0.0.1', 9]);
   // @ts-expect-error sendmsg's address is this family's
   s.sendmsgSync([data], null, 0, '/tmp/x');
