@@ -25,7 +25,19 @@ function straceWorks(): boolean {
   }
 }
 
-/** What the child does before `body`: connect `s` to the echo peer; `mark(name)`, `roundTrips(byte, n)`, `sleep(ms)`. */
+/** Sends `byte` and reads its answer, `count` times; the answers. The traced child runs it too (its source). */
+async function roundTrips(s: bs.Socket, byte: string, count: number): Promise<string> {
+  const buf = Buffer.alloc(1);
+  let answers = '';
+  for (let i = 0; i < count; i++) {
+    await s.send(Buffer.from(byte));
+    const n = await s.recvInto(buf);
+    answers += buf.toString('latin1', 0, n);
+  }
+  return answers;
+}
+
+/** What the child does before `body`: connect `s` to the echo peer; `mark(name)`, `roundTrips(s, byte, n)`, `sleep(ms)`. */
 const CHILD_PRELUDE = `
 const bs = require(process.argv[1]);
 const assert = require('node:assert/strict');
@@ -38,15 +50,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   s.setsockopt(bs.IPPROTO_TCP, bs.TCP_NODELAY, 1);
   process.stdout.write(s.fd + '\\n');
   const buf = Buffer.alloc(1);
-  async function roundTrips(byte, count) {
-    let answers = '';
-    for (let i = 0; i < count; i++) {
-      await s.send(Buffer.from(byte));
-      const n = await s.recvInto(buf);
-      answers += buf.toString('latin1', 0, n);
-    }
-    return answers;
-  }
+  ${roundTrips.toString()}
 `;
 
 /**
@@ -142,22 +146,11 @@ describe('reads that answer a write (Promise)', function () {
     return [s, peer];
   }
 
-  async function roundTrips(s: bs.Socket, byte: string, count: number): Promise<string> {
-    const buf = Buffer.alloc(1);
-    let answers = '';
-    for (let i = 0; i < count; i++) {
-      await s.send(Buffer.from(byte));
-      const n = await s.recvInto(buf);
-      answers += buf.toString('latin1', 0, n);
-    }
-    return answers;
-  }
-
   it('stop trying before the answer once answers come late, and get every answer', async function () {
     needStrace(this);
     const results = await traceWithEcho(`
   mark('start');
-  assert.equal(await roundTrips('s', 40), 's'.repeat(40));
+  assert.equal(await roundTrips(s, 's', 40), 's'.repeat(40));
   mark('end');`);
     const recvs = between(results, 'start', 'end');
     const misses = recvs.filter((r) => r === EAGAIN).length;
@@ -182,7 +175,7 @@ describe('reads that answer a write (Promise)', function () {
   it('a read with a deadline tries at once even while answers are awaited', async function () {
     needStrace(this);
     const results = await traceWithEcho(`
-  await roundTrips('s', 6);  // answers are now awaited
+  await roundTrips(s, 's', 6);  // answers are now awaited
   // Without a deadline: no system call in the caller's tick.
   await s.send(Buffer.from('s'));
   mark('blocking');
@@ -205,7 +198,7 @@ describe('reads that answer a write (Promise)', function () {
   it('an awaited answer can be aborted or cut by close(), and the answer stays for the next read', async function () {
     needStrace(this);
     const results = await traceWithEcho(`
-  await roundTrips('s', 6);  // answers are now awaited
+  await roundTrips(s, 's', 6);  // answers are now awaited
   await s.send(Buffer.from('s'));
   const controller = new AbortController();
   mark('abort');
