@@ -445,7 +445,8 @@ export class UDPServer<F extends number = AF_INET> extends SocketServer<Datagram
   protected async getRequest(signal?: AbortSignal): Promise<[DatagramRequest<F>, ReturnedAddressOf<F>]> {
     if (signal?.aborted) throw abortError();
     const [packet, clientAddress] = await this.socket.recvfrom(this.maxPacketSize, 0, signal ? { signal } : undefined);
-    // A datagram always has a sender's address (a Unix one without a name gives '').
+    // A UDP datagram always has a sender's address; an unnamed Unix sender has none (null), which
+    // reply() refuses with EDESTADDRREQ.
     return [[packet, this.socket], clientAddress as ReturnedAddressOf<F>];
   }
 }
