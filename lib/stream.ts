@@ -105,8 +105,9 @@ export class SocketStream extends Duplex {
     this.messages = messages;
     const readSize = options.readSize ?? DEFAULT_READ_SIZE;
     this.readSize = messages && PEEK_SIZE === 0 ? Math.max(readSize, ...this.bufferSizes()) : readSize;
-    // As net.Socket: reading starts at once, so that the peer's end is seen whether or not anyone reads.
-    this.read(0);
+    // As net.Socket: reading starts without a reader, so that the peer's end is seen whether or not
+    // anyone reads; on the next tick, so that a consumer made in this one (a TLSSocket) is set up first.
+    process.nextTick(() => { if (!this.destroyed) this.read(0); });
   }
 
   /** SO_RCVBUF and SO_SNDBUF: a seqpacket message can be no larger than the sender's buffer. */
