@@ -61,9 +61,10 @@ export type ReturnedAddressOf<F extends number> =
 
 /**
  * The sender's address that recvfrom, recvmsg and recvmmsg give on a socket of family `F`: `null`
- * when the system gives none (a connected stream socket), except on Unix sockets, which give ''.
+ * where the system gives none, as Python's None: an unnamed Unix sender, a socketpair, a connected
+ * stream socket (TCP included).
  */
-export type ReceivedAddressOf<F extends number> = ReturnedAddressOf<F> | (F extends AF_UNIX ? never : null);
+export type ReceivedAddressOf<F extends number> = ReturnedAddressOf<F> | null;
 
 export function newBlob(): Buffer {
   return Buffer.alloc(native.addrBlobSize);

@@ -2,6 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { native } from './native';
+import type { ErrnoTable } from './constants';
 
 const libDir = __dirname + path.sep;
 
@@ -14,8 +15,8 @@ const PYTHON_PICKS = new Set(['EAGAIN', 'ENOTSUP', 'EDEADLOCK']);
  * every alias included (EWOULDBLOCK, EOPNOTSUPP, EDEADLK …): the addon's names, and Node's for
  * any it lacks (both read from the same C headers).
  */
-export const errno: Readonly<Record<string, number>> = Object.freeze(
-  Object.fromEntries(Object.entries({ ...nodeErrno, ...native.errnoNames }).sort(([a], [b]) => (a < b ? -1 : 1))));
+export const errno: ErrnoTable = Object.freeze(
+  Object.fromEntries(Object.entries({ ...nodeErrno, ...native.errnoNames }).sort(([a], [b]) => (a < b ? -1 : 1)))) as Readonly<Record<string, number | undefined>> as ErrnoTable;
 
 /** How much a name is wanted as the code of its number: lower is better. */
 function rank(name: string): number {

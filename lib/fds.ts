@@ -36,7 +36,7 @@ function checkSocket<F extends number>(sock: Socket<F>): Socket<F> {
 }
 
 function checkMaxfds(maxfds: unknown): number {
-  return checkInt(maxfds, 'maxfds', 1, 253);
+  return checkInt(maxfds, 'maxfds', 0, 253);  // 0, as Python's recv_fds: no room, MSG_CTRUNC, the kernel closes them
 }
 
 /** Sends `buffers` and the descriptors `fds` (SCM_RIGHTS) on a Unix socket; returns bytes sent. */

@@ -18,6 +18,7 @@ export * from './resolve';
 export { close, dup, has_ipv6 } from './descriptors';
 export * from './convert';
 export { type Ancillary, type RecvmsgResult, type RecvFdsResult } from './messages';
+export type { RecvmmsgResult } from './messages';
 export { sendFds, sendFdsSync, recvFds, recvFdsSync } from './fds';
 export { select, selectSync, poll, Poller } from './select';
 export type { FileDescriptorLike, HasFileno, SelectOptions } from './select';

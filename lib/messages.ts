@@ -13,6 +13,8 @@ export type Ancillary<Data extends Uint8Array = Buffer> = [level: number, type: 
 /** What recvmsg returns on a socket of family `F`: `[data, ancdata, msgFlags, address]`. */
 export type RecvmsgResult<F extends number = number> =
   [data: Buffer, ancdata: Ancillary[], msgFlags: number, address: ReceivedAddressOf<F>];
+/** One entry of what recvmmsg returns on a socket of family `F`: `[nbytes, address, msgFlags]`. */
+export type RecvmmsgResult<F extends number = number> = [nbytes: number, address: ReceivedAddressOf<F>, msgFlags: number];
 /** What recvFds returns on a socket of family `F`: `[data, fds, msgFlags, address]`. */
 export type RecvFdsResult<F extends number = number> =
   [data: Buffer, fds: number[], msgFlags: number, address: ReceivedAddressOf<F>];

@@ -142,8 +142,11 @@ export interface Native {
   sendmsg(fd: number, buffers: Uint8Array[], ancdata: ReadonlyArray<readonly [number, number, Uint8Array]> | null,
     flags: number, blob: Blob | null): number;
   recvmsg(fd: number, buffers: Uint8Array[], ancbufsize: number, flags: number, blob: Blob): NativeRecvmsg;
-  /** Linux: fills `lengths[i]` and the i-th blob of `blobs` (count * addrBlobSize bytes); returns the count or -errno. */
-  recvmmsg?(fd: number, buffers: Uint8Array[], blobs: Buffer, lengths: Int32Array, flags: number): number;
+  /**
+   * Linux: fills `results[2i]` (length), `results[2i + 1]` (msg_flags) and the i-th blob of `blobs`
+   * (count * addrBlobSize bytes); returns the count or -errno.
+   */
+  recvmmsg?(fd: number, buffers: Uint8Array[], blobs: Buffer, results: Int32Array, flags: number): number;
   /** Linux: messages sent, or -errno. */
   sendmmsg?(fd: number, buffers: Uint8Array[], blobs: Array<Blob | null>, flags: number): number;
   // sendfile.cc

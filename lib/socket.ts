@@ -18,7 +18,7 @@ import { closeWatch, isWatched } from './readiness';
 import { NO_WAIT, Waits, deadlineOf } from './wait';
 import {
   checkAncbufsize, checkAncillary, checkBuffers,
-  type Ancillary, type NativeRecvmsg, type RecvmsgResult,
+  type Ancillary, type NativeRecvmsg, type RecvmsgResult, type RecvmmsgResult,
 } from './messages';
 import {
   checkBoolean, checkBytes, checkInt, checkOptionalInt, checkSize, checkTimeout, invalidArgType,
@@ -712,57 +712,58 @@ export class Socket<F extends number = number> {
   }
 
   private _mmsgBlobs?: Buffer;
-  private _mmsgLengths?: Int32Array;
+  private _mmsgResults?: Int32Array;
 
-  /** Address blobs and lengths for a batch of `count`, shared by calls (results are read inside the call's turn). */
+  /** Address blobs and [length, msgFlags] pairs for a batch of `count`, shared by calls (read inside the call's turn). */
   private mmsgScratch(count: number): [Buffer, Int32Array] {
-    if (!this._mmsgLengths || this._mmsgLengths.length < count) {
+    if (!this._mmsgResults || this._mmsgResults.length < 2 * count) {
       this._mmsgBlobs = Buffer.alloc(count * native.addrBlobSize);
-      this._mmsgLengths = new Int32Array(count);
+      this._mmsgResults = new Int32Array(2 * count);
     }
-    return [this._mmsgBlobs!, this._mmsgLengths];
+    return [this._mmsgBlobs!, this._mmsgResults];
   }
 
-  private mmsgResults(n: number, blobs: Buffer, lengths: Int32Array): Array<[number, ReceivedAddressOf<F>]> {
+  private mmsgResults(n: number, blobs: Buffer, results: Int32Array): RecvmmsgResult<F>[] {
     const size = native.addrBlobSize;
-    const out: Array<[number, ReceivedAddressOf<F>]> = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = [lengths[i], fromBlob(blobs, this._family, i * size)];
+    const out: RecvmmsgResult<F>[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = [results[2 * i], fromBlob(blobs, this._family, i * size), results[2 * i + 1]];
     return out;
   }
 
   /** One recvmmsg call that reads its results at once, before any other call can reuse the scratch. */
   private mmsgAttempt(recvmmsg: NonNullable<typeof native.recvmmsg>, parts: Uint8Array[], flags: number,
-    done: (results: Array<[number, ReceivedAddressOf<F>]>) => void): (fd: number) => number {
+    done: (results: RecvmmsgResult<F>[]) => void): (fd: number) => number {
     return (fd) => {
-      const [blobs, lengths] = this.mmsgScratch(parts.length);
-      const r = recvmmsg(fd, parts, blobs, lengths, flags);
-      if (r >= 0) done(this.mmsgResults(r, blobs, lengths));
+      const [blobs, results] = this.mmsgScratch(parts.length);
+      const r = recvmmsg(fd, parts, blobs, results, flags);
+      if (r >= 0) done(this.mmsgResults(r, blobs, results));
       return r;
     };
   }
 
   /**
    * Receives a batch of datagrams with one system call (Linux), one into each of `buffers`:
-   * `[nbytes, address][]`, as many entries as datagrams arrived (at least one).
+   * `[nbytes, address, msgFlags][]`, as many entries as datagrams arrived (at least one); msgFlags
+   * carries MSG_TRUNC for a datagram cut to its buffer, as recvmsg's does.
    */
-  recvmmsgSync(buffers: Uint8Array[], flags?: number): Array<[number, ReceivedAddressOf<F>]> {
+  recvmmsgSync(buffers: Uint8Array[], flags?: number): RecvmmsgResult<F>[] {
     this.openFd('recvmmsg');
     if (!native.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags);
-    let results!: Array<[number, ReceivedAddressOf<F>]>;
+    let results!: RecvmmsgResult<F>[];
     this._waits.runSync(POLLIN, 'recvmmsg', this.deadline(f),
       this.mmsgAttempt(native.recvmmsg, parts, f | MSG_WAITFORONE, (out) => { results = out; }));
     return results;
   }
 
   /** Promise form of recvmmsgSync. */
-  async recvmmsg(buffers: Uint8Array[], flags?: number, options?: OperationOptions): Promise<Array<[number, ReceivedAddressOf<F>]>> {
+  async recvmmsg(buffers: Uint8Array[], flags?: number, options?: OperationOptions): Promise<RecvmmsgResult<F>[]> {
     this.openFd('recvmmsg');
     if (!native.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags);
-    let results!: Array<[number, ReceivedAddressOf<F>]>;
+    let results!: RecvmmsgResult<F>[];
     await this._waits.run(this._waits.readers, POLLIN, 'recvmmsg', this.deadline(f), options?.signal,
       this.mmsgAttempt(native.recvmmsg, parts, f | MSG_DONTWAIT, (out) => { results = out; }));
     return results;

@@ -4,7 +4,7 @@
 // async task, which is what ThreadingMixIn gives Python. Nothing here blocks the event loop: the
 // servers wait in the Promise forms of accept() and recvfrom().
 import { constants as C, AF_INET, AF_UNIX } from './constants';
-import { E, SocketError, abortError } from './errors';
+import { E, SocketError, abortError, closedError } from './errors';
 import { Socket } from './socket';
 import type { AddressOf, ReturnedAddressOf } from './address';
 import { checkBoolean, checkFunction, checkInt, checkTimeout, invalidArgType } from './validate';
@@ -170,9 +170,12 @@ export abstract class BaseServer<R, F extends number = number> {
   /**
    * Waits for one request and processes it; resolves once that request has been handled. If no
    * request comes within `timeout` seconds (the property, or the socket's timeout if shorter),
-   * calls handleTimeout() instead.
+   * calls handleTimeout() instead. On a closed server it rejects with EBADF: Python raises
+   * (ValueError, from registering descriptor -1 with its selector), and API.md makes a closed socket
+   * given to select() a SocketError EBADF.
    */
   async handleRequest(): Promise<void> {
+    if (this.fileno() < 0) throw closedError('handleRequest');
     let timeout = this.timeout;
     const own = this.socket.gettimeout();
     if (own !== null && own > 0) timeout = timeout === null ? own : Math.min(timeout, own);
@@ -381,10 +384,12 @@ export abstract class SocketServer<R, F extends number = number> extends BaseSer
 export class TCPServer<F extends number = AF_INET> extends SocketServer<Socket<F>, F> {
   /**
    * @param serverAddress where to listen, e.g. `['127.0.0.1', 0]` (0: an ephemeral port).
-   * @param RequestHandlerClass a class extending BaseRequestHandler (e.g. StreamRequestHandler).
+   * @param RequestHandlerClass a class extending BaseRequestHandler (e.g. StreamRequestHandler). It
+   *   is `NoInfer` (TypeScript 5.4+): the family comes from the address or the server class (a
+   *   TCPServer is AF_INET unless a subclass says otherwise), never from a handler written for any.
    * @param options see {@link ServerOptions}.
    */
-  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: RequestHandlerClass<Socket<F>, F>, options?: ServerOptions) {
+  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: NoInfer<RequestHandlerClass<Socket<F>, F>>, options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
   }
 
@@ -432,7 +437,7 @@ export class UDPServer<F extends number = AF_INET> extends SocketServer<Datagram
    * @param RequestHandlerClass a class extending DatagramRequestHandler (or BaseRequestHandler).
    * @param options see {@link ServerOptions}; `backlog` is not used.
    */
-  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: RequestHandlerClass<DatagramRequest<F>, F>, options?: ServerOptions) {
+  constructor(serverAddress: AddressOf<F>, RequestHandlerClass: NoInfer<RequestHandlerClass<DatagramRequest<F>, F>>, options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
   }
 
@@ -440,7 +445,8 @@ export class UDPServer<F extends number = AF_INET> extends SocketServer<Datagram
   protected async getRequest(signal?: AbortSignal): Promise<[DatagramRequest<F>, ReturnedAddressOf<F>]> {
     if (signal?.aborted) throw abortError();
     const [packet, clientAddress] = await this.socket.recvfrom(this.maxPacketSize, 0, signal ? { signal } : undefined);
-    // A datagram always has a sender's address (a Unix one without a name gives '').
+    // A UDP datagram always has a sender's address; an unnamed Unix sender has none (null), which
+    // reply() refuses with EDESTADDRREQ.
     return [[packet, this.socket], clientAddress as ReturnedAddressOf<F>];
   }
 }

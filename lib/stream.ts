@@ -12,6 +12,8 @@ import { invalidArgValue, checkBoolean, checkInt } from './validate';
 const C = native.constants;
 /** recv(2) reports a SOCK_SEQPACKET message's real length with MSG_TRUNC on Linux only. */
 const MSG_TRUNC = process.platform === 'linux' ? (C.MSG_TRUNC ?? 0) : 0;
+/** Where MSG_TRUNC gives the real length, a peek learns each message's size before reading it. */
+const PEEK_SIZE = MSG_TRUNC !== 0 ? MSG_TRUNC | C.MSG_PEEK : 0;
 /** Linux's IOV_MAX: the most buffers one sendmsg takes. */
 const IOV_BATCH = 1024;
 const DEFAULT_READ_SIZE = 64 * 1024;
@@ -55,7 +57,11 @@ export interface SocketStreamOptions {
   keepOpen?: boolean;
   /** Whether the writable side stays open after the peer ends (default false, as net.Socket). */
   allowHalfOpen?: boolean;
-  /** Bytes asked of each recvInto (default 64 KiB); for SOCK_SEQPACKET, at least the largest message. */
+  /**
+   * Bytes asked of each recvInto (default 64 KiB). For SOCK_SEQPACKET on Linux a larger message is
+   * read whole all the same (its size is peeked first); elsewhere the read buffer is at least the
+   * socket's own SO_RCVBUF and SO_SNDBUF, and a larger message ends the stream with EMSGSIZE.
+   */
   readSize?: number;
   /** The readable side's highWaterMark, as for any Duplex. */
   readableHighWaterMark?: number;
@@ -80,6 +86,7 @@ export class SocketStream extends Duplex {
   private spare: Buffer | undefined;
   private reading = false;
   private readAbort = new AbortController();
+  private readonly probe = Buffer.alloc(1);
   private readonly writeAbort = new AbortController();
 
   constructor(sock: StreamSocket, options: SocketStreamOptions = {}) {
@@ -97,7 +104,10 @@ export class SocketStream extends Duplex {
     this.keepOpen = options.keepOpen ?? false;
     this.messages = messages;
     const readSize = options.readSize ?? DEFAULT_READ_SIZE;
-    this.readSize = messages ? Math.max(readSize, ...this.bufferSizes()) : readSize;
+    this.readSize = messages && PEEK_SIZE === 0 ? Math.max(readSize, ...this.bufferSizes()) : readSize;
+    // As net.Socket: reading starts without a reader, so that the peer's end is seen whether or not
+    // anyone reads; on the next tick, so that a consumer made in this one (a TLSSocket) is set up first.
+    process.nextTick(() => { if (!this.destroyed) this.read(0); });
   }
 
   /** SO_RCVBUF and SO_SNDBUF: a seqpacket message can be no larger than the sender's buffer. */
@@ -141,13 +151,13 @@ export class SocketStream extends Duplex {
     this.reading = true;
     try {
       for (;;) {
-        const buffer = this.spare ?? Buffer.allocUnsafe(this.readSize);
-        this.spare = undefined;
+        let buffer: Buffer | undefined;
         let n: number;
         try {
+          buffer = this.readBuffer(await this.nextMessageSize());
           n = await this.socket.recvInto(buffer, 0, this.messages ? MSG_TRUNC : 0, { signal: this.readAbort.signal });
         } catch (error) {
-          this.spare = buffer;
+          if (buffer !== undefined && buffer.length === this.readSize) this.spare = buffer;
           if (error === RESTART) continue;
           throw error;
         }
@@ -155,19 +165,36 @@ export class SocketStream extends Duplex {
         if (n > buffer.length) throw new SocketError(E.EMSGSIZE, 'recv', undefined, `recv EMSGSIZE: a ${n}-byte message does not fit the stream's ${buffer.length}-byte read buffer (readSize)`);
         if (n === 0) {
           this.push(null);
+          this.read(0);  // ends the readable side now if nothing is buffered, as net.Socket does at EOF
           return;
         }
         if (!this.push(this.chunk(buffer, n))) return;
       }
     } catch (error) {
-      if (!this.destroyed) this.destroy(error as Error);
+      // The socket closed under the stream by its owner ends the stream, without an error of its own.
+      if (!this.destroyed) this.destroy(this.socket.fileno() < 0 ? undefined : error as Error);
     } finally {
       this.reading = false;
     }
   }
 
+  /** The size of the next seqpacket message, peeked where the kernel tells it (0 otherwise). */
+  private async nextMessageSize(): Promise<number> {
+    if (!this.messages || PEEK_SIZE === 0) return 0;
+    return this.socket.recvInto(this.probe, 1, PEEK_SIZE, { signal: this.readAbort.signal });
+  }
+
+  /** The buffer to read into: the spare one, a new one of readSize, or one that fits a larger message. */
+  private readBuffer(size: number): Buffer {
+    if (size > this.readSize) return Buffer.allocUnsafe(size);
+    const buffer = this.spare ?? Buffer.allocUnsafe(this.readSize);
+    this.spare = undefined;
+    return buffer;
+  }
+
   /** What to push for `n` bytes read into `buffer`; small reads are copied so that the buffer is reused. */
   private chunk(buffer: Buffer, n: number): Buffer {
+    if (buffer.length > this.readSize) return buffer.subarray(0, n);  // made for this one message
     if (!this.messages && n >= buffer.length / 4) return n === buffer.length ? buffer : buffer.subarray(0, n);
     this.spare = buffer;
     return Buffer.from(buffer.subarray(0, n));
@@ -175,12 +202,20 @@ export class SocketStream extends Duplex {
 
   /** @internal The Duplex hook. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.socket.sendall(chunk, 0, { signal: this.writeAbort.signal }).then(() => callback(), callback);
+    this.socket.sendall(chunk, 0, { signal: this.writeAbort.signal }).then(() => callback(), this.afterWriteError(callback));
+  }
+
+  /**
+   * A write cut short by destroy() completes without an error of its own, as net.Socket's does:
+   * the Writable then reports ERR_STREAM_DESTROYED to the writes still queued, not an AbortError.
+   */
+  private afterWriteError(callback: (error?: Error | null) => void): (error: Error) => void {
+    return (error) => callback(this.destroyed ? null : error);
   }
 
   /** Several small writes go out in as few sendmsg calls as the kernel takes. */
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.sendBuffers(chunks.map((c) => c.chunk)).then(() => callback(), callback);
+    this.sendBuffers(chunks.map((c) => c.chunk)).then(() => callback(), this.afterWriteError(callback));
   }
 
   private async sendBuffers(buffers: Buffer[]): Promise<void> {

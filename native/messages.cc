@@ -194,17 +194,18 @@ Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
 }
 
 #if BSD_HAVE_MMSG
-// recvmmsg(fd, buffers, blobs: Buffer (count * addrBlobSize), lengths: Int32Array, flags) -> count
+// recvmmsg(fd, buffers, blobs: Buffer (count * addrBlobSize), results: Int32Array (count * 2), flags) -> count;
+// results[2i] is message i's length, results[2i + 1] its msg_flags (MSG_TRUNC…).
 Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = IntArg(info, 0), flags = IntArg(info, 4);
   std::vector<Napi::Value> buffers = Elements(env, info[1], "an array of Uint8Array");
   // Phase 2: no JavaScript runs from here on.
   Napi::Uint8Array blobs = Uint8ArrayArg(info, 2);
-  Napi::Int32Array lengths = Int32ArrayArg(info, 3);
+  Napi::Int32Array results = Int32ArrayArg(info, 3);
   std::vector<iovec> iov = Iovecs(env, buffers);
   size_t count = iov.size();
-  if (blobs.ByteLength() / kAddrBlobSize < count || lengths.ElementLength() < count) return Num(env, -EINVAL);
+  if (blobs.ByteLength() / kAddrBlobSize < count || results.ElementLength() / 2 < count) return Num(env, -EINVAL);
   // Scratch kept per thread (each worker has its own), grown to the largest batch: a receive loop
   // calls this thousands of times a second. Nothing here calls back into JavaScript.
   thread_local std::vector<mmsghdr> msgs;
@@ -225,7 +226,8 @@ Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
   int n = RetryOnEintr([&] { return recvmmsg(fd, msgs.data(), static_cast<unsigned>(count), flags, nullptr); });
   if (n < 0) return Num(env, -errno);
   for (int i = 0; i < n; i++) {
-    lengths[i] = static_cast<int32_t>(msgs[i].msg_len);
+    results[2 * i] = static_cast<int32_t>(msgs[i].msg_len);
+    results[2 * i + 1] = msgs[i].msg_hdr.msg_flags;
     WriteBlob(blobs.Data() + i * kAddrBlobSize, kAddrBlobSize, &names[i], msgs[i].msg_hdr.msg_namelen);
   }
   return Num(env, n);

@@ -198,10 +198,44 @@ def constant_export(name, everywhere):
             f"export const {name}: {typ} | undefined = {value};")
 
 
+# The errno names that POSIX's <errno.h> requires, and so every supported platform defines (plus the
+# socket ones that Linux and the BSDs share): typed `number` in `errno`; every other name of
+# errno.txt may be absent, `number | undefined`.
+POSIX_ERRNO = set("""
+    E2BIG EACCES EADDRINUSE EADDRNOTAVAIL EAFNOSUPPORT EAGAIN EALREADY EBADF EBADMSG EBUSY ECANCELED
+    ECHILD ECONNABORTED ECONNREFUSED ECONNRESET EDEADLK EDESTADDRREQ EDOM EDQUOT EEXIST EFAULT EFBIG
+    EHOSTUNREACH EIDRM EILSEQ EINPROGRESS EINTR EINVAL EIO EISCONN EISDIR ELOOP EMFILE EMLINK EMSGSIZE
+    EMULTIHOP ENAMETOOLONG ENETDOWN ENETRESET ENETUNREACH ENFILE ENOBUFS ENODEV ENOENT ENOEXEC ENOLCK
+    ENOLINK ENOMEM ENOMSG ENOPROTOOPT ENOSPC ENOSYS ENOTCONN ENOTDIR ENOTEMPTY ENOTRECOVERABLE ENOTSOCK
+    ENOTSUP ENOTTY ENXIO EOPNOTSUPP EOVERFLOW EOWNERDEAD EPERM EPIPE EPROTO EPROTONOSUPPORT EPROTOTYPE
+    ERANGE EROFS ESPIPE ESRCH ESTALE ETIMEDOUT ETXTBSY EWOULDBLOCK EXDEV
+    EHOSTDOWN EPFNOSUPPORT ESHUTDOWN ESOCKTNOSUPPORT ETOOMANYREFS
+""".split())
+
+
+def record_member(name, typ, everywhere):
+    return f"  readonly {name}: {typ};" if everywhere else f"  readonly {name}?: {typ};"
+
+
+def constants_interface():
+    """The type of `constants`: each known name, optional where a platform may lack it."""
+    members = [record_member(name, FAMILY_BRANDS.get(name, "number"), everywhere) for name, everywhere in constants()]
+    return ["/** The type of `constants`: every known name, so that a typo does not compile. */",
+            "export type Constants = {", *members, "};"]
+
+
+def errno_interface():
+    """The type of errors.ts's `errno` table: each name of errno.txt."""
+    members = [record_member(name, "number", name in POSIX_ERRNO) for name in errno_names()]
+    return ["/**", " * The type of `errno`: every errno name a supported platform may define; those POSIX requires are",
+            " * `number`, the others may be absent. A typo does not compile.", " */",
+            "export type ErrnoTable = {", *members, "};"]
+
+
 def typescript_source():
-    ts = [TS_HEAD] + family_types() + [
+    ts = [TS_HEAD] + family_types() + [""] + constants_interface() + [""] + errno_interface() + [
         "", "/** Every constant of the socket headers, frozen. */",
-        "export const constants: Readonly<Record<string, number>> = Object.freeze({ ...c });", ""]
+        "export const constants: Constants = Object.freeze({ ...c }) as Readonly<Record<string, number | undefined>> as Constants;", ""]
     ts += [constant_export(name, everywhere) for name, everywhere in constants()]
     return "\n".join(ts) + "\n"
 

@@ -149,6 +149,32 @@ print(json.dumps([[socket.CMSG_LEN(i) for i in n], [socket.CMSG_SPACE(i) for i i
     }
   });
 
+  it('recvFds(…, maxfds = 0) gives what Python\'s recv_fds with 0 gives: no descriptor, MSG_CTRUNC, none leaked (both forms)', async function () {
+    if (!linux) { console.log('      skipped: counts /proc/self/fd'); this.skip(); }
+    const python = JSON.parse(runPythonScript(`
+import json, os, socket
+a, b = socket.socketpair()
+r, w = os.pipe()
+socket.send_fds(a, [b'two'], [r, w])
+data, fds, flags, address = socket.recv_fds(b, 10, 0)
+print(json.dumps([data.decode(), fds, flags & socket.MSG_CTRUNC, address]))
+`)) as [string, number[], number, null];
+    const [a, b] = track.add(bs.socketpair());
+    const extra = [0, 1].map(() => fs.openSync('/dev/null', 'r'));
+    try {
+      const before = countOpenFds();
+      bs.sendFdsSync(a, [Buffer.from('two')], extra);
+      const [data, fds, flags] = bs.recvFdsSync(b, 10, 0);
+      assert.deepEqual([data.toString(), fds, flags & bs.MSG_CTRUNC], python.slice(0, 3));
+      await bs.sendFds(a, [Buffer.from('two')], extra);
+      const [data2, fds2, flags2] = await bs.recvFds(b, 10, 0);
+      assert.deepEqual([data2.toString(), fds2, flags2 & bs.MSG_CTRUNC], python.slice(0, 3));
+      assert.equal(countOpenFds(), before, 'the kernel closed the descriptors that did not fit');
+    } finally {
+      extra.forEach((fd) => fs.closeSync(fd));
+    }
+  });
+
   it('sendFds/recvFds with a Python child using socket.send_fds / recv_fds', async function () {
     this.timeout(15000);
     const where = path.join(dir, 'py-fds.sock');

@@ -321,8 +321,25 @@ except OSError: pass`);
     s1.sendtoSync(Buffer.alloc(3), u.getsockname() as bs.InetAddress);
     s2.sendtoSync(Buffer.alloc(7), u.getsockname() as bs.InetAddress);
     const [[r1], [r2]] = await within(Promise.all([first, second]), 2000);
-    assert.deepEqual(r1, [3, s1.getsockname()]);
-    assert.deepEqual(r2, [7, s2.getsockname()]);
+    assert.deepEqual(r1, [3, s1.getsockname(), 0]);
+    assert.deepEqual(r2, [7, s2.getsockname(), 0]);
+  });
+
+  it('recvmmsg reports each message\'s flags, MSG_TRUNC for a datagram cut to its buffer, as Python\'s recvmsg does (issue 23)', async function () {
+    if (!bs.features.recvmmsg) { console.log('      skipped: recvmmsg is not in this build'); this.skip(); }
+    const [python] = evalInPython([
+      "(lambda a, b: (b.bind(('127.0.0.1', 0)), a.sendto(b'0123456789', b.getsockname()), b.recvmsg(4)[2] & socket.MSG_TRUNC))(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(socket.AF_INET, socket.SOCK_DGRAM))[2]",
+    ]);
+    assert.ok('ok' in python && python.ok !== 0, 'Python sees MSG_TRUNC');
+    const u = udp(track);
+    const s = udp(track);
+    s.sendtoSync(Buffer.from('0123456789'), u.getsockname() as bs.InetAddress);
+    s.sendtoSync(Buffer.from('abc'), u.getsockname() as bs.InetAddress);
+    await sleep(20);
+    const got = await u.recvmmsg([Buffer.alloc(4), Buffer.alloc(4)]);
+    assert.deepEqual(got, [[4, s.getsockname(), bs.MSG_TRUNC], [3, s.getsockname(), 0]]);
+    s.sendtoSync(Buffer.from('0123456789'), u.getsockname() as bs.InetAddress);
+    assert.deepEqual(u.recvmmsgSync([Buffer.alloc(4)]), [[4, s.getsockname(), bs.MSG_TRUNC]]);
   });
 
   describe('close() with many pending operations', () => {

@@ -96,6 +96,24 @@ describe('the published types, used by a consumer', function () {
     assert.deepEqual(found, []);
   });
 
+  it('Constants and ErrnoTable hold at run time: each required name is a number here, each optional one a number or absent', () => {
+    const file = path.join(ROOT, 'dist', 'lib', 'constants.d.ts');
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const members = (name: string): Array<[string, boolean]> => {
+      const alias = source.statements.find((s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === name);
+      assert.ok(alias && ts.isTypeLiteralNode(alias.type), `${name} is a type literal`);
+      return alias.type.members.filter(ts.isPropertySignature).map((m) => [m.name.getText(source), m.questionToken === undefined]);
+    };
+    const lib = require(path.join(ROOT, 'dist', 'lib', 'index.js')) as { constants: object; errno: object };
+    for (const [type, table] of [['Constants', lib.constants], ['ErrnoTable', lib.errno]] as const) {
+      const list = members(type);
+      assert.ok(list.length > 100, `${type} has ${list.length} names`);
+      const values = table as Record<string, unknown>;
+      const wrong = list.filter(([name, required]) => (required ? typeof values[name] !== 'number' : !['number', 'undefined'].includes(typeof values[name])));
+      assert.deepEqual(wrong, [], `${type}: names whose type the run time does not keep`);
+    }
+  });
+
   it('a wrong use is refused: the types are checked, not any', () => {
     fs.writeFileSync(path.join(project, 'wrong.mts'),
       "import { socket, inet_pton, AF_INET } from 'bsd-sockets';\n" +

@@ -149,8 +149,8 @@ async function sockets(): Promise<void> {
   expectType<Ancillary[]>(msgAnc);
   expectType<number>(msgFlags);
   expectType<ReturnedAddress>(msgFrom);
-  expectType<Array<[number, ReturnedAddress]>>(await conn.recvmmsg([Buffer.alloc(10)]));
-  expectType<Array<[number, ReturnedAddress]>>(conn.recvmmsgSync([Buffer.alloc(10)]));
+  expectType<Array<[number, ReturnedAddress, number]>>(await conn.recvmmsg([Buffer.alloc(10)]));
+  expectType<Array<[nbytes: number, address: ReturnedAddress, msgFlags: number]>>(conn.recvmmsgSync([Buffer.alloc(10)]));
   expectType<number>(await client.sendmmsg([[Buffer.from('a'), inet], [Buffer.from('b')]]));
   expectType<number>(client.sendmmsgSync([[Buffer.from('a')]]));
   // @ts-expect-error recv takes a size, not a buffer (that is recvInto)

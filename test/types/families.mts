@@ -7,12 +7,13 @@ import {
   sendFds, recvFdsSync, TCPServer, UDPServer, UnixStreamServer, UnixDatagramServer,
   StreamRequestHandler, DatagramRequestHandler, BaseRequestHandler, BaseServer,
   AF_INET, AF_INET6, AF_UNIX, AF_PACKET, AF_NETLINK, AF_LOCAL, AF_APPLETALK, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW,
-  SOL_SOCKET, SCM_RIGHTS, NETLINK_ROUTE, ETH_P_ALL, htons,
+  SOL_SOCKET, SCM_RIGHTS, NETLINK_ROUTE, ETH_P_ALL, htons, constants, errno,
 } from 'bsd-sockets';
 import type {
   Family, AddressOf, ReturnedAddressOf, ReceivedAddressOf, ReturnedAddress, Address, Ancillary,
   InetFamily, RecvmsgResult, DatagramRequest, ReturnedInetAddress, ReturnedInet6Address, ReturnedUnixAddress,
-  ReturnedPacketAddress, RequestHandler, RequestHandlerClass, AnyRequestHandlerClass,
+  ReturnedPacketAddress, RequestHandler, RequestHandlerClass, AnyRequestHandlerClass, Constants, ErrnoTable,
+  RecvmmsgResult,
 } from 'bsd-sockets';
 
 type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true : false;
@@ -42,7 +43,7 @@ void [asNumber, literal, other, packetNumber];
 assertTrue<Equal<AddressOf<AF_INET>, [host: string, port: number]>>();
 assertTrue<Equal<ReturnedAddressOf<AF_INET6>, [host: string, port: number, flowinfo: number, scopeId: number]>>();
 assertTrue<Equal<ReturnedAddressOf<AF_UNIX>, string | Buffer>>();
-assertTrue<Equal<ReceivedAddressOf<AF_UNIX>, string | Buffer>>();
+assertTrue<Equal<ReceivedAddressOf<AF_UNIX>, string | Buffer | null>>();
 assertTrue<Equal<ReceivedAddressOf<AF_INET>, [host: string, port: number] | null>>();
 assertTrue<Equal<ReturnedAddressOf<AF_INET>, ReturnedInetAddress>>();
 assertTrue<Equal<ReturnedAddressOf<AF_INET6>, ReturnedInet6Address>>();
@@ -104,8 +105,12 @@ async function inet(): Promise<void> {
   const [, , , msgFrom] = await s.recvmsg(10);
   expectType<[host: string, port: number] | null>(msgFrom);
   expectType<RecvmsgResult<AF_INET>>(s.recvmsgSync(10));
-  expectType<Array<[number, [host: string, port: number] | null]>>(await s.recvmmsg([data]));
-  expectType<Array<[number, [host: string, port: number] | null]>>(s.recvmmsgSync([data]));
+  expectType<Array<[number, [host: string, port: number] | null, number]>>(await s.recvmmsg([data]));
+  expectType<RecvmmsgResult<AF_INET>[]>(s.recvmmsgSync([data]));
+  const [[nbytes, mmsgFrom, mmsgFlags]] = s.recvmmsgSync([data]);
+  expectType<number>(nbytes + mmsgFlags);
+  // @ts-expect-error the sender may be null
+  void mmsgFrom[0];
   await s.sendmsg([data], [], 0, ['127.0.0.1', 9]);
   // @ts-expect-error sendmsg's address is this family's
   s.sendmsgSync([data], null, 0, '/tmp/x');
@@ -145,10 +150,12 @@ async function unix(): Promise<void> {
   // @ts-expect-error an AF_UNIX socket takes a path, not [host, port]
   s.bind(['127.0.0.1', 0]);
   expectType<string | Buffer>(s.getsockname());
-  // A Unix socket always gives an address ('' when the sender has no name), never null.
+  // An unnamed Unix sender (or a socketpair's peer) gives no address: null, as Python's None.
   const [, from] = await s.recvfrom(10);
-  expectType<string | Buffer>(from);
+  expectType<string | Buffer | null>(from);
+  // @ts-expect-error the sender may have no address
   s.sendtoSync(data, from);
+  if (from !== null) s.sendtoSync(data, from);
   const [conn, peer] = await s.accept();
   expectType<Socket<AF_UNIX>>(conn);
   expectType<string | Buffer>(peer);
@@ -165,7 +172,7 @@ async function unix(): Promise<void> {
   await sendFds(a, [data], [0], 0, ['127.0.0.1', 0]);
   const [, fds, , fdsFrom] = recvFdsSync(b, 10, 1);
   expectType<number[]>(fds);
-  expectType<string | Buffer>(fdsFrom);
+  expectType<string | Buffer | null>(fdsFrom);
   // Ancillary data goes out as any Uint8Array and comes back as Buffers.
   const out: Ancillary<Uint8Array>[] = [[SOL_SOCKET, SCM_RIGHTS, new Uint8Array(new Int32Array([0]).buffer)]];
   a.sendmsgSync([data], out);
@@ -321,4 +328,71 @@ function servers(): void {
   for (const s of [tcp, loose, stream, udp, dgram, v6]) s.serverClose();
 }
 
-export { inet, inet6, unix, packet, netlink, anyFamily, create, servers };
+// ---- a server's family comes from its address or its class, never from a handler for any family
+class AnyFamilyEcho extends StreamRequestHandler {}
+class OwnConstructor extends StreamRequestHandler<AF_INET> {
+  readonly started: number;
+  constructor(request: Socket<AF_INET>, clientAddress: [string, number], server: BaseServer<Socket<AF_INET>, AF_INET>) {
+    super(request, clientAddress, server);
+    this.started = Date.now();
+  }
+}
+class LooseConstructor extends BaseRequestHandler<Socket, number> {
+  constructor(...args: ConstructorParameters<typeof BaseRequestHandler<Socket, number>>) {
+    super(...args);
+  }
+}
+class ExtraOptional extends StreamRequestHandler<AF_INET> {
+  constructor(request: Socket<AF_INET>, clientAddress: [string, number], server: BaseServer<Socket<AF_INET>, AF_INET>, readonly label = 'x') {
+    super(request, clientAddress, server);
+  }
+}
+class NeedsMore extends StreamRequestHandler<AF_INET> {
+  constructor(request: Socket<AF_INET>, clientAddress: [string, number], server: BaseServer<Socket<AF_INET>, AF_INET>, readonly label: string) {
+    super(request, clientAddress, server);
+  }
+}
+class Reply4 extends DatagramRequestHandler<AF_INET> {
+  override async handle(): Promise<void> {
+    await this.socket.sendto(this.packet, this.clientAddress);
+  }
+}
+
+function inferred(): void {
+  const srv = new TCPServer(['127.0.0.1', 0], AnyFamilyEcho);
+  expectType<TCPServer<AF_INET>>(srv);
+  const [host, port] = srv.serverAddress;
+  const [boundHost, boundPort] = srv.socket.getsockname();
+  void [host, port, boundHost, boundPort];
+  expectType<UDPServer<AF_INET>>(new UDPServer(['127.0.0.1', 0], DatagramRequestHandler));
+  expectType<UDPServer<AF_INET>>(new UDPServer(['127.0.0.1', 0], Reply4));
+  expectType<UnixStreamServer>(new UnixStreamServer('/tmp/s', AnyFamilyEcho));
+  expectType<TCPServer<AF_INET>>(new TCPServer(['127.0.0.1', 0], OwnConstructor));
+  expectType<TCPServer<AF_INET>>(new TCPServer(['127.0.0.1', 0], LooseConstructor));
+  expectType<TCPServer<AF_INET>>(new TCPServer(['127.0.0.1', 0], ExtraOptional));
+  // @ts-expect-error a handler whose constructor needs a fourth argument cannot be built by the server
+  new TCPServer(['127.0.0.1', 0], NeedsMore);
+  // @ts-expect-error a TCPServer is AF_INET: a handler of AF_INET6 requests does not fit it
+  new TCPServer(['127.0.0.1', 0], class extends StreamRequestHandler<AF_INET6> {});
+}
+
+// ---- constants and errno are records of their known names
+function records(): void {
+  expectType<Constants>(constants);
+  expectType<AF_INET>(constants.AF_INET);
+  expectType<number>(constants.SOCK_STREAM);
+  expectType<number | undefined>(constants.SO_REUSEPORT);
+  expectType<number | undefined>(constants.AF_PACKET);
+  // @ts-expect-error a typo does not compile
+  void constants.AF_INTE;
+  expectType<ErrnoTable>(errno);
+  expectType<number>(errno.ECONNREFUSED);
+  expectType<number>(errno.EWOULDBLOCK);
+  expectType<number | undefined>(errno.EBADE);
+  // @ts-expect-error a typo does not compile
+  void errno.ECONNREFUSD;
+  const byName: Readonly<Record<string, number | undefined>> = constants;
+  void byName;
+}
+
+export { inferred, records, inet, inet6, unix, packet, netlink, anyFamily, create, servers };
