@@ -74,7 +74,7 @@ sock.close();`));
     for (const theirs of out.ipLink) {
       const ours = out.links.find((l: Json) => l.index === theirs.ifindex);
       for (const flag of theirs.flags as string[]) {
-        const bit = bs.constants[`IFF_${flag}`];
+        const bit = (bs.constants as Readonly<Record<string, number | undefined>>)[`IFF_${flag}`];
         if (bit !== undefined) assert.ok(ours.flags & bit, `${theirs.ifname} ${flag}`);
       }
     }

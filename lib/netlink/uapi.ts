@@ -6,7 +6,7 @@ import { constants } from '../constants';
 
 /** A constant of the addon's table; a clear error where the platform (or an old build) lacks it. */
 export function required(name: string): number {
-  const value = constants[name];
+  const value = (constants as Readonly<Record<string, number | undefined>>)[name];
   if (value === undefined) throw new Error(`bsd-sockets/netlink: ${name} is not among the addon's constants (netlink is Linux-only; after an upgrade, rebuild the addon)`);
   return value;
 }
