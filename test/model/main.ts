@@ -125,10 +125,10 @@ async function shrink(worker: Worker, seq: Sequence, kind: string, seconds: numb
 /** The same kind of failure, named without the step-specific parts (a shrink target and a report line). */
 function signature(d: Divergence): string { return d.kind; }
 
-interface Options { seed: number; count: number; jobs: number; replay: boolean; steps?: string; verbose: boolean; seconds: number }
+interface Options { seed: number; count: number; jobs: number; replay: boolean; steps?: string; verbose: boolean; seconds: number; shrink: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seed: 1, count: 2000, jobs: 4, replay: false, verbose: false, seconds: 0 };
+  const o: Options = { seed: 1, count: 2000, jobs: 4, replay: false, verbose: false, seconds: 0, shrink: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => argv[++i];
@@ -139,6 +139,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--steps') o.steps = value();
     else if (a === '--seconds') { o.seconds = Number(value()); o.count = Infinity; }
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--no-shrink') o.shrink = false;
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -148,7 +149,7 @@ interface Failure { seed: number; d: Divergence; shrunk?: Sequence }
 
 function replayLine(seq: Sequence): string { return `npm run test:model -- --steps '${JSON.stringify(seq)}'`; }
 
-async function replay(worker: Worker, seq: Sequence): Promise<number> {
+async function replay(worker: Worker, seq: Sequence, shrinking: boolean): Promise<number> {
   seq.steps.forEach((s, i) => console.log(`${String(i).padStart(3)} ${JSON.stringify(s)}`));
   const { divergences, ms } = await worker.run(seq);
   for (const d of divergences) {
@@ -157,7 +158,7 @@ async function replay(worker: Worker, seq: Sequence): Promise<number> {
   }
   const { failure } = judge(seq, divergences);
   console.log(`${ms} ms`);
-  if (failure) {
+  if (failure && shrinking) {
     const shrunk = await shrink(worker, seq, signature(failure), 60);
     console.log(`shrunk (${signature(failure)}):\n  ${replayLine(shrunk)}`);
   }
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
   try {
     if (single) {
       const seq: Sequence = o.steps !== undefined ? JSON.parse(o.steps) : generate(o.seed);
-      process.exitCode = await replay(workers[0], seq);
+      process.exitCode = await replay(workers[0], seq, o.shrink);
       return;
     }
     const started = Date.now();

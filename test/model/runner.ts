@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as bsd from '../../lib/index';
 import {
-  checkOutcome, checkSettledByClose, checkTurnOrder, classify, type CallState, type Divergence, type OpRecord,
+  checkOutcome, checkSettledByClose, checkTurnOrder, classify, isZeroRecv, type CallState, type Divergence, type OpRecord,
   type PendingEvent,
 } from './contract';
 import { diffFds, flagsOf, isCloexec, isNonblocking, linkOf, openFds } from './hygiene';
@@ -381,7 +381,12 @@ export class Run {
       case 'poll': {
         return () => {
           const poller = bsd.poll();
-          poller.register(e.sock);
+          try {
+            poller.register(e.sock);  // a plain method: a closed socket throws EBADF here
+          } catch (error) {
+            if (sync) throw error;
+            return Promise.reject(error);
+          }
           return then(sync ? poller.pollSync(0) : poller.poll(0), (events: unknown) => ({ value: events }));
         };
       }
@@ -407,6 +412,7 @@ export class Run {
   }
 
   private got(rec: OpRecord, data: Buffer): object {
+    if (isZeroRecv(rec.step)) return { data };  // nothing was read
     this.received(rec.stream, { rec, epoch: this.epoch, index: rec.index, data: Buffer.from(data) });
     return { data };
   }
@@ -474,25 +480,29 @@ export class Run {
     if (isListenerFixture(this.seq.fixture)) return drained;
     const stopAt = performance.now() + DRAIN_MS;
     const scratch = Buffer.alloc(1 << 20);
-    for (;;) {
+    // loopback TCP may deliver a moment after send() returned: three empty passes in a row end it
+    for (let quietPasses = 0; ;) {
       const quiet = !this.pendingWrites();
       let empty = true;
       for (const sender of ['a', 'b']) {
         const receiver = this.entries.get(this.entries.get(sender)!.peer!)!;
         if (receiver.closed || this.pendingOn(receiver.id).some((r) => isRecv(r.step.op))) continue;
-        for (;;) {
+        for (let reads = 0; reads < 64; reads++) {
           let k: number;
           try { k = receiver.sock.recvIntoSync(scratch, scratch.length, C.MSG_DONTWAIT); } catch { break; }
-          if (k === 0 && isStreamFixture(this.seq.fixture)) break;
+          if (k === 0 && (isStreamFixture(this.seq.fixture) || receiver.shutRd)) break;
           empty = false;
           this.received(sender, { epoch: ++this.epoch, index: Infinity, data: Buffer.from(scratch.subarray(0, k)) });
         }
       }
-      if ((quiet && empty) || performance.now() > stopAt) {
+      quietPasses = quiet && empty ? quietPasses + 1 : 0;
+      if (quietPasses >= 3 || performance.now() > stopAt) {
         for (const sender of ['a', 'b']) {
           const receiver = this.entries.get(this.entries.get(sender)!.peer!)!;
           const writesDone = !this.records.some((r) => !r.done && r.on === sender && isSend(r.step.op));
-          if (writesDone && !receiver.closed && !receiver.shutRd && !this.pendingOn(receiver.id).some((r) => isRecv(r.step.op))) drained.add(sender);
+          // a closed sender may have reset the connection (TCP, unread data) or purged the datagrams it sent
+          const senderOpen = !this.entries.get(sender)!.closed;
+          if (writesDone && senderOpen && !receiver.closed && !receiver.shutRd && !this.pendingOn(receiver.id).some((r) => isRecv(r.step.op))) drained.add(sender);
         }
         return drained;
       }

@@ -6,7 +6,7 @@ import type { Divergence, OpRecord } from './contract';
 
 /** One write's bytes; `part` numbers the messages of one sendmmsg. */
 export interface Sent { rec: OpRecord; bytes: Buffer; part?: number }
-export interface Received { rec?: OpRecord; epoch: number; index: number; data: Buffer; truncatedTo?: number }
+export interface Received { rec?: OpRecord; epoch: number; index: number; data: Buffer }
 
 /** Bytes a failed write certainly did not send: errors raised before any byte could go. */
 function sentNothing(rec: OpRecord): boolean {
@@ -21,7 +21,7 @@ function sentNothing(rec: OpRecord): boolean {
 function countSent(w: Sent): number | undefined {
   const o = w.rec.outcome;
   if (!o) return undefined;
-  if (o.ok && w.part !== undefined) return w.part < (o.n ?? 0) ? w.bytes.length : 0;
+  if (o.ok && w.part !== undefined) return w.part < (o.n ?? 0) ? w.bytes.length : 0;  // 0 also for an empty message sent
   if (o.ok) return w.rec.step.op === 'sendall' ? w.bytes.length : o.n;
   return sentNothing(w.rec) ? 0 : undefined;
 }
@@ -95,9 +95,10 @@ function writerAt(writes: Sent[], offset: number): number {
 export function checkDatagrams(name: string, writes: Sent[], reads: Received[], drained: boolean, reliable: boolean, out: Divergence[]): void {
   const sent = [...writes].sort((x, y) => x.rec.index - y.rec.index);
   const certain = sent.every((w) => countSent(w) !== undefined);
-  const pool = sent.filter((w) => (countSent(w) ?? 1) > 0);
+  const pool = sent.filter((w) => !sentNothing(w.rec) && !(w.rec.outcome?.ok && w.part !== undefined && countSent(w) === 0));
   let next = 0;
-  for (const r of byDelivery(reads)) {
+  // an empty read is an empty datagram, one truncated to 0 bytes, or the end of input (SHUT_RD): it says nothing
+  for (const r of byDelivery(reads).filter((x) => x.data.length > 0)) {
     const k = pool.findIndex((w, i) => i >= next && matches(w.bytes, r));
     if (k < 0) {
       out.push({ kind: `datagrams ${name} unknown datagram`, index: r.rec?.index ?? -1, detail: `${r.data.length} bytes, first ${r.data[0]}` });
@@ -114,7 +115,7 @@ export function checkDatagrams(name: string, writes: Sent[], reads: Received[], 
   }
 }
 
+/** A received datagram is the sent one, or its head when the receive buffer was smaller. */
 function matches(bytes: Buffer, r: Received): boolean {
-  const n = r.truncatedTo ?? r.data.length;
-  return r.data.length <= bytes.length && bytes.subarray(0, n).equals(r.data.subarray(0, n)) && (r.truncatedTo !== undefined || r.data.length === bytes.length || r.data.length < bytes.length);
+  return r.data.length <= bytes.length && bytes.subarray(0, r.data.length).equals(r.data);
 }
