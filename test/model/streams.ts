@@ -95,7 +95,8 @@ function writerAt(writes: Sent[], offset: number): number {
 export function checkDatagrams(name: string, writes: Sent[], reads: Received[], drained: boolean, reliable: boolean, out: Divergence[]): void {
   const sent = [...writes].sort((x, y) => x.rec.index - y.rec.index);
   const certain = sent.every((w) => countSent(w) !== undefined);
-  const pool = sent.filter((w) => !sentNothing(w.rec) && !(w.rec.outcome?.ok && w.part !== undefined && countSent(w) === 0));
+  // empty datagrams are left out on both sides (an empty read says nothing)
+  const pool = sent.filter((w) => w.bytes.length > 0 && !sentNothing(w.rec) && !(w.rec.outcome?.ok && w.part !== undefined && countSent(w) === 0));
   let next = 0;
   // an empty read is an empty datagram, one truncated to 0 bytes, or the end of input (SHUT_RD): it says nothing
   for (const r of byDelivery(reads).filter((x) => x.data.length > 0)) {
@@ -104,7 +105,9 @@ export function checkDatagrams(name: string, writes: Sent[], reads: Received[], 
       out.push({ kind: `datagrams ${name} unknown datagram`, index: r.rec?.index ?? -1, detail: `${r.data.length} bytes, first ${r.data[0]}` });
       return;
     }
-    if (reliable && pool.slice(next, k).some((w) => w.rec.outcome?.ok)) {
+    // only Promise sends keep call order: a Sync send goes at once, past a Promise send still waiting
+    const promise = (w: Sent) => w.rec.step.form === 'promise';
+    if (reliable && promise(pool[k]) && pool.slice(next, k).some((w) => w.rec.outcome?.ok && promise(w))) {
       out.push({ kind: `datagrams ${name} out of order`, index: r.rec?.index ?? -1, detail: `got the datagram of step ${pool[k].rec.index} first` });
       return;
     }
