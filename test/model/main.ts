@@ -20,12 +20,17 @@ class Worker {
   private ready!: Promise<void>;
   private onMessage: ((m: { id?: number; step?: number; divergences?: Divergence[]; ms?: number; ready?: boolean }) => void) | null = null;
   private nextId = 0;
+  private stderrTail = '';
 
   constructor() { this.start(); }
 
   private start(): void {
     this.proc = spawn(process.execPath, [path.join(__dirname, 'worker.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.proc.stderr.on('data', (chunk) => { if (process.env.MODEL_DEBUG) process.stderr.write(`[worker] ${chunk}`); });
+    this.stderrTail = '';
+    this.proc.stderr.on('data', (chunk) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-600);  // the last words of a worker that dies
+      if (process.env.MODEL_DEBUG) process.stderr.write(`[worker] ${chunk}`);
+    });
     readline.createInterface({ input: this.proc.stdout }).on('line', (line) => this.onMessage?.(JSON.parse(line)));
     this.ready = new Promise((resolve, reject) => {
       this.onMessage = (m) => { if (m.ready) resolve(); };
@@ -55,7 +60,10 @@ class Worker {
         if (hung) this.restart();
         resolve(v);
       };
-      const hang = (why: string) => finish({ divergences: [hangAt(seq, at, why)], ms: Date.now() - started }, true);
+      const hang = (why: string) => {
+        const said = this.stderrTail.trim();
+        finish({ divergences: [hangAt(seq, at, said ? `${why}; stderr: ${said}` : why)], ms: Date.now() - started }, true);
+      };
       const arm = () => { clearTimeout(timer); timer = setTimeout(() => hang(`no answer for ${HANG_MS} ms`), HANG_MS); };
       this.onMessage = (m) => {
         if (m.id !== id) return;
@@ -108,6 +116,17 @@ export function without(seq: Sequence, start: number, count: number): Sequence {
   return { fixture: seq.fixture, steps };
 }
 
+/** What the generator guarantees: no Sync call that may wait without a deadline (blocking mode, no MSG_DONTWAIT). */
+function mayNotHang(seq: Sequence): boolean {
+  const blocking = new Map<string, boolean>();
+  for (const s of seq.steps) {
+    if (s.op === 'mode') blocking.set(s.on!, s.mode === 'blocking');
+    else if (s.form === 'sync' && s.op !== 'select' && s.op !== 'poll' && (blocking.get(s.on!) ?? true) &&
+      !(s.flags ?? []).includes('MSG_DONTWAIT')) return false;
+  }
+  return true;
+}
+
 /** Drops steps (halves, quarters … single steps) while a divergence of the same kind remains. */
 async function shrink(worker: Worker, seq: Sequence, kind: string, seconds: number): Promise<Sequence> {
   let current = seq;
@@ -115,6 +134,7 @@ async function shrink(worker: Worker, seq: Sequence, kind: string, seconds: numb
   for (let chunk = Math.max(1, current.steps.length >> 1); chunk >= 1; chunk = chunk === 1 ? 0 : chunk >> 1) {
     for (let start = current.steps.length - chunk; start >= 0 && Date.now() < stopAt; start -= chunk) {
       const candidate = without(current, start, chunk);
+      if (!mayNotHang(candidate)) continue;
       const { failure } = judge(candidate, (await worker.run(candidate)).divergences);
       if (failure?.kind === kind) current = candidate;
     }

@@ -496,14 +496,15 @@ export class Run {
         }
       }
       quietPasses = quiet && empty ? quietPasses + 1 : 0;
-      if (quietPasses >= 3 || performance.now() > stopAt) {
+      const timedOut = performance.now() > stopAt;
+      if (quietPasses >= 3 || timedOut) {
         for (const sender of ['a', 'b']) {
           const receiver = this.entries.get(this.entries.get(sender)!.peer!)!;
           const writesDone = !this.records.some((r) => !r.done && r.on === sender && isSend(r.step.op));
           // a closed sender may have reset the connection (TCP, unread data) or purged the datagrams it sent
           // and data reaching a TCP socket shut for reading resets the connection (RFC 1122 4.2.2.13)
           const senderOpen = !this.entries.get(sender)!.closed && !(this.seq.fixture === 'tcp' && this.entries.get(sender)!.shutRd);
-          if (writesDone && senderOpen && !receiver.closed && !receiver.shutRd && !this.pendingOn(receiver.id).some((r) => isRecv(r.step.op))) drained.add(sender);
+          if (!timedOut && writesDone && senderOpen && !receiver.closed && !receiver.shutRd && !this.pendingOn(receiver.id).some((r) => isRecv(r.step.op))) drained.add(sender);
         }
         return drained;
       }

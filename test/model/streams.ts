@@ -98,7 +98,10 @@ export function checkDatagrams(name: string, writes: Sent[], reads: Received[], 
   // empty datagrams are left out on both sides (an empty read says nothing)
   const pool = sent.filter((w) => w.bytes.length > 0 && !sentNothing(w.rec) && !(w.rec.outcome?.ok && w.part !== undefined && countSent(w) === 0));
   let next = 0;
-  // an empty read is an empty datagram, one truncated to 0 bytes, or the end of input (SHUT_RD): it says nothing
+  // An empty read is an empty datagram, one truncated to 0 bytes (bufsize 0), or the end of input
+  // (SHUT_RD): it may have consumed any one datagram, so it excuses one loss and the order.
+  const emptyReads = reads.filter((x) => x.data.length === 0).length;
+  let unmatched = 0;
   for (const r of byDelivery(reads).filter((x) => x.data.length > 0)) {
     const k = pool.findIndex((w, i) => i >= next && matches(w.bytes, r));
     if (k < 0) {
@@ -107,14 +110,16 @@ export function checkDatagrams(name: string, writes: Sent[], reads: Received[], 
     }
     // only Promise sends keep call order: a Sync send goes at once, past a Promise send still waiting
     const promise = (w: Sent) => w.rec.step.form === 'promise';
-    if (reliable && promise(pool[k]) && pool.slice(next, k).some((w) => w.rec.outcome?.ok && promise(w))) {
+    if (reliable && emptyReads === 0 && promise(pool[k]) && pool.slice(next, k).some((w) => w.rec.outcome?.ok && promise(w))) {
       out.push({ kind: `datagrams ${name} out of order`, index: r.rec?.index ?? -1, detail: `got the datagram of step ${pool[k].rec.index} first` });
       return;
     }
+    unmatched += pool.slice(next, k).filter((w) => w.rec.outcome?.ok).length;
     next = k + 1;
   }
-  if (reliable && certain && drained && next < pool.length && pool.slice(next).some((w) => w.rec.outcome?.ok)) {
-    out.push({ kind: `datagrams ${name} lost`, index: pool[next].rec.index, detail: `${pool.length - next} sent, never received` });
+  const lost = unmatched + pool.slice(next).filter((w) => w.rec.outcome?.ok).length;
+  if (reliable && certain && drained && lost > emptyReads) {
+    out.push({ kind: `datagrams ${name} lost`, index: pool[Math.min(next, pool.length - 1)].rec.index, detail: `${lost} sent, never received (${emptyReads} empty reads)` });
   }
 }
 
