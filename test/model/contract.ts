@@ -28,10 +28,15 @@ export interface CallState {
   shutRd: boolean;
   shutWr: boolean;
   peerGone: boolean;
+  /** toStream(): end() (a SHUT_WR to come) or destroy() was called on this socket's stream. */
+  streamEnded: boolean;
+  streamDestroyed: boolean;
+  /** A toStream() exists: a write error destroys it, and its destroy() closes the socket at any time after. */
+  streamed: boolean;
 }
 
 /** Something that happened to the socket while an operation was pending. */
-export type PendingEvent = 'closed' | 'aborted' | 'shutRd' | 'shutWr' | 'peerGone' | 'detached' | 'dupBlock' | 'mode';
+export type PendingEvent = 'destroyed' | 'closed' | 'aborted' | 'shutRd' | 'shutWr' | 'peerGone' | 'detached' | 'dupBlock' | 'mode';
 
 export interface OpRecord {
   index: number;
@@ -78,6 +83,7 @@ export function classify(error: unknown): ErrorInfo {
 function malformed(info: ErrorInfo): string | undefined {
   if (info.cls === 'AbortError') return info.code === 'ABORT_ERR' ? undefined : 'an AbortError without code ABORT_ERR';
   if (info.cls === 'TypeError' || info.cls === 'RangeError') return info.code?.startsWith('ERR_') ? undefined : `a ${info.cls} without a Node code`;
+  if (info.cls === 'Error(Error)' && info.code?.startsWith('ERR_STREAM_')) return undefined;  // a stream's own errors, as net.Socket's
   if (!SOCKET_ERROR_CLASSES.some(([name]) => name === info.cls)) return `not a SocketError: ${info.cls}`;
   const expected = info.code === undefined ? undefined : (os.constants.errno as Record<string, number>)[info.code] ?? bsd.errno[info.code];
   if (!(typeof info.errno === 'number' && info.errno > 0)) return `errno ${info.errno} is not positive`;
@@ -92,7 +98,7 @@ const CONNECTION_CODES = ['EPIPE', 'ECONNRESET', 'ENOTCONN', 'ECONNREFUSED', 'EC
 /** The errors (`Class:CODE`, or `Class` for any code) the contract allows for one operation. */
 export function allowedErrors(rec: OpRecord): Set<string> {
   const { call, step } = rec;
-  if (call.closed) return new Set(['SocketError:EBADF']);
+  if (call.closed) return new Set(step.op === 'write' && call.streamed ? ['SocketError:EBADF', 'Error(Error):ERR_STREAM_DESTROYED'] : ['SocketError:EBADF']);
   if (step.form === 'promise' && call.signal === 'bad') return new Set(['TypeError:ERR_INVALID_ARG_TYPE']);
   if (step.form === 'promise' && call.signal === 'aborted') return new Set(['AbortError']);
   const allowed = new Set<string>();
@@ -108,12 +114,20 @@ export function allowedErrors(rec: OpRecord): Set<string> {
     allowed.add('BlockingIOError:EAGAIN');
     allowed.add('TimeoutError:ETIMEDOUT');
   }
-  const disturbed = call.shutRd || call.shutWr || call.peerGone || sawAny(rec, 'shutRd', 'shutWr', 'peerGone', 'closed');
+  const disturbed = call.shutRd || call.shutWr || call.peerGone || call.streamEnded || call.streamDestroyed || call.streamed || sawAny(rec, 'shutRd', 'shutWr', 'peerGone', 'closed');
   if (disturbed || step.op === 'connect' || step.op === 'accept') {
     for (const code of CONNECTION_CODES) allowed.add(`*:${code}`);
   }
   if (step.op === 'sendfile' && step.src === 'dir') allowed.add('SocketError');
+  if (step.op === 'write') addStreamErrors(rec, allowed);
+  if (call.streamed) allowed.add('SocketError:EBADF');
   return allowed;
+}
+
+/** A stream write fails as a net.Socket's does: after destroy() ERR_STREAM_DESTROYED, after end() ERR_STREAM_WRITE_AFTER_END. */
+function addStreamErrors(rec: OpRecord, allowed: Set<string>): void {
+  if (rec.call.streamed || rec.call.streamDestroyed || sawAny(rec, 'destroyed', 'closed', 'detached')) allowed.add('Error(Error):ERR_STREAM_DESTROYED');
+  if (rec.call.streamEnded) allowed.add('Error(Error):ERR_STREAM_WRITE_AFTER_END');
 }
 
 function errorAllowed(allowed: Set<string>, info: ErrorInfo): boolean {

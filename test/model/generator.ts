@@ -68,16 +68,28 @@ class SequenceBuilder {
     const ops = stream ? ['send', 'sendall', 'sendmsg', 'sendfile', 'sendfile', 'sendall'] : ['send', 'sendmsg', 'sendmmsg'];
     if (this.fixture === 'udp') ops.push('sendto');  // a socketpair's peer has no address to send to
     if (this.fixture === 'unix' || this.fixture === 'unixdgram') ops.push('sendFds');
+    if (stream) ops.push('write');
     const op = this.rng.pick(ops);
-    const form = this.form(on);
+    const form = op === 'write' ? 'promise' : this.form(on);
     const n = this.rng.pick(stream ? STREAM_SIZES : DGRAM_SIZES);
     const fill = this.rng.int(256);
     if (op === 'sendfile') return this.sendfile(on, form);
+    if (op === 'write') return this.streamWrite(on, n, fill);
     if (form === 'sync' && this.mode(on) === 'blocking' && op === 'sendall') {
       // a Sync sendall in blocking mode with MSG_DONTWAIT fails on a partial send: keep it small
       return this.push({ op, on, form, n: Math.min(n, 1000), fill, flags: ['MSG_DONTWAIT'] });
     }
     this.push({ op, on, form, n, fill, flags: this.flags(on, form), signal: this.signal(form) });
+  }
+
+  /** toStream() makes a non-blocking socket blocking (lib/stream.ts): the generator's modes follow. */
+  private streamed(on: string): void {
+    if (this.mode(on) === 'nonblocking') this.modes.set(on, 'blocking');
+  }
+
+  private streamWrite(on: string, n: number, fill: number): void {
+    this.streamed(on);
+    this.push({ op: 'write', on, form: 'promise', n, fill });
   }
 
   private sendfile(on: string, form: 'sync' | 'promise'): void {
@@ -140,6 +152,11 @@ class SequenceBuilder {
     if (r < 0.6) return this.push({ op: 'shutdown', on, how: this.rng.pick(['SHUT_RD', 'SHUT_WR', 'SHUT_RDWR'] as const) });
     if (r < 0.72) return this.push({ op: 'close', on });
     if (r < 0.8) return this.push({ op: 'detach', on });
+    // the writable side of toStream(): end() is shutdown(SHUT_WR) after the writes, destroy() closes
+    if (r < 0.86 && isStreamFixture(this.fixture) && on !== 'l') {
+      this.streamed(on);
+      return this.push({ op: this.rng.pick(['end', 'destroy']), on });
+    }
     // dupBlock: another holder of the descriptor clears O_NONBLOCK (a dup set blocking)
     this.push({ op: this.rng.chance(0.5) ? 'dup' : 'dupBlock', on, n: this.dups++ });
   }

@@ -35,6 +35,11 @@ interface Entry {
   /** A duplicate made blocking shares (and cleared) O_NONBLOCK: the flag no longer follows this Socket's mode. */
   sharedFlags: boolean;
   userFd: boolean;
+  /** The toStream() over this socket, made by its first `write`, `end` or `destroy`. */
+  stream?: bsd.SocketStream;
+  streamEnded: boolean;
+  streamDestroyed: boolean;
+  streamed: boolean;
 }
 
 const MICROTASKS = 40;
@@ -74,9 +79,11 @@ export class Run {
         await this.step(i, this.seq.steps[i]);
         this.epoch++;
         await immediate();
+        this.noticeStreamCloses();
         this.watchDescriptors(i);
       }
       this.progress(-1);
+      this.noticeStreamCloses();
       const drained = await this.drain();
       await this.closeAll();
       this.check(drained);
@@ -95,7 +102,7 @@ export class Run {
 
   private add(id: string, sock: Sock, peer?: string): Entry {
     const entry: Entry = { id, sock, peer, mode: 'blocking', t: null, shutRd: false, shutWr: false, closed: false,
-      link: linkOf(sock.fd), sharedFlags: false, userFd: false };
+      link: linkOf(sock.fd), sharedFlags: false, userFd: false, streamEnded: false, streamDestroyed: false, streamed: false };
     this.entries.set(id, entry);
     return entry;
   }
@@ -159,7 +166,8 @@ export class Run {
     return {
       closed: e.closed, mode: e.mode, t: e.t, dontwait: (step.flags ?? []).includes('MSG_DONTWAIT'),
       signal: step.signal ?? 'none', shutRd: e.shutRd, shutWr: e.shutWr,
-      peerGone: !!peer && (peer.closed || peer.shutRd || peer.shutWr),
+      peerGone: !!peer && (peer.closed || peer.shutRd || peer.shutWr || peer.streamEnded || peer.streamDestroyed),
+      streamEnded: e.streamEnded, streamDestroyed: e.streamDestroyed, streamed: e.streamed,
     };
   }
 
@@ -180,6 +188,8 @@ export class Run {
       case 'detach': return this.detach(i, step.on!);
       case 'dup': case 'dupBlock': return this.dup(step);
       case 'abort': this.abort(step.target!); return;
+      case 'end': return this.endStream(step.on!);
+      case 'destroy': return this.destroyStream(i, step.on!);
       case 'sleep': await delay(step.ms ?? 10); return;
       default: return this.operation(i, step);
     }
@@ -187,11 +197,52 @@ export class Run {
 
   private async close(i: number, id: string): Promise<void> {
     const e = this.entry(id);
-    const pending = this.pendingOn(id).filter((r) => r.step.form === 'promise');
+    const pending = this.pendingOn(id).filter((r) => r.step.form === 'promise' && r.step.op !== 'write');
     this.mark(id, 'closed');
     this.mark(e.peer, 'peerGone');
     e.closed = true;
     try { e.sock.close(); } catch (error) { this.controlError('close', i, error); }
+    await flushMicrotasks();
+    for (const r of pending) checkSettledByClose(r, i, this.out);
+  }
+
+  /** The entry's toStream(), made once; its errors are recorded by the writes that see them. */
+  private streamOf(e: Entry): bsd.SocketStream | Error {
+    if (!e.stream) {
+      try {
+        e.stream = e.sock.toStream();
+      } catch (error) {
+        return error as Error;  // closed: toStream() refuses, as the contract says for every method
+      }
+      e.stream.on('error', () => undefined);
+      e.streamed = true;
+      if (e.mode === 'nonblocking') { e.mode = 'blocking'; e.t = null; }  // toStream() makes it blocking
+    }
+    return e.stream;
+  }
+
+  private endStream(id: string): void {
+    const e = this.entry(id);
+    const stream = this.streamOf(e);
+    if (stream instanceof Error) return;
+    stream.end();
+    e.streamEnded = true;
+    this.mark(e.id, 'shutWr');  // the SHUT_WR comes once the stream's own writes are done, whatever else is pending
+    this.mark(e.peer, 'peerGone');
+  }
+
+  /** destroy() closes the socket (no keepOpen): pending operations settle as after close(). */
+  private async destroyStream(i: number, id: string): Promise<void> {
+    const e = this.entry(id);
+    const stream = this.streamOf(e);
+    if (stream instanceof Error) return;
+    const pending = this.pendingOn(id).filter((r) => r.step.form === 'promise' && r.step.op !== 'write');
+    this.mark(id, 'destroyed');
+    this.mark(id, 'closed');
+    this.mark(e.peer, 'peerGone');
+    e.streamDestroyed = true;
+    stream.destroy();
+    e.closed = e.sock.closed;
     await flushMicrotasks();
     for (const r of pending) checkSettledByClose(r, i, this.out);
   }
@@ -219,7 +270,7 @@ export class Run {
 
   private async detach(i: number, id: string): Promise<void> {
     const e = this.entry(id);
-    const pending = this.pendingOn(id).filter((r) => r.step.form === 'promise');
+    const pending = this.pendingOn(id).filter((r) => r.step.form === 'promise' && r.step.op !== 'write');
     let fd: number;
     try { fd = e.sock.detach(); } catch (error) { this.controlError('detach', i, error); return; }
     this.mark(id, 'detached');
@@ -352,6 +403,14 @@ export class Run {
         return () => then(sync ? bsd.sendFdsSync(e.sock, [data], [fd], flags) : bsd.sendFds(e.sock, [data], [fd], flags, undefined, opts),
           (k: number) => ({ n: k }));
       }
+      case 'write': {
+        wrote(data);
+        const stream = this.streamOf(e);
+        if (stream instanceof Error) return () => Promise.reject(stream);  // toStream() of a closed socket: its EBADF
+        return () => new Promise((resolve, reject) => {
+          stream.write(data, (error) => (error ? reject(error) : resolve({ n })));
+        });
+      }
       case 'sendfile': {
         const src = step.src === 'dir' ? this.ctx.dirFd : this.ctx.fileFd;
         if (step.src !== 'dir') wrote(fileBytes(step.off!, n));
@@ -448,6 +507,16 @@ export class Run {
   }
 
   // --- after every step -------------------------------------------------------------------------
+
+  /** A toStream() destroyed by an error closes its socket by itself: the model follows. */
+  private noticeStreamCloses(): void {
+    for (const e of this.entries.values()) {
+      if (e.closed || !e.streamed || !e.sock.closed) continue;
+      e.closed = true;
+      this.mark(e.id, 'closed');
+      this.mark(e.peer, 'peerGone');
+    }
+  }
 
   /** Each live Socket still owns the descriptor it had (nobody closed it under it), never 0-2, O_NONBLOCK as its mode says, close-on-exec. */
   private watchDescriptors(i: number): void {

@@ -13,7 +13,7 @@ function sentNothing(rec: OpRecord): boolean {
   const o = rec.outcome;
   if (!o || o.ok) return false;
   if (rec.call.closed || rec.call.signal === 'bad' || rec.call.signal === 'aborted') return true;
-  const partial = rec.step.op === 'sendall' || rec.step.op === 'sendfile';
+  const partial = rec.step.op === 'sendall' || rec.step.op === 'sendfile' || rec.step.op === 'write';
   return !partial;
 }
 
