@@ -72,9 +72,16 @@ export const EXPECTED: Expected[] = [
   },
   {
     id: 'promise-sendfile-blocks-the-loop', defect: 8,
-    why: 'a Promise sendfile on a descriptor a duplicate made blocking stalls the event loop',
-    // dup() itself sets the copy's mode, clearing the shared O_NONBLOCK of a blocking socket
-    matches: (d, seq) => isHang(d) && anyPromiseSendfile(seq) && seq.steps.some((s) => s.op === 'dup' || s.op === 'dupBlock'),
+    why: 'a Promise sendfile on a descriptor made blocking meanwhile (a dup, or setblocking(true)) stalls the event loop',
+    // a dup, or the socket's own setblocking(true), clears the O_NONBLOCK sendfile set behind the Socket's back
+    matches: (d, seq) => isHang(d) && seq.steps.some((s, i) => s.op === 'sendfile' && s.form === 'promise' &&
+      seq.steps.slice(i + 1).some((t) => t.on === s.on && (t.op === 'dup' || t.op === 'dupBlock' || t.op === 'mode'))),
+  },
+  {
+    id: 'stream-destroy-during-write-is-abort-err', defect: 12,
+    why: 'destroy() during a toStream() write calls the write callback with ABORT_ERR; net.Socket gives ERR_STREAM_DESTROYED',
+    matches: (d, seq) => d.kind === 'write promise unexpected AbortError:ABORT_ERR' &&
+      seq.steps.some((s, i) => i > d.index && s.op === 'destroy' && s.on === seq.steps[d.index]?.on),
   },
   {
     id: 'sendfile-error-not-a-socket-error', defect: 10,
