@@ -36,7 +36,7 @@ export interface CallState {
 }
 
 /** Something that happened to the socket while an operation was pending. */
-export type PendingEvent = 'destroyed' | 'closed' | 'aborted' | 'shutRd' | 'shutWr' | 'peerGone' | 'detached' | 'dupBlock' | 'mode';
+export type PendingEvent = 'streamed' | 'destroyed' | 'closed' | 'aborted' | 'shutRd' | 'shutWr' | 'peerGone' | 'detached' | 'dupBlock' | 'mode';
 
 export interface OpRecord {
   index: number;
@@ -98,7 +98,10 @@ const CONNECTION_CODES = ['EPIPE', 'ECONNRESET', 'ENOTCONN', 'ECONNREFUSED', 'EC
 /** The errors (`Class:CODE`, or `Class` for any code) the contract allows for one operation. */
 export function allowedErrors(rec: OpRecord): Set<string> {
   const { call, step } = rec;
-  if (call.closed) return new Set(step.op === 'write' && call.streamed ? ['SocketError:EBADF', 'Error(Error):ERR_STREAM_DESTROYED'] : ['SocketError:EBADF']);
+  if (call.closed) {
+    return new Set(step.op === 'write' && call.streamed
+      ? ['SocketError:EBADF', 'Error(Error):ERR_STREAM_DESTROYED', 'Error(Error):ERR_STREAM_WRITE_AFTER_END'] : ['SocketError:EBADF']);
+  }
   if (step.form === 'promise' && call.signal === 'bad') return new Set(['TypeError:ERR_INVALID_ARG_TYPE']);
   if (step.form === 'promise' && call.signal === 'aborted') return new Set(['AbortError']);
   const allowed = new Set<string>();
@@ -114,13 +117,14 @@ export function allowedErrors(rec: OpRecord): Set<string> {
     allowed.add('BlockingIOError:EAGAIN');
     allowed.add('TimeoutError:ETIMEDOUT');
   }
-  const disturbed = call.shutRd || call.shutWr || call.peerGone || call.streamEnded || call.streamDestroyed || call.streamed || sawAny(rec, 'shutRd', 'shutWr', 'peerGone', 'closed');
+  const disturbed = call.shutRd || call.shutWr || call.peerGone || call.streamEnded || call.streamDestroyed || call.streamed ||
+    sawAny(rec, 'shutRd', 'shutWr', 'peerGone', 'closed', 'streamed');
   if (disturbed || step.op === 'connect' || step.op === 'accept') {
     for (const code of CONNECTION_CODES) allowed.add(`*:${code}`);
   }
   if (step.op === 'sendfile' && step.src === 'dir') allowed.add('SocketError');
   if (step.op === 'write') addStreamErrors(rec, allowed);
-  if (call.streamed) allowed.add('SocketError:EBADF');
+  if (call.streamed || sawAny(rec, 'streamed')) allowed.add('SocketError:EBADF');
   return allowed;
 }
 

@@ -45,7 +45,7 @@ interface Entry {
 const MICROTASKS = 40;
 const SETTLE_MS = 600;
 const DRAIN_MS = 400;
-const TCP_QUIET_MS = 15;
+const TCP_QUIET_MS = 40;
 
 async function flushMicrotasks(): Promise<void> {
   for (let i = 0; i < MICROTASKS; i++) await null;
@@ -166,7 +166,7 @@ export class Run {
     return {
       closed: e.closed, mode: e.mode, t: e.t, dontwait: (step.flags ?? []).includes('MSG_DONTWAIT'),
       signal: step.signal ?? 'none', shutRd: e.shutRd, shutWr: e.shutWr,
-      peerGone: !!peer && (peer.closed || peer.shutRd || peer.shutWr || peer.streamEnded || peer.streamDestroyed),
+      peerGone: !!peer && (peer.closed || peer.shutRd || peer.shutWr || peer.streamed),
       streamEnded: e.streamEnded, streamDestroyed: e.streamDestroyed, streamed: e.streamed,
     };
   }
@@ -216,6 +216,9 @@ export class Run {
       }
       e.stream.on('error', () => undefined);
       e.streamed = true;
+      // from now on an error may destroy the stream and close the socket between two steps
+      this.mark(e.id, 'streamed');
+      this.mark(e.peer, 'peerGone');
       if (e.mode === 'nonblocking') { e.mode = 'blocking'; e.t = null; }  // toStream() makes it blocking
     }
     return e.stream;
@@ -553,12 +556,16 @@ export class Run {
     // loopback TCP may deliver a moment after send() returned: three empty passes in a row end it
     const isTcp = this.seq.fixture === 'tcp';
     let lastData = performance.now();
+    const skipped = new Set<string>();
     for (let quietPasses = 0; ;) {
       const quiet = !this.pendingWrites();
       let empty = true;
       for (const sender of ['a', 'b']) {
         const receiver = this.entries.get(this.entries.get(sender)!.peer!)!;
-        if (receiver.closed || this.pendingOn(receiver.id).some((r) => isRecv(r.step.op))) continue;
+        if (receiver.closed) continue;
+        if (this.pendingOn(receiver.id).some((r) => isRecv(r.step.op))) { skipped.add(sender); continue; }
+        // a receive that was waiting settled: what it left behind has not been read yet
+        if (skipped.delete(sender)) empty = false;
         for (let reads = 0; reads < 64; reads++) {
           let k: number;
           try { k = receiver.sock.recvIntoSync(scratch, scratch.length, C.MSG_DONTWAIT); } catch { break; }
