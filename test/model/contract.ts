@@ -5,7 +5,8 @@
 //  - each outcome (value, or error class and code) is in its set, and every error is well formed;
 //  - per direction, successful Promise operations settle in call order (FIFO turns);
 //  - the bytes each peer received are the bytes sent, in turn order (checksums, stream prefix);
-//  - a timed-out wait lasted at least its timeout, counted from the call (the deadline is fixed there);
+//  - a timed-out wait lasted at least its timeout, counted from the call, and of two timed-out waits
+//    the one with the earlier deadline did not time out well after the other (the deadline is fixed at the call);
 //  - accept never yields a connection that was not made.
 import * as os from 'node:os';
 import * as bsd from '../../lib/index';
@@ -207,5 +208,28 @@ export function checkTurnOrder(records: OpRecord[], out: Divergence[]): void {
 export function checkSettledByClose(rec: OpRecord, closeIndex: number, out: Divergence[]): void {
   if (!rec.done) {
     out.push({ kind: `${rec.step.op} not settled by close()`, index: rec.index, detail: `still pending after close() at step ${closeIndex}` });
+  }
+}
+
+/** How much later than another timeout with a later deadline a timeout may fire (timer lists, a busy loop). */
+const DEADLINE_SLACK_MS = 25;
+
+/**
+ * The deadline is fixed at the call: of two operations that timed out, the one whose deadline
+ * (call + timeout) came first must not settle well after the other. This compares two waits
+ * with each other, so a slow machine delays both; it never bounds a wait from above.
+ */
+export function checkDeadlineOrder(records: OpRecord[], out: Divergence[]): void {
+  const timedOut = records.filter((r) => r.step.form === 'promise' && r.outcome && !r.outcome.ok &&
+    r.outcome.error.cls === 'TimeoutError' && r.call.t !== null && r.settledAt !== undefined);
+  for (const a of timedOut) {
+    const deadline = a.calledAt + a.call.t! * 1000;
+    const later = timedOut.find((b) => b !== a && b.calledAt + b.call.t! * 1000 > deadline + 5 &&
+      a.settledAt! > b.settledAt! + DEADLINE_SLACK_MS);
+    if (later) {
+      out.push({ kind: `${a.step.op} deadline not fixed at the call`, index: a.index,
+        detail: `timed out ${(a.settledAt! - later.settledAt!).toFixed(0)} ms after step ${later.index} (${later.step.op}), whose deadline was later` });
+      return;
+    }
   }
 }

@@ -51,6 +51,11 @@ export const EXPECTED: Expected[] = [
     matches: (d, seq) => d.kind === 'detach() gave a descriptor whose O_NONBLOCK is not the mode' && promiseSendfileBefore(seq, d.index),
   },
   {
+    id: 'sendfile-deadline-starts-late', defect: 4,
+    why: 'a Promise sendfile\'s deadline starts at its first EAGAIN, after the writes queued before it, not at the call',
+    matches: (d) => d.kind === 'sendfile deadline not fixed at the call',
+  },
+  {
     id: 'bad-signal-jams-or-is-ignored', defect: 5,
     why: 'a signal that is not an AbortSignal is ignored (the call succeeds), or throws a TypeError without code after the transfer began, and can leave the turn taken',
     // and what follows on that socket: the jammed turn times out later calls, the ignored signal's bytes were sent

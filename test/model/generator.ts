@@ -148,7 +148,7 @@ class SequenceBuilder {
     const on = this.rng.pick(this.live());
     const abortable = this.steps.map((s, i) => (s.signal === 'abortable' ? i : -1)).filter((i) => i >= 0);
     if (r < 0.3 && abortable.length) return this.push({ op: 'abort', target: this.rng.pick(abortable) });
-    if (r < 0.45) return this.push({ op: 'sleep', ms: this.rng.pick([5, 30, 120]) });
+    if (r < 0.45) return this.push({ op: 'sleep', ms: this.rng.pick([5, 30, 120, 300]) });
     if (r < 0.6) return this.push({ op: 'shutdown', on, how: this.rng.pick(['SHUT_RD', 'SHUT_WR', 'SHUT_RDWR'] as const) });
     if (r < 0.72) return this.push({ op: 'close', on });
     if (r < 0.8) return this.push({ op: 'detach', on });

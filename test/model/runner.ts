@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as bsd from '../../lib/index';
 import {
-  checkOutcome, checkSettledByClose, checkTurnOrder, classify, isZeroRecv, type CallState, type Divergence, type OpRecord,
+  checkDeadlineOrder, checkOutcome, checkSettledByClose, checkTurnOrder, classify, isZeroRecv, type CallState, type Divergence, type OpRecord,
   type PendingEvent,
 } from './contract';
 import { diffFds, flagsOf, isCloexec, isNonblocking, linkOf, openFds } from './hygiene';
@@ -620,6 +620,7 @@ export class Run {
   private check(drained: Set<string>): void {
     for (const rec of this.records) checkOutcome(rec, this.out);
     checkTurnOrder(this.records, this.out);
+    checkDeadlineOrder(this.records, this.out);
     const f = this.seq.fixture;
     if (isListenerFixture(f)) {
       const made = this.connects.filter((r) => r.outcome?.ok || (r.outcome && !r.outcome.ok && r.outcome.error.cls === 'BlockingIOError' && r.outcome.error.code === 'EINPROGRESS')).length;
