@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkOutcome, checkTurnOrder, type CallState, type Divergence, type OpRecord } from './contract';
+import { checkDeadlineOrder, checkOutcome, checkTurnOrder, type CallState, type Divergence, type OpRecord } from './contract';
 import { without } from './main';
 import { Run } from './runner';
 import { checkDatagrams, checkStream } from './streams';
@@ -55,6 +55,18 @@ describe('model suite: the model', () => {
     const inOrder: Divergence[] = [];
     checkTurnOrder([first, { ...second, epoch: 12 }], inOrder);
     assert.deepEqual(inOrder, []);
+  });
+
+  it('sees a deadline that was not fixed at the call', () => {
+    const timeout = { ok: false as const, error: { cls: 'TimeoutError', code: 'ETIMEDOUT', errno: os.constants.errno.ETIMEDOUT, message: 't' } };
+    const first = record(0, { op: 'sendfile', on: 'a', form: 'promise', n: 1 }, timeout, { call: { ...CALM, mode: 'timeout', t: 0.1 }, calledAt: 0, settledAt: 200 });
+    const second = record(1, { op: 'recv', on: 'a', form: 'promise', n: 1 }, timeout, { call: { ...CALM, mode: 'timeout', t: 0.15 }, calledAt: 1, settledAt: 151 });
+    const out: Divergence[] = [];
+    checkDeadlineOrder([first, second], out);
+    assert.deepEqual(kinds(out), ['sendfile deadline not fixed at the call']);
+    const kept: Divergence[] = [];
+    checkDeadlineOrder([{ ...first, settledAt: 101 }, second], kept);
+    assert.deepEqual(kept, []);
   });
 
   it('compares the bytes a peer saw with the writes in turn order', () => {
