@@ -3,6 +3,7 @@
 // (contract.ts), shrinks failures to a minimal sequence and prints "N passed, M failed".
 // Usage: see docs/MODEL.md (npm run test:model -- --seed N --replay).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { Divergence } from './contract';
@@ -18,7 +19,9 @@ interface Verdict { divergences: Divergence[]; ms: number }
 class Worker {
   private proc!: ChildProcessWithoutNullStreams;
   private ready!: Promise<void>;
-  private onMessage: ((m: { id?: number; step?: number; divergences?: Divergence[]; ms?: number; ready?: boolean }) => void) | null = null;
+  private onMessage: ((m: { id?: number; step?: number; divergences?: Divergence[]; ms?: number; ready?: boolean; dir?: string }) => void) | null = null;
+  /** The worker's temp directory (its sendfile source, its Unix paths): removed here when the worker is killed. */
+  private dir?: string;
   private nextId = 0;
   private stderrTail = '';
 
@@ -33,7 +36,7 @@ class Worker {
     });
     readline.createInterface({ input: this.proc.stdout }).on('line', (line) => this.onMessage?.(JSON.parse(line)));
     this.ready = new Promise((resolve, reject) => {
-      this.onMessage = (m) => { if (m.ready) resolve(); };
+      this.onMessage = (m) => { if (m.ready) { this.dir = m.dir; resolve(); } };
       this.proc.once('exit', (code) => reject(new Error(`model worker exited (${code}) before it started`)));
     });
   }
@@ -41,6 +44,7 @@ class Worker {
   private restart(): void {
     this.proc.removeAllListeners('exit');
     this.proc.kill('SIGKILL');
+    this.removeDir();
     this.start();
     this.ready.catch(() => undefined);
   }
@@ -76,10 +80,18 @@ class Worker {
     });
   }
 
+  private removeDir(): void {
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+
   stop(): void {
     this.proc.removeAllListeners('exit');
     this.proc.stdin.end();
-    setTimeout(() => this.proc.kill('SIGKILL'), 500).unref();
+    const dir = this.dir;
+    const proc = this.proc;
+    proc.once('exit', () => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+    setTimeout(() => proc.kill('SIGKILL'), 500).unref();
   }
 }
 

@@ -32,7 +32,7 @@ async function warmUp(ctx: Context): Promise<void> {
 async function main(): Promise<void> {
   const ctx = context();
   await warmUp(ctx);
-  say({ ready: true });
+  say({ ready: true, dir: ctx.dir });  // the parent removes it if it has to kill this process
   const lines = readline.createInterface({ input: process.stdin });
   for await (const line of lines) {
     const { id, seq } = JSON.parse(line) as { id: number; seq: Sequence };
