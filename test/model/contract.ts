@@ -99,6 +99,8 @@ const CONNECTION_CODES = ['EPIPE', 'ECONNRESET', 'ENOTCONN', 'ECONNREFUSED', 'EC
 /** The errors (`Class:CODE`, or `Class` for any code) the contract allows for one operation. */
 export function allowedErrors(rec: OpRecord): Set<string> {
   const { call, step } = rec;
+  // closed and already aborted: either check may come first
+  if (call.closed && step.form === 'promise' && call.signal === 'aborted') return new Set(['SocketError:EBADF', 'AbortError']);
   if (call.closed) {
     return new Set(step.op === 'write' && call.streamed
       ? ['SocketError:EBADF', 'Error(Error):ERR_STREAM_DESTROYED', 'Error(Error):ERR_STREAM_WRITE_AFTER_END'] : ['SocketError:EBADF']);
@@ -158,6 +160,9 @@ export function checkOutcome(rec: OpRecord, out: Divergence[]): void {
       }
     }
     return;
+  }
+  if (rec.step.op === 'recvmmsg' && !o.datagrams) {
+    out.push({ kind: 'recvmmsg gave no array', index: rec.index, detail: `${JSON.stringify(o.value)} (API.md: an empty array at end of input, never undefined)` });
   }
   const must = mustFail(rec);
   if (must) out.push({ kind: `${rec.step.op} ${rec.step.form} succeeded ${must}`, index: rec.index, detail: JSON.stringify(summary(o)) });

@@ -432,7 +432,8 @@ export class Run {
       case 'recvmmsg': {
         const buffers = [Buffer.alloc(2048), Buffer.alloc(2048)];
         return () => then(sync ? s.recvmmsgSync(buffers, flags) : s.recvmmsg(buffers, flags, opts),
-          (list: Array<[number]>) => this.gotDatagrams(rec, list.map(([k], j) => buffers[j].subarray(0, k))));
+          (list: Array<[number]> | undefined) => (Array.isArray(list)
+            ? this.gotDatagrams(rec, list.map(([k], j) => buffers[j].subarray(0, k))) : { value: String(list) }));
       }
       case 'accept': return () => then(sync ? s.acceptSync() : s.accept(opts), ([client]: [Sock]) => this.adopt(rec, client));
       case 'connect': {
