@@ -19,7 +19,7 @@ function promiseSendfileBefore(seq: Sequence, index: number): boolean {
 
 /** The worker stopped answering or died (main.ts's hangAt). */
 function isHang(d: Divergence): boolean {
-  return /^(Promise call blocked the event loop|Sync call never returned|step never returned|hang )/.test(d.kind);
+  return /^(Promise call blocked the event loop|Sync call never returned|event loop blocked|hang )/.test(d.kind);
 }
 
 function anyPromiseSendfile(seq: Sequence): boolean {

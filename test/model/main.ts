@@ -98,7 +98,9 @@ class Worker {
 function hangAt(seq: Sequence, at: number, why: string): Divergence {
   if (at < 0) return { kind: at === -1 ? 'hang after the steps (drain, close or settle)' : 'hang before the first step', index: -1, detail: why };
   const step = seq.steps[at];
-  const what = step.form === 'promise' ? 'Promise call blocked the event loop' : step.form === 'sync' ? 'Sync call never returned' : 'step never returned';
+  // the step's own call, or anything the event loop ran before the next step (a pending operation's retry)
+  const what = step.form === 'promise' ? 'Promise call blocked the event loop' : step.form === 'sync' ? 'Sync call never returned'
+    : 'event loop blocked during or after';
   return { kind: `${what}: ${step.op}`, index: at, detail: why };
 }
 
