@@ -27,6 +27,7 @@ class Side {
 
   private start(): void {
     this.proc = spawn(this.command, this.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stdin.on('error', () => undefined);  // a side that died: seen as its exit, reported as a hang
     this.proc.stderr.on('data', (chunk) => { if (process.env.DIFF_DEBUG) process.stderr.write(`[${this.name}] ${chunk}`); });
     this.lines = readline.createInterface({ input: this.proc.stdout });
     this.hello = new Promise((resolve, reject) => {
