@@ -54,6 +54,8 @@ export const VOLATILE = new Set(['SO_PEERCRED', 'SO_COOKIE', 'SO_INCOMING_CPU', 
 const NOT_OPTIONS = new Set(['IP_DEFAULT_MULTICAST_TTL', 'IP_DEFAULT_MULTICAST_LOOP', 'IP_MAX_MEMBERSHIPS',
   'SO_DETACH_FILTER', 'TCP_REPAIR', 'TCP_REPAIR_QUEUE', 'TCP_REPAIR_OPTIONS', 'TCP_QUEUE_SEQ', 'IP_TRANSPARENT',
   'IPV6_TRANSPARENT', 'SO_BINDTODEVICE', 'SO_BINDTOIFINDEX', 'IP_HDRINCL', 'TCP_ULP']);
+/** Not a literal, and a label longer than 63 bytes, which no DNS query can carry: refused without a look-up. */
+const NO_SUCH_HOST = `${'x'.repeat(64)}.invalid`;
 const LEVEL_OF: Array<[string, string]> = [['SO_', 'SOL_SOCKET'], ['TCP_', 'IPPROTO_TCP'], ['IP_', 'IPPROTO_IP'], ['IPV6_', 'IPPROTO_IPV6'], ['UDP_', 'IPPROTO_UDP']];
 
 export interface Vocabulary { names: Set<string>; root: boolean }
@@ -569,7 +571,7 @@ export class Generator {
     const other = others.length ? this.rng.pick(others) : id;
     const addrs: AddressSpec[] = inet
       ? [{ inet: host, port: 0 }, { portOf: other, host }, { raw: [host, 70000] }, { raw: [host, -1] }, { raw: [host] },
-        { raw: 42 }, { raw: [host, '80'] }, { raw: ['256.1.1.1', 80] }, { nameOf: other }, { raw: ['127.0.0.1', 1] }]
+        { raw: 42 }, { raw: [host, '80'] }, { raw: [NO_SUCH_HOST, 80] }, { nameOf: other }, { raw: ['127.0.0.1', 1] }]
       : [this.unixPath('x'), { nameOf: other }, { raw: '/nonexistent/dir/sock' }, { raw: 'x'.repeat(200) }, { raw: 42 },
         { raw: { b: '' } }, { raw: '' }, { raw: [host, 80] }];
     const addr = this.rng.pick(addrs);

@@ -488,6 +488,7 @@ class Seq {
     const bufs = st.sizes!.map((n) => Buffer.alloc(n, 0xee));
     const f = flagsOf(st.flags);
     const out = st.form === 'sync' ? s.recvmmsgSync(bufs, f) : await s.recvmmsg(bufs, f);
+    if (!Array.isArray(out)) return { notArray: String(out) };
     const entries = out as unknown as Array<[number, unknown, number?]>;
     return [entries.map(([n, addr, msgFlags]) => [n, this.normAddress(addr), msgFlags ?? null]),
       bufs.slice(0, entries.length).map((b) => encBytes(b))];
