@@ -7,6 +7,7 @@ Protocol (JSON lines): it first prints {"hello": {constants}}; then for each inp
 {"done": id} at the end. test/differential/node-runner.ts is the twin that runs the same steps
 with bsd-sockets; both must normalise results the same way (see docs/DIFFERENTIAL.md).
 """
+import array
 import errno
 import hashlib
 import json
@@ -425,16 +426,23 @@ class Seq:
         s = self.sock(st['id'])
         fds = [os.open(os.devnull, os.O_RDONLY) for _ in range(st['nfds'])]
         try:
-            args = [s, [data_of(d) for d in st['bufs']], fds, self.flags(st.get('flags'))]
+            # socket.send_fds as documented; CPython 3.11's own drops its flags and address arguments
+            args = [[data_of(d) for d in st['bufs']], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))],
+                    self.flags(st.get('flags'))]
             if 'addr' in st:
                 args.append(self.address(st['addr']))
-            return self.sent(socket.send_fds(*args), {'n': sum(d['n'] for d in st['bufs'])})
+            return self.sent(s.sendmsg(*args), {'n': sum(d['n'] for d in st['bufs'])})
         finally:
             for fd in fds:
                 os.close(fd)
 
     def op_recvFds(self, st):
-        data, fds, flags, addr = socket.recv_fds(self.sock(st['id']), st['n'], st['maxfds'], self.flags(st.get('flags')))
+        # socket.recv_fds as documented (CPython 3.11's own drops its flags argument)
+        data, anc, flags, addr = self.sock(st['id']).recvmsg(st['n'], socket.CMSG_LEN(st['maxfds'] * 4), self.flags(st.get('flags')))
+        fds = array.array('i')
+        for level, kind, item in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(item[:len(item) - len(item) % 4])
         above = all(fd > 2 for fd in fds)
         for fd in fds:
             os.close(fd)
@@ -472,7 +480,7 @@ class Seq:
                 if k == 0:
                     raise
                 break
-            if n == 0 and s.type == socket.SOCK_STREAM:
+            if n == 0 and size > 0 and s.type == socket.SOCK_STREAM:
                 break  # end of input: no message
             out.append([n, self.norm_address(addr), msg_flags])
             bufs.append(enc_bytes(buf))

@@ -77,23 +77,27 @@ export const ALLOW_LIST: Allowed[] = [
     id: 'bad-argument-is-range-error',
     reason: "API.md: 'a Unix path longer than sun_path throws a RangeError (ERR_OUT_OF_RANGE)', and bad numbers "
       + '(getsockopt buflen <= 0, a negative descriptor for fromfd, a negative sendfile offset) are RangeErrors with '
-      + "Node's codes; CPython raises OSError there (without errno for the path and buflen, EBADF from dup(-1) for the "
-      + 'descriptor, EINVAL from sendfile(2) or lseek for the offset).',
+      + "Node's codes, and so is an interface index past 2^32-1; CPython raises OSError there (without errno for the path "
+      + 'and buflen, EBADF from dup(-1) for the descriptor, EINVAL from sendfile(2) or lseek for the offset, ENXIO for '
+      + 'an index it cut to 32 bits).',
     matches(step, node, py) {
       const e = bothErrors(node, py);
       return !!e && e[0].err === 'RangeError' && e[0].code === 'ERR_OUT_OF_RANGE' && e[1].err === 'OSError'
         && (e[1].errno === null || (step.op === 'detachFromfd' && e[1].code === 'EBADF')
-          || (step.op === 'sendfile' && e[1].code === 'EINVAL'));
+          || (step.op === 'sendfile' && e[1].code === 'EINVAL')
+          || (step.op === 'fn' && step.name === 'if_indextoname' && e[1].code === 'ENXIO'));
     },
   },
   {
     id: 'closed-socket-is-ebadf',
     reason: "API.md: 'An operation on a closed socket throws SocketError with code EBADF'. CPython answers some calls "
       + 'from the object without touching the descriptor: getblocking() on a closed socket, recv(0)/recv_into of an '
-      + 'empty buffer (which return at once without a system call); connect_ex() returns EBADF instead of raising it.',
+      + 'empty buffer (which return at once without a system call); connect_ex() returns EBADF instead of raising it; '
+      + 'the driver\'s sendmmsg of no message (a loop of sendto) makes no call.',
     matches(step, node, py) {
       return isError(node) && node.code === 'EBADF' && !isError(py)
         && (step.op === 'getblocking' || (step.op.startsWith('recv') && (step.n === 0 || step.size === 0))
+          || (step.op === 'sendmmsg' && step.msgs?.length === 0)
           || (step.op === 'connectEx' && (py as { errno?: number }).errno === node.errno));
     },
   },
@@ -213,6 +217,15 @@ export const ALLOW_LIST: Allowed[] = [
       + 'SOCK_SEQPACKET (5) pass, so it goes on to send (or to fail in the system call).',
     matches(step, node) {
       return step.op === 'sendfile' && isError(node) && node.code === 'ERR_INVALID_ARG_VALUE';
+    },
+  },
+  {
+    id: 'sendfile-nonblocking',
+    reason: "API.md's modes apply to every operation: in non-blocking mode sendfile sends what fits at once or fails "
+      + "with BlockingIOError. CPython's socket.sendfile refuses a non-blocking socket outright (ValueError "
+      + '"non-blocking sockets are not supported"), before looking at the socket\'s state.',
+    matches(step, node, py) {
+      return step.op === 'sendfile' && isError(py) && py.err === 'ValueError' && !(isError(node) && node.err === 'RangeError');
     },
   },
   {

@@ -35,6 +35,27 @@ export const KNOWN_DEFECTS: KnownDefect[] = [
     },
   },
   {
+    id: 'write-order-after-sendfile',
+    defect: 'issue 19 #2',
+    what: 'a Promise sendall() called after a Promise sendfile() of 4 MiB sends its bytes first: the peer receives the '
+      + 'same number of bytes in another order (another SHA-1); API.md: call order holds per direction',
+    matches(step, node, py) {
+      const [n, p] = [node as { len?: number; sha1?: string }, py as { len?: number; sha1?: string }];
+      return step.op === 'recvAll' && !isError(node) && !isError(py) && n?.len === p?.len && n?.sha1 !== p?.sha1;
+    },
+  },
+  {
+    id: 'closed-socket-check-order',
+    defect: 'docs/DIFFERENTIAL.md "found 14", still on main',
+    what: 'on a closed socket ours throws EBADF before looking at a bad value, address or buflen; CPython reports the '
+      + 'bad argument first (TypeError, OverflowError, gaierror, OSError without errno)',
+    matches(step, node, py) {
+      return ['setsockopt', 'getsockopt', 'bind', 'connect', 'connectEx', 'sendto'].includes(step.op)
+        && isError(node) && node.code === 'EBADF' && isError(py)
+        && (['TypeError', 'OverflowError', 'ValueError', 'gaierror'].includes(py.err) || (py.err === 'OSError' && py.errno === null));
+    },
+  },
+  {
     id: 'undefined-constant-is-default',
     defect: 'issue 19 (one engine: explicit undefined for a flags or constant argument is a TypeError everywhere)',
     what: 'a Socket method or module function given an explicit undefined for flags, level, name, how, type or proto '

@@ -201,6 +201,7 @@ async function main(): Promise<void> {
     let allowedCount = 0;
     const knownSeen = new Map<string, { count: number; seed: number; steps: Step[] }>();
     let hung = 0;
+    const hungOps = new Map<string, number>();  // "side op" of the steps that never returned
     let next = o.long ? Math.floor(Math.random() * 1e9) : o.seed;
     const first = next;
     let launched = 0;
@@ -212,7 +213,13 @@ async function main(): Promise<void> {
         const seed = next++;
         const steps = generate(seed, vocab);
         const { node, py, divergences } = await pair.run(steps);
-        if ([...node, ...py].some((r) => (r.r as { hang?: boolean } | null)?.hang)) hung++;
+        const hangAt = [node, py].map((side) => side.findIndex((r) => (r.r as { hang?: boolean } | null)?.hang));
+        if (hangAt.some((k) => k >= 0)) {
+          hung++;
+          for (const [k, side] of hangAt.map((k, j) => [k, j ? 'python' : 'node'] as const)) {
+            if (k >= 0) hungOps.set(`${side} ${steps[k]?.op}`, (hungOps.get(`${side} ${steps[k]?.op}`) ?? 0) + 1);
+          }
+        }
         let f = firstFailure(divergences);
         if (f?.what === 'timing') f = await confirmed(pair, steps, f);
         if (!f) {
@@ -244,7 +251,10 @@ async function main(): Promise<void> {
     }));
     report(failures, constantProblems, first, passed, allowedCount, Date.now() - started);
     await reportKnown(pairs[0], knownSeen);
-    if (hung) console.log(`${hung} sequence(s) had a call that never returned (each costs ${HANG_MS} ms and a restart)`);
+    if (hung) {
+      const where = [...hungOps.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+      console.log(`${hung} sequence(s) had a call that never returned (each costs ${HANG_MS} ms and a restart): ${where}`);
+    }
     const failed = failuresCount(failures) + (constantProblems.length ? 1 : 0);
     console.log(`${passed + (constantProblems.length ? 0 : 1)} passed, ${failed} failed`);
     process.exitCode = failed ? 1 : 0;
