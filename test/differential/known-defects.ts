@@ -30,8 +30,9 @@ export const KNOWN_DEFECTS: KnownDefect[] = [
     what: 'accept() on a listener that is (or gets, while accept waits) shut down: CPython raises EINVAL; ours hands '
       + "out a Socket on descriptor 0 (the process's stdin, reported as 'stdio-fd'), or keeps waiting until the timeout",
     matches(step, node, py) {
-      return step.op === 'accept' && pyError(py, 'OSError', 'EINVAL')
-        && ((Array.isArray(node) && node[0] === 'stdio-fd') || (isError(node) && node.err === 'TimeoutError'));
+      if (step.op !== 'accept') return false;
+      if (Array.isArray(node) && node[0] === 'stdio-fd') return true;  // whatever CPython says (EINVAL, or a timeout)
+      return pyError(py, 'OSError', 'EINVAL') && isError(node) && node.err === 'TimeoutError';
     },
   },
   {
@@ -101,12 +102,14 @@ export const KNOWN_DEFECTS: KnownDefect[] = [
     },
   },
   {
-    id: 'sendfile-empty-file',
+    id: 'sendfile-nothing-to-send',
     defect: 'new',
-    what: 'sendfile() of an empty file: CPython returns 0 without a system call; ours calls sendfile(2) and reports the '
-      + 'socket\'s state (EPIPE, ENOTCONN, BlockingIOError, a timeout)',
+    what: 'sendfile() with nothing to send (an empty file, or an offset at or past its end): CPython returns 0 (no '
+      + 'system call for an empty file; sendfile(2) at the end of the file returns 0 before it looks at the socket); '
+      + 'ours reports the socket\'s state (EPIPE, ENOTCONN, BlockingIOError, a timeout)',
     matches(step, node, py) {
-      return step.op === 'sendfile' && step.file?.n === 0 && isError(node) && Array.isArray(py) && py[0] === 0;
+      const nothing = step.file?.n === 0 || (step.offset ?? 0) >= (step.file?.n ?? 0);
+      return step.op === 'sendfile' && nothing && isError(node) && Array.isArray(py) && py[0] === 0;
     },
   },
 ];

@@ -57,6 +57,8 @@ export interface Step {
   /** sendmmsg's messages; recvmmsg's buffer sizes. */
   msgs?: DataSpec[];
   sizes?: number[];
+  /** Set by compare.ts on the writes of a parallel step whose order the peer's bytes check. */
+  untimed?: boolean;
 }
 
 /** What a side reported for one step: its normalised result and how long it took. */
