@@ -39,6 +39,8 @@ interface Model {
 interface Endpoint { model: Model; mode: Mode }
 
 export const TIMEOUT = 0.1;
+/** The timeout of a call left pending while its socket is shut down. */
+const PENDING_TIMEOUT = 0.3;
 const SEND_FLAGS = ['MSG_DONTWAIT', 'MSG_NOSIGNAL', 'MSG_OOB', 'MSG_MORE', 'MSG_EOR', 'MSG_CONFIRM', 'MSG_DONTROUTE'];
 const RECV_FLAGS = ['MSG_PEEK', 'MSG_DONTWAIT', 'MSG_WAITALL', 'MSG_TRUNC', 'MSG_OOB', 'MSG_ERRQUEUE', 'MSG_CMSG_CLOEXEC'];
 const SIZES = [0, 1, 2, 63, 64, 65, 255, 256, 1023, 1024, 1025, 4096];
@@ -348,7 +350,12 @@ export class Generator {
       : { op: 'recv', id, n: 16, flags: [] };
     if (m.inbox > 0 && !m.listening) return;  // it would not be pending
     // A blocking wait that the shutdown does not end is a hang on both sides: only on Unix listeners, which it ends.
-    this.setMode(id, m.listening && m.family === 'AF_UNIX' && this.rng.chance(0.5) ? 'blocking' : 'timeout');
+    // Otherwise a timeout long enough that the shutdown, 5 ms later, comes first even on a loaded machine.
+    if (m.listening && m.family === 'AF_UNIX' && this.rng.chance(0.5)) this.setMode(id, 'blocking');
+    else {
+      this.push({ op: 'mode', id, mode: 'timeout', timeout: PENDING_TIMEOUT });
+      end.mode = 'timeout';
+    }
     const how = this.rng.pick(['SHUT_RD', 'SHUT_RDWR', 'SHUT_WR']);
     this.push({ op: 'parallel', steps: [waiter, { op: 'shutdown', id, how }] });
     if (how !== 'SHUT_WR') m.shutRd = true;
