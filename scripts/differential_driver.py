@@ -190,6 +190,10 @@ class Seq:
             value |= getattr(socket, name)
         return value
 
+    def flags_arg(self, st):
+        """The flags argument of a step that may pass None (JS: undefined) instead: undefFlags."""
+        return None if st.get('undefFlags') else self.flags(st.get('flags'))
+
     def execute(self, step):
         op = step['op']
         return getattr(self, 'op_' + op)(step)
@@ -428,7 +432,7 @@ class Seq:
         try:
             # socket.send_fds as documented; CPython 3.11's own drops its flags and address arguments
             args = [[data_of(d) for d in st['bufs']], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))],
-                    self.flags(st.get('flags'))]
+                    self.flags_arg(st)]
             if 'addr' in st:
                 args.append(self.address(st['addr']))
             return self.sent(s.sendmsg(*args), {'n': sum(d['n'] for d in st['bufs'])})
@@ -438,7 +442,7 @@ class Seq:
 
     def op_recvFds(self, st):
         # socket.recv_fds as documented (CPython 3.11's own drops its flags argument)
-        data, anc, flags, addr = self.sock(st['id']).recvmsg(st['n'], socket.CMSG_LEN(st['maxfds'] * 4), self.flags(st.get('flags')))
+        data, anc, flags, addr = self.sock(st['id']).recvmsg(st['n'], socket.CMSG_LEN(st['maxfds'] * 4), self.flags_arg(st))
         fds = array.array('i')
         for level, kind, item in anc:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
@@ -451,7 +455,9 @@ class Seq:
     def op_sendmmsg(self, st):
         """sendmmsg(2) as repeated sendto: the count sent, or the first message's error."""
         s = self.sock(st['id'])
-        flags = self.flags(st.get('flags'))
+        flags = self.flags_arg(st)
+        if flags is None:
+            raise TypeError('flags')  # as a binding parses its arguments before the loop
         addr = self.address(st['addr']) if 'addr' in st else None
         count = 0
         for d in st['msgs']:
@@ -470,7 +476,7 @@ class Seq:
     def op_recvmmsg(self, st):
         """recvmmsg(2) with MSG_WAITFORONE as repeated recvmsg: the first waits as the mode says, the rest never."""
         s = self.sock(st['id'])
-        flags = self.flags(st.get('flags'))
+        flags = self.flags_arg(st)
         out, bufs = [], []
         for k, size in enumerate(st['sizes']):
             buf = bytearray(b'\xee' * size)
@@ -489,7 +495,7 @@ class Seq:
     def recv_one(self, s, buf, flags, never_wait):
         if not never_wait:
             return s.recvmsg_into([buf], 0, flags)
-        timeout = s.gettimeout()
+        timeout = s.gettimeout()  # flags is an int here: None failed on the first message
         s.setblocking(False)  # CPython would poll first with a timeout, even given MSG_DONTWAIT
         try:
             return s.recvmsg_into([buf], 0, flags)

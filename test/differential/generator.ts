@@ -283,6 +283,18 @@ export class Generator {
     return m.peer ? this.ends.get(m.peer) : undefined;
   }
 
+  /**
+   * One time in ten, flags passed as an explicit undefined (Python: None): a TypeError on both sides, as API.md
+   * requires. Only where the step would not wait with flags 0 (the model bounded it already, or it sends).
+   */
+  private maybeUndefinedFlags(step: Step): Step {
+    if (this.rng.chance(0.1) && !step.flags?.includes('MSG_DONTWAIT')) {
+      step.undefFlags = true;
+      step.flags = [];
+    }
+    return step;
+  }
+
   /** sendfile of a small file, from an offset, a count: bounded so that it never fills the peer. */
   private sendfileStep(id: string): void {
     const end = this.ends.get(id)!;
@@ -304,6 +316,7 @@ export class Generator {
     if (this.rng.chance(0.5)) {
       const bufs = Array.from({ length: this.rng.int(3) }, () => this.data(this.rng.pick([0, 1, 5])));
       const step: Step = { op: 'sendFds', id, bufs, nfds: this.rng.pick([0, 1, 3]), flags: flags.filter((f) => f === 'MSG_DONTWAIT'), form: this.form() };
+      this.maybeUndefinedFlags(step);
       if (m.peer && m.kind === 'dgram' && this.rng.chance(0.5)) step.addr = { nameOf: m.peer };
       this.push(step);
       const peer = this.peerOf(id);
@@ -313,7 +326,8 @@ export class Generator {
     }
     const ends = m.kind === 'stream' && (m.peerGone || m.shutRd);
     if (!flags.includes('MSG_DONTWAIT')) this.boundReceive(id, m.inbox > 0 || ends);
-    this.push({ op: 'recvFds', id, n: this.rng.pick([0, 1, 16, 1024]), maxfds: this.rng.pick([0, 1, 3, 8]), flags, form: this.form() });
+    const step: Step = { op: 'recvFds', id, n: this.rng.pick([0, 1, 16, 1024]), maxfds: this.rng.pick([0, 1, 3, 8]), flags, form: this.form() };
+    this.push(this.maybeUndefinedFlags(step));
     if (!flags.includes('MSG_PEEK')) m.inbox = Math.max(0, m.inbox - (m.kind === 'stream' ? 1024 : 1));
   }
 
@@ -327,6 +341,7 @@ export class Generator {
       const peer = this.peerOf(id);
       if (end.mode === 'blocking' && (peer?.model.inbox ?? 0) + msgs.length > 8 && m.kind !== 'stream') this.setMode(id, 'timeout');
       const step: Step = { op: 'sendmmsg', id, msgs, flags: flags.filter((f) => f === 'MSG_DONTWAIT'), form: this.form() };
+      this.maybeUndefinedFlags(step);
       if (m.peer && m.kind === 'dgram' && this.rng.chance(0.5)) step.addr = { nameOf: m.peer };
       this.push(step);
       if (peer) peer.model.inbox += m.kind === 'stream' ? msgs.reduce((sum, d) => sum + d.n, 0) : msgs.length;
@@ -336,7 +351,7 @@ export class Generator {
     const sizes = Array.from({ length: 1 + this.rng.int(4) }, () => this.rng.pick([0, 1, 10, 100, 1024]));
     const ends = m.kind === 'stream' && (m.peerGone || m.shutRd);
     if (!flags.includes('MSG_DONTWAIT')) this.boundReceive(id, m.inbox > 0 || ends);
-    this.push({ op: 'recvmmsg', id, sizes, flags, form: this.form() });
+    this.push(this.maybeUndefinedFlags({ op: 'recvmmsg', id, sizes, flags, form: this.form() }));
     m.inbox = m.kind === 'stream' ? Math.max(0, m.inbox - sizes.reduce((a, b) => a + b, 0)) : Math.max(0, m.inbox - sizes.length);
   }
 

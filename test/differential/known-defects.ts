@@ -59,11 +59,13 @@ export const KNOWN_DEFECTS: KnownDefect[] = [
   {
     id: 'undefined-constant-is-default',
     defect: 'issue 19 (one engine: explicit undefined for a flags or constant argument is a TypeError everywhere)',
-    what: 'a Socket method or module function given an explicit undefined for flags, level, name, how, type or proto '
+    what: 'a Socket method or module function (sendmmsg, recvmmsg, sendFds, recvFds too) given an explicit undefined '
+      + 'for flags, level, name, how, type or proto '
       + 'takes the default (and then reports the socket state: EAGAIN, ENOTCONN, EPIPE, EBADF, or a look-up error); '
       + 'CPython raises TypeError, as API.md requires',
     matches(step, node, py) {
       const at = undefinedAt(step);
+      if (step.undefFlags) return pyError(py, 'TypeError') && !(isError(node) && node.err === 'TypeError');
       return (step.op === 'method' || step.op === 'fn') && at.length > 0 && !at.some((k) => OPTIONAL_POSITIONS[step.name ?? '']?.includes(k))
         && pyError(py, 'TypeError') && !(isError(node) && (node as ErrorResult).err === 'TypeError');
     },

@@ -61,6 +61,11 @@ function flagsOf(names: string[] | undefined): number {
   return value;
 }
 
+/** The flags argument of a step that may pass an explicit undefined instead (undefFlags). */
+function flagsArg(st: Step): number {
+  return (st.undefFlags ? undefined : flagsOf(st.flags)) as number;
+}
+
 function sent(n: number, spec: { n: number }): Json {
   return n === spec.n || n <= 0 ? n : { partial: true };
 }
@@ -457,7 +462,7 @@ class Seq {
     const fds = Array.from({ length: st.nfds! }, () => fs.openSync(os.devNull, 'r'));
     try {
       const bufs = st.bufs!.map(dataOf);
-      const f = flagsOf(st.flags);
+      const f = flagsArg(st);
       const addr = st.addr ? this.address(st.addr) as bsd.Address : undefined;
       const n = st.form === 'sync' ? bsd.sendFdsSync(s, bufs, fds, f, addr) : await bsd.sendFds(s, bufs, fds, f, addr);
       return sent(n, { n: st.bufs!.reduce((sum, d) => sum + d.n, 0) });
@@ -468,7 +473,7 @@ class Seq {
 
   async op_recvFds(st: Step): Promise<Json> {
     const s = this.sock(st.id!);
-    const f = flagsOf(st.flags);
+    const f = flagsArg(st);
     const [data, fds, msgFlags, addr] = st.form === 'sync' ? bsd.recvFdsSync(s, st.n!, st.maxfds!, f) : await bsd.recvFds(s, st.n!, st.maxfds!, f);
     const above = fds.every((fd) => fd > 2);
     for (const fd of fds) fs.closeSync(fd);
@@ -479,14 +484,14 @@ class Seq {
     const s = this.sock(st.id!);
     const addr = st.addr ? this.address(st.addr) as bsd.Address : undefined;
     const messages = st.msgs!.map((d): [Buffer, bsd.Address?] => (addr === undefined ? [dataOf(d)] : [dataOf(d), addr]));
-    const f = flagsOf(st.flags);
+    const f = flagsArg(st);
     return st.form === 'sync' ? s.sendmmsgSync(messages, f) : await s.sendmmsg(messages, f);
   }
 
   async op_recvmmsg(st: Step): Promise<Json> {
     const s = this.sock(st.id!);
     const bufs = st.sizes!.map((n) => Buffer.alloc(n, 0xee));
-    const f = flagsOf(st.flags);
+    const f = flagsArg(st);
     const out = st.form === 'sync' ? s.recvmmsgSync(bufs, f) : await s.recvmmsg(bufs, f);
     if (!Array.isArray(out)) return { notArray: String(out) };
     const entries = out as unknown as Array<[number, unknown, number?]>;

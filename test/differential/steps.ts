@@ -57,6 +57,8 @@ export interface Step {
   /** sendmmsg's messages; recvmmsg's buffer sizes. */
   msgs?: DataSpec[];
   sizes?: number[];
+  /** sendmmsg/recvmmsg/sendFds/recvFds: flags passed as undefined (Python: None) instead of `flags`. */
+  undefFlags?: boolean;
   /** Set by compare.ts on the writes of a parallel step whose order the peer's bytes check. */
   untimed?: boolean;
 }
