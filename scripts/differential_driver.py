@@ -7,7 +7,9 @@ Protocol (JSON lines): it first prints {"hello": {constants}}; then for each inp
 {"done": id} at the end. test/differential/node-runner.ts is the twin that runs the same steps
 with bsd-sockets; both must normalise results the same way (see docs/DIFFERENTIAL.md).
 """
+import array
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -40,8 +42,10 @@ def fnv(data):
 
 
 def data_of(spec):
+    """n bytes, byte i = (fill + i) & 255 (a repeated 256-byte block: fast for megabytes)."""
     n, fill = spec['n'], spec['fill']
-    return bytes((fill + i) & 255 for i in range(n))
+    block = bytes((fill + i) & 255 for i in range(256))
+    return (block * (n // 256 + 1))[:n]
 
 
 def is_utf8(raw):
@@ -59,6 +63,18 @@ def enc_bytes(b):
     return {'len': len(b), 'fnv': fnv(b)}
 
 
+def sock_tag(fd):
+    """'sock', or what is wrong with the descriptor a call handed out (0, 1, 2: the process's own)."""
+    return 'sock' if fd > 2 else 'stdio-fd'
+
+
+# Module functions whose Python name differs from the contract's (API.md's naming rule).
+PY_NAMES = {'gethostbynameEx': 'gethostbyname_ex', 'recvInto': 'recv_into', 'recvfromInto': 'recvfrom_into'}
+# Calls that write: in a parallel step, they take the socket's write turn in call order (API.md:
+# call order holds per direction), which CPython's threads alone do not promise.
+WRITES = {'send', 'sendall', 'sendto', 'sendmsg', 'sendmmsg', 'sendfile', 'sendFds'}
+
+
 class Seq:
     """One sequence's sockets, named by the generator's ids, and its own temp directory."""
 
@@ -67,6 +83,8 @@ class Seq:
         self.dir = os.path.join(TMP, 's%s' % seq_id)
         os.mkdir(self.dir)
         self.abstract = ABSTRACT + str(seq_id).encode() + b'-'
+        self.files = 0
+        self.write_turns = {}
 
     def close(self):
         for s in self.socks.values():
@@ -172,6 +190,10 @@ class Seq:
             value |= getattr(socket, name)
         return value
 
+    def flags_arg(self, st):
+        """The flags argument of a step that may pass None (JS: undefined) instead: undefFlags."""
+        return None if st.get('undefFlags') else self.flags(st.get('flags'))
+
     def execute(self, step):
         op = step['op']
         return getattr(self, 'op_' + op)(step)
@@ -215,7 +237,7 @@ class Seq:
     def op_accept(self, st):
         conn, addr = self.sock(st['id']).accept()
         self.socks[st['as']] = conn
-        return ['sock', self.norm_address(addr)]
+        return [sock_tag(conn.fileno()), self.norm_address(addr)]
 
     def op_close(self, st):
         self.sock(st['id']).close()
@@ -342,6 +364,156 @@ class Seq:
             return '<volatile>' if st.get('volatile') else v
         return {'len': len(v)} if st.get('volatile') else enc_bytes(v)
 
+    # --- the module functions, explicit None/undefined, and the calls Python has in the socket module
+    def value(self, v):
+        """A generated argument: {u} is None (undefined in JS), {b} bytes, {c} a constant, {t} a tuple, {buf} a buffer."""
+        if isinstance(v, list):
+            return [self.value(x) for x in v]
+        if isinstance(v, dict):
+            if 'u' in v:
+                return None
+            if 'b' in v:
+                return bytes.fromhex(v['b'])
+            if 'c' in v:
+                return getattr(socket, v['c'])
+            if 'or' in v:
+                return self.flags(v['or'])
+            if 't' in v:
+                return tuple(self.value(x) for x in v['t'])
+            if 'buf' in v:
+                return bytearray(b'\xee' * v['buf'])
+            if 'addr' in v:
+                return self.address(v['addr'])
+        return v
+
+    def norm_value(self, v):
+        if isinstance(v, bool) or v is None or isinstance(v, float):
+            return v
+        if isinstance(v, int):
+            return int(v)
+        if isinstance(v, (bytes, bytearray)):
+            return enc_bytes(v)
+        if isinstance(v, socket.socket):
+            v.close()
+            return 'sock'
+        if isinstance(v, tuple) and len(v) >= 2 and isinstance(v[0], str) and isinstance(v[1], int) and not isinstance(v[1], bool):
+            return self.norm_address(v)
+        if isinstance(v, (list, tuple)):
+            return [self.norm_value(x) for x in v]
+        return v
+
+    def op_fn(self, st):
+        fn = getattr(socket, PY_NAMES.get(st['name'], st['name']))
+        return self.norm_value(fn(*[self.value(a) for a in st['args']]))
+
+    def op_method(self, st):
+        s = self.sock(st['id'])
+        args = [self.value(a) for a in st['args']]
+        result = getattr(s, PY_NAMES.get(st['name'], st['name']))(*args)
+        return self.norm_value([result] + [a for a in args if isinstance(a, bytearray)])
+
+    def write_file(self, spec):
+        path = os.path.join(self.dir, 'file%d' % self.files)
+        self.files += 1
+        with open(path, 'wb') as f:
+            f.write(data_of(spec))
+        return path
+
+    def op_sendfile(self, st):
+        """[bytes sent, the 4 bytes at the file's position afterwards] (socket.sendfile seeks there)."""
+        s = self.sock(st['id'])
+        with open(self.write_file(st['file']), 'rb') as f:
+            n = s.sendfile(f, st.get('offset', 0), st.get('count'))
+            return [n, f.read(4).hex()]
+
+    def op_sendFds(self, st):
+        s = self.sock(st['id'])
+        fds = [os.open(os.devnull, os.O_RDONLY) for _ in range(st['nfds'])]
+        try:
+            # socket.send_fds as documented; CPython 3.11's own drops its flags and address arguments
+            args = [[data_of(d) for d in st['bufs']], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))],
+                    self.flags_arg(st)]
+            if 'addr' in st:
+                args.append(self.address(st['addr']))
+            return self.sent(s.sendmsg(*args), {'n': sum(d['n'] for d in st['bufs'])})
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def op_recvFds(self, st):
+        # socket.recv_fds as documented (CPython 3.11's own drops its flags argument)
+        data, anc, flags, addr = self.sock(st['id']).recvmsg(st['n'], socket.CMSG_LEN(st['maxfds'] * 4), self.flags_arg(st))
+        fds = array.array('i')
+        for level, kind, item in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(item[:len(item) - len(item) % 4])
+        above = all(fd > 2 for fd in fds)
+        for fd in fds:
+            os.close(fd)
+        return [enc_bytes(data), len(fds), above, flags, self.norm_address(addr)]
+
+    def op_sendmmsg(self, st):
+        """sendmmsg(2) as repeated sendto: the count sent, or the first message's error."""
+        s = self.sock(st['id'])
+        flags = self.flags_arg(st)
+        if flags is None:
+            raise TypeError('flags')  # as a binding parses its arguments before the loop
+        addr = self.address(st['addr']) if 'addr' in st else None
+        count = 0
+        for d in st['msgs']:
+            try:
+                if addr is None:
+                    s.send(data_of(d), flags)
+                else:
+                    s.sendto(data_of(d), flags, addr)
+            except OSError:
+                if count == 0:
+                    raise
+                break
+            count += 1
+        return count
+
+    def op_recvmmsg(self, st):
+        """recvmmsg(2) with MSG_WAITFORONE as repeated recvmsg: the first waits as the mode says, the rest never."""
+        s = self.sock(st['id'])
+        flags = self.flags_arg(st)
+        out, bufs = [], []
+        for k, size in enumerate(st['sizes']):
+            buf = bytearray(b'\xee' * size)
+            try:
+                n, _, msg_flags, addr = self.recv_one(s, buf, flags, k > 0)
+            except OSError:
+                if k == 0:
+                    raise
+                break
+            if n == 0 and size > 0 and s.type == socket.SOCK_STREAM:
+                break  # end of input: no message
+            out.append([n, self.norm_address(addr), msg_flags])
+            bufs.append(enc_bytes(buf))
+        return [out, bufs]
+
+    def recv_one(self, s, buf, flags, never_wait):
+        if not never_wait:
+            return s.recvmsg_into([buf], 0, flags)
+        timeout = s.gettimeout()  # flags is an int here: None failed on the first message
+        s.setblocking(False)  # CPython would poll first with a timeout, even given MSG_DONTWAIT
+        try:
+            return s.recvmsg_into([buf], 0, flags)
+        finally:
+            s.settimeout(timeout)
+
+    def op_recvAll(self, st):
+        """Receives until n bytes or the end of the stream: their length and SHA-1."""
+        s = self.sock(st['id'])
+        digest, got = hashlib.sha1(), 0
+        while got < st['n']:
+            b = s.recv(min(65536, st['n'] - got))
+            if not b:
+                break
+            digest.update(b)
+            got += len(b)
+        return {'len': got, 'sha1': digest.hexdigest()}
+
     def op_sleep(self, st):
         time.sleep(st['ms'] / 1000)
 
@@ -349,7 +521,11 @@ class Seq:
         results = [None] * len(st['steps'])
 
         def worker(k, sub):
-            results[k] = self.run(sub)
+            if sub['op'] in WRITES:
+                with self.write_turns.setdefault(sub['id'], threading.Lock()):
+                    results[k] = self.run(sub)
+            else:
+                results[k] = self.run(sub)
 
         threads = [threading.Thread(target=worker, args=(k, sub)) for k, sub in enumerate(st['steps'])]
         for t in threads:

@@ -61,34 +61,43 @@ export const ALLOW_LIST: Allowed[] = [
       + '(accept on a non-listening socket, recv on a listening one: EINVAL, ENOTCONN, EPIPE, EOPNOTSUPP) waits for the '
       + 'whole timeout there (TimeoutError, or forever with a 30-day timeout). bsd-sockets tries the call first and '
       + 'reports its error at once; API.md only makes waits time out, and these calls never need to wait. '
-      + 'Likewise a send that the kernel takes at once although poll() does not report the socket writable.',
-    matches(_step, node, py, ms) {
+      + 'Likewise a send that the kernel takes at once although poll() does not report the socket writable, and a '
+      + 'sendfile with nothing left to send (offset at or past the end), which returns 0 at once.',
+    matches(step, node, py, ms) {
       const n = node as ErrorResult;
       if (ms) return ms[0] < ms[1] && !(isError(node) && ['TimeoutError', 'BlockingIOError'].includes(n.err));
       const hang = (py as { hang?: boolean })?.hang === true;
+      const pyWaited = hang || (isError(py) && py.err === 'TimeoutError');
+      if (step.op === 'sendfile' && Array.isArray(node) && node[0] === 0) return pyWaited;  // nothing left to send: no wait
       return isError(node) && n.err !== 'TimeoutError' && n.err !== 'BlockingIOError' && typeof n.errno === 'number'
-        && (hang || (isError(py) && py.err === 'TimeoutError'));
+        && pyWaited;
     },
   },
   {
     id: 'bad-argument-is-range-error',
     reason: "API.md: 'a Unix path longer than sun_path throws a RangeError (ERR_OUT_OF_RANGE)', and bad numbers "
-      + '(getsockopt buflen <= 0, a negative descriptor for fromfd) are RangeErrors with Node\'s codes; CPython raises '
-      + 'OSError there (without errno for the path and buflen, EBADF from dup(-1) for the descriptor).',
+      + '(getsockopt buflen <= 0, a negative descriptor for fromfd, a negative sendfile offset) are RangeErrors with '
+      + "Node's codes, and so is an interface index past 2^32-1; CPython raises OSError there (without errno for the path "
+      + 'and buflen, EBADF from dup(-1) for the descriptor, EINVAL from sendfile(2) or lseek for the offset, ENXIO for '
+      + 'an index it cut to 32 bits).',
     matches(step, node, py) {
       const e = bothErrors(node, py);
       return !!e && e[0].err === 'RangeError' && e[0].code === 'ERR_OUT_OF_RANGE' && e[1].err === 'OSError'
-        && (e[1].errno === null || (step.op === 'detachFromfd' && e[1].code === 'EBADF'));
+        && (e[1].errno === null || (step.op === 'detachFromfd' && e[1].code === 'EBADF')
+          || (step.op === 'sendfile' && e[1].code === 'EINVAL')
+          || (step.op === 'fn' && step.name === 'if_indextoname' && e[1].code === 'ENXIO'));
     },
   },
   {
     id: 'closed-socket-is-ebadf',
     reason: "API.md: 'An operation on a closed socket throws SocketError with code EBADF'. CPython answers some calls "
       + 'from the object without touching the descriptor: getblocking() on a closed socket, recv(0)/recv_into of an '
-      + 'empty buffer (which return at once without a system call); connect_ex() returns EBADF instead of raising it.',
+      + 'empty buffer (which return at once without a system call); connect_ex() returns EBADF instead of raising it; '
+      + 'the driver\'s sendmmsg of no message (a loop of sendto) makes no call.',
     matches(step, node, py) {
       return isError(node) && node.code === 'EBADF' && !isError(py)
         && (step.op === 'getblocking' || (step.op.startsWith('recv') && (step.n === 0 || step.size === 0))
+          || (step.op === 'sendmmsg' && step.msgs?.length === 0)
           || (step.op === 'connectEx' && (py as { errno?: number }).errno === node.errno));
     },
   },
@@ -183,8 +192,111 @@ export const ALLOW_LIST: Allowed[] = [
       return !!e && e[0].code === 'ENODEV' && e[1].code === 'EBADF'
         && takesAddress(step);
     },
+  },  {
+    id: 'python-sets-timeout-first',
+    reason: 'settimeout() on a closed socket fails with EBADF on both sides, but CPython stores the new timeout before '
+      + 'the fcntl() that fails, so its gettimeout() then returns it; ours keeps the mode it had. Applied by '
+      + 'compareSequence (it needs the earlier steps), never by matches().',
+    matches: () => false,
+  },
+  {
+    id: 'invalid-arg-value-is-type-error',
+    reason: "Node's convention (API.md: Node's codes): a value of the right type but not acceptable is "
+      + 'ERR_INVALID_ARG_VALUE, which Node throws as a TypeError; CPython raises ValueError, or a bare OSError without '
+      + 'errno for a malformed address string (inet_aton: "illegal IP address string").',
+    matches(_step, node, py) {
+      const e = bothErrors(node, py);
+      return !!e && e[0].err === 'TypeError' && e[0].code === 'ERR_INVALID_ARG_VALUE'
+        && (e[1].err === 'ValueError' || (e[1].err === 'OSError' && e[1].errno === null));
+    },
+  },
+  {
+    id: 'sendfile-stream-only',
+    reason: "API.md: sendfile is Python's socket.sendfile, which is for SOCK_STREAM sockets; ours refuses any other type "
+      + "(ERR_INVALID_ARG_VALUE). CPython's own check is `self.type & SOCK_STREAM`, a bit test that SOCK_RAW (3) and "
+      + 'SOCK_SEQPACKET (5) pass, so it goes on to send (or to fail in the system call).',
+    matches(step, node) {
+      return step.op === 'sendfile' && isError(node) && node.code === 'ERR_INVALID_ARG_VALUE';
+    },
+  },
+  {
+    id: 'sendfile-nonblocking',
+    reason: "API.md's modes apply to every operation: in non-blocking mode sendfile sends what fits at once or fails "
+      + "with BlockingIOError. CPython's socket.sendfile refuses a non-blocking socket outright (ValueError "
+      + '"non-blocking sockets are not supported"), before looking at the socket\'s state.',
+    matches(step, node, py) {
+      return step.op === 'sendfile' && isError(py) && py.err === 'ValueError' && !(isError(node) && node.err === 'RangeError');
+    },
+  },
+  {
+    id: 'undefined-optional-is-default',
+    reason: "TypeScript's optional parameter: `f(x, undefined)` is `f(x)` for an optional argument that is not a "
+      + 'constant (recvInto/recvfromInto nbytes, recvmsg ancbufsize, sendmsg ancdata, getsockopt buflen, '
+      + "getservbyname/getservbyport proto). API.md refuses undefined only where a constant is required; CPython's "
+      + 'None is a TypeError in these positions.',
+    matches(step, node, py) {
+      return isError(py) && py.err === 'TypeError' && undefinedAt(step).some((k) => OPTIONAL_POSITIONS[step.name ?? '']?.includes(k))
+        && !(isError(node) && node.err === 'TypeError' && node.code === null);
+    },
+  },
+  {
+    id: 'undefined-is-not-null',
+    reason: "API.md types getaddrinfo's host and port as `string | null` (Python's None): null is the absent value, "
+      + 'and an explicit undefined in those required positions is a TypeError (ERR_INVALID_ARG_TYPE).',
+    matches(step, node, py) {
+      return step.op === 'fn' && step.name === 'getaddrinfo' && undefinedAt(step).some((k) => k <= 1)
+        && isError(node) && node.code === 'ERR_INVALID_ARG_TYPE' && !isError(py);
+    },
+  },
+  {
+    id: 'undefined-constant-is-type-error',
+    reason: "API.md: 'An argument passed explicitly as undefined where a constant is required is a TypeError, never "
+      + "silently the default'. CPython's socketpair() takes None as its default family.",
+    matches(step, node, py) {
+      return step.op === 'fn' && step.name === 'socketpair' && undefinedAt(step).length > 0
+        && isError(node) && node.code === 'ERR_INVALID_ARG_TYPE' && !isError(py);
+    },
+  },
+  {
+    id: 'bad-port-is-range-error',
+    reason: "API.md: 'a port outside 0-65535 throws a RangeError with code ERR_SOCKET_BAD_PORT' (and so does one that is "
+      + "not an integer). CPython's getnameinfo keeps the low 16 bits (70000 becomes 4464), getaddrinfo says EAI_SERVICE "
+      + "or OSError('Int or String expected'), getservbyport OverflowError or TypeError.",
+    matches(step, node) {
+      return step.op === 'fn' && isError(node) && node.code === 'ERR_SOCKET_BAD_PORT'
+        && (JSON.stringify(step.args).match(/-?[\d.]+/g) ?? []).some((n) => !Number.isInteger(Number(n)) || Number(n) < 0 || Number(n) > 65535);
+    },
+  },
+  {
+    id: 'errno-less-oserror',
+    reason: "API.md: a SocketError carries a positive errno and its code. CPython raises a bare OSError('protocol not "
+      + "found', 'service/proto not found', 'no interface with this name') without one; ours gives the errno the C "
+      + 'call set or the nearest (ENOENT, ENODEV, EINVAL).',
+    matches(step, node, py) {
+      return step.op === 'fn' && isError(node) && typeof node.errno === 'number' && node.errno > 0
+        && isError(py) && py.err === 'OSError' && py.errno === null;
+    },
+  },
+  {
+    id: 'c-errno-for-family',
+    reason: "inet_ntop of an unsupported family: ours says what C's inet_ntop says (SocketError EAFNOSUPPORT), as "
+      + "CPython's own inet_pton does; CPython's inet_ntop checks the family itself (ValueError).",
+    matches(step, node, py) {
+      return step.op === 'fn' && step.name === 'inet_ntop' && isError(node) && node.code === 'EAFNOSUPPORT'
+        && isError(py) && py.err === 'ValueError';
+    },
   },
 ];
+
+/** Argument positions where `undefined` is an omitted optional argument, not a missing constant. */
+export const OPTIONAL_POSITIONS: Record<string, number[]> = {
+  recvInto: [1], recvfromInto: [1], recvmsg: [1], sendmsg: [1], getsockopt: [2], getservbyname: [1], getservbyport: [1],
+};
+
+/** The argument positions of a fn/method step that hold an explicit undefined ({u}). */
+export function undefinedAt(step: Step): number[] {
+  return (step.args ?? []).flatMap((a, k) => (a !== null && typeof a === 'object' && 'u' in a ? [k] : []));
+}
 
 /** A result with its byte strings ({b} or {len, fnv}) blanked out. */
 function withoutBytes(r: unknown): unknown {
@@ -195,6 +307,7 @@ function withoutBytes(r: unknown): unknown {
 /** A receive's result that says 0 bytes: b'', 0, or a tuple that starts with one of them. */
 function noBytes(r: unknown): boolean {
   const first = Array.isArray(r) ? r[0] : r;
+  if (Array.isArray(first)) return first.length === 0;  // recvmmsg: no message
   return first === 0 || (typeof first === 'object' && first !== null && (first as { b?: string }).b === '');
 }
 

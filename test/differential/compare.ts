@@ -1,6 +1,7 @@
 // Compares the two sides' results step by step: values, bytes, addresses, error class and errno,
 // and whether each call returned at once, waited, or hung.
 import { allowed, isError, type ErrorResult } from './allow-list';
+import { knownDefect } from './known-defects';
 import type { Step, StepResult } from './steps';
 
 /** A wait shorter than this is "at once"; one longer than SLOW "waited". In between counts as either. */
@@ -16,6 +17,8 @@ export interface Divergence {
   nodeMs?: number;
   pyMs?: number;
   allowedBy?: string;
+  /** The entry of known-defects.ts that names this divergence as a known defect. */
+  knownDefect?: string;
 }
 
 const NODE_TO_PY: Record<string, string[]> = {
@@ -42,8 +45,8 @@ function timing(nodeMs: number, pyMs: number): boolean {
 const WAITING = new Set(['connect', 'accept', 'send', 'sendall', 'sendto', 'sendmsg', 'recv', 'recvInto', 'recvfrom',
   'recvfromInto', 'recvmsg']);
 
-/** Bad arguments are refused before any wait: their durations only measure the machine's load. */
-const argumentError = (r: unknown) => isError(r) && ['TypeError', 'RangeError'].includes(r.err);
+/** Bad arguments are refused before any wait, and a failed look-up takes the resolver's time: neither is timed. */
+const argumentError = (r: unknown) => isError(r) && ['TypeError', 'RangeError', 'GaiError', 'gaierror'].includes(r.err);
 
 const HANG = (r: unknown) => typeof r === 'object' && r !== null && (r as { hang?: boolean }).hang === true;
 
@@ -53,16 +56,19 @@ export function compareStep(step: Step, index: number, node: StepResult | undefi
   if (HANG(node.r) && HANG(py.r)) return [];
   if (HANG(node.r) || HANG(py.r)) return [withAllowance({ ...base, what: 'hang' }, step)];
   if (step.op === 'parallel' && Array.isArray(node.r) && Array.isArray(py.r)) {
-    return step.steps!.flatMap((sub, k) => compareStep(sub, index, (node.r as StepResult[])[k], (py.r as StepResult[])[k]));
+    // writes that take turns are checked by the bytes the peer received (recvAll), not by how long each waited
+    const byBytes = step.steps!.some((sub) => sub.op === 'recvAll');
+    return step.steps!.flatMap((sub, k) => compareStep(byBytes ? { ...sub, untimed: true } : sub, index,
+      (node.r as StepResult[])[k], (py.r as StepResult[])[k]));
   }
   let what: Divergence['what'] | null = null;
   if (isError(node.r) || isError(py.r)) {
     if (!(isError(node.r) && isError(py.r) && sameError(node.r, py.r))) what = 'error';
   } else if (JSON.stringify(node.r) !== JSON.stringify(py.r)) what = 'value';
   const allowedDifference = what ? withAllowance({ ...base, what }, step) : undefined;
-  if (allowedDifference && !allowedDifference.allowedBy) return [allowedDifference];
+  if (allowedDifference && !allowedDifference.allowedBy) return [allowedDifference];  // a defect, known or not
   // an allowed difference (a timeout's errno) still has to happen at the same moment
-  if (WAITING.has(step.op) && !argumentError(node.r) && !timing(node.ms, py.ms)) {
+  if (WAITING.has(step.op) && !step.untimed && !argumentError(node.r) && !timing(node.ms, py.ms)) {
     return [withAllowance({ ...base, what: 'timing' }, step)];
   }
   return allowedDifference ? [allowedDifference] : [];
@@ -70,7 +76,9 @@ export function compareStep(step: Step, index: number, node: StepResult | undefi
 
 function withAllowance(d: Divergence, step: Step): Divergence {
   const entry = allowed(step, d.node, d.py, d.what === 'timing' ? [d.nodeMs!, d.pyMs!] : undefined);
-  return entry ? { ...d, allowedBy: entry.id } : d;
+  if (entry) return { ...d, allowedBy: entry.id };
+  const known = d.what === 'timing' ? undefined : knownDefect(step, d.node, d.py);
+  return known ? { ...d, knownDefect: known.id } : d;
 }
 
 const timedOutVsData = (a: unknown, b: unknown) => isError(a) && a.err === 'TimeoutError' && !isError(b) && !HANG(b);
@@ -79,6 +87,7 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
   const out: Divergence[] = [];
   const unsignedSet = new Set<string>();  // options that only we set (allowed: unsigned-option-values)
   let corked = false;  // bytes were sent with MSG_MORE (allowed: msg-more-held)
+  const timeoutRefused = new Set<string>();  // sockets whose settimeout failed with EBADF (allowed: python-sets-timeout-first)
   const n = Math.max(node.length, py.length);
   for (let i = 0; i < n && i < steps.length; i++) {
     const found = compareStep(steps[i], i, node[i], py[i]);
@@ -91,9 +100,13 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
       // that option then reads back differently: a consequence of the allowed difference, not a new one
       else if (!d.allowedBy && d.op === 'getsockopt' && unsignedSet.has(option)) d.allowedBy = 'unsigned-option-values';
     }
+    const st = steps[i];
+    if ((st.op === 'mode' || st.op === 'settimeout') && isError(node[i]?.r) && (node[i].r as ErrorResult).code === 'EBADF') timeoutRefused.add(st.id!);
+    for (const d of found) if (!d.allowedBy && d.op === 'gettimeout' && timeoutRefused.has(st.id!)) d.allowedBy = 'python-sets-timeout-first';
     out.push(...found);
-    // the bytes were consumed on one side only: the rest of the sequence compares different states
-    if (found.some((d) => d.allowedBy === 'msg-more-held')) break;
+    // the bytes were consumed on one side only, or a known defect did something else: the rest of the
+    // sequence would compare different states
+    if (found.some((d) => d.allowedBy === 'msg-more-held' || d.knownDefect)) break;
     if (HANG(node[i]?.r) || HANG(py[i]?.r)) break;  // the side that hung was stopped: nothing after it to compare
   }
   return out;

@@ -1,6 +1,7 @@
 // Seeded generator of operation sequences. A small model of each socket (kind, peer, mode, bytes or
 // datagrams known to be queued) keeps blocking waits to those that the sequence guarantees will end:
 // a wait that cannot end is made non-waiting (MSG_DONTWAIT, or a timeout mode) before it is emitted.
+import { UNDEFINED, methodTemplates, moduleCall } from './calls';
 import type { AddressSpec, DataSpec, Step } from './steps';
 
 export class Rng {
@@ -38,6 +39,8 @@ interface Model {
 interface Endpoint { model: Model; mode: Mode }
 
 export const TIMEOUT = 0.1;
+/** The timeout of a call left pending while its socket is shut down. */
+const PENDING_TIMEOUT = 0.3;
 const SEND_FLAGS = ['MSG_DONTWAIT', 'MSG_NOSIGNAL', 'MSG_OOB', 'MSG_MORE', 'MSG_EOR', 'MSG_CONFIRM', 'MSG_DONTROUTE'];
 const RECV_FLAGS = ['MSG_PEEK', 'MSG_DONTWAIT', 'MSG_WAITALL', 'MSG_TRUNC', 'MSG_OOB', 'MSG_ERRQUEUE', 'MSG_CMSG_CLOEXEC'];
 const SIZES = [0, 1, 2, 63, 64, 65, 255, 256, 1023, 1024, 1025, 4096];
@@ -53,6 +56,8 @@ export const VOLATILE = new Set(['SO_PEERCRED', 'SO_COOKIE', 'SO_INCOMING_CPU', 
 const NOT_OPTIONS = new Set(['IP_DEFAULT_MULTICAST_TTL', 'IP_DEFAULT_MULTICAST_LOOP', 'IP_MAX_MEMBERSHIPS',
   'SO_DETACH_FILTER', 'TCP_REPAIR', 'TCP_REPAIR_QUEUE', 'TCP_REPAIR_OPTIONS', 'TCP_QUEUE_SEQ', 'IP_TRANSPARENT',
   'IPV6_TRANSPARENT', 'SO_BINDTODEVICE', 'SO_BINDTOIFINDEX', 'IP_HDRINCL', 'TCP_ULP']);
+/** Not a literal, and a label longer than 63 bytes, which no DNS query can carry: refused without a look-up. */
+const NO_SUCH_HOST = `${'x'.repeat(64)}.invalid`;
 const LEVEL_OF: Array<[string, string]> = [['SO_', 'SOL_SOCKET'], ['TCP_', 'IPPROTO_TCP'], ['IP_', 'IPPROTO_IP'], ['IPV6_', 'IPPROTO_IPV6'], ['UDP_', 'IPPROTO_UDP']];
 
 export interface Vocabulary { names: Set<string>; root: boolean }
@@ -98,6 +103,7 @@ export class Generator {
 
   generate(): Step[] {
     this.fixture();
+    if (this.rng.chance(0.03)) this.orderStep();
     const count = 3 + this.rng.int(10);
     for (let k = 0; k < count; k++) this.randomStep();
     return this.steps;
@@ -222,8 +228,9 @@ export class Generator {
     const all = [...this.ends.keys()];
     if (all.length === 0) return;
     const id = ids.length && this.rng.chance(0.95) ? this.rng.pick(ids) : this.rng.pick(all);
-    const r = this.rng.int(100);
-    if (r < 22) this.sendStep(id);
+    const r = this.rng.int(132);
+    if (r >= 100) this.newCallStep(id, r - 100);
+    else if (r < 22) this.sendStep(id);
     else if (r < 46) this.recvStep(id);
     else if (r < 54) this.modeStep(id);
     else if (r < 64) this.optionStep(id);
@@ -235,6 +242,159 @@ export class Generator {
     else if (r < 88) this.acceptStep(id);
     else if (r < 94) this.addressStep(id);
     else this.timeoutValueStep(id);
+  }
+
+  // --- the calls of issue 20 part 2: module functions, undefined, sendfile, descriptors, mmsg -----
+  private newCallStep(id: string, r: number): void {
+    if (r < 8) this.push(moduleCall(this.rng));
+    else if (r < 13) this.undefinedStep(id);
+    else if (r < 18) this.sendfileStep(id);
+    else if (r < 23) this.fdsStep(id);
+    else if (r < 29) this.mmsgStep(id);
+    else this.pendingShutdownStep(id);
+  }
+
+  private setMode(id: string, mode: Mode): void {
+    const end = this.ends.get(id)!;
+    if (end.mode === mode) return;
+    this.push(mode === 'timeout' ? { op: 'mode', id, mode, timeout: TIMEOUT } : { op: 'mode', id, mode });
+    end.mode = mode;
+  }
+
+  /** Makes a receive that might wait forever bounded: a timeout unless the model knows it returns. */
+  private boundReceive(id: string, willReturn: boolean): void {
+    if (this.ends.get(id)!.mode === 'blocking' && !willReturn) this.setMode(id, 'timeout');
+  }
+
+  /** A Socket method with `undefined` (Python: None) in one argument position, on a non-blocking socket. */
+  private undefinedStep(id: string): void {
+    const m = this.ends.get(id)!.model;
+    const template = this.rng.pick(methodTemplates(m.peer ? { addr: { nameOf: m.peer } } : undefined));
+    const args = [...template.args];
+    args[this.rng.int(args.length)] = UNDEFINED;
+    this.setMode(id, 'nonblocking');
+    this.push({ op: 'method', id, name: template.name, args, form: this.form() });
+    if (template.reads) m.inbox = Math.max(0, m.inbox - 1);
+    if (template.name === 'shutdown') this.ends.get(id)!.model.shutRd = true;
+  }
+
+  private peerOf(id: string): Endpoint | undefined {
+    const m = this.ends.get(id)!.model;
+    return m.peer ? this.ends.get(m.peer) : undefined;
+  }
+
+  /**
+   * One time in ten, flags passed as an explicit undefined (Python: None): a TypeError on both sides, as API.md
+   * requires. Only where the step would not wait with flags 0 (the model bounded it already, or it sends).
+   */
+  private maybeUndefinedFlags(step: Step): Step {
+    if (this.rng.chance(0.1) && !step.flags?.includes('MSG_DONTWAIT')) {
+      step.undefFlags = true;
+      step.flags = [];
+    }
+    return step;
+  }
+
+  /** sendfile of a small file, from an offset, a count: bounded so that it never fills the peer. */
+  private sendfileStep(id: string): void {
+    const end = this.ends.get(id)!;
+    const peer = this.peerOf(id);
+    const size = this.rng.pick([0, 1, 100, 4096, 65536]);
+    const step: Step = { op: 'sendfile', id, file: this.data(size), form: this.form(), handle: this.rng.chance(0.5) };
+    if (this.rng.chance(0.5)) step.offset = this.rng.pick([0, 1, 50, size, size + 1, -1]);
+    if (this.rng.chance(0.5)) step.count = this.rng.pick([0, 1, 10, size, size + 10, -1]);
+    if (end.mode === 'blocking' && (peer?.model.inbox ?? 0) + size > 100_000) this.setMode(id, 'timeout');
+    this.push(step);
+    if (peer) peer.model.inbox += end.model.kind === 'stream' ? size : 1;
+  }
+
+  /** sendFds of descriptors on /dev/null, or recvFds (Unix sockets; others for their errors). */
+  private fdsStep(id: string): void {
+    const end = this.ends.get(id)!;
+    const m = end.model;
+    const flags = this.flagsFor(['MSG_DONTWAIT', 'MSG_PEEK', 'MSG_CMSG_CLOEXEC'], 0.1);
+    if (this.rng.chance(0.5)) {
+      const bufs = Array.from({ length: this.rng.int(3) }, () => this.data(this.rng.pick([0, 1, 5])));
+      const step: Step = { op: 'sendFds', id, bufs, nfds: this.rng.pick([0, 1, 3]), flags: flags.filter((f) => f === 'MSG_DONTWAIT'), form: this.form() };
+      this.maybeUndefinedFlags(step);
+      if (m.peer && m.kind === 'dgram' && this.rng.chance(0.5)) step.addr = { nameOf: m.peer };
+      this.push(step);
+      const peer = this.peerOf(id);
+      const total = bufs.reduce((sum, d) => sum + d.n, 0);
+      if (peer) peer.model.inbox += m.kind === 'stream' ? total : 1;
+      return;
+    }
+    const ends = m.kind === 'stream' && (m.peerGone || m.shutRd);
+    if (!flags.includes('MSG_DONTWAIT')) this.boundReceive(id, m.inbox > 0 || ends);
+    const step: Step = { op: 'recvFds', id, n: this.rng.pick([0, 1, 16, 1024]), maxfds: this.rng.pick([0, 1, 3, 8]), flags, form: this.form() };
+    this.push(this.maybeUndefinedFlags(step));
+    if (!flags.includes('MSG_PEEK')) m.inbox = Math.max(0, m.inbox - (m.kind === 'stream' ? 1024 : 1));
+  }
+
+  /** sendmmsg / recvmmsg, which the driver compares with repeated sendto / recvmsg. */
+  private mmsgStep(id: string): void {
+    const end = this.ends.get(id)!;
+    const m = end.model;
+    const flags = this.flagsFor(['MSG_DONTWAIT', 'MSG_TRUNC'], 0.15);
+    if (this.rng.chance(0.5)) {
+      const msgs = Array.from({ length: this.rng.int(5) }, () => this.data(this.rng.pick([0, 1, 10, 100])));
+      const peer = this.peerOf(id);
+      if (end.mode === 'blocking' && (peer?.model.inbox ?? 0) + msgs.length > 8 && m.kind !== 'stream') this.setMode(id, 'timeout');
+      const step: Step = { op: 'sendmmsg', id, msgs, flags: flags.filter((f) => f === 'MSG_DONTWAIT'), form: this.form() };
+      this.maybeUndefinedFlags(step);
+      if (m.peer && m.kind === 'dgram' && this.rng.chance(0.5)) step.addr = { nameOf: m.peer };
+      this.push(step);
+      if (peer) peer.model.inbox += m.kind === 'stream' ? msgs.reduce((sum, d) => sum + d.n, 0) : msgs.length;
+      return;
+    }
+    if (m.kind === 'raw') return;
+    const sizes = Array.from({ length: 1 + this.rng.int(4) }, () => this.rng.pick([0, 1, 10, 100, 1024]));
+    const ends = m.kind === 'stream' && (m.peerGone || m.shutRd);
+    if (!flags.includes('MSG_DONTWAIT')) this.boundReceive(id, m.inbox > 0 || ends);
+    this.push(this.maybeUndefinedFlags({ op: 'recvmmsg', id, sizes, flags, form: this.form() }));
+    m.inbox = m.kind === 'stream' ? Math.max(0, m.inbox - sizes.reduce((a, b) => a + b, 0)) : Math.max(0, m.inbox - sizes.length);
+  }
+
+  /** accept() pending on a listener, or a receive pending on a socket, when that socket is shut down. */
+  private pendingShutdownStep(id: string): void {
+    const end = this.ends.get(id)!;
+    const m = end.model;
+    if (m.kind === 'raw') return;
+    const waiter: Step = m.listening
+      ? { op: 'accept', id, as: this.id() }
+      : { op: 'recv', id, n: 16, flags: [] };
+    if (m.inbox > 0 && !m.listening) return;  // it would not be pending
+    // A blocking wait that the shutdown does not end is a hang on both sides: only on Unix listeners, which it ends.
+    // Otherwise a timeout long enough that the shutdown, 5 ms later, comes first even on a loaded machine.
+    if (m.listening && m.family === 'AF_UNIX' && this.rng.chance(0.5)) this.setMode(id, 'blocking');
+    else {
+      this.push({ op: 'mode', id, mode: 'timeout', timeout: PENDING_TIMEOUT });
+      end.mode = 'timeout';
+    }
+    const how = this.rng.pick(['SHUT_RD', 'SHUT_RDWR', 'SHUT_WR']);
+    this.push({ op: 'parallel', steps: [waiter, { op: 'shutdown', id, how }] });
+    if (how !== 'SHUT_WR') m.shutRd = true;
+    if (how !== 'SHUT_RD') {
+      const pm = this.peerModel(m);
+      if (pm) pm.peerGone = true;
+    }
+  }
+
+  /** Call order across kinds of writes (issue 19 defect 2): a 4 MiB sendfile, then a sendall, the peer reading all. */
+  private orderStep(): void {
+    const pair = [...this.ends.entries()].find(([, e]) => e.model.kind === 'stream' && e.model.peer && !e.model.listening);
+    if (!pair) return;
+    const [id, end] = pair;
+    const peerId = end.model.peer!;
+    this.setMode(id, 'blocking');
+    this.setMode(peerId, 'blocking');
+    const size = 4 << 20;
+    const trailer = 7;
+    this.push({ op: 'parallel', steps: [
+      { op: 'sendfile', id, file: this.data(size), handle: this.rng.chance(0.5) },
+      { op: 'sendall', id, data: this.data(trailer), flags: [] },
+      { op: 'recvAll', id: peerId, n: size + trailer },
+    ] });
   }
 
   private flagsFor(list: string[], p: number): string[] {
@@ -433,7 +593,7 @@ export class Generator {
     const other = others.length ? this.rng.pick(others) : id;
     const addrs: AddressSpec[] = inet
       ? [{ inet: host, port: 0 }, { portOf: other, host }, { raw: [host, 70000] }, { raw: [host, -1] }, { raw: [host] },
-        { raw: 42 }, { raw: [host, '80'] }, { raw: ['256.1.1.1', 80] }, { nameOf: other }, { raw: ['127.0.0.1', 1] }]
+        { raw: 42 }, { raw: [host, '80'] }, { raw: [NO_SUCH_HOST, 80] }, { nameOf: other }, { raw: ['127.0.0.1', 1] }]
       : [this.unixPath('x'), { nameOf: other }, { raw: '/nonexistent/dir/sock' }, { raw: 'x'.repeat(200) }, { raw: 42 },
         { raw: { b: '' } }, { raw: '' }, { raw: [host, 80] }];
     const addr = this.rng.pick(addrs);

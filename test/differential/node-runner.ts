@@ -1,6 +1,7 @@
 // The bsd-sockets side of the differential suite: the twin of scripts/differential_driver.py.
 // Runs each sequence it reads (JSON lines on stdin) against its own sockets and prints one
 // normalised result per step, in exactly the driver's format, so that results compare by value.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,10 +34,16 @@ export function fnv(data: Uint8Array): number {
 }
 
 function dataOf(spec: DataSpec): Buffer {
-  const out = Buffer.alloc(spec.n);
-  for (let i = 0; i < spec.n; i++) out[i] = (spec.fill + i) & 255;
-  return out;
+  const block = Buffer.alloc(256);
+  for (let i = 0; i < 256; i++) block[i] = (spec.fill + i) & 255;
+  return Buffer.alloc(spec.n, block);
 }
+
+/** 'sock', or what is wrong with the descriptor a call handed out (0, 1, 2: the process's own). */
+const sockTag = (fd: number): Json => (fd > 2 ? 'sock' : 'stdio-fd');
+
+/** The Sync twin of each module function that has one (API.md: anything that can wait). */
+const SYNC_NAMES = new Set(['getaddrinfo', 'getnameinfo', 'gethostbyname', 'gethostbynameEx', 'gethostbyaddr']);
 
 function encBytes(b: Uint8Array): Json {
   return b.length <= 64 ? { b: Buffer.from(b).toString('hex') } : { len: b.length, fnv: fnv(b) };
@@ -52,6 +59,11 @@ function flagsOf(names: string[] | undefined): number {
   let value = 0;
   for (const name of names ?? []) value |= constant(name);
   return value;
+}
+
+/** The flags argument of a step that may pass an explicit undefined instead (undefFlags). */
+function flagsArg(st: Step): number {
+  return (st.undefFlags ? undefined : flagsOf(st.flags)) as number;
 }
 
 function sent(n: number, spec: { n: number }): Json {
@@ -215,8 +227,10 @@ class Seq {
   async op_accept(st: Step): Promise<Json> {
     const s = this.sock(st.id!);
     const [conn, addr] = st.form === 'sync' ? s.acceptSync() : await s.accept();
-    this.socks.set(st.as as string, conn);
-    return ['sock', this.normAddress(addr)];
+    const tag = sockTag(conn.fd);
+    if (tag === 'sock') this.socks.set(st.as as string, conn);
+    else conn.detach();  // the runner's own stdin/stdout/stderr: never closed by the sequence (issue 19 defect 1)
+    return [tag, this.normAddress(addr)];
   }
 
   op_close(st: Step): undefined {
@@ -374,6 +388,129 @@ class Seq {
     }
     const v = s.getsockopt(level, name, st.buflen);
     return st.volatile ? { len: v.length } : encBytes(v);
+  }
+
+  // --- module functions, explicit undefined, and the calls Python has in its socket module -----
+  /** A generated argument: {u} is undefined (Python's None), {b} bytes, {c} a constant, {t} a tuple, {buf} a buffer. */
+  value(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map((x) => this.value(x));
+    if (v === null || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    if ('u' in o) return undefined;
+    if ('b' in o) return Buffer.from(o.b as string, 'hex');
+    if ('c' in o) return constant(o.c as string);
+    if ('or' in o) return flagsOf(o.or as string[]);
+    if ('t' in o) return (o.t as unknown[]).map((x) => this.value(x));
+    if ('buf' in o) return Buffer.alloc(o.buf as number, 0xee);
+    if ('addr' in o) return this.address(o.addr as AddressSpec);
+    return v;
+  }
+
+  normValue(v: unknown): Json {
+    if (v === undefined || v === null) return null;
+    if (Buffer.isBuffer(v) || v instanceof Uint8Array) return encBytes(v);
+    if (v instanceof bsd.Socket) {
+      v.close();
+      return 'sock';
+    }
+    if (Array.isArray(v)) {
+      if (v.length >= 2 && typeof v[0] === 'string' && typeof v[1] === 'number') return this.normAddress(v);
+      return v.map((x) => this.normValue(x));
+    }
+    return v as Json;
+  }
+
+  async op_fn(st: Step): Promise<Json> {
+    const lib = bsd as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const name = st.form === 'sync' && SYNC_NAMES.has(st.name!) ? `${st.name}Sync` : st.name!;
+    return this.normValue(await lib[name](...(st.args as unknown[]).map((a) => this.value(a))));
+  }
+
+  async op_method(st: Step): Promise<Json> {
+    const s = this.sock(st.id!) as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const args = (st.args as unknown[]).map((a) => this.value(a));
+    const name = st.form === 'sync' ? `${st.name}Sync` : st.name!;
+    const result = await (typeof s[name] === 'function' ? s[name](...args) : s[st.name!](...args));
+    return this.normValue([result, ...args.filter((a) => Buffer.isBuffer(a))]);
+  }
+
+  private files = 0;
+
+  private writeFile(spec: DataSpec): string {
+    const file = path.join(this.dir, `file${this.files++}`);
+    fs.writeFileSync(file, dataOf(spec));
+    return file;
+  }
+
+  /** [bytes sent, the 4 bytes at the file's position afterwards] (sendfile seeks there, as Python's does). */
+  async op_sendfile(st: Step): Promise<Json> {
+    const s = this.sock(st.id!);
+    const handle = await fs.promises.open(this.writeFile(st.file!), 'r');
+    try {
+      const source = st.handle ? handle : handle.fd;
+      const n = st.form === 'sync' ? s.sendfileSync(source, st.offset, st.count) : await s.sendfile(source, st.offset, st.count);
+      const next = Buffer.alloc(4);
+      const { bytesRead } = await handle.read(next, 0, 4, null);
+      return [n, next.subarray(0, bytesRead).toString('hex')];
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async op_sendFds(st: Step): Promise<Json> {
+    const s = this.sock(st.id!);
+    const fds = Array.from({ length: st.nfds! }, () => fs.openSync(os.devNull, 'r'));
+    try {
+      const bufs = st.bufs!.map(dataOf);
+      const f = flagsArg(st);
+      const addr = st.addr ? this.address(st.addr) as bsd.Address : undefined;
+      const n = st.form === 'sync' ? bsd.sendFdsSync(s, bufs, fds, f, addr) : await bsd.sendFds(s, bufs, fds, f, addr);
+      return sent(n, { n: st.bufs!.reduce((sum, d) => sum + d.n, 0) });
+    } finally {
+      for (const fd of fds) fs.closeSync(fd);
+    }
+  }
+
+  async op_recvFds(st: Step): Promise<Json> {
+    const s = this.sock(st.id!);
+    const f = flagsArg(st);
+    const [data, fds, msgFlags, addr] = st.form === 'sync' ? bsd.recvFdsSync(s, st.n!, st.maxfds!, f) : await bsd.recvFds(s, st.n!, st.maxfds!, f);
+    const above = fds.every((fd) => fd > 2);
+    for (const fd of fds) fs.closeSync(fd);
+    return [encBytes(data), fds.length, above, msgFlags, this.normAddress(addr)];
+  }
+
+  async op_sendmmsg(st: Step): Promise<Json> {
+    const s = this.sock(st.id!);
+    const addr = st.addr ? this.address(st.addr) as bsd.Address : undefined;
+    const messages = st.msgs!.map((d): [Buffer, bsd.Address?] => (addr === undefined ? [dataOf(d)] : [dataOf(d), addr]));
+    const f = flagsArg(st);
+    return st.form === 'sync' ? s.sendmmsgSync(messages, f) : await s.sendmmsg(messages, f);
+  }
+
+  async op_recvmmsg(st: Step): Promise<Json> {
+    const s = this.sock(st.id!);
+    const bufs = st.sizes!.map((n) => Buffer.alloc(n, 0xee));
+    const f = flagsArg(st);
+    const out = st.form === 'sync' ? s.recvmmsgSync(bufs, f) : await s.recvmmsg(bufs, f);
+    if (!Array.isArray(out)) return { notArray: String(out) };
+    const entries = out as unknown as Array<[number, unknown, number?]>;
+    return [entries.map(([n, addr, msgFlags]) => [n, this.normAddress(addr), msgFlags ?? null]),
+      bufs.slice(0, entries.length).map((b) => encBytes(b))];
+  }
+
+  /** Receives until n bytes or the end of the stream: their length and SHA-1. */
+  async op_recvAll(st: Step): Promise<Json> {
+    const s = this.sock(st.id!);
+    const digest = createHash('sha1');
+    let got = 0;
+    while (got < st.n!) {
+      const b = await s.recv(Math.min(65536, st.n! - got));
+      if (b.length === 0) break;
+      digest.update(b);
+      got += b.length;
+    }
+    return { len: got, sha1: digest.digest('hex') };
   }
 
   async op_sleep(st: Step): Promise<undefined> {

@@ -44,6 +44,23 @@ export interface Step {
   volatile?: boolean;
   ms?: number;
   steps?: Step[];
+  /** fn/method: the function's or method's name and its arguments ({u} = undefined/None, {b}, {c}, {t}, {buf}, {addr}). */
+  args?: unknown[];
+  /** sendfile: the file's contents, where to start, how much, and whether to pass a FileHandle. */
+  file?: DataSpec;
+  offset?: number;
+  count?: number;
+  handle?: boolean;
+  /** sendFds / recvFds: descriptors to pass (opened on /dev/null), most to receive. */
+  nfds?: number;
+  maxfds?: number;
+  /** sendmmsg's messages; recvmmsg's buffer sizes. */
+  msgs?: DataSpec[];
+  sizes?: number[];
+  /** sendmmsg/recvmmsg/sendFds/recvFds: flags passed as undefined (Python: None) instead of `flags`. */
+  undefFlags?: boolean;
+  /** Set by compare.ts on the writes of a parallel step whose order the peer's bytes check. */
+  untimed?: boolean;
 }
 
 /** What a side reported for one step: its normalised result and how long it took. */
