@@ -17,7 +17,6 @@
 // Addresses travel as "address blobs" (addrBlobSize bytes: uint32 length, then a sockaddr).
 import * as path from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const load: (dir: string) => unknown = require('node-gyp-build');
 
 export type Blob = Buffer;
@@ -226,5 +225,4 @@ export interface Native {
 
 // BSD_SOCKETS_ADDON names another build of the addon (the sanitizer build, for one).
 const override = process.env.BSD_SOCKETS_ADDON;
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 export const native = (override ? require(path.resolve(override)) : load(path.join(__dirname, '..', '..'))) as Native;

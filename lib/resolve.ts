@@ -52,7 +52,6 @@ function checkNoNul(value: string, name: string): string {
 function encodeHost(value: unknown, name: string): string {
   if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
   checkNoNul(value, name);
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(value)) return value;
   const ascii = domainToASCII(value);
   if (ascii === '') throw invalidArgValue(name, value, 'is not a valid host name');

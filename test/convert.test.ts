@@ -106,7 +106,7 @@ describe('convert: inet_pton / inet_ntop against Python', () => {
     ];
     const expected = evalInPython(cases.map(([, name, hex]) => `socket.inet_ntop(socket.${name}, bytes.fromhex(${py(hex)}))`));
     cases.forEach(([family, name, hex], i) => {
-      assert.equal(expected[i].hasOwnProperty('error'), true, `Python accepts ${name} ${hex}?`);
+      assert.equal(Object.hasOwn(expected[i], 'error'), true, `Python accepts ${name} ${hex}?`);
       assert.throws(() => inet_ntop(family, Buffer.from(hex, 'hex')), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
     });
   });

@@ -54,7 +54,6 @@ interface FuzzResult {
 }
 
 async function runFuzz(seed: number, iterations: number, budgetMs: number, progressFile: string): Promise<FuzzResult> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const bs = require('../lib') as typeof import('../lib') & Record<string, unknown>;
   const rnd = prng(seed);
   const int = (n: number): number => Math.floor(rnd() * n);

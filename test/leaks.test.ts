@@ -19,7 +19,6 @@ function fdCount(): number {
 
 // --- the child's side -------------------------------------------------------------------------
 async function child(scenario: string): Promise<unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const bs = require(INDEX) as typeof import('../lib');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
@@ -119,7 +118,6 @@ if (process.env.BSD_LEAKS_CHILD) {
     if (r !== undefined) { process.stdout.write(`${JSON.stringify(r)}\n`); process.exit(0); }
   }, (e) => { process.stderr.write(`${e?.stack ?? e}\n`); process.exit(3); });
 } else if (typeof describe === 'function') {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const bs = require(INDEX) as typeof import('../lib');
 
   const runChild = (scenario: string, env: Record<string, string> = {}, timeout = 120000): Promise<{ code: number | null; signal: string | null; out: string; err: string }> =>

@@ -11,7 +11,6 @@ const MB = 1024 * 1024;
 
 // The server process: accepts n connections, one handler each, parked in recv while idle.
 async function server(n: number): Promise<unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const bs = require(INDEX) as typeof import('../lib');
   const gc = (globalThis as { gc?: () => void }).gc!;
   const rss = (): number => { gc(); gc(); return process.memoryUsage().rss; };
@@ -50,7 +49,6 @@ async function server(n: number): Promise<unknown> {
 
 // The client process: n connections, then (once the server has measured itself idle) an echo on all.
 async function client(n: number, port: number): Promise<unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const bs = require(INDEX) as typeof import('../lib');
   const started = performance.now();
   const clients: InstanceType<typeof bs.Socket>[] = [];

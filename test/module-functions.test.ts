@@ -80,7 +80,7 @@ function inUtsNamespace(command: string[]): string[] {
 }
 
 const usable = isRoot && spawnSync('unshare', ['-u', 'true']).status === 0;
-if (!usable) console.log('sethostname tests skipped: they need root and unshare -u');  // eslint-disable-line no-console
+if (!usable) console.log('sethostname tests skipped: they need root and unshare -u');   
 (usable ? describe : describe.skip)('sethostname (root, in a new UTS namespace)', () => {
   it('sets the name as Python does, and fails with Python\'s errno for a name too long', () => {
     const machine = gethostname();

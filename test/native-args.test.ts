@@ -15,7 +15,6 @@ function wrongTypes(): unknown[] {
 }
 
 async function sweep(): Promise<Report> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { native } = require('../lib/native') as { native: Record<string, unknown> };
   const report: Report = { calls: 0, wrong: [] };
   const values = wrongTypes();
@@ -48,9 +47,7 @@ async function sweep(): Promise<Report> {
 
 /** Typed arrays of the wrong element type where native code writes or reads int32s or bytes. */
 function confusions(): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const bs = require('../lib') as typeof import('../lib');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { native } = require('../lib/native') as { native: Record<string, (...a: unknown[]) => unknown> };
   const failures: string[] = [];
   const s = bs.socket(bs.AF_INET, bs.SOCK_DGRAM);

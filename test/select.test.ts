@@ -14,7 +14,6 @@ const E = native.errnoNames;
 const DIST_LIB = path.join(__dirname, '..', 'lib');
 
 const fdCount = (): number => fs.readdirSync('/proc/self/fd').length;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How long `fn` took, in ms. */
 function timed(fn: () => void): number {

@@ -249,7 +249,6 @@ const scenarios: Record<string, (bs: Bs) => Promise<void> | void> = {
 };
 
 if (process.env.BSD_USER_CODE_SCENARIO) {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const bs = require('../lib') as Bs;
   Promise.resolve().then(() => scenarios[process.env.BSD_USER_CODE_SCENARIO!](bs)).then(
     () => process.exit(0),

@@ -411,7 +411,7 @@ export class Generator {
     const end = this.ends.get(id)!;
     const m = end.model;
     const n = this.sizeFor(end);
-    let flags = this.flagsFor(SEND_FLAGS, 0.12);
+    const flags = this.flagsFor(SEND_FLAGS, 0.12);
     const peer = m.peer ? this.ends.get(m.peer) : undefined;  // may be gone: then nothing is queued anywhere
     const queued = peer ? peer.model.inbox : 0;
     const mightFill = m.kind === 'stream' ? queued + n > 100_000 : queued >= 8;

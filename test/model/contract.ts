@@ -86,7 +86,7 @@ function malformed(info: ErrorInfo): string | undefined {
   if (info.cls === 'TypeError' || info.cls === 'RangeError') return info.code?.startsWith('ERR_') ? undefined : `a ${info.cls} without a Node code`;
   if (info.cls === 'Error(Error)' && info.code?.startsWith('ERR_STREAM_')) return undefined;  // a stream's own errors, as net.Socket's
   if (!SOCKET_ERROR_CLASSES.some(([name]) => name === info.cls)) return `not a SocketError: ${info.cls}`;
-  const expected = info.code === undefined ? undefined : (os.constants.errno as Record<string, number>)[info.code] ?? bsd.errno[info.code];
+  const expected = info.code === undefined ? undefined : (os.constants.errno as Record<string, number>)[info.code] ?? (bsd.errno as Readonly<Record<string, number | undefined>>)[info.code];
   if (!(typeof info.errno === 'number' && info.errno > 0)) return `errno ${info.errno} is not positive`;
   if (expected !== info.errno) return `code ${info.code} does not name errno ${info.errno}`;
   return undefined;

@@ -343,7 +343,10 @@ async function selectors(): Promise<void> {
   const selector = new DefaultSelector<Socket, string>();
   const key: SelectorKey<Socket, string> = selector.register(a, EVENT_READ | EVENT_WRITE, 'datum');
   expectType<string>(key.data);
-  for (const [ready, events] of await selector.select(0)) expectType<Socket>(ready.fileobj), expectType<number>(events);
+  for (const [ready, events] of await selector.select(0)) {
+    expectType<Socket>(ready.fileobj);
+    expectType<number>(events);
+  }
   expectType<Array<[SelectorKey<Socket, string>, number]>>(selector.selectSync(null));
   expectType<ReadonlyMap<number, SelectorKey<Socket, string>> | null>(selector.getMap());
   // @ts-expect-error the datum is a string here
