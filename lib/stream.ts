@@ -10,10 +10,10 @@ import { E, SocketError, abortError, closedError } from './errors';
 import { invalidArgValue, checkBoolean, checkInt } from './validate';
 
 const C = native.constants;
-/** recv(2) reports a SOCK_SEQPACKET message's real length with MSG_TRUNC on Linux only. */
-const MSG_TRUNC = process.platform === 'linux' ? (C.MSG_TRUNC ?? 0) : 0;
-/** Linux's IOV_MAX: the most buffers one sendmsg takes. */
-const IOV_BATCH = 1024;
+/** Where recv(2) reports a SOCK_SEQPACKET message's real length with MSG_TRUNC (Linux): as the build says. */
+const MSG_TRUNC = native.buildFeatures.recvTruncLength ? (C.MSG_TRUNC ?? 0) : 0;
+/** The most buffers one sendmsg takes (IOV_MAX), from the build. */
+const IOV_BATCH = native.iovMax;
 const DEFAULT_READ_SIZE = 64 * 1024;
 
 /** The Socket methods the stream uses. */
