@@ -36,7 +36,7 @@ const MSG_WAITFORONE = C.MSG_WAITFORONE ?? 0;
 
 /** Options accepted by every Promise form. */
 export interface OperationOptions {
-  /** Aborts the operation when signalled: the Promise rejects with the signal's reason. */
+  /** Aborts the operation when signalled: the Promise rejects with an AbortError whose `cause` is the signal's reason. */
   signal?: AbortSignal;
 }
 

@@ -148,7 +148,7 @@ export class SocketStream extends Duplex {
           n = await this.socket.recvInto(buffer, 0, this.messages ? MSG_TRUNC : 0, { signal: this.readAbort.signal });
         } catch (error) {
           this.spare = buffer;
-          if (error === RESTART) continue;
+          if ((error as Error | undefined)?.cause === RESTART) continue;  // aborts reject with an AbortError whose cause is the reason
           throw error;
         }
         if (this.destroyed) return;
