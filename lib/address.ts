@@ -1,6 +1,7 @@
 // Socket addresses: validation of the JavaScript shapes (API.md, "Addresses"), name resolution, and
 // conversion to and from the native address blobs that system calls take.
 import { native } from './native';
+import type { StructLayout } from './native';
 import { SocketError } from './errors';
 import type { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX } from './constants';
 import { getaddrinfo, getaddrinfoSync } from './resolve';
@@ -82,19 +83,35 @@ export function fromBlob(blob: Buffer, _family?: number, offset = 0): ReturnedAd
 }
 
 // IPv4 senders are the hot case (a UDP receive loop): their sockaddr_in is read here, without a
-// native call. POSIX fixes its layout: family, then port and address in network order at offsets
-// 2 and 4; BSDs and macOS put a length byte before a one-byte family.
+// native call, at the offsets the build took from the C headers (native.sockaddrIn): sin_family in
+// the machine's byte order (one byte after sin_len on macOS and the BSDs, two bytes on Linux), then
+// sin_port and sin_addr in network order.
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const SA_LEN_BYTE = process.platform !== 'linux';
 const SOCKADDR = 4;  // the blob's uint32 length comes first (addresses.h)
+const SIN = inetOffsets(native.sockaddrIn);
+
+/** @internal Where sin_family, sin_port and sin_addr are in a layout (exported for tests of other layouts). */
+export function inetOffsets(layout: StructLayout): { family: number; familySize: number; port: number; addr: number; size: number } {
+  const at = (name: string): { offset: number; size: number } => {
+    const field = layout.fields[name];
+    if (field === undefined) throw new Error(`the addon's sockaddr_in layout lacks ${name}`);
+    return field;
+  };
+  const family = at('sin_family');
+  return { family: family.offset, familySize: family.size, port: at('sin_port').offset, addr: at('sin_addr').offset, size: layout.size };
+}
+
+/** @internal The family in a sockaddr at `at`, read as the layout says (exported for tests of other layouts). */
+export function familyAt(blob: Uint8Array, at: number, sin = SIN): number {
+  const a = blob[at + sin.family];
+  if (sin.familySize === 1) return a;
+  const b = blob[at + sin.family + 1];
+  return LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b;
+}
 
 function isInet(blob: Buffer, offset: number): boolean {
   const length = LITTLE_ENDIAN ? blob.readUInt32LE(offset) : blob.readUInt32BE(offset);
-  if (length < 8) return false;
-  const a = blob[offset + SOCKADDR];
-  const b = blob[offset + SOCKADDR + 1];
-  const family = SA_LEN_BYTE ? b : LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b;
-  return family === C.AF_INET;
+  return length >= SIN.addr + 4 && familyAt(blob, offset + SOCKADDR) === C.AF_INET;
 }
 
 // The host string of the last IPv4 address read: a receive loop mostly hears the same senders.
@@ -102,13 +119,14 @@ let lastInet = -1;
 let lastInetHost = '';
 
 function inetFrom(blob: Buffer, offset: number): [string, number] {
-  const o = offset + SOCKADDR;
-  const bits = ((blob[o + 4] << 24) | (blob[o + 5] << 16) | (blob[o + 6] << 8) | blob[o + 7]) >>> 0;
+  const a = offset + SOCKADDR + SIN.addr;
+  const p = offset + SOCKADDR + SIN.port;
+  const bits = ((blob[a] << 24) | (blob[a + 1] << 16) | (blob[a + 2] << 8) | blob[a + 3]) >>> 0;
   if (bits !== lastInet) {
-    lastInetHost = `${blob[o + 4]}.${blob[o + 5]}.${blob[o + 6]}.${blob[o + 7]}`;
+    lastInetHost = `${blob[a]}.${blob[a + 1]}.${blob[a + 2]}.${blob[a + 3]}`;
     lastInet = bits;
   }
-  return [lastInetHost, (blob[o + 2] << 8) | blob[o + 3]];
+  return [lastInetHost, (blob[p] << 8) | blob[p + 1]];
 }
 
 // A host that is not a literal address is resolved with getaddrinfo for the socket's family.
@@ -202,7 +220,7 @@ function parseNetlink(address: unknown): Parsed {
   return { family: C.AF_NETLINK, pack: (blob) => native.packNetlink!(p, g, blob) };
 }
 
-function parse(family: number, address: unknown): Parsed {
+function parse(family: number, address: unknown, syscall: string): Parsed {
   switch (family) {
     case C.AF_INET: return parseInet(address);
     case C.AF_INET6: return parseInet6(address);
@@ -210,13 +228,14 @@ function parse(family: number, address: unknown): Parsed {
     default:
       if (family === C.AF_PACKET && native.packPacket) return parsePacket(address);
       if (family === C.AF_NETLINK && native.packNetlink) return parseNetlink(address);
-      throw new SocketError(native.errnoNames.EAFNOSUPPORT, 'getsockaddrarg', address,
-        `getsockaddrarg: addresses of family ${family} are not supported`);
+      throw new SocketError(native.errnoNames.EAFNOSUPPORT, syscall, address,
+        `${syscall}: addresses of family ${family} are not supported`);
   }
 }
 
-function packFailed(result: number, address: unknown): SocketError {
-  return new SocketError(-result, 'getsockaddrarg', address);
+/** An address that cannot be packed (an unknown interface: ENODEV) fails as the call that was given it. */
+function packFailed(result: number, syscall: string, address: unknown): SocketError {
+  return new SocketError(-result, syscall, address);
 }
 
 // Literal addresses repeat (sendto in a loop): keep their packed blobs. Bounded, cleared when full.
@@ -259,16 +278,17 @@ export interface NamedAddress {
 
 /**
  * Validates `address` for `family` and packs it if it is cached or literal; a host name comes back
- * as a NamedAddress to resolve. A blob returned must not be modified (it may be cached).
+ * as a NamedAddress to resolve. A blob returned must not be modified (it may be cached). Errors
+ * name `syscall`, the call the address was given to.
  */
-export function packAddress(family: number, address: unknown): Buffer | NamedAddress {
+export function packAddress(family: number, address: unknown, syscall: string): Buffer | NamedAddress {
   // The same [host, port] as last time (a sendto loop): no key to build.
   if (Array.isArray(address) && address.length === 2 && family === last.family &&
       address[0] === last.host && address[1] === last.port) return last.blob!;
   const key = cacheKey(family, address);
   const cached = key === undefined ? undefined : cache.get(key);
   if (cached) return cached;
-  const parsed = parse(family, address);
+  const parsed = parse(family, address, syscall);
   const blob = newBlob();
   const r = parsed.pack(blob);
   if (r === -native.errnoNames.EINVAL && parsed.host !== undefined) {
@@ -276,23 +296,23 @@ export function packAddress(family: number, address: unknown): Buffer | NamedAdd
       host: parsed.host,
       finish(literal: string): Buffer {  // names are resolved anew each time, as Python does
         const again = parsed.pack(blob, literal);
-        if (again < 0) throw packFailed(again, address);
+        if (again < 0) throw packFailed(again, syscall, address);
         return blob;
       },
     };
   }
-  if (r < 0) throw packFailed(r, address);
+  if (r < 0) throw packFailed(r, syscall, address);
   return remember(key, blob, family, address);
 }
 
 /** Validates and packs `address`, resolving a host name with a blocking getaddrinfo. */
-export function toBlobSync(family: number, address: unknown): Buffer {
-  const packed = packAddress(family, address);
+export function toBlobSync(family: number, address: unknown, syscall: string): Buffer {
+  const packed = packAddress(family, address, syscall);
   return Buffer.isBuffer(packed) ? packed : packed.finish(resolveSync(packed.host, family));
 }
 
 /** As toBlobSync, but a host name is resolved without blocking the event loop. */
-export async function toBlobAsync(family: number, address: unknown): Promise<Buffer> {
-  const packed = packAddress(family, address);
+export async function toBlobAsync(family: number, address: unknown, syscall: string): Promise<Buffer> {
+  const packed = packAddress(family, address, syscall);
   return Buffer.isBuffer(packed) ? packed : packed.finish(await resolveAsync(packed.host, family));
 }

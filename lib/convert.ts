@@ -22,8 +22,8 @@ function illegal(syscall: string, text: string): SocketError {
 }
 
 /** A packed address of the wrong length: the message says the length expected and the length given. */
-function wrongLength(packed: Uint8Array, expected: number, why: string): Error {
-  return invalidArgValue('packed', packed, `must be ${expected} bytes long ${why} (got ${packed.length} bytes)`);
+function wrongLength(packed: Uint8Array, expected: number, what: string): Error {
+  return invalidArgValue('packed', packed, `must be ${expected} bytes long (got ${packed.length} bytes): ${what}`);
 }
 
 /** Converts an IPv4 address in any form inet_aton(3) accepts (such as `'127.1'`) to 4 bytes in network order. */
@@ -55,8 +55,8 @@ export function inet_pton(family: number, text: string): Buffer {
 export function inet_ntop(family: number, packed: Uint8Array): string {
   checkInt(family, 'family');
   checkBytes(packed, 'packed');
-  if (family === AF_INET && packed.length !== 4) throw wrongLength(packed, 4, 'for AF_INET');
-  if (family === AF_INET6 && packed.length !== 16) throw wrongLength(packed, 16, 'for AF_INET6');
+  if (family === AF_INET && packed.length !== 4) throw wrongLength(packed, 4, 'an AF_INET address for inet_ntop');
+  if (family === AF_INET6 && packed.length !== 16) throw wrongLength(packed, 16, 'an AF_INET6 address for inet_ntop');
   const result = native.inetNtop(family, packed);
   if (typeof result === 'number') throw socketError(-result, 'inet_ntop');
   return result;

@@ -37,7 +37,7 @@ export interface CreateConnectionSyncOptions {
 
 /** Options of {@link createConnection}: those of the Sync form, and an AbortSignal. */
 export interface CreateConnectionOptions extends CreateConnectionSyncOptions {
-  /** Aborts the whole call; the Promise rejects with the signal's reason. */
+  /** Aborts the whole call; the Promise rejects with an AbortError whose `cause` is the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -196,7 +196,7 @@ function lookup(host: string, port: number | string, deadline: number, signal: A
  * @param address `[host, port]`.
  * @param options as {@link createConnectionSync}, plus `signal` to abort the whole call.
  * @returns a Promise of the connected socket.
- * @throws (as a rejection) the errors of {@link createConnectionSync}; the signal's reason on abort.
+ * @throws (as a rejection) the errors of {@link createConnectionSync}; an AbortError (the signal's reason as `cause`) on abort.
  */
 export async function createConnection(address: ConnectionAddress, options?: CreateConnectionOptions): Promise<Socket<InetFamily>> {
   const { host, port, timeout, sourceAddress, allErrors } = checkConnection(address, options);

@@ -94,7 +94,7 @@ export class SocketError extends Error {
     const code = errnoName(errnoValue);
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;  // captureTrace takes the frames that are kept
-    super(message ?? nodeStyleMessage(syscall, code, address));
+    super(message ?? systemMessage(errnoValue, syscall, code, address));
     Error.stackTraceLimit = limit;
     delete (this as { stack?: string }).stack;  // the prototype's accessor serves it
     this.#trace = captureTrace(new.target);
@@ -121,6 +121,30 @@ export class SocketError extends Error {
 /** As Node words it: the call, the code, and the address where there is one (`connect ECONNREFUSED ::1:80`). */
 function nodeStyleMessage(syscall: string, code: string, address: unknown): string {
   return address === undefined || address === '' ? `${syscall} ${code}` : `${syscall} ${code} ${formatAddress(address)}`;
+}
+
+/**
+ * As Node words a system error: the call, the code, the plain words, then the address where there
+ * is one (`bind EADDRINUSE: address already in use 127.0.0.1:80`). A connect to an address reads as
+ * Node's `net` says it, without the words (`connect ECONNREFUSED 127.0.0.1:80`).
+ */
+function systemMessage(errnoValue: number, syscall: string, code: string, address: unknown): string {
+  const named = address !== undefined && address !== '';
+  if (syscall === 'connect' && named) return nodeStyleMessage(syscall, code, address);
+  const words = `${syscall} ${code}: ${plainWords(errnoValue)}`;
+  return named ? `${words} ${formatAddress(address)}` : words;
+}
+
+const wordsByErrno = new Map<number, string>();
+
+/** strerror's text as Node (libuv) gives it: `'address already in use'`. */
+function plainWords(errnoValue: number): string {
+  let words = wordsByErrno.get(errnoValue);
+  if (words === undefined) {
+    words = native.strerror(errnoValue).replace(/^[A-Z](?=[a-z ])/, (first) => first.toLowerCase());
+    wordsByErrno.set(errnoValue, words);
+  }
+  return words;
 }
 
 function formatAddress(address: unknown): string {
@@ -194,16 +218,19 @@ export function check(result: number, syscall: string, address?: unknown): numbe
   return result;
 }
 
-/** The error of an operation that was aborted, as Node's own: name `AbortError`, code `ABORT_ERR`. */
-export function abortError(): Error {
-  const error = new Error('The operation was aborted');
+/**
+ * The error of an operation that was aborted, as Node's own APIs make it: name `AbortError`, code
+ * `ABORT_ERR`, and what aborted it as `cause`.
+ */
+export function abortError(cause?: unknown): Error {
+  const error = new Error('The operation was aborted', cause === undefined ? undefined : { cause });
   error.name = 'AbortError';
   return Object.assign(error, { code: 'ABORT_ERR' });
 }
 
-/** What an operation aborted by `signal` rejects with: the signal's reason, or an AbortError. */
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason !== undefined ? signal.reason : abortError();
+/** What an operation aborted by `signal` rejects with: an AbortError whose `cause` is the signal's reason. */
+export function abortReason(signal: AbortSignal): Error {
+  return abortError(signal.reason);
 }
 
 /** A wait that outlasted its timeout: `connect ETIMEDOUT 10.0.0.1:80`, as Node words it. */

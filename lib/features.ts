@@ -63,6 +63,7 @@ function buildFeatures(): NativeBuildFeatures {
     msgNosignal: flag('msgNosignal'),
     mmsg: flag('mmsg'),
     linux: given === undefined ? process.platform === 'linux' : flag('linux'),
+    recvTruncLength: flag('recvTruncLength'),
     soNosigpipe: flag('soNosigpipe'),
     portable: flag('portable'),
     ioUring: flag('ioUring'),

@@ -47,6 +47,8 @@ export interface NativeBuildFeatures {
   msgNosignal: boolean;
   mmsg: boolean;
   linux: boolean;
+  /** recv(2) with MSG_TRUNC returns a message's real length (Linux). */
+  recvTruncLength: boolean;
   soNosigpipe: boolean;
   portable: boolean;
   /** uring.cc was compiled in (the kernel may still refuse io_uring). */
@@ -99,6 +101,8 @@ export interface Native {
   // addresses.cc: each pack* fills the blob and returns 0 or -errno
   addrBlobSize: number;
   sunPathMax: number;
+  /** Where this platform's sockaddr_in keeps sin_family, sin_port and sin_addr. */
+  sockaddrIn: StructLayout;
   packInet(host: string, port: number, blob: Blob): number;
   packInet6(host: string, port: number, flowinfo: number, scopeId: number, blob: Blob): number;
   packUnix(path: Uint8Array, blob: Blob): number;
@@ -208,6 +212,8 @@ export interface Native {
   structLayouts: Record<string, StructLayout | undefined>;
   // features.cc
   buildFeatures: Readonly<NativeBuildFeatures>;
+  /** The most buffers one sendmsg takes (sysconf(_SC_IOV_MAX), else IOV_MAX). */
+  iovMax: number;
   // watcher.cc, pollthread.cc
   Watcher: NativeWatcherClass;
   UvWatcher: NativeWatcherClass;

@@ -206,7 +206,7 @@ const watches = new Map<number, FdWatch>();
 
 /**
  * Resolves with the poll revents once `fd` is ready for any of `events` (or has an error or hang-up);
- * rejects with TimeoutError after `timeoutMs`, with the signal's reason on abort, or with the
+ * rejects with TimeoutError after `timeoutMs`, with an AbortError (the signal's reason as `cause`) on abort, or with the
  * error given to closeWatch().
  */
 export function waitFor(fd: number, events: number, options: WaitOptions = {}): Promise<number> {

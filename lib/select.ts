@@ -34,7 +34,7 @@ export type FileDescriptorLike = number | HasFileno;
 
 /** Options of the Promise forms. */
 export interface SelectOptions {
-  /** Aborting it rejects the pending call with the signal's reason. */
+  /** Aborting it rejects the pending call with an AbortError whose `cause` is the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -291,7 +291,7 @@ export function selectSync<R extends FileDescriptorLike, W extends FileDescripto
  * @param wlist descriptors to wait for until they are writable (an error or hang-up counts).
  * @param xlist descriptors to wait for until they have an exceptional condition (POLLPRI).
  * @param timeout seconds; `undefined` or `null` waits forever, `0` only polls.
- * @param options `signal` cancels the wait (the Promise rejects with the signal's reason).
+ * @param options `signal` cancels the wait (the Promise rejects with an AbortError whose `cause` is the signal's reason).
  * @returns a Promise of the ready subsets `[r, w, x]`, holding the items given (each once, in the
  *   order given); three empty arrays on timeout.
  * @throws (as a rejection) the errors of {@link selectSync}.
@@ -383,7 +383,7 @@ export class Poller {
    * registered for no event libuv can watch (0, to hear only of errors and hang-ups) is polled again
    * every few milliseconds instead.
    * @param timeoutMs milliseconds; `undefined`, `null` or negative waits forever, 0 only polls.
-   * @param options `signal` cancels the wait (the Promise rejects with the signal's reason).
+   * @param options `signal` cancels the wait (the Promise rejects with an AbortError whose `cause` is the signal's reason).
    * @returns a Promise of `[fd, revents]` for each descriptor with events; empty on timeout.
    */
   async poll(timeoutMs?: number | null, options?: SelectOptions): Promise<Array<[number, number]>> {

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { native } from './native';
-import { E, EAGAIN, closedError, socketError, timeoutError } from './errors';
+import { E, EAGAIN, abortReason, closedError, socketError, timeoutError } from './errors';
 import { POLLOUT, waitFor } from './readiness';
 import { checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
 
@@ -31,7 +31,7 @@ export type SendfileSource = FileHandle | number;
 
 /** Options of `Socket.sendfile()`. */
 export interface SendfileOptions {
-  /** Aborts the transfer when signalled: the Promise rejects with the signal's reason. */
+  /** Aborts the transfer when signalled: the Promise rejects with an AbortError whose `cause` is the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -242,7 +242,7 @@ class AsyncTransfer {
       const n = await readAsync(job.fileFd, buffer, length, position);
       if (n === 0) return;
       await this.sendAll(buffer.subarray(0, n));
-      if (this.signal?.aborted) throw this.signal.reason;
+      if (this.signal?.aborted) throw abortReason(this.signal);
     }
   }
 
@@ -273,7 +273,7 @@ export async function sendfile(sock: SendfileSocket, file: SendfileSource, offse
   const from = checkOffset(offset);
   const limit = checkCount(count);
   const signal = options?.signal;
-  if (signal?.aborted) throw signal.reason;
+  if (signal?.aborted) throw abortReason(signal);
   const job = prepare(sock, fileFd, from, limit, await fstatAsync(fileFd));
   await sock.sendall(new Uint8Array(0));  // waits for the writes queued before this call
   if (!job) return 0;

@@ -36,7 +36,7 @@ const MSG_WAITFORONE = C.MSG_WAITFORONE ?? 0;
 
 /** Options accepted by every Promise form. */
 export interface OperationOptions {
-  /** Aborts the operation when signalled: the Promise rejects with the signal's reason. */
+  /** Aborts the operation when signalled: the Promise rejects with an AbortError whose `cause` is the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -221,7 +221,7 @@ export class Socket<F extends number = number> {
 
   /** Binds to `address` (resolving a host name with a blocking look-up). */
   bind(address: AddressOf<F>): void {
-    const blob = toBlobSync(this._family, address);  // first: its getters may close this socket
+    const blob = toBlobSync(this._family, address, 'bind');  // first: its getters may close this socket
     check(native.bind(this.openFd('bind'), blob), 'bind', address);
   }
 
@@ -417,7 +417,7 @@ export class Socket<F extends number = number> {
    */
   private connectErrno(address: AddressOf<F>): number {
     const deadline = this.deadline();
-    const attempt = this.connectAttempt(toBlobSync(this._family, address), false);
+    const attempt = this.connectAttempt(toBlobSync(this._family, address, 'connect'), false);
     this.openFd('connect');
     try {
       return this._waits.runSync(POLLOUT, 'connect', deadline, attempt, address);
@@ -448,7 +448,7 @@ export class Socket<F extends number = number> {
   async connect(address: AddressOf<F>, options?: OperationOptions): Promise<void> {
     const deadline = this.deadline();
     const signal = options?.signal;
-    const to = destination(this._family, address);
+    const to = destination(this._family, address, 'connect');
     if (!to.lookup) this.openFd('connect');  // a name is looked up first, then the descriptor checked
     let attempt: ((fd: number) => number) | undefined;
     let e = await this._waits.run(this._waits.writers, POLLOUT, 'connect', deadline, signal,
@@ -518,7 +518,7 @@ export class Socket<F extends number = number> {
   sendtoSync(data: Uint8Array, flagsOrAddress: number | AddressOf<F>, maybeAddress?: AddressOf<F>): number {
     const length = checkData(data, 'data');
     const [f, address] = this.sendtoArgs(flagsOrAddress, maybeAddress);
-    const blob = toBlobSync(this._family, address);
+    const blob = toBlobSync(this._family, address, 'sendto');
     this.openFd('sendto');
     return this._waits.runSync(POLLOUT, 'sendto', this.deadline(f), (fd) => native.sendto(fd, data, 0, length, f, blob), address);
   }
@@ -534,7 +534,7 @@ export class Socket<F extends number = number> {
       const address = withFlags ? b : a;
       const options = (withFlags ? c : b) as OperationOptions | undefined;
       const deadline = this.deadline(f);
-      const to = destination(this._family, address);
+      const to = destination(this._family, address, 'sendto');
       if (!to.lookup) this.openFd('sendto');  // a name is looked up first, then the descriptor checked
       const flags = f | MSG_DONTWAIT;
       return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
@@ -649,7 +649,7 @@ export class Socket<F extends number = number> {
   // --- messages -----------------------------------------------------------------------------
 
   private messageAddress(address: AddressOf<F> | undefined): Buffer | null {
-    return address === undefined || address === null ? null : toBlobSync(this._family, address);
+    return address === undefined || address === null ? null : toBlobSync(this._family, address, 'sendmsg');
   }
 
   /** Sends the concatenation of `buffers` with ancillary data `[level, type, data][]`; returns bytes sent. */
@@ -670,7 +670,7 @@ export class Socket<F extends number = number> {
     const f = checkFlags(flags);
     this.openFd('sendmsg');
     const deadline = this.deadline(f);
-    const to: Destination = address === undefined || address === null ? { blob: null } : destination(this._family, address);
+    const to: Destination = address === undefined || address === null ? { blob: null } : destination(this._family, address, 'sendmsg');
     const dontwait = f | MSG_DONTWAIT;
     return this._waits.run(this._waits.writers, POLLOUT, 'sendmsg', deadline, options?.signal,
       (fd) => native.sendmsg(fd, parts, anc, dontwait, to.blob), address, to.lookup);
@@ -779,7 +779,7 @@ export class Socket<F extends number = number> {
       }
       parts.push(checkBytes(message[0], `messages[${i}][0]`));
       const address: unknown = message[1];
-      blobs.push(address === undefined || address === null ? null : toBlobSync(this._family, address));
+      blobs.push(address === undefined || address === null ? null : toBlobSync(this._family, address, 'sendmmsg'));
     }
     return [parts, blobs];
   }
@@ -886,11 +886,11 @@ interface Destination {
   lookup?: Promise<void>;
 }
 
-function destination(family: number, address: unknown): Destination {
-  const packed = packAddress(family, address);
+function destination(family: number, address: unknown, syscall: string): Destination {
+  const packed = packAddress(family, address, syscall);
   if (Buffer.isBuffer(packed)) return { blob: packed };
   const to: Destination = { blob: null };
-  to.lookup = toBlobAsync(family, address).then((blob) => { to.blob = blob; });
+  to.lookup = toBlobAsync(family, address, syscall).then((blob) => { to.blob = blob; });
   return to;
 }
 

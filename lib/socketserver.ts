@@ -4,7 +4,7 @@
 // async task, which is what ThreadingMixIn gives Python. Nothing here blocks the event loop: the
 // servers wait in the Promise forms of accept() and recvfrom().
 import { constants as C, AF_INET, AF_UNIX } from './constants';
-import { E, SocketError, abortError, closedError } from './errors';
+import { E, SocketError, abortReason, closedError } from './errors';
 import { Socket } from './socket';
 import type { AddressOf, ReturnedAddressOf } from './address';
 import { checkBoolean, checkFunction, checkInt, checkTimeout, invalidArgType } from './validate';
@@ -400,7 +400,7 @@ export class TCPServer<F extends number = AF_INET> extends SocketServer<Socket<F
 
   /** Accepts a connection: `[socket, clientAddress]`. */
   protected getRequest(signal?: AbortSignal): Promise<[Socket<F>, ReturnedAddressOf<F>]> {
-    if (signal?.aborted) return Promise.reject(abortError());
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     return this.socket.accept(signal ? { signal } : undefined);
   }
 
@@ -443,7 +443,7 @@ export class UDPServer<F extends number = AF_INET> extends SocketServer<Datagram
 
   /** Receives a datagram: `[[packet, socket], clientAddress]`. */
   protected async getRequest(signal?: AbortSignal): Promise<[DatagramRequest<F>, ReturnedAddressOf<F>]> {
-    if (signal?.aborted) throw abortError();
+    if (signal?.aborted) throw abortReason(signal);
     const [packet, clientAddress] = await this.socket.recvfrom(this.maxPacketSize, 0, signal ? { signal } : undefined);
     // A UDP datagram always has a sender's address; an unnamed Unix sender has none (null), which
     // reply() refuses with EDESTADDRREQ.

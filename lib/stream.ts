@@ -10,12 +10,12 @@ import { E, SocketError, abortError, closedError } from './errors';
 import { invalidArgValue, checkBoolean, checkInt } from './validate';
 
 const C = native.constants;
-/** recv(2) reports a SOCK_SEQPACKET message's real length with MSG_TRUNC on Linux only. */
-const MSG_TRUNC = process.platform === 'linux' ? (C.MSG_TRUNC ?? 0) : 0;
+/** Where recv(2) reports a SOCK_SEQPACKET message's real length with MSG_TRUNC (Linux): as the build says. */
+const MSG_TRUNC = native.buildFeatures.recvTruncLength ? (C.MSG_TRUNC ?? 0) : 0;
+/** The most buffers one sendmsg takes (IOV_MAX), from the build. */
+const IOV_BATCH = native.iovMax;
 /** Where MSG_TRUNC gives the real length, a peek learns each message's size before reading it. */
 const PEEK_SIZE = MSG_TRUNC !== 0 ? MSG_TRUNC | C.MSG_PEEK : 0;
-/** Linux's IOV_MAX: the most buffers one sendmsg takes. */
-const IOV_BATCH = 1024;
 const DEFAULT_READ_SIZE = 64 * 1024;
 
 /** The Socket methods the stream uses. */
@@ -158,7 +158,7 @@ export class SocketStream extends Duplex {
           n = await this.socket.recvInto(buffer, 0, this.messages ? MSG_TRUNC : 0, { signal: this.readAbort.signal });
         } catch (error) {
           if (buffer !== undefined && buffer.length === this.readSize) this.spare = buffer;
-          if (error === RESTART) continue;
+          if ((error as Error | undefined)?.cause === RESTART) continue;  // aborts reject with an AbortError whose cause is the reason
           throw error;
         }
         if (this.destroyed) return;

@@ -9,7 +9,7 @@ import { unavailable } from './errors';
 import { checkBytes, checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
 
 const LITTLE_ENDIAN = os.endianness() === 'LE';
-const LINUX = process.platform === 'linux';
+const LINUX = native.buildFeatures.linux;  // the build's headers define Linux's tcp_info
 const AF_INET = native.constants.AF_INET;
 const AF_INET6 = native.constants.AF_INET6;
 

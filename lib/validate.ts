@@ -77,5 +77,5 @@ export function checkTimeout(value: unknown, name = 'timeout'): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number or null', value);
   if (!Number.isFinite(value) || value < 0) throw outOfRange(name, 'a finite number >= 0 or null', value);
-  return value;
+  return value === 0 ? 0 : value;  // -0 reads back as 0, as in Python
 }

@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/un.h>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -228,11 +229,32 @@ Napi::Value Unpack(const Napi::CallbackInfo& info) {
   }
 }
 
+Napi::Object FieldAt(Napi::Env env, size_t offset, size_t size) {
+  Napi::Object field = Napi::Object::New(env);
+  field.Set("offset", Num(env, offset));
+  field.Set("size", Num(env, size));
+  return field;
+}
+
+// Where this platform's sockaddr_in keeps its fields (macOS and the BSDs put a length byte before a
+// one-byte sin_family): lib/address.ts reads IPv4 senders without a native call, guessing nothing.
+Napi::Object SockaddrInLayout(Napi::Env env) {
+  Napi::Object fields = Napi::Object::New(env);
+  fields.Set("sin_family", FieldAt(env, offsetof(sockaddr_in, sin_family), sizeof(sockaddr_in::sin_family)));
+  fields.Set("sin_port", FieldAt(env, offsetof(sockaddr_in, sin_port), sizeof(sockaddr_in::sin_port)));
+  fields.Set("sin_addr", FieldAt(env, offsetof(sockaddr_in, sin_addr), sizeof(sockaddr_in::sin_addr)));
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("size", Num(env, sizeof(sockaddr_in)));
+  layout.Set("fields", fields);
+  return layout;
+}
+
 }  // namespace
 
 void RegisterAddresses(Napi::Env env, Napi::Object exports) {
   exports.Set("addrBlobSize", Num(env, kAddrBlobSize));
   exports.Set("sunPathMax", Num(env, sizeof(sockaddr_un::sun_path)));
+  exports.Set("sockaddrIn", SockaddrInLayout(env));
   exports.Set("packInet", Napi::Function::New(env, PackInet, "packInet"));
   exports.Set("packInet6", Napi::Function::New(env, PackInet6, "packInet6"));
   exports.Set("packUnix", Napi::Function::New(env, PackUnix, "packUnix"));

@@ -4,8 +4,25 @@
 #include "platform.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <climits>
 
 namespace bsd {
+namespace {
+
+// The most buffers one sendmsg takes: sysconf(_SC_IOV_MAX), else the headers' IOV_MAX.
+double IovMax() {
+  long n = sysconf(_SC_IOV_MAX);
+  if (n > 0) return static_cast<double>(n);
+#if defined(IOV_MAX)
+  return IOV_MAX;
+#else
+  return 16;  // _XOPEN_IOV_MAX, the least POSIX allows
+#endif
+}
+
+}  // namespace
 
 void RegisterFeatures(Napi::Env env, Napi::Object exports) {
   Napi::Object build = Napi::Object::New(env);
@@ -15,6 +32,8 @@ void RegisterFeatures(Napi::Env env, Napi::Object exports) {
   build.Set("mmsg", Napi::Boolean::New(env, BSD_HAVE_MMSG != 0));
   build.Set("linux", Napi::Boolean::New(env, BSD_LINUX != 0));
   build.Set("ioUring", Napi::Boolean::New(env, BSD_HAVE_IO_URING != 0));
+  // recv(2) with MSG_TRUNC returns a message's real length, not the bytes copied: Linux only.
+  build.Set("recvTruncLength", Napi::Boolean::New(env, BSD_LINUX != 0));
 #if defined(SO_NOSIGPIPE)
   build.Set("soNosigpipe", Napi::Boolean::New(env, true));
 #else
@@ -27,6 +46,7 @@ void RegisterFeatures(Napi::Env env, Napi::Object exports) {
 #endif
   build.Freeze();
   exports.Set("buildFeatures", build);
+  exports.Set("iovMax", Num(env, IovMax()));
 }
 
 }  // namespace bsd

@@ -75,17 +75,17 @@ std::vector<uint8_t> PackAncillary(Napi::Env env, const std::vector<AncillaryVal
   }
   std::vector<uint8_t> control(space, 0);
   if (space == 0) return control;
-  msghdr msg{};
-  msg.msg_control = control.data();
-  msg.msg_controllen = space;
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  for (size_t i = 0; i < items.size() && cmsg != nullptr; i++) {
+  // Each message starts CMSG_SPACE(its predecessor's length) further on, where CMSG_NXTHDR would
+  // find it (musl's CMSG_NXTHDR trips -Wsign-compare); the buffer was sized from the same spaces.
+  size_t offset = 0;
+  for (size_t i = 0; i < items.size(); i++) {
     size_t length = data[i].ByteLength();
+    auto* cmsg = reinterpret_cast<cmsghdr*>(control.data() + offset);
     cmsg->cmsg_level = items[i].level;
     cmsg->cmsg_type = items[i].type;
     cmsg->cmsg_len = CMSG_LEN(length);
     if (length > 0) std::memcpy(CMSG_DATA(cmsg), data[i].Data(), length);  // empty: Data() may be null
-    cmsg = CMSG_NXTHDR(&msg, cmsg);
+    offset += CMSG_SPACE(length);
   }
   return control;
 }

@@ -114,6 +114,13 @@ inline bool WriteBlob(uint8_t* blob, size_t size, const sockaddr_storage* addr, 
   return true;
 }
 
+// CMSG_ALIGN(length), which glibc and musl define and macOS does not: the alignment unit is what
+// CMSG_SPACE adds after the aligned header for one byte of data.
+inline size_t CmsgAlign(size_t length) {
+  const size_t unit = CMSG_SPACE(1) - CMSG_LEN(0);
+  return (length + unit - 1) & ~(unit - 1);
+}
+
 // Walks the control buffer of a received message and calls yield(level, type, data, length) for
 // each ancillary message. It trusts no length in the buffer: a message that claims more data than
 // the buffer holds (the kernel truncated it: MSG_CTRUNC) gives only the bytes present, a malformed
@@ -134,7 +141,7 @@ void ForEachCmsg(const msghdr* msg, F&& yield) {
     size_t length = claimed <= present ? claimed : present;  // truncated
     yield(header.cmsg_level, header.cmsg_type, base + (dataOffset <= total ? dataOffset : total), length);
     if (header.cmsg_len < sizeof(cmsghdr)) break;  // malformed: no way to find the next one
-    size_t step = CMSG_ALIGN(static_cast<size_t>(header.cmsg_len));
+    size_t step = CmsgAlign(static_cast<size_t>(header.cmsg_len));
     if (step < header.cmsg_len || step > total - offset) break;  // overflow, or the last one
     offset += step;
   }

@@ -3,6 +3,8 @@
 // tested on Linux too.
 #pragma once
 
+#include <sys/types.h>  // defines __GLIBC__ with glibc, for BSD_HAVE_GLIBC_R
+
 #if defined(__linux__) && !defined(BSD_FORCE_PORTABLE)
 #define BSD_HAVE_ACCEPT4 1
 #define BSD_HAVE_SOCK_FLAGS 1     // SOCK_NONBLOCK / SOCK_CLOEXEC in socket() and socketpair()
@@ -22,9 +24,9 @@
 #endif
 
 // The reentrant gethostbyname_r/gethostbyaddr_r/getservby*_r/getprotobyname_r with the glibc
-// signatures. Elsewhere (and with portable=1) the lookups fall back to getaddrinfo/getnameinfo and
-// to the plain calls under a lock.
-#if defined(__linux__) && !defined(BSD_FORCE_PORTABLE)
+// signatures: glibc only (musl lacks getprotobyname_r). Elsewhere (and with portable=1) the lookups
+// fall back to getaddrinfo/getnameinfo and to the plain calls under a lock.
+#if defined(__GLIBC__) && !defined(BSD_FORCE_PORTABLE)
 #define BSD_HAVE_GLIBC_R 1
 #else
 #define BSD_HAVE_GLIBC_R 0

@@ -180,10 +180,10 @@ describe('createConnection', () => {
     const reason = new Error('stop');
     setTimeout(() => controller.abort(reason), 100);
     const start = performance.now();
-    await within(assert.rejects(createConnection(['127.0.0.1', port], { signal: controller.signal }), (e) => e === reason), 5000);
+    await within(assert.rejects(createConnection(['127.0.0.1', port], { signal: controller.signal }), (e) => (e as Error).name === 'AbortError' && (e as Error & { code: string }).code === 'ABORT_ERR' && (e as Error).cause === reason), 5000);
     assert.ok(elapsed(start) >= 0.09 && elapsed(start) < 4.5, `took ${elapsed(start)} s`);
     assert.equal(countOpenFds(), before);
-    await assert.rejects(createConnection(['127.0.0.1', port], { signal: AbortSignal.abort(reason) }), (e) => e === reason);
+    await assert.rejects(createConnection(['127.0.0.1', port], { signal: AbortSignal.abort(reason) }), (e) => (e as Error).name === 'AbortError' && (e as Error & { code: string }).code === 'ABORT_ERR' && (e as Error).cause === reason);
   });
 
   it('connects to a Python server, and the bytes go both ways', async () => {

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as bs from '../lib';
 import { socketError, timeoutError } from '../lib/errors';
 import { runPythonScript, tempDir, Tracker } from './helpers';
@@ -138,7 +139,7 @@ describe('messages read like Node\'s', () => {
     assert.equal(error.message, 'connect ETIMEDOUT 10.0.0.1:80');
     assert.equal(error.code, 'ETIMEDOUT');
     assert.deepEqual(error.address, ['10.0.0.1', 80]);
-    assert.equal(timeoutError('recv').message, 'recv ETIMEDOUT');
+    assert.equal(timeoutError('recv').message, 'recv ETIMEDOUT: connection timed out');
   });
 
   it('a wrong-length packed address says the length expected and the length given', () => {
@@ -155,6 +156,183 @@ describe('messages read like Node\'s', () => {
         assert.match(error.message, /got 5 bytes/);
         return true;
       });
+    }
+  });
+});
+
+describe('errors users match on (issue 23)', () => {
+  const track = new Tracker().install();
+
+  /** Python's number, exception class and strerror for each errno name, and its getaddrinfo failure. */
+  const oracle = JSON.parse(runPythonScript(`
+import errno, json, os, socket
+names = ['ESOCKTNOSUPPORT', 'ESHUTDOWN', 'EHOSTDOWN', 'EPFNOSUPPORT', 'ETOOMANYREFS', 'EDESTADDRREQ', 'ENODEV']
+try:
+    socket.getaddrinfo('x', None, 0, 0, 0, socket.AI_NUMERICHOST)
+    gai = None
+except socket.gaierror as e:
+    gai = e.errno
+s = socket.socket()
+s.settimeout(-0.0)
+print(json.dumps({
+  'errno': {n: getattr(errno, n) for n in names},
+  'cls': {n: type(OSError(getattr(errno, n), 'x')).__name__ for n in names},
+  'words': {n: os.strerror(getattr(errno, n)) for n in names},
+  'gai': gai,
+  'timeout': s.gettimeout(),
+}))`)) as { errno: Record<string, number>; cls: Record<string, string>; words: Record<string, string>; gai: number; timeout: number };
+
+  /** strerror's words as the message carries them: the first letter in lower case. */
+  const words = (name: string): string => oracle.words[name][0].toLowerCase() + oracle.words[name].slice(1);
+
+  /** What `promise` rejected with. */
+  async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+    try {
+      await promise;
+    } catch (error) {
+      return error as Error & { code?: string };
+    }
+    return assert.fail('expected a rejection');
+  }
+
+  /** The AbortError Node's own timers/promises gives for `signal`: the oracle of the shape. */
+  const nodeAbort = (signal: AbortSignal): Promise<Error & { code?: string }> => rejection(sleep(60_000, undefined, { signal }));
+
+  function assertLikeNode(ours: Error & { code?: string }, node: Error & { code?: string }): void {
+    assert.equal(ours.name, 'AbortError');
+    assert.equal(ours.code, 'ABORT_ERR');
+    assert.ok(ours instanceof Error);
+    assert.deepEqual([ours.name, ours.code, ours.message], [node.name, node.code, node.message]);
+    assert.equal(ours.cause, node.cause, 'the cause is the signal\'s reason, as Node\'s');
+  }
+
+  it('an abort with a reason rejects with an AbortError whose cause is the reason, as Node\'s own', async () => {
+    const [a] = track.add(bs.socketpair());
+    const controller = new AbortController();
+    const ours = rejection(a.recv(10, 0, { signal: controller.signal }));
+    const node = nodeAbort(controller.signal);
+    const reason = new Error('stop');
+    controller.abort(reason);
+    assertLikeNode(await ours, await node);
+    assert.equal((await ours).cause, reason);
+    const early = await rejection(a.recv(10, 0, { signal: AbortSignal.abort(reason) }));
+    assertLikeNode(early, await nodeAbort(AbortSignal.abort(reason)));
+    assert.equal(early.cause, reason);
+  });
+
+  it('an abort without a reason: the cause is the signal\'s own AbortError reason', async () => {
+    const [a] = track.add(bs.socketpair());
+    const controller = new AbortController();
+    const ours = rejection(bs.select([a], [], [], null, { signal: controller.signal }));
+    const node = nodeAbort(controller.signal);
+    controller.abort();
+    assertLikeNode(await ours, await node);
+    assert.equal((await ours).cause, controller.signal.reason);
+  });
+
+  it('AbortSignal.timeout(): an AbortError whose cause is the TimeoutError reason', async () => {
+    const [a] = track.add(bs.socketpair());
+    const signal = AbortSignal.timeout(30);
+    const [ours, node] = await Promise.all([rejection(a.recv(10, 0, { signal })), nodeAbort(signal)]);
+    assertLikeNode(ours, node);
+    assert.equal((ours.cause as Error).name, 'TimeoutError');
+  });
+
+  it('send EDESTADDRREQ: destination address required (the plain words after the code)', () => {
+    const s = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
+    const error = (() => { try { s.sendSync(Buffer.from('x')); } catch (e) { return e as bs.SocketError; } })();
+    assert.ok(error instanceof bs.SocketError);
+    assert.equal(error.errno, oracle.errno.EDESTADDRREQ);
+    assert.equal(error.message, `send EDESTADDRREQ: ${words('EDESTADDRREQ')}`);
+    assert.equal(error.message, 'send EDESTADDRREQ: destination address required');
+  });
+
+  it('bind EADDRINUSE reads as Node\'s listen EADDRINUSE, words and address', async () => {
+    const s = track.add(bs.socket());
+    s.bind(['127.0.0.1', 0]);
+    s.listen();
+    const port = (s.getsockname() as [string, number])[1];
+    const t = track.add(bs.socket());
+    const ours = (() => { try { t.bind(['127.0.0.1', port]); } catch (e) { return e as Error; } })();
+    const node = await new Promise<Error>((resolve) => net.createServer().listen(port, '127.0.0.1').on('error', resolve));
+    assert.equal(ours?.message, node.message.replace(/^listen /, 'bind '));
+    assert.equal(ours?.message, `bind EADDRINUSE: address already in use 127.0.0.1:${port}`);
+  });
+
+  it('socket ESOCKTNOSUPPORT says what is not supported, with Python\'s errno', () => {
+    const error = (() => { try { bs.socket(bs.AF_INET, bs.SOCK_SEQPACKET); } catch (e) { return e as bs.SocketError; } })();
+    assert.ok(error instanceof bs.SocketError, 'socket(AF_INET, SOCK_SEQPACKET) did not fail');
+    assert.equal(error.code, 'ESOCKTNOSUPPORT');
+    assert.equal(error.errno, oracle.errno.ESOCKTNOSUPPORT);
+    assert.equal(error.message, `socket ESOCKTNOSUPPORT: ${words('ESOCKTNOSUPPORT')}`);
+  });
+
+  for (const name of ['ESOCKTNOSUPPORT', 'ESHUTDOWN', 'EHOSTDOWN', 'EPFNOSUPPORT', 'ETOOMANYREFS']) {
+    it(`${name}, which os.constants.errno lacks: the platform's number, its code, Python's class`, () => {
+      const value = oracle.errno[name];
+      assert.equal(bs.errno[name], value);
+      const error = socketError(value, 'send');
+      assert.equal(error.code, name);
+      assert.equal(error.errno, value);
+      const expected = oracle.cls[name] === 'OSError' ? 'SocketError' : oracle.cls[name];
+      assert.equal(error.name, expected, `Python makes ${name} a ${oracle.cls[name]}`);
+      assert.equal(error.constructor.name, expected);
+      assert.equal(error.message, `send ${name}: ${words(name)}`);
+    });
+  }
+
+  it('GaiError.errno is the EAI_* value as Python\'s gaierror.errno (no lookup: AI_NUMERICHOST)', () => {
+    const error = (() => {
+      try { bs.getaddrinfoSync('x', null, 0, 0, 0, bs.AI_NUMERICHOST); } catch (e) { return e as bs.GaiError; }
+    })();
+    assert.ok(error instanceof bs.GaiError);
+    assert.equal(error.code, 'EAI_NONAME');
+    assert.equal(error.errno, oracle.gai);
+  });
+
+  it('HostError.errno is the h_errno value, and no errno class claims it', () => {
+    const error = new bs.HostError(1, 'HOST_NOT_FOUND', 'Unknown host', 'gethostbyname', 'x');
+    assert.equal(error.errno, 1);
+    assert.equal(error.code, 'HOST_NOT_FOUND');
+    assert.ok(!(error instanceof bs.PermissionError), 'h_errno 1 is not EPERM');
+  });
+
+  it('inet_ntoa with 3 bytes says "packed IP wrong length for inet_ntoa" once, after the lengths', () => {
+    const error = (() => { try { bs.inet_ntoa(Buffer.alloc(3)); } catch (e) { return e as Error & { code: string }; } })();
+    assert.equal(error?.code, 'ERR_INVALID_ARG_VALUE');
+    assert.equal(error.message.split('packed IP wrong length for inet_ntoa').length, 2);
+    assert.match(error.message, /^The argument 'packed' must be 4 bytes long \(got 3 bytes\): packed IP wrong length for inet_ntoa\. Received /);
+  });
+
+  it('an AF_PACKET bind to an unknown interface fails as bind, with Python\'s errno', function () {
+    if (bs.AF_PACKET === undefined) return this.skip();
+    let s: bs.Socket;
+    try {
+      s = track.add(bs.socket(bs.AF_PACKET, bs.SOCK_RAW));
+    } catch (error) {
+      console.log(`      skipped: AF_PACKET needs root (${(error as Error).message})`);
+      return this.skip();
+    }
+    const error = (() => { try { s.bind(['nosuchif0', 0]); } catch (e) { return e as bs.SocketError; } })();
+    assert.ok(error instanceof bs.SocketError);
+    assert.equal(error.syscall, 'bind');
+    assert.equal(error.errno, oracle.errno.ENODEV);
+    assert.equal(error.code, 'ENODEV');
+    assert.ok(!error.message.includes('getsockaddrarg'), error.message);
+    assert.match(error.message, /^bind ENODEV: /);
+  });
+
+  it('settimeout(-0) and setdefaulttimeout(-0) read back as 0, as Python\'s', () => {
+    const s = track.add(bs.socket());
+    s.settimeout(-0);
+    assert.ok(Object.is(s.gettimeout(), oracle.timeout), `got ${Object.is(s.gettimeout(), -0) ? '-0' : s.gettimeout()}`);
+    assert.ok(Object.is(s.gettimeout(), 0));
+    const before = bs.getdefaulttimeout();
+    try {
+      bs.setdefaulttimeout(-0);
+      assert.ok(Object.is(bs.getdefaulttimeout(), 0));
+    } finally {
+      bs.setdefaulttimeout(before);
     }
   });
 });

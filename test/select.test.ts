@@ -332,7 +332,7 @@ describe('select and poll', function () {
       await assert.rejects(pending, (e: unknown) => (e as Error).name === 'AbortError');
       assert.equal(isWatched(a), false, 'the watcher outlived the cancelled select');
       const reason = new Error('stop');
-      await assert.rejects(select([a], [], [], 5, { signal: AbortSignal.abort(reason) }), (e) => e === reason);
+      await assert.rejects(select([a], [], [], 5, { signal: AbortSignal.abort(reason) }), (e) => (e as Error).name === 'AbortError' && (e as Error & { code: string }).code === 'ABORT_ERR' && (e as Error).cause === reason);
     });
 
     it('rejects bad arguments and closed descriptors', async () => {

@@ -235,7 +235,9 @@ print(n, h.hexdigest())
     const controller = new AbortController();
     const reason = new Error('stop');
     setTimeout(() => controller.abort(reason), 50);
-    await assert.rejects(within(a.sendfile(openTracked(big), 0, undefined, { signal: controller.signal }), 5000), (e) => e === reason);
+    await assert.rejects(within(a.sendfile(openTracked(big), 0, undefined, { signal: controller.signal }), 5000), (e) => (e as Error).name === 'AbortError' && (e as Error & { code: string }).code === 'ABORT_ERR' && (e as Error).cause === reason);
+    await assert.rejects(a.sendfile(openTracked(big), 0, undefined, { signal: AbortSignal.abort(reason) }),
+      (e) => (e as Error).name === 'AbortError' && (e as Error).cause === reason, 'an already aborted signal');
   });
 
   it('bad arguments: RangeError/TypeError with Node\'s codes; the Promise form rejects', async () => {
