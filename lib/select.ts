@@ -5,7 +5,7 @@ import { native } from './native';
 import { abortReason, socketError, closedError, EBADF, E } from './errors';
 import { waitAny, isOwnedWatch, type WatchItem } from './readiness';
 import { Socket } from './socket';
-import { invalidArgType, outOfRange, checkInt } from './validate';
+import { invalidArgType, outOfRange, checkInt, readSignal } from './validate';
 
 const C = native.constants;
 const POLLIN = C.POLLIN;
@@ -83,16 +83,6 @@ function pollTimeoutMs(timeoutMs: unknown): number {
   if (typeof timeoutMs !== 'number') throw invalidArgType('timeoutMs', 'of type number or null', timeoutMs);
   if (Number.isNaN(timeoutMs)) throw outOfRange('timeoutMs', 'a number', timeoutMs);
   return timeoutMs < 0 || timeoutMs === Infinity ? -1 : timeoutMs;
-}
-
-function checkOptions(options: unknown): AbortSignal | undefined {
-  if (options === undefined || options === null) return undefined;
-  if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const signal = (options as SelectOptions).signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
-  }
-  return signal;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +294,7 @@ export async function select<R extends FileDescriptorLike, W extends FileDescrip
 ): Promise<[R[], W[], X[]]> {
   const call = new SelectCall<R, W, X>(rlist, wlist, xlist);
   const timeoutMs = selectTimeoutMs(timeout);
-  const signal = checkOptions(options);
+  const signal = readSignal(options);
   return waitLoop(call.watchList(), timeoutMs, signal, () => {
     if (call.poll(0) === 0) return undefined;
     const result = call.result();
@@ -382,7 +372,7 @@ export class Poller {
    */
   async poll(timeoutMs?: number | null, options?: SelectOptions): Promise<Array<[number, number]>> {
     const ms = pollTimeoutMs(timeoutMs);
-    const signal = checkOptions(options);
+    const signal = readSignal(options);
     const set = this.#snapshot();
     const watchList = Array.from(set.fds, (fd, i): WatchItem => ({
       fd,
