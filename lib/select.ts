@@ -5,7 +5,7 @@ import { native } from './native';
 import { abortReason, socketError, closedError, EBADF, E } from './errors';
 import { waitAny, isOwnedWatch, type WatchItem } from './readiness';
 import { Socket } from './socket';
-import { invalidArgType, outOfRange, checkInt, readSignal } from './validate';
+import { invalidArgType, outOfRange, checkConstant, checkInt, readSignal } from './validate';
 
 const C = native.constants;
 const POLLIN = C.POLLIN;
@@ -321,9 +321,10 @@ export class Poller {
    * @param item a descriptor number or an object with `fileno()`.
    * @param events `POLL*` bits; by default POLLIN | POLLPRI | POLLOUT.
    */
-  register(item: FileDescriptorLike, events: number = DEFAULT_EVENTS): void {
+  register(item: FileDescriptorLike, events?: number): void {
     const fd = toFd(item, 'item', 'poll');
-    this.#registered.set(fd, checkInt(events, 'events', 0, 0xffff));
+    const given = checkConstant(events, 'events', DEFAULT_EVENTS, arguments.length > 1);  // explicit undefined: a TypeError
+    this.#registered.set(fd, checkInt(given, 'events', 0, 0xffff));
     if (item instanceof Socket) this.#sockets.set(fd, item);
     else this.#sockets.delete(fd);
   }

@@ -950,7 +950,10 @@ interface Destination {
 
 function destination(family: number, address: unknown): Destination {
   const packed = packAddress(family, address);
-  return Buffer.isBuffer(packed) ? { blob: packed } : { lookup: toBlobAsync(family, address) };
+  if (Buffer.isBuffer(packed)) return { blob: packed };
+  const lookup = toBlobAsync(family, address);
+  lookup.catch(() => undefined);  // awaited in the call's turn; never "unhandled" if the call ends before
+  return { lookup };
 }
 
 /**

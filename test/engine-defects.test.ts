@@ -267,12 +267,21 @@ sys.stdout.write('%d\\n' % got)
 
   describe('explicit undefined flags are a TypeError', () => {
     it('every flags argument refuses undefined passed explicitly', async () => {
-      const [a] = track.add(bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM));
+      const [a, b] = track.add(bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM));
       const u = undefined as unknown as number;
       assert.throws(() => a.sendSync(Buffer.from('x'), u), { code: 'ERR_INVALID_ARG_TYPE' });
       assert.throws(() => a.recvSync(1, u), { code: 'ERR_INVALID_ARG_TYPE' });
       await assert.rejects(a.send(Buffer.from('x'), u), { code: 'ERR_INVALID_ARG_TYPE' });
       await assert.rejects(a.recv(1, u), { code: 'ERR_INVALID_ARG_TYPE' });
+      await assert.rejects(a.recvInto(Buffer.alloc(1), 0, u), { code: 'ERR_INVALID_ARG_TYPE' });
+      await assert.rejects(a.recvmsg(1, 0, u), { code: 'ERR_INVALID_ARG_TYPE' });
+      await assert.rejects(a.sendall(Buffer.from('x'), u), { code: 'ERR_INVALID_ARG_TYPE' });
+      await assert.rejects(bs.recvFds(a, 1, 1, u), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => bs.sendFdsSync(a, [Buffer.from('x')], [], u), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => bs.poll().register(a, u), { code: 'ERR_INVALID_ARG_TYPE' });
+      // omitted, they take the default
+      assert.equal(b.sendSync(Buffer.from('x')), 1);
+      assert.equal((await a.recv(1)).length, 1);
     });
   });
 
