@@ -7,8 +7,9 @@ import { Socket, getdefaulttimeout, type OperationOptions } from './socket';
 import type { AddressOf, Inet6Address, InetAddress } from './address';
 import type { AF_INET, AF_INET6 } from './constants';
 import {
-  checkBoolean, checkInt, checkTimeout, invalidArgType, invalidArgValue,
+  checkBoolean, checkInt, checkTimeout, invalidArgType, invalidArgValue, readSignal,
 } from './validate';
+import { LongTimer, deadlineOf, isTimed, now } from './deadline';
 
 const C = native.constants;
 
@@ -83,18 +84,14 @@ function checkConnection(address: unknown, options: unknown): Checked {
   return { host, port, timeout, sourceAddress, allErrors };
 }
 
-function now(): number {
-  return performance.now();
-}
-
-/** The one deadline of a createConnection call (performance.now() ms), -1 if it has none. */
-function deadlineOf(timeout: number | null): number {
-  return timeout === null || timeout === 0 ? -1 : now() + timeout * 1000;
+/** The one deadline of a createConnection call: a time, or Infinity when it has none (blocking or non-blocking). */
+function callDeadline(timeout: number | null): number {
+  return timeout === 0 ? Infinity : deadlineOf(timeout);
 }
 
 /** Puts the time left before the deadline on `sock`; throws TimeoutError when none is left. */
 function applyTimeout(sock: Socket, timeout: number | null, deadline: number, address: unknown): void {
-  if (deadline < 0) {
+  if (!isTimed(deadline)) {
     sock.settimeout(timeout);
     return;
   }
@@ -114,7 +111,7 @@ function failure(errors: unknown[], allErrors: boolean, address: unknown): Error
 /** Whether a failed attempt ends the call (rather than letting the next address be tried). */
 function isFinal(error: unknown, deadline: number): boolean {
   if (!(error instanceof SocketError)) return true;  // a bad argument, an abort: not the network's fault
-  return error instanceof TimeoutError && deadline >= 0 && now() >= deadline;
+  return error instanceof TimeoutError && now() >= deadline;
 }
 
 /**
@@ -135,7 +132,7 @@ function isFinal(error: unknown, deadline: number): boolean {
  */
 export function createConnectionSync(address: ConnectionAddress, options?: CreateConnectionSyncOptions): Socket<InetFamily> {
   const { host, port, timeout, sourceAddress, allErrors } = checkConnection(address, options);
-  const deadline = deadlineOf(timeout);
+  const deadline = callDeadline(timeout);
   const infos = getaddrinfoSync(host, port, 0, C.SOCK_STREAM);
   const errors: unknown[] = [];
   for (const [family, type, proto, , sa] of infos) {
@@ -163,19 +160,19 @@ export function createConnectionSync(address: ConnectionAddress, options?: Creat
 /** Resolves as getaddrinfo does, but gives up at the deadline or on abort (the look-up itself runs on). */
 function lookup(host: string, port: number | string, deadline: number, signal: AbortSignal | undefined): Promise<AddrInfo[]> {
   const query = getaddrinfo(host, port, 0, C.SOCK_STREAM);
-  if (deadline < 0 && !signal) return query;
+  if (!isTimed(deadline) && !signal) return query;
   return new Promise<AddrInfo[]>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     const onAbort = (): void => {
       cleanup();
       reject(abortReason(signal!));
     };
     const cleanup = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       signal?.removeEventListener('abort', onAbort);
     };
-    if (deadline >= 0) {
-      timer = setTimeout(() => {
+    if (isTimed(deadline)) {
+      timer = new LongTimer(() => {
         cleanup();
         reject(timeoutError('getaddrinfo', [host, port]));
       }, Math.max(0, deadline - now()));
@@ -200,11 +197,8 @@ function lookup(host: string, port: number | string, deadline: number, signal: A
  */
 export async function createConnection(address: ConnectionAddress, options?: CreateConnectionOptions): Promise<Socket<InetFamily>> {
   const { host, port, timeout, sourceAddress, allErrors } = checkConnection(address, options);
-  const signal = (options as CreateConnectionOptions | undefined)?.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
-  }
-  const deadline = deadlineOf(timeout);
+  const signal = readSignal(options);
+  const deadline = callDeadline(timeout);
   const infos = await lookup(host, port, deadline, signal);
   const operation: OperationOptions | undefined = signal ? { signal } : undefined;
   const errors: unknown[] = [];

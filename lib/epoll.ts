@@ -5,8 +5,8 @@
 import { native } from './native';
 import { SocketError, closedError, socketError, unavailable, E, EBADF } from './errors';
 import { waitAny, sharedWatch, closeWatch } from './readiness';
-import { toFd, checkOptions, type FileDescriptorLike, type SelectOptions } from './select';
-import { invalidArgType, outOfRange, checkInt } from './validate';
+import { toFd, type FileDescriptorLike, type SelectOptions } from './select';
+import { readSignal, invalidArgType, outOfRange, checkInt } from './validate';
 
 const C = native.constants;
 /** Python's default eventmask of register(): EPOLLIN | EPOLLPRI | EPOLLOUT. */
@@ -141,7 +141,7 @@ export class Epoll {
   async poll(timeout?: number | null, maxevents?: number, options?: SelectOptions): Promise<Array<[number, number]>> {
     const ms = epollTimeoutMs(timeout);
     const max = checkMaxevents(maxevents);
-    const signal = checkOptions(options);
+    const signal = readSignal(options);
     const deadline = ms < 0 ? -1 : now() + ms;
     for (;;) {
       const ready = this.#wait(max, 0);

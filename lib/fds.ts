@@ -5,7 +5,7 @@ import { CMSG_LEN } from './convert';
 import { Socket, type OperationOptions } from './socket';
 import type { AddressOf } from './address';
 import { elementsOf, type Ancillary, type RecvFdsResult } from './messages';
-import { checkInt, invalidArgType } from './validate';
+import { checkFlags, checkInt, invalidArgType } from './validate';
 
 const C = native.constants;
 
@@ -42,14 +42,16 @@ function checkMaxfds(maxfds: unknown): number {
 /** Sends `buffers` and the descriptors `fds` (SCM_RIGHTS) on a Unix socket; returns bytes sent. */
 export function sendFdsSync<F extends number>(sock: Socket<F>, buffers: Uint8Array[], fds: number[], flags?: number,
   address?: AddressOf<F>): number {
-  return checkSocket(sock).sendmsgSync(buffers, fdsAncillary(fds), flags, address);
+  const f = checkFlags(flags, arguments.length, 3);
+  return checkSocket(sock).sendmsgSync(buffers, fdsAncillary(fds), f, address);
 }
 
 /** Promise form of sendFdsSync. */
 export function sendFds<F extends number>(sock: Socket<F>, buffers: Uint8Array[], fds: number[], flags?: number,
   address?: AddressOf<F>, options?: OperationOptions): Promise<number> {
   try {
-    return checkSocket(sock).sendmsg(buffers, fdsAncillary(fds), flags, address, options);
+    const f = checkFlags(flags, arguments.length, 3);
+    return checkSocket(sock).sendmsg(buffers, fdsAncillary(fds), f, address, options);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -61,13 +63,15 @@ export function sendFds<F extends number>(sock: Socket<F>, buffers: Uint8Array[]
  * more were sent than fitted; the system closed those.
  */
 export function recvFdsSync<F extends number>(sock: Socket<F>, bufsize: number, maxfds: number, flags?: number): RecvFdsResult<F> {
-  const [data, ancdata, msgFlags, address] = checkSocket(sock).recvmsgSync(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags);
+  const f = checkFlags(flags, arguments.length, 3);
+  const [data, ancdata, msgFlags, address] = checkSocket(sock).recvmsgSync(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), f);
   return [data, receivedFds(ancdata), msgFlags, address];
 }
 
 /** Promise form of recvFdsSync. */
 export async function recvFds<F extends number>(sock: Socket<F>, bufsize: number, maxfds: number, flags?: number,
   options?: OperationOptions): Promise<RecvFdsResult<F>> {
-  const [data, ancdata, msgFlags, address] = await checkSocket(sock).recvmsg(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), flags, options);
+  const f = checkFlags(flags, arguments.length, 3);
+  const [data, ancdata, msgFlags, address] = await checkSocket(sock).recvmsg(bufsize, CMSG_LEN(checkMaxfds(maxfds) * 4), f, options);
   return [data, receivedFds(ancdata), msgFlags, address];
 }

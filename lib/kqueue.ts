@@ -4,8 +4,8 @@
 import { native } from './native';
 import { SocketError, socketError, unavailable, EBADF } from './errors';
 import { waitAny, sharedWatch, closeWatch } from './readiness';
-import { toFd, checkOptions, type FileDescriptorLike, type SelectOptions } from './select';
-import { invalidArgType, checkInt } from './validate';
+import { toFd, type FileDescriptorLike, type SelectOptions } from './select';
+import { readSignal, invalidArgType, checkInt } from './validate';
 import { epollTimeoutMs } from './epoll';
 
 const C = native.constants;
@@ -149,7 +149,7 @@ export class Kqueue {
     const changes = packChanges(changelist);
     const max = checkInt(maxevents, 'maxevents', 0);
     const ms = epollTimeoutMs(timeout);
-    const signal = checkOptions(options);
+    const signal = readSignal(options);
     let ready = this.#control(changes, max, 0);
     const deadline = ms < 0 ? -1 : now() + ms;
     while (ready.length === 0 && max > 0) {

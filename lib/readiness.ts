@@ -9,6 +9,7 @@
 // directly; waitAny() watches a dup() of any other (epoll registers each descriptor number apart).
 import { native, type NativeWatcher, type NativeWatcherClass } from './native';
 import { abortReason, socketError, timeoutError, EBADF } from './errors';
+import { LongTimer } from './deadline';
 
 const C = native.constants;
 export const POLLIN = C.POLLIN;
@@ -31,34 +32,6 @@ export interface WaitOptions {
   /** The syscall and address named in a timeout error. */
   syscall?: string;
   address?: unknown;
-}
-
-/** The longest delay setTimeout takes; a longer one would fire after 1 ms, with a warning. */
-export const MAX_TIMER_MS = 0x7fffffff;
-
-/** A timer for any delay: clamped to what setTimeout takes, re-armed until the deadline. */
-export class LongTimer {
-  private handle: NodeJS.Timeout;
-  private readonly deadline: number;
-
-  constructor(private readonly fire: () => void, delayMs: number, private readonly ref = true) {
-    this.deadline = performance.now() + delayMs;
-    this.handle = this.arm(delayMs);
-  }
-
-  clear(): void {
-    clearTimeout(this.handle);
-  }
-
-  private arm(delayMs: number): NodeJS.Timeout {
-    const clamped = delayMs > MAX_TIMER_MS;
-    const handle = setTimeout(() => {
-      if (clamped) this.handle = this.arm(this.deadline - performance.now());
-      else this.fire();
-    }, clamped ? MAX_TIMER_MS : delayMs);
-    if (!this.ref) handle.unref();
-    return handle;
-  }
 }
 
 /**

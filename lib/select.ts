@@ -5,7 +5,7 @@ import { native } from './native';
 import { abortReason, socketError, closedError, EBADF, E } from './errors';
 import { waitAny, isOwnedWatch, type WatchItem } from './readiness';
 import { Socket } from './socket';
-import { invalidArgType, outOfRange, checkInt } from './validate';
+import { invalidArgType, outOfRange, checkConstant, checkInt, readSignal } from './validate';
 import { WakeSet } from './wakeset';
 
 const C = native.constants;
@@ -84,16 +84,6 @@ function pollTimeoutMs(timeoutMs: unknown): number {
   if (typeof timeoutMs !== 'number') throw invalidArgType('timeoutMs', 'of type number or null', timeoutMs);
   if (Number.isNaN(timeoutMs)) throw outOfRange('timeoutMs', 'a number', timeoutMs);
   return timeoutMs < 0 || timeoutMs === Infinity ? -1 : timeoutMs;
-}
-
-export function checkOptions(options: unknown): AbortSignal | undefined {
-  if (options === undefined || options === null) return undefined;
-  if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const signal = (options as SelectOptions).signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
-  }
-  return signal;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,7 +295,7 @@ export async function select<R extends FileDescriptorLike, W extends FileDescrip
 ): Promise<[R[], W[], X[]]> {
   const call = new SelectCall<R, W, X>(rlist, wlist, xlist);
   const timeoutMs = selectTimeoutMs(timeout);
-  const signal = checkOptions(options);
+  const signal = readSignal(options);
   return waitLoop(call.watchList(), timeoutMs, signal, () => {
     if (call.poll(0) === 0) return undefined;
     const result = call.result();
@@ -334,10 +324,11 @@ export class Poller {
    * @param item a descriptor number or an object with `fileno()`.
    * @param events `POLL*` bits; by default POLLIN | POLLPRI | POLLOUT.
    */
-  register(item: FileDescriptorLike, events: number = DEFAULT_EVENTS): void {
+  register(item: FileDescriptorLike, events?: number): void {
     const fd = toFd(item, 'item', 'poll');
-    this.#registered.set(fd, checkInt(events, 'events', 0, 0xffff));
-    this.#wake.set(fd, watchEvents(events));
+    const given = checkConstant(events, 'events', DEFAULT_EVENTS, arguments.length > 1);  // explicit undefined: a TypeError
+    this.#registered.set(fd, checkInt(given, 'events', 0, 0xffff));
+    this.#wake.set(fd, watchEvents(given));
     if (item instanceof Socket) this.#sockets.set(fd, item);
     else this.#sockets.delete(fd);
   }
@@ -388,7 +379,7 @@ export class Poller {
    */
   async poll(timeoutMs?: number | null, options?: SelectOptions): Promise<Array<[number, number]>> {
     const ms = pollTimeoutMs(timeoutMs);
-    const signal = checkOptions(options);
+    const signal = readSignal(options);
     const set = this.#snapshot();
     const wake = this.#wake.watchItem(this.#registered.size, () => this.#watched());
     const watchList = wake ? [wake] : Array.from(set.fds, (fd, i): WatchItem => ({

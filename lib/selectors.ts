@@ -3,10 +3,10 @@
 // kqueue on macOS and the BSDs, poll(2) elsewhere; each is a small Backend below.
 import { native } from './native';
 import { SocketError, EBADF } from './errors';
-import { toFd, checkOptions, poll, type FileDescriptorLike, type SelectOptions, type Poller } from './select';
+import { toFd, poll, type FileDescriptorLike, type SelectOptions, type Poller } from './select';
 import { epoll, type Epoll } from './epoll';
 import { kqueue, kevent, KQ_FILTER_READ, KQ_FILTER_WRITE, KQ_EV_ADD, KQ_EV_DELETE, type Kqueue, type KEvent } from './kqueue';
-import { invalidArgType, outOfRange } from './validate';
+import { invalidArgType, outOfRange, readSignal } from './validate';
 
 /** Readable, as Python's `selectors.EVENT_READ`. */
 export const EVENT_READ = 1;
@@ -301,7 +301,7 @@ export class BaseSelector<T extends FileDescriptorLike = FileDescriptorLike, D =
    */
   async select(timeout?: number | null, options?: SelectOptions): Promise<Array<[SelectorKey<T, D>, number]>> {
     const ms = selectorTimeoutMs(timeout);
-    const signal = checkOptions(options);
+    const signal = readSignal(options);
     const map = this.#openMap('select');
     return this.#keys(await this.#backend!.wait(ms, Math.max(map.size, 1), signal));
   }

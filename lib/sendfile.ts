@@ -1,13 +1,18 @@
 // Socket.sendfile / sendfileSync: Python's socket.sendfile. The kernel copies the file to the socket
 // (sendfile(2)) where it can; elsewhere, and for files sendfile(2) refuses (pipes, some special
-// files), the bytes are read and sent. One deadline covers the whole call, as in sendall.
+// files), the bytes are read and sent. It runs through the engine (wait.ts) as one operation of
+// the writers' turn, taken at the call and held across its chunks, with one deadline fixed at the
+// call; it holds a dup() of the file's descriptor for the whole transfer, so that closing the
+// caller's FileHandle cannot send another file's bytes.
 // This module takes the socket as a structural SendfileSocket, so that it does not import socket.ts.
 import * as fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { native } from './native';
-import { E, EAGAIN, abortReason, closedError, socketError, timeoutError } from './errors';
-import { POLLOUT, waitFor } from './readiness';
-import { checkInt, invalidArgType, invalidArgValue, outOfRange } from './validate';
+import { E, closedError, socketError } from './errors';
+import { POLLOUT } from './readiness';
+import { deadlineOf } from './deadline';
+import type { Session } from './wait';
+import { checkInt, invalidArgType, invalidArgValue, outOfRange, readSignal } from './validate';
 
 const C = native.constants;
 const MSG_DONTWAIT = C.MSG_DONTWAIT ?? 0;
@@ -18,12 +23,13 @@ const COPY_BLOCK = 64 * 1024;
 /** sendfile(2) failing with these before any byte was sent means "not for this file": copy instead. */
 const FALLBACK = new Set([E.ENOSYS, E.EINVAL, E.EOPNOTSUPP, E.ENOTSUP, E.ESPIPE].filter((e) => e !== undefined));
 
-/** What sendfile needs of a Socket. */
+/** What sendfile needs of a Socket: its writers' turn and its Sync twin (see Socket.writeSession). */
 export interface SendfileSocket {
   readonly type: number;
   fileno(): number;
   gettimeout(): number | null;
-  sendall(data: Uint8Array): Promise<void>;
+  writeSession<T>(syscall: string, signal: AbortSignal | undefined, body: (session: Session) => Promise<T>): Promise<T>;
+  writeSync(syscall: string, attempt: (fd: number) => number, deadline: number): number;
 }
 
 /** A file to send: a `FileHandle` (node:fs/promises) or a descriptor number. */
@@ -35,45 +41,50 @@ export interface SendfileOptions {
   signal?: AbortSignal;
 }
 
-/** One call's state: where it reads, how far it got, and its deadline. */
+/** One call's state: where it reads, how far it got. */
 class Transfer {
   sent = 0;
-  private deadline = -1;
+  /** sendfile(2) refused this file before sending anything: read and send instead. */
+  copies = false;
 
-  constructor(readonly sock: SendfileSocket, readonly fileFd: number, readonly offset: number,
-    readonly count: number | undefined, readonly regular: boolean) {}
+  constructor(readonly fileFd: number, readonly offset: number, readonly count: number | undefined, readonly regular: boolean) {
+    this.copies = !regular;
+  }
 
   get remaining(): number {
     return this.count === undefined ? Infinity : this.count - this.sent;
   }
 
-  socketFd(): number {
-    const fd = this.sock.fileno();
-    if (fd < 0) throw closedError('sendfile');
-    return fd;
-  }
+  /**
+   * The attempt of the sendfile(2) path: sends until the end (the bytes sent), EAGAIN, or an
+   * error (-errno); 0 with `copies` set when this file is not for sendfile(2).
+   */
+  readonly sendfileAttempt = (fd: number): number => {
+    while (this.remaining > 0) {
+      const r = native.sendfile(fd, this.fileFd, this.offset + this.sent, Math.min(this.remaining, MAX_BLOCK));
+      if (r === 0) break;
+      if (r < 0) {
+        if (this.sent !== 0 || !FALLBACK.has(-r)) return r;
+        this.copies = true;
+        return 0;
+      }
+      this.sent += r;
+    }
+    return this.sent;
+  };
 
-  /** After EAGAIN: the milliseconds left to wait (-1: no limit), or a throw if the mode forbids waiting. */
-  waitMs(syscall: string): number {
-    const timeout = this.sock.gettimeout();
-    if (timeout === 0) throw socketError(EAGAIN, syscall);
-    if (timeout === null) return -1;
-    if (this.deadline < 0) this.deadline = performance.now() + timeout * 1000;
-    const left = this.deadline - performance.now();
-    if (left <= 0) throw timeoutError(syscall);
-    return left;
-  }
-
-  /** One sendfile(2) from where the transfer stands: bytes sent, 0 at end of file, or -errno. */
-  sendfileOnce(): number {
-    const r = native.sendfile(this.socketFd(), this.fileFd, this.offset + this.sent, Math.min(this.remaining, MAX_BLOCK));
-    if (r > 0) this.sent += r;
-    return r;
-  }
-
-  /** Whether a failed sendfile(2) should give way to read-and-send. */
-  fallsBack(r: number): boolean {
-    return this.sent === 0 && FALLBACK.has(-r);
+  /** The attempt of the copying path for one chunk: sends all of `data` (each byte counts at once), or EAGAIN/-errno. */
+  sendAttempt(data: Buffer, flags: number): (fd: number) => number {
+    let offset = 0;
+    return (fd) => {
+      while (offset < data.length) {
+        const r = native.send(fd, data, offset, data.length - offset, flags);
+        if (r < 0) return r;
+        offset += r;
+        this.sent += r;
+      }
+      return offset;
+    };
   }
 
   /** Bytes to read next for the copying path, and from where (null: the file's own position). */
@@ -113,12 +124,11 @@ function checkCount(count: unknown): number | undefined {
 }
 
 /** Checks the arguments (Python's rules) and opens the transfer; `stat` describes the file. */
-function prepare(sock: SendfileSocket, fileFd: number, offset: number, count: number | undefined,
-  stat: fs.Stats): Transfer | null {
+function prepare(fileFd: number, offset: number, count: number | undefined, stat: fs.Stats): Transfer | null {
   const regular = stat.isFile() || stat.isBlockDevice();
   if (!regular && offset !== 0) throw socketError(E.ESPIPE, 'sendfile');
   if (regular && stat.size <= offset && stat.isFile()) return null;  // nothing left to send
-  return new Transfer(sock, fileFd, offset, count, regular);
+  return new Transfer(fileFd, offset, count, regular);
 }
 
 function checkSocket(sock: SendfileSocket): void {
@@ -128,69 +138,56 @@ function checkSocket(sock: SendfileSocket): void {
   if (sock.fileno() < 0) throw closedError('sendfile');
 }
 
+/** A SocketError with the positive errno of a failed node:fs call. */
+function fsError(error: unknown, syscall: string): unknown {
+  const errno = (error as { errno?: unknown }).errno;
+  return typeof errno === 'number' ? socketError(Math.abs(errno), syscall) : error;
+}
+
 function fstatSync(fd: number): fs.Stats {
   try {
     return fs.fstatSync(fd);
   } catch (error) {
-    throw socketError((error as { errno: number }).errno < 0 ? -(error as { errno: number }).errno : E.EBADF, 'fstat');
+    throw fsError(error, 'fstat');
   }
+}
+
+function readSync(job: Transfer, buffer: Buffer, length: number, position: number | null): number {
+  try {
+    return fs.readSync(job.fileFd, buffer, 0, length, position);
+  } catch (error) {
+    throw fsError(error, 'read');
+  }
+}
+
+function readAsync(fd: number, buffer: Buffer, length: number, position: number | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.read(fd, buffer, 0, length, position, (error, n) => (error ? reject(fsError(error, 'read')) : resolve(n)));
+  });
 }
 
 // --- Sync ----------------------------------------------------------------------------------------
 
-/** Sends every byte of `data`, waiting on this thread as the mode allows; each byte sent counts at once. */
-function sendAllSync(job: Transfer, data: Buffer): void {
-  let offset = 0;
-  while (offset < data.length) {
-    const r = native.send(job.socketFd(), data, offset, data.length - offset, 0);
-    if (r < 0) waitSync(job, r, 'send');
-    else {
-      offset += r;
-      job.sent += r;
-    }
-  }
-}
-
-function waitSync(job: Transfer, r: number, syscall: string): void {
-  if (r !== -EAGAIN) throw socketError(-r, syscall);
-  const ms = job.waitMs(syscall);
-  const ready = native.waitFd(job.socketFd(), POLLOUT, ms);
-  if (ready < 0) throw socketError(-ready, syscall);
-  if (ready === 0) throw timeoutError(syscall);
-}
-
-function copySync(job: Transfer): void {
+function copySync(sock: SendfileSocket, job: Transfer, deadline: number): void {
   const buffer = Buffer.allocUnsafe(COPY_BLOCK);
   while (job.remaining > 0) {
     const [length, position] = job.nextRead();
-    const n = fs.readSync(job.fileFd, buffer, 0, length, position);
+    const n = readSync(job, buffer, length, position);
     if (n === 0) return;
-    sendAllSync(job, buffer.subarray(0, n));
+    sock.writeSync('send', job.sendAttempt(buffer.subarray(0, n), 0), deadline);
   }
 }
 
 /** Sends `count` bytes (default: to the end) of `file` from `offset`; returns the bytes sent. */
 export function sendfileSync(sock: SendfileSocket, file: SendfileSource, offset?: number, count?: number): number {
   checkSocket(sock);
+  const deadline = deadlineOf(sock.gettimeout());
   const fileFd = fileDescriptor(file);
-  const from = checkOffset(offset);
-  const limit = checkCount(count);
-  const job = prepare(sock, fileFd, from, limit, fstatSync(fileFd));
+  const job = prepare(fileFd, checkOffset(offset), checkCount(count), fstatSync(fileFd));
   if (!job) return 0;
   try {
-    if (!job.regular) copySync(job);
-    else {
-      while (job.remaining > 0) {
-        const r = job.sendfileOnce();
-        if (r === 0) break;
-        if (r > 0) continue;
-        if (job.fallsBack(r)) {
-          copySync(job);
-          break;
-        }
-        waitSync(job, r, 'sendfile');
-      }
-    }
+    if (!job.copies) sock.writeSync('sendfile', job.sendfileAttempt, deadline);
+    if (job.copies) copySync(sock, job, deadline);
     return job.sent;
   } finally {
     job.seekAfter();
@@ -199,88 +196,67 @@ export function sendfileSync(sock: SendfileSocket, file: SendfileSource, offset?
 
 // --- Promise -------------------------------------------------------------------------------------
 
-function readAsync(fd: number, buffer: Buffer, length: number, position: number | null): Promise<number> {
-  return new Promise((resolve, reject) => {
-    fs.read(fd, buffer, 0, length, position, (error, n) => (error ? reject(error) : resolve(n)));
-  });
+/** A dup() of the file's descriptor, held for the whole transfer (the caller may close theirs meanwhile). */
+function holdFile(fd: number): number {
+  const held = native.dup(fd);
+  if (held < 0) throw socketError(-held, 'dup');
+  return held;
 }
 
-function fstatAsync(fd: number): Promise<fs.Stats> {
-  return new Promise((resolve, reject) => {
-    fs.fstat(fd, (error, stat) => (error ? reject(socketError(error.errno! < 0 ? -error.errno! : E.EBADF, 'fstat')) : resolve(stat)));
-  });
-}
-
-class AsyncTransfer {
-  constructor(readonly job: Transfer, readonly ref: boolean, readonly signal: AbortSignal | undefined) {}
-
-  /** After a failed call `r`: waits for writability on the event loop, as the socket's mode allows. */
-  async wait(r: number, syscall: string): Promise<void> {
-    const { job } = this;
-    if (r !== -EAGAIN) throw socketError(-r, syscall);
-    const timeoutMs = job.waitMs(syscall);
-    await waitFor(job.socketFd(), POLLOUT, { timeoutMs, signal: this.signal, ref: this.ref, keep: true, syscall });
-  }
-
-  async sendAll(data: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < data.length) {
-      const r = native.send(this.job.socketFd(), data, offset, data.length - offset, MSG_DONTWAIT);
-      if (r < 0) await this.wait(r, 'send');
-      else {
-        offset += r;
-        this.job.sent += r;
-      }
-    }
-  }
-
-  async copy(): Promise<void> {
-    const { job } = this;
-    const buffer = Buffer.allocUnsafe(COPY_BLOCK);
-    while (job.remaining > 0) {
-      const [length, position] = job.nextRead();
-      const n = await readAsync(job.fileFd, buffer, length, position);
-      if (n === 0) return;
-      await this.sendAll(buffer.subarray(0, n));
-      if (this.signal?.aborted) throw abortReason(this.signal);
-    }
-  }
-
-  async run(): Promise<void> {
-    const { job } = this;
-    if (!job.regular) return this.copy();
-    // sendfile(2) has no MSG_DONTWAIT: the descriptor must be non-blocking, or it would block the loop.
-    const fd = job.socketFd();
-    if ((native.getFdFlags(fd) & 1) === 0 && native.setNonblocking(fd, true) < 0) throw socketError(E.EBADF, 'fcntl');
-    while (job.remaining > 0) {
-      const r = job.sendfileOnce();
-      if (r === 0) return;
-      if (r > 0) continue;
-      if (job.fallsBack(r)) return this.copy();
-      await this.wait(r, 'sendfile');
-    }
+/** The copying path, in the writers' turn: each read and each send is a phase of the one operation. */
+async function copy(session: Session, job: Transfer, reads: Array<Promise<number>>): Promise<void> {
+  const buffer = Buffer.allocUnsafe(COPY_BLOCK);
+  while (job.remaining > 0) {
+    const [length, position] = job.nextRead();
+    const read = readAsync(job.fileFd, buffer, length, position);
+    reads[0] = read;
+    const n = await session.wait(read);
+    if (n === 0) return;
+    await session.run(POLLOUT, job.sendAttempt(buffer.subarray(0, n), MSG_DONTWAIT));
   }
 }
 
-/**
- * Promise form of sendfileSync: waits for writability on the event loop. It starts after the
- * writes already queued on the socket (sendall(header) then sendfile(body) keep their order).
- */
-export async function sendfile(sock: SendfileSocket, file: SendfileSource, offset?: number, count?: number,
-  options?: SendfileOptions, ref = true): Promise<number> {
-  checkSocket(sock);
-  const fileFd = fileDescriptor(file);
-  const from = checkOffset(offset);
-  const limit = checkCount(count);
-  const signal = options?.signal;
-  if (signal?.aborted) throw abortReason(signal);
-  const job = prepare(sock, fileFd, from, limit, await fstatAsync(fileFd));
-  await sock.sendall(new Uint8Array(0));  // waits for the writes queued before this call
-  if (!job) return 0;
+async function transfer(session: Session, job: Transfer, reads: Array<Promise<number>>): Promise<number> {
   try {
-    await new AsyncTransfer(job, ref, signal).run();
+    if (!job.copies) await session.run(POLLOUT, job.sendfileAttempt, { nonblocking: true });
+    if (job.copies) await copy(session, job, reads);
     return job.sent;
   } finally {
     job.seekAfter();
   }
+}
+
+/**
+ * Promise form of sendfileSync: one operation of the writers' turn, taken at the call, so that it
+ * goes after the writes called before it and before those called after it. sendfile(2) has no
+ * MSG_DONTWAIT: the engine makes the descriptor non-blocking before each try, through the Socket.
+ */
+export function sendfile(sock: SendfileSocket, file: SendfileSource, offset?: number, count?: number,
+  options?: SendfileOptions): Promise<number> {
+  let held: number;
+  let job: Transfer | null;
+  let signal: AbortSignal | undefined;
+  try {
+    checkSocket(sock);
+    signal = readSignal(options);
+    const fileFd = fileDescriptor(file);
+    const from = checkOffset(offset);
+    const limit = checkCount(count);
+    held = holdFile(fileFd);
+    try {
+      job = prepare(held, from, limit, fstatSync(held));
+    } catch (error) {
+      native.close(held);
+      throw error;
+    }
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const reads: Array<Promise<number>> = [];  // a read in flight, if any: the held descriptor outlives it
+  const done = sock.writeSession('sendfile', signal, (session) => (job ? transfer(session, job, reads) : Promise.resolve(0)));
+  const release = (): void => {
+    void Promise.allSettled(reads).then(() => native.close(held));
+  };
+  done.then(release, release);
+  return done;
 }

@@ -15,13 +15,14 @@ import {
 } from './address';
 import type { AF_INET, AF_UNIX } from './constants';
 import { closeWatch, isWatched } from './readiness';
-import { NO_WAIT, Waits, deadlineOf } from './wait';
+import { EndOfInput, Waits, type Op, type Session } from './wait';
+import { deadlineOf } from './deadline';
 import {
   checkAncbufsize, checkAncillary, checkBuffers,
   type Ancillary, type NativeRecvmsg, type RecvmsgResult, type RecvmmsgResult,
 } from './messages';
 import {
-  checkBoolean, checkBytes, checkInt, checkOptionalInt, checkSize, checkTimeout, invalidArgType,
+  checkBoolean, checkBytes, checkConstant, checkFlags, checkInt, checkOptionalInt, checkSize, checkTimeout, invalidArgType, readSignal,
 } from './validate';
 import { toNetSocket, toStream, type SocketStream, type SocketStreamOptions } from './stream';
 import { sendfile, sendfileSync, type SendfileOptions, type SendfileSource } from './sendfile';
@@ -71,10 +72,6 @@ let acceptedNonblocking: boolean | undefined;
 const addressOut = newBlob();
 const intOut = new Int32Array(3);
 
-function checkFlags(flags: unknown): number {
-  return checkOptionalInt(flags, 'flags', 0);
-}
-
 /**
  * A socket on one descriptor, with Python's methods; see API.md. `F` is its address family's type
  * (`Socket<AF_INET>`, from `socket(AF_INET)`), which types the addresses it takes and returns; a
@@ -88,7 +85,7 @@ export class Socket<F extends number = number> {
   private _timeout: number | null;
   private _fdNonblocking: boolean;
   private _forcedNonblocking = false;
-  private readonly _waits = new Waits((syscall) => this.openFd(syscall));
+  private readonly _waits = new Waits({ fd: (syscall) => this.openFd(syscall), nonblocking: (fd) => this.makeNonblocking(fd) });
 
   /**
    * Creates a socket, or (with `fileno`) wraps an existing descriptor without duplicating it;
@@ -335,36 +332,87 @@ export class Socket<F extends number = number> {
     return r;
   }
 
-  /** The deadline of a call made now, with the caller's flags (see deadlineOf). */
-  private deadline(userFlags = 0): number {
-    return deadlineOf(this._timeout, userFlags);
+  // --- the operations, described for the engine (wait.ts) -------------------------------------
+
+  /** A receive: waits for POLLIN, gives 0 bytes at the end of input. */
+  private receiving(syscall: string, flags: number, signal: AbortSignal | undefined, attempt: (fd: number) => number): Op {
+    return { events: POLLIN, syscall, deadline: deadlineOf(this._timeout, flags), signal, attempt, atEnd: EndOfInput.RECEIVE };
+  }
+
+  /**
+   * The flags of a Sync send's system call: in timeout mode, MSG_DONTWAIT too, so that it never
+   * blocks past its deadline when another holder of the descriptor cleared O_NONBLOCK. (A Sync
+   * receive polls first instead, as CPython's; a send tries first, since a Unix socket may poll
+   * unwritable while a small message still fits.)
+   */
+  private syncSendFlags(flags: number): number {
+    return this._timeout === null ? flags : flags | MSG_DONTWAIT;
+  }
+
+  /** A send: waits for POLLOUT. */
+  private sending(syscall: string, flags: number, signal: AbortSignal | undefined, attempt: (fd: number) => number, address?: unknown): Op {
+    return { events: POLLOUT, syscall, deadline: deadlineOf(this._timeout, flags), signal, attempt, address };
+  }
+
+  /**
+   * A send to an address that may need a name look-up first: the look-up is a phase of the
+   * operation, in the writers' turn taken at the call (it keeps its place in the order of calls).
+   */
+  private sendingTo(syscall: string, flags: number, signal: AbortSignal | undefined, address: unknown,
+    attempt: (fd: number, blob: Buffer) => number): Promise<number> {
+    const to = destination(this._family, address, syscall);
+    if (!to.lookup) {
+      this.openFd(syscall);  // a name is looked up first, then the descriptor checked
+      const blob = to.blob!;
+      return this._waits.run(this._waits.writers, this.sending(syscall, flags, signal, (fd) => attempt(fd, blob), address));
+    }
+    return this._waits.session(this._waits.writers, deadlineOf(this._timeout, flags), signal, syscall, address, async (session) => {
+      const blob = await session.wait(to.lookup!);
+      return session.run(POLLOUT, (fd) => attempt(fd, blob));
+    });
+  }
+
+  /**
+   * @internal For the modules built on the Socket (sendfile): runs `body` in the writers' turn,
+   * taken now, with the deadline of a call made now.
+   */
+  writeSession<T>(syscall: string, signal: AbortSignal | undefined, body: (session: Session) => Promise<T>): Promise<T> {
+    return this._waits.session(this._waits.writers, deadlineOf(this._timeout), signal, syscall, undefined, body);
+  }
+
+  /** @internal The Sync twin of writeSession: runs `attempt` (a write) until done or `deadline`. */
+  writeSync(syscall: string, attempt: (fd: number) => number, deadline: number): number {
+    return this._waits.runSync({ events: POLLOUT, syscall, deadline, attempt, nonblocking: this._timeout !== null });
   }
 
   // --- accept / connect ----------------------------------------------------------------------
 
+  /** An accept: the new descriptor is made non-blocking when the default timeout asks for it. */
+  private accepting(signal: AbortSignal | undefined, promise: boolean, nonblock: boolean): Op {
+    return {
+      events: POLLIN, syscall: 'accept', deadline: deadlineOf(this._timeout), signal, atEnd: EndOfInput.ACCEPT,
+      nonblocking: promise, attempt: (s) => native.accept(s, addressOut, nonblock),
+    };
+  }
+
   /** Waits for a connection: `[Socket, address]`. The new socket starts with the default timeout. */
   acceptSync(): [Socket<F>, ReturnedAddressOf<F>] {
     const nonblock = defaultTimeout !== null;
-    const fd = this._waits.runSync(POLLIN, 'accept', this.deadline(), (s) => native.accept(s, addressOut, nonblock));
+    const fd = this._waits.runSync(this.accepting(undefined, false, nonblock));
     return [this.adopt(fd, nonblock), fromBlob(addressOut, this._family)];
   }
 
   /** Promise form of acceptSync. */
   accept(options?: OperationOptions): Promise<[Socket<F>, ReturnedAddressOf<F>]> {
     try {
+      const signal = readSignal(options);
       this.openFd('accept');
+      const nonblock = defaultTimeout !== null;
+      return this._waits.run(this._waits.readers, this.accepting(signal, true, nonblock),
+        (fd): [Socket<F>, ReturnedAddressOf<F>] => [this.adopt(fd, nonblock), fromBlob(addressOut, this._family)]);
     } catch (error) {
       return Promise.reject(error);
     }
-    const nonblock = defaultTimeout !== null;
-    let address!: ReturnedAddressOf<F>;
-    return this._waits.runThen(this._waits.readers, POLLIN, 'accept', this.deadline(), options?.signal, (s) => {
-      const r = this.makeNonblocking(s);
-      if (r < 0) return r;
-      const client = native.accept(s, addressOut, nonblock);
-      if (client >= 0) address = fromBlob(addressOut, this._family);
-      return client;
-    }, (fd): [Socket<F>, ReturnedAddressOf<F>] => [this.adopt(fd, nonblock), address]);
   }
 
   private adopt(fd: number, nonblock: boolean): Socket<F> {
@@ -399,12 +447,10 @@ export class Socket<F extends number = number> {
    * positive errno, or -EINPROGRESS to wait. Only EINPROGRESS means "in progress": a Unix socket's
    * EAGAIN (a full backlog) means nothing happened, and is reported as it is, as in Python.
    */
-  private connectAttempt(blob: Buffer, promise: boolean): (fd: number) => number {
+  private connectAttempt(blob: Buffer): (fd: number) => number {
     let started = false;
     return (fd) => {
       if (started) return this.connectDone(fd, blob);
-      const mode = promise ? this.makeNonblocking(fd) : 0;
-      if (mode < 0) return -mode;
       started = true;
       const r = native.connect(fd, blob);
       return r === -EINPROGRESS || r === 0 ? r : -r;
@@ -416,11 +462,11 @@ export class Socket<F extends number = number> {
    * outlasts the timeout gives -1; non-blocking mode gives EINPROGRESS.
    */
   private connectErrno(address: AddressOf<F>): number {
-    const deadline = this.deadline();
-    const attempt = this.connectAttempt(toBlobSync(this._family, address, 'connect'), false);
+    const deadline = deadlineOf(this._timeout);
+    const attempt = this.connectAttempt(toBlobSync(this._family, address, 'connect'));
     this.openFd('connect');
     try {
-      return this._waits.runSync(POLLOUT, 'connect', deadline, attempt, address);
+      return this._waits.runSync({ events: POLLOUT, syscall: 'connect', deadline, attempt, address });
     } catch (error) {
       if (error instanceof TimeoutError) return -1;
       if (error instanceof SocketError) return error.errno;
@@ -442,22 +488,34 @@ export class Socket<F extends number = number> {
   }
 
   /**
-   * Promise form of connectSync: completes through writability and SO_ERROR, in the writers' turn.
-   * The timeout counts from the call, name resolution included.
+   * Promise form of connectSync: completes through writability and SO_ERROR, in the writers' turn,
+   * taken at the call and held through the name look-up and a Unix-backlog retry. The timeout
+   * counts from the call, name resolution included.
    */
   async connect(address: AddressOf<F>, options?: OperationOptions): Promise<void> {
-    const deadline = this.deadline();
-    const signal = options?.signal;
+    const signal = readSignal(options);
+    const deadline = deadlineOf(this._timeout);
     const to = destination(this._family, address, 'connect');
     if (!to.lookup) this.openFd('connect');  // a name is looked up first, then the descriptor checked
-    let attempt: ((fd: number) => number) | undefined;
-    let e = await this._waits.run(this._waits.writers, POLLOUT, 'connect', deadline, signal,
-      (fd) => (attempt ??= this.connectAttempt(to.blob!, true))(fd), address, to.lookup);
-    if (e === EAGAIN && this._family === C.AF_UNIX && deadline === Infinity) {
-      // A blocking-mode Unix connect to a full backlog: no readiness event tells when there is room.
-      e = -await this._waits.retryOnTimer('connect', signal, (fd) => native.connect(fd, to.blob!));
-    }
+    const e = await this._waits.session(this._waits.writers, deadline, signal, 'connect', address, async (session) => {
+      const blob = to.lookup ? await session.wait(to.lookup) : to.blob!;
+      const first = await session.run(POLLOUT, this.connectAttempt(blob), { nonblocking: true });
+      if (first !== EAGAIN || this._family !== C.AF_UNIX || deadline !== Infinity) return first;
+      return this.retryFullBacklog(session, blob);
+    });
     if (e !== 0) throw socketError(e, 'connect', address);
+  }
+
+  /**
+   * A blocking-mode Unix connect to a full backlog: no readiness event tells when there is room,
+   * so it retries on a short back-off, still in the writers' turn: 0 or a positive errno.
+   */
+  private async retryFullBacklog(session: Session, blob: Buffer): Promise<number> {
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      await session.sleep(delay);
+      const r = native.connect(session.fd(), blob);
+      if (r !== -EAGAIN) return -r;
+    }
   }
 
   // --- sending ------------------------------------------------------------------------------
@@ -465,8 +523,8 @@ export class Socket<F extends number = number> {
   /** Sends bytes; returns how many were sent (may be fewer than given). */
   sendSync(data: Uint8Array, flags?: number): number {
     const length = checkData(data, 'data');
-    const f = checkFlags(flags);
-    return this._waits.runSync(POLLOUT, 'send', this.deadline(f), (fd) => native.send(fd, data, 0, length, f));
+    const f = checkFlags(flags, arguments.length, 1);
+    return this._waits.runSync(this.sending('send', f, undefined, (fd) => native.send(fd, data, 0, length, this.syncSendFlags(f))));
   }
 
   /**
@@ -476,10 +534,10 @@ export class Socket<F extends number = number> {
   send(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<number> {
     try {
       const length = checkData(data, 'data');
-      const f = checkFlags(flags);
+      const f = checkFlags(flags, arguments.length, 1);
       const dontwait = f | MSG_DONTWAIT;
-      return this._waits.run(this._waits.writers, POLLOUT, 'send', this.deadline(f), options?.signal,
-        (fd) => native.send(fd, data, 0, attached(data, length, 'data'), dontwait));
+      return this._waits.run(this._waits.writers, this.sending('send', f, readSignal(options),
+        (fd) => native.send(fd, data, 0, attached(data, length, 'data'), dontwait)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -488,8 +546,8 @@ export class Socket<F extends number = number> {
   /** Sends every byte, retrying partial sends; one deadline covers the whole call. */
   sendallSync(data: Uint8Array, flags?: number): void {
     const length = checkData(data, 'data');
-    const f = checkFlags(flags);
-    this._waits.runSync(POLLOUT, 'send', this.deadline(f), sendAll(data, length, f));
+    const f = checkFlags(flags, arguments.length, 1);
+    this._waits.runSync(this.sending('send', f, undefined, sendAll(data, length, this.syncSendFlags(f))));
   }
 
   /**
@@ -499,17 +557,13 @@ export class Socket<F extends number = number> {
   sendall(data: Uint8Array, flags?: number, options?: OperationOptions): Promise<void> {
     try {
       const length = checkData(data, 'data');
-      const f = checkFlags(flags);
+      const f = checkFlags(flags, arguments.length, 1);
+      const signal = readSignal(options);
       this.openFd('send');
-      return this._waits.run(this._waits.writers, POLLOUT, 'send', this.deadline(f), options?.signal,
-        sendAll(data, length, f | MSG_DONTWAIT)).then(nothing);
+      return this._waits.run(this._waits.writers, this.sending('send', f, signal, sendAll(data, length, f | MSG_DONTWAIT)), nothing);
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  private sendtoArgs(flagsOrAddress: unknown, address: unknown): [number, unknown] {
-    return address === undefined ? [0, flagsOrAddress] : [checkFlags(flagsOrAddress), address];
   }
 
   /** Sends a datagram to `address`: sendtoSync(data, address) or sendtoSync(data, flags, address). */
@@ -517,10 +571,12 @@ export class Socket<F extends number = number> {
   sendtoSync(data: Uint8Array, flags: number, address: AddressOf<F>): number;
   sendtoSync(data: Uint8Array, flagsOrAddress: number | AddressOf<F>, maybeAddress?: AddressOf<F>): number {
     const length = checkData(data, 'data');
-    const [f, address] = this.sendtoArgs(flagsOrAddress, maybeAddress);
+    const withFlags = arguments.length > 2;
+    const f = withFlags ? checkFlags(flagsOrAddress, 2, 1) : 0;
+    const address = withFlags ? maybeAddress : flagsOrAddress;
     const blob = toBlobSync(this._family, address, 'sendto');
     this.openFd('sendto');
-    return this._waits.runSync(POLLOUT, 'sendto', this.deadline(f), (fd) => native.sendto(fd, data, 0, length, f, blob), address);
+    return this._waits.runSync(this.sending('sendto', f, undefined, (fd) => native.sendto(fd, data, 0, length, this.syncSendFlags(f), blob), address));
   }
 
   /** Promise form of sendtoSync; a host name is resolved without blocking, within the timeout. */
@@ -530,15 +586,12 @@ export class Socket<F extends number = number> {
     try {
       const length = checkData(data, 'data');
       const withFlags = typeof a === 'number';
-      const f = withFlags ? checkFlags(a) : 0;
+      const f = withFlags ? checkFlags(a, 2, 1) : 0;
       const address = withFlags ? b : a;
-      const options = (withFlags ? c : b) as OperationOptions | undefined;
-      const deadline = this.deadline(f);
-      const to = destination(this._family, address, 'sendto');
-      if (!to.lookup) this.openFd('sendto');  // a name is looked up first, then the descriptor checked
-      const flags = f | MSG_DONTWAIT;
-      return this._waits.run(this._waits.writers, POLLOUT, 'sendto', deadline, options?.signal,
-        (fd) => native.sendto(fd, data, 0, attached(data, length, 'data'), flags, to.blob!), address, to.lookup);
+      const signal = readSignal(withFlags ? c : b);
+      const dontwait = f | MSG_DONTWAIT;
+      return this.sendingTo('sendto', f, signal, address,
+        (fd, blob) => native.sendto(fd, data, 0, attached(data, length, 'data'), dontwait, blob));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -557,19 +610,22 @@ export class Socket<F extends number = number> {
   /** Receives up to `bufsize` bytes; an empty Buffer means the peer has closed. recvSync(0) returns one at once. */
   recvSync(bufsize: number, flags?: number): Buffer {
     const size = Socket.checkBufsize(bufsize);
+    const f = checkFlags(flags, arguments.length, 1);
     const buffer = Buffer.allocUnsafe(size);
-    return Socket.trimmed(buffer, this.recvIntoSync(buffer, 0, flags));
+    return Socket.trimmed(buffer, this.recvIntoSync(buffer, 0, f));
   }
 
   /** Promise form of recvSync. */
   recv(bufsize: number, flags?: number, options?: OperationOptions): Promise<Buffer> {
     let buffer: Buffer;
+    let f: number;
     try {
       buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
+      f = checkFlags(flags, arguments.length, 1);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.recvInto(buffer, 0, flags, options).then((n) => Socket.trimmed(buffer, n));
+    return this.recvInto(buffer, 0, f, options).then((n) => Socket.trimmed(buffer, n));
   }
 
   /**
@@ -578,9 +634,9 @@ export class Socket<F extends number = number> {
    */
   recvIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): number {
     const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
-    const f = checkFlags(flags);
+    const f = checkFlags(flags, arguments.length, 2);
     if (length === 0) return this.openFd('recv') && 0;  // at once, as in Python
-    return this._waits.runSync(POLLIN, 'recv', this.deadline(f), (fd) => native.recv(fd, buffer, 0, length, f));
+    return this._waits.runSync(this.receiving('recv', f, undefined, (fd) => native.recv(fd, buffer, 0, length, f)));
   }
 
   /**
@@ -590,11 +646,12 @@ export class Socket<F extends number = number> {
   recvInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<number> {
     try {
       const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
-      const f = checkFlags(flags);
+      const f = checkFlags(flags, arguments.length, 2);
+      const signal = readSignal(options);
       if (length === 0) return Promise.resolve(this.openFd('recv') && 0);
       const dontwait = f | MSG_DONTWAIT;
-      return this._waits.run(this._waits.readers, POLLIN, 'recv', this.deadline(f), options?.signal,
-        (fd) => native.recv(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait));
+      return this._waits.run(this._waits.readers, this.receiving('recv', f, signal,
+        (fd) => native.recv(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -603,47 +660,46 @@ export class Socket<F extends number = number> {
   /** Receives a datagram: `[Buffer, sender's address]`. */
   recvfromSync(bufsize: number, flags?: number): [Buffer, ReceivedAddressOf<F>] {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
-    const [n, address] = this.recvfromIntoSync(buffer, 0, flags);
+    const [n, address] = this.recvfromIntoSync(buffer, 0, checkFlags(flags, arguments.length, 1));
     return [Socket.trimmed(buffer, n), address];
   }
 
   /** Promise form of recvfromSync. */
   async recvfrom(bufsize: number, flags?: number, options?: OperationOptions): Promise<[Buffer, ReceivedAddressOf<F>]> {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
-    const [n, address] = await this.recvfromInto(buffer, 0, flags, options);
+    const [n, address] = await this.recvfromInto(buffer, 0, checkFlags(flags, arguments.length, 1), options);
     return [Socket.trimmed(buffer, n), address];
   }
 
   /** Receives a datagram into `buffer`: `[count, sender's address]`. Zero bytes wait for a datagram, as in Python. */
   recvfromIntoSync(buffer: Uint8Array, nbytes?: number, flags?: number): [number, ReceivedAddressOf<F>] {
     const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
-    const f = checkFlags(flags);
+    const f = checkFlags(flags, arguments.length, 2);
     let address = null as ReceivedAddressOf<F>;  // stays null when the wait ends with no datagram (end of input)
-    const n = this._waits.runSync(POLLIN, 'recvfrom', this.deadline(f), (fd) => {
+    const n = this._waits.runSync(this.receiving('recvfrom', f, undefined, (fd) => {
       const r = native.recvfrom(fd, buffer, 0, length, f, addressOut);
       if (r >= 0) address = fromBlob(addressOut, this._family);
       return r;
-    });
+    }));
     return [n, address];
   }
 
   /** Promise form of recvfromIntoSync; a buffer detached or shrunk before the data arrives rejects it (ERR_INVALID_STATE). */
   recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: OperationOptions): Promise<[number, ReceivedAddressOf<F>]> {
-    let length: number;
-    let f: number;
     try {
-      length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
-      f = checkFlags(flags);
+      const length = checkSize(nbytes, 'nbytes', checkData(buffer, 'buffer'), buffer.length);
+      const f = checkFlags(flags, arguments.length, 2);
+      const signal = readSignal(options);
+      const dontwait = f | MSG_DONTWAIT;
+      let address = null as ReceivedAddressOf<F>;  // stays null when the wait ends with no datagram (end of input)
+      return this._waits.run(this._waits.readers, this.receiving('recvfrom', f, signal, (fd) => {
+        const r = native.recvfrom(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait, addressOut);
+        if (r >= 0) address = fromBlob(addressOut, this._family);
+        return r;
+      }), (n): [number, ReceivedAddressOf<F>] => [n, address]);
     } catch (error) {
       return Promise.reject(error);
     }
-    const dontwait = f | MSG_DONTWAIT;
-    let address = null as ReceivedAddressOf<F>;  // stays null when the wait ends with no datagram (end of input)
-    return this._waits.runThen(this._waits.readers, POLLIN, 'recvfrom', this.deadline(f), options?.signal, (fd) => {
-      const r = native.recvfrom(fd, buffer, 0, attached(buffer, length, 'buffer'), dontwait, addressOut);
-      if (r >= 0) address = fromBlob(addressOut, this._family);
-      return r;
-    }, (n): [number, ReceivedAddressOf<F>] => [n, address]);
   }
 
   // --- messages -----------------------------------------------------------------------------
@@ -656,38 +712,43 @@ export class Socket<F extends number = number> {
   sendmsgSync(buffers: Uint8Array[], ancdata?: Ancillary<Uint8Array>[] | null, flags?: number, address?: AddressOf<F>): number {
     const parts = checkBuffers(buffers);
     const anc = checkAncillary(ancdata);
-    const f = checkFlags(flags);
+    const f = checkFlags(flags, arguments.length, 2);
     this.openFd('sendmsg');
     const blob = this.messageAddress(address);
-    return this._waits.runSync(POLLOUT, 'sendmsg', this.deadline(f), (fd) => native.sendmsg(fd, parts, anc, f, blob), address);
+    return this._waits.runSync(this.sending('sendmsg', f, undefined, (fd) => native.sendmsg(fd, parts, anc, this.syncSendFlags(f), blob), address));
   }
 
   /** Promise form of sendmsgSync. */
-  async sendmsg(buffers: Uint8Array[], ancdata?: Ancillary<Uint8Array>[] | null, flags?: number, address?: AddressOf<F>,
+  sendmsg(buffers: Uint8Array[], ancdata?: Ancillary<Uint8Array>[] | null, flags?: number, address?: AddressOf<F>,
     options?: OperationOptions): Promise<number> {
-    const parts = checkBuffers(buffers);
-    const anc = checkAncillary(ancdata);
-    const f = checkFlags(flags);
-    this.openFd('sendmsg');
-    const deadline = this.deadline(f);
-    const to: Destination = address === undefined || address === null ? { blob: null } : destination(this._family, address, 'sendmsg');
-    const dontwait = f | MSG_DONTWAIT;
-    return this._waits.run(this._waits.writers, POLLOUT, 'sendmsg', deadline, options?.signal,
-      (fd) => native.sendmsg(fd, parts, anc, dontwait, to.blob), address, to.lookup);
+    try {
+      const parts = checkBuffers(buffers);
+      const anc = checkAncillary(ancdata);
+      const f = checkFlags(flags, arguments.length, 2);
+      const signal = readSignal(options);
+      this.openFd('sendmsg');
+      const dontwait = f | MSG_DONTWAIT;
+      if (address === undefined || address === null) {
+        return this._waits.run(this._waits.writers, this.sending('sendmsg', f, signal, (fd) => native.sendmsg(fd, parts, anc, dontwait, null)));
+      }
+      return this.sendingTo('sendmsg', f, signal, address, (fd, blob) => native.sendmsg(fd, parts, anc, dontwait, blob));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary data: `[data, ancdata, msgFlags, address]`. */
   recvmsgSync(bufsize: number, ancbufsize?: number, flags?: number): RecvmsgResult<F> {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
     const anc = checkAncbufsize(ancbufsize);
-    const f = checkFlags(flags);
+    const f = checkFlags(flags, arguments.length, 2);
     let result!: RecvmsgResult<F>;
-    this._waits.runSync(POLLIN, 'recvmsg', this.deadline(f), (fd) => {
+    this._waits.runSync(this.receiving('recvmsg', f, undefined, (fd) => {
       const r = native.recvmsg(fd, [buffer], anc, f, addressOut);
       if (typeof r === 'number') return r;
       result = this.recvmsgResult(buffer, r);
       return r[0];
-    });
+    }));
     return result ?? [Buffer.alloc(0), [], 0, null];  // the wait ended at the end of input: 0 bytes
   }
 
@@ -695,15 +756,16 @@ export class Socket<F extends number = number> {
   async recvmsg(bufsize: number, ancbufsize?: number, flags?: number, options?: OperationOptions): Promise<RecvmsgResult<F>> {
     const buffer = Buffer.allocUnsafe(Socket.checkBufsize(bufsize));
     const anc = checkAncbufsize(ancbufsize);
-    const f = checkFlags(flags);
+    const f = checkFlags(flags, arguments.length, 2);
+    const signal = readSignal(options);
     const dontwait = f | MSG_DONTWAIT;
     let result!: RecvmsgResult<F>;
-    await this._waits.run(this._waits.readers, POLLIN, 'recvmsg', this.deadline(f), options?.signal, (fd) => {
+    await this._waits.run(this._waits.readers, this.receiving('recvmsg', f, signal, (fd) => {
       const r = native.recvmsg(fd, [buffer], anc, dontwait, addressOut);
       if (typeof r === 'number') return r;
       result = this.recvmsgResult(buffer, r);
       return r[0];
-    });
+    }));
     return result ?? [Buffer.alloc(0), [], 0, null];  // the wait ended at the end of input: 0 bytes
   }
 
@@ -750,10 +812,10 @@ export class Socket<F extends number = number> {
     this.openFd('recvmmsg');
     if (!native.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
-    const f = checkFlags(flags);
-    let results!: RecvmmsgResult<F>[];
-    this._waits.runSync(POLLIN, 'recvmmsg', this.deadline(f),
-      this.mmsgAttempt(native.recvmmsg, parts, f | MSG_WAITFORONE, (out) => { results = out; }));
+    const f = checkFlags(flags, arguments.length, 1);
+    let results: RecvmmsgResult<F>[] = [];  // none at the end of input
+    this._waits.runSync(this.receiving('recvmmsg', f, undefined,
+      this.mmsgAttempt(native.recvmmsg, parts, f | MSG_WAITFORONE, (out) => { results = out; })));
     return results;
   }
 
@@ -762,10 +824,11 @@ export class Socket<F extends number = number> {
     this.openFd('recvmmsg');
     if (!native.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
-    const f = checkFlags(flags);
-    let results!: RecvmmsgResult<F>[];
-    await this._waits.run(this._waits.readers, POLLIN, 'recvmmsg', this.deadline(f), options?.signal,
-      this.mmsgAttempt(native.recvmmsg, parts, f | MSG_DONTWAIT, (out) => { results = out; }));
+    const f = checkFlags(flags, arguments.length, 1);
+    const signal = readSignal(options);
+    let results: RecvmmsgResult<F>[] = [];  // none at the end of input
+    await this._waits.run(this._waits.readers, this.receiving('recvmmsg', f, signal,
+      this.mmsgAttempt(native.recvmmsg, parts, f | MSG_DONTWAIT, (out) => { results = out; })));
     return results;
   }
 
@@ -790,8 +853,8 @@ export class Socket<F extends number = number> {
     if (!native.sendmmsg) throw unavailable('sendmmsg');
     const sendmmsg = native.sendmmsg;
     const [parts, blobs] = this.mmsgMessages(messages);
-    const f = checkFlags(flags);
-    return this._waits.runSync(POLLOUT, 'sendmmsg', this.deadline(f), (fd) => sendmmsg(fd, parts, blobs, f));
+    const f = checkFlags(flags, arguments.length, 1);
+    return this._waits.runSync(this.sending('sendmmsg', f, undefined, (fd) => sendmmsg(fd, parts, blobs, this.syncSendFlags(f))));
   }
 
   /** Promise form of sendmmsgSync. */
@@ -801,10 +864,10 @@ export class Socket<F extends number = number> {
       if (!native.sendmmsg) throw unavailable('sendmmsg');
       const sendmmsg = native.sendmmsg;
       const [parts, blobs] = this.mmsgMessages(messages);
-      const f = checkFlags(flags);
+      const f = checkFlags(flags, arguments.length, 1);
+      const signal = readSignal(options);
       const dontwait = f | MSG_DONTWAIT;
-      return this._waits.run(this._waits.writers, POLLOUT, 'sendmmsg', this.deadline(f), options?.signal,
-        (fd) => sendmmsg(fd, parts, blobs, dontwait));
+      return this._waits.run(this._waits.writers, this.sending('sendmmsg', f, signal, (fd) => sendmmsg(fd, parts, blobs, dontwait)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -820,7 +883,7 @@ export class Socket<F extends number = number> {
   sendfileSync(file: SendfileSource, offset?: number, count?: number): number { return sendfileSync(this, file, offset, count); }
   /** Promise form of sendfileSync. */
   sendfile(file: SendfileSource, offset?: number, count?: number, options?: SendfileOptions): Promise<number> {
-    return sendfile(this, file, offset, count, options, this._waits.ref);
+    return sendfile(this, file, offset, count, options);
   }
 }
 
@@ -879,27 +942,19 @@ function sendAll(data: Uint8Array, length: number, flags: number): (fd: number) 
 
 /**
  * Where a Promise call sends to: the address blob at once for a literal address; for a host name,
- * `lookup` fills it in, and the call awaits it in its turn so that it keeps its place in the order.
+ * the `lookup` that gives it, awaited as a phase of the call so that it keeps its place in the order.
  */
 interface Destination {
-  blob: Buffer | null;
-  lookup?: Promise<void>;
+  blob?: Buffer;
+  lookup?: Promise<Buffer>;
 }
 
 function destination(family: number, address: unknown, syscall: string): Destination {
   const packed = packAddress(family, address, syscall);
   if (Buffer.isBuffer(packed)) return { blob: packed };
-  const to: Destination = { blob: null };
-  to.lookup = toBlobAsync(family, address, syscall).then((blob) => { to.blob = blob; });
-  return to;
-}
-
-/** A constant argument: omitted gives `fallback`; passed explicitly as undefined (absent on this platform) is a TypeError. */
-function checkConstant(value: unknown, name: string, fallback: number, passed: boolean): number {
-  if (value === undefined && passed) {
-    throw invalidArgType(name, 'of type number (a constant this platform lacks is undefined)', value);
-  }
-  return checkOptionalInt(value, name, fallback);
+  const lookup = toBlobAsync(family, address, syscall);
+  lookup.catch(() => undefined);  // awaited in the call's turn; never "unhandled" if the call ends before
+  return { lookup };
 }
 
 /**

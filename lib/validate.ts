@@ -79,3 +79,33 @@ export function checkTimeout(value: unknown, name = 'timeout'): number | null {
   if (!Number.isFinite(value) || value < 0) throw outOfRange(name, 'a finite number >= 0 or null', value);
   return value === 0 ? 0 : value;  // -0 reads back as 0, as in Python
 }
+
+/**
+ * The `options` of a Promise form, read once: undefined or an object whose `signal` is undefined
+ * or an AbortSignal (its getter runs once; if it throws, so does this). Returns the signal.
+ */
+export function readSignal(options: unknown, name = 'options'): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') throw invalidArgType(name, 'of type object', options);
+  const signal: unknown = (options as { signal?: unknown }).signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalidArgType(`${name}.signal`, 'an instance of AbortSignal', signal);
+  }
+  return signal;
+}
+
+/** A constant argument: omitted gives `fallback`; passed explicitly as undefined (absent on this platform) is a TypeError. */
+export function checkConstant(value: unknown, name: string, fallback: number, passed: boolean): number {
+  if (value === undefined && passed) {
+    throw invalidArgType(name, 'of type number (a constant this platform lacks is undefined)', value);
+  }
+  return checkOptionalInt(value, name, fallback);
+}
+
+/**
+ * A flags argument at index `position` of a call with `given` arguments: omitted is 0; passed
+ * explicitly as undefined (a constant this platform lacks) is a TypeError.
+ */
+export function checkFlags(flags: unknown, given: number, position: number): number {
+  return checkConstant(flags, 'flags', 0, given > position);
+}

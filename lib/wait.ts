@@ -1,68 +1,126 @@
-// Waiting, for every operation of a Socket that may wait: a deadline per call, fixed when the
-// call is made; a turn per direction, so that the Promise operations of one direction run in the
-// order they were called (a FIFO, O(1) per operation); and the retry loop — try the non-blocking
-// system call, on EAGAIN wait for readiness, try again — on the event loop (run) and on the thread
-// (runSync). Readiness on the event loop is readiness.ts's; this module knows nothing of Socket.
+// The engine: every operation of a Socket that may wait goes through here. An operation is one
+// description (Op): what it waits for, one attempt (a non-blocking system call: result >= 0 or
+// -errno), its deadline (fixed at the call), its signal, and its end-of-input rule. The engine
+// runs it — try, on EAGAIN wait for readiness, try again — on the event loop (Waits.run, or
+// Waits.session for an operation of several phases) and on the thread (Waits.runSync). The
+// Promise operations of one direction take a turn at the call and hold it until they settle, so
+// that they run in the order they were called. This module is the only one that loops on EAGAIN.
 import { native } from './native';
-import { EAGAIN, EINPROGRESS, abortReason, socketError, timeoutError } from './errors';
-import { LongTimer, sharedWatch, type FdWatch, type ReadyWaiter } from './readiness';
+import { E, EAGAIN, EINPROGRESS, abortReason, socketError, timeoutError } from './errors';
+import { LongTimer, MAX_TIMER_MS, NO_WAIT, isTimed, msLeft, now } from './deadline';
+import { sharedWatch, type FdWatch, type ReadyWaiter } from './readiness';
 
-const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
-const MSG_ERRQUEUE = native.constants.MSG_ERRQUEUE ?? 0;  // the kernel never waits for the error queue
 const { POLLIN, POLLHUP } = native.constants;
 const RDHUP = native.constants.POLLRDHUP ?? 0;
 
 /**
- * Readable but EAGAIN after a wake-up: a Unix datagram socket shut for reading polls readable with
- * nothing to read. The kernel's blocking call returns 0 bytes there; so does ours, instead of spinning.
+ * End-of-input rules: what an attempt that says EAGAIN right after the descriptor woke readable
+ * gives when the descriptor has hung up (it would otherwise wake and say EAGAIN forever). The rule
+ * is the operation's: each says what the blocking system call returns there.
  */
-function endOfInput(fd: number, events: number): boolean {
-  return events === POLLIN && (native.waitFd(fd, POLLIN | RDHUP, 0) & (RDHUP | POLLHUP)) !== 0;
+export const EndOfInput = {
+  /** The receive family: a socket shut for reading gives 0 bytes. */
+  RECEIVE: 0,
+  /** accept: a listener that was shut down fails with EINVAL (Python raises it too). */
+  ACCEPT: -E.EINVAL,
+} as const;
+
+/** Readable with a hang-up: the state in which an EAGAIN means the end of input. */
+function hungUp(fd: number): boolean {
+  return (native.waitFd(fd, POLLIN | RDHUP, 0) & (RDHUP | POLLHUP)) !== 0;
 }
 
-function now(): number {
-  return performance.now();
+/** One operation that may wait: everything the engine needs to run it. */
+export interface Op {
+  /** POLLIN or POLLOUT. */
+  readonly events: number;
+  readonly syscall: string;
+  /** From deadlineOf(), fixed when the call was made. */
+  readonly deadline: number;
+  readonly signal?: AbortSignal;
+  /** Named in the errors. */
+  readonly address?: unknown;
+  /** One try: a result >= 0, or -errno (-EAGAIN: wait and try again). */
+  readonly attempt: (fd: number) => number;
+  /** The end-of-input rule (EndOfInput), for an operation that has one. */
+  readonly atEnd?: number;
+  /** The attempt needs an O_NONBLOCK descriptor (it cannot pass MSG_DONTWAIT): set before each try. */
+  readonly nonblocking?: boolean;
 }
 
-/** A deadline that says "never wait": non-blocking mode, or MSG_DONTWAIT in the caller's flags. */
-export const NO_WAIT = -1;
-/** setTimeout() and poll() take at most this many milliseconds; longer waits are re-armed. */
-const MAX_TIMER_MS = 0x7fffffff;
-
-/**
- * The deadline of one call, fixed when the call is made: performance.now() milliseconds,
- * Infinity (wait as long as it takes) or NO_WAIT.
- */
-export function deadlineOf(timeout: number | null, userFlags: number): number {
-  if (timeout === 0 || (userFlags & (MSG_DONTWAIT | MSG_ERRQUEUE)) !== 0) return NO_WAIT;
-  return timeout === null ? Infinity : now() + timeout * 1000;
+/** What the engine needs of the descriptor's owner (the Socket). */
+export interface Descriptor {
+  /** The descriptor, or a throw of EBADF once it is closed. */
+  fd(syscall: string): number;
+  /** Makes the descriptor O_NONBLOCK (the one place that keeps the books of it); 0 or -errno. */
+  nonblocking(fd: number): number;
 }
 
-/** Milliseconds left before `deadline` (-1 for none), for waitFd and waitFor. */
-export function msLeft(deadline: number): number {
-  return deadline === Infinity ? -1 : Math.max(0, deadline - now());
+/** The attempt of `op` with the descriptor's mode checked first when it needs O_NONBLOCK. */
+function attemptOf(owner: Descriptor, op: Op): (fd: number) => number {
+  if (!op.nonblocking) return op.attempt;
+  return (fd) => {
+    const r = owner.nonblocking(fd);
+    return r < 0 ? r : op.attempt(fd);
+  };
 }
 
 /**
  * After an attempt returned `result` < 0: throws unless the call would block (EAGAIN, or a
  * connect's EINPROGRESS) and its deadline lets it wait.
  */
-function checkMayWait(result: number, syscall: string, deadline: number, address?: unknown): void {
-  if (result !== -EAGAIN && result !== -EINPROGRESS) throw socketError(-result, syscall, address);
-  if (deadline === NO_WAIT) throw socketError(-result, syscall, address);
-  if (deadline <= now()) throw timeoutError(syscall, address);
+function checkMayWait(result: number, op: Op): void {
+  if (result !== -EAGAIN && result !== -EINPROGRESS) throw socketError(-result, op.syscall, op.address);
+  if (op.deadline === NO_WAIT) throw socketError(-result, op.syscall, op.address);
+  if (op.deadline <= now()) throw timeoutError(op.syscall, op.address);
 }
 
 /**
- * Request/response: once two reads in a row right after a write said EAGAIN (the peer had not
- * answered yet), the next reads after writes wait for readiness first, as Node's own sockets
- * read, without the system call that would say EAGAIN; every ANSWERS_AWAITED reads, one tries at
- * once again, for a peer whose answers have become quick (on one core, a local peer often
- * answers inside send()).
+ * A policy for request/response, beside the engine: once two reads in a row right after a write
+ * said EAGAIN (the peer had not answered yet), the next reads after writes wait for readiness
+ * first, as Node's own sockets read, without the system call that would say EAGAIN; every
+ * ANSWERS_AWAITED reads, one tries at once again, for a peer whose answers have become quick.
  * Only calls that wait without a deadline do this: a short timeout must not expire while data
  * that the try would have found is already there.
  */
 const ANSWERS_AWAITED = 16;
+
+class AwaitAnswers {
+  /** A Promise write was made since the last Promise read began. */
+  private wroteSinceRead = false;
+  private toAwait = 0;
+  private missed = 0;
+
+  /** Notes a write; for a read, whether it reads an answer (see note) and should wait first. */
+  begin(reading: boolean, deadline: number): { answer: boolean; waitFirst: boolean } {
+    if (!reading) {
+      this.wroteSinceRead = true;
+      return NOT_AN_ANSWER;
+    }
+    const answer = this.wroteSinceRead;
+    this.wroteSinceRead = false;
+    if (!answer) return NOT_AN_ANSWER;
+    if (deadline === Infinity && this.toAwait > 0) {
+      this.toAwait--;
+      return AWAITED;
+    }
+    return TRIED;
+  }
+
+  /** Two tries in a row that found no answer yet: the next ANSWERS_AWAITED answers are awaited. */
+  note(found: boolean): void {
+    if (found) {
+      this.missed = 0;
+    } else if (++this.missed >= 2) {
+      this.toAwait = ANSWERS_AWAITED;
+      this.missed = 1;  // one more miss after those, and they are awaited again
+    }
+  }
+}
+
+const NOT_AN_ANSWER = { answer: false, waitFirst: false };
+const AWAITED = { answer: true, waitFirst: true };
+const TRIED = { answer: true, waitFirst: false };
 
 /** A caller waiting for its turn: a node of the queue, unlinked in O(1) on grant, abort or timeout. */
 class Ticket {
@@ -91,6 +149,8 @@ export class Turns {
   busy = false;
   private head?: Ticket;
   private tail?: Ticket;
+
+  constructor(readonly reading: boolean) {}
 
   /** Takes the turn if it is free; returns false when the caller must wait(). */
   take(): boolean {
@@ -176,19 +236,16 @@ export class Turns {
 }
 
 /**
- * The operation that holds a direction's turn and waits for readiness: the retry loop of run() as
- * a readiness waiter. The watch's callback makes the next attempt itself and settles the caller's
- * Promise, so a wait costs that one Promise. One per direction, reused: the turn lets only one
- * operation wait at a time.
+ * The operation that holds a direction's turn and waits for readiness, as a readiness waiter: the
+ * watch's callback makes the next attempt itself and settles the caller's Promise, so a wait costs
+ * that one Promise. One per direction, reused: the turn lets only one operation wait at a time.
  */
-class Operation implements ReadyWaiter {
+class Waiting implements ReadyWaiter {
   events = 0;
   ref = true;
+  private op?: Op;
   private attempt?: (fd: number) => number;
-  private syscall = '';
-  private deadline = Infinity;
-  private address: unknown;
-  private signal?: AbortSignal;
+  private releases = true;
   private finish?: (result: number) => unknown;
   private resolve?: (value: unknown) => void;
   private reject?: (error: unknown) => void;
@@ -196,7 +253,7 @@ class Operation implements ReadyWaiter {
   private watch?: FdWatch;
   private readonly onAbort = (): void => {
     this.watch?.remove(this);
-    this.settle(abortReason(this.signal!));
+    this.settle(abortReason(this.op!.signal!));
   };
 
   private readonly settleWith = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
@@ -206,26 +263,26 @@ class Operation implements ReadyWaiter {
 
   constructor(private readonly waits: Waits, private readonly turns: Turns) {}
 
-  /** Waits for readiness, then retries `attempt` until it is done; the turn is held, and released at the end. */
-  start(events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
-    attempt: (fd: number) => number, address: unknown, finish?: (result: number) => unknown): Promise<unknown> {
-    this.events = events;
+  /**
+   * Waits for readiness, then retries the attempt until it is done; the turn is held, and released
+   * at the end when `releases` (a session releases its own).
+   */
+  start(op: Op, attempt: (fd: number) => number, releases: boolean, finish?: (result: number) => unknown): Promise<unknown> {
+    this.op = op;
+    this.events = op.events;
+    this.attempt = attempt;
+    this.releases = releases;
     this.finish = finish;
     this.ref = this.waits.ref;
-    this.syscall = syscall;
-    this.deadline = deadline;
-    this.signal = signal;
-    this.attempt = attempt;
-    this.address = address;
     const promise = new Promise<unknown>(this.settleWith);
     try {
-      this.watch = sharedWatch(this.waits.fd(syscall));
+      this.watch = sharedWatch(this.waits.fd(op.syscall));
       this.watch.keep = true;
-      if (deadline !== Infinity) {
-        this.timer = new LongTimer(() => this.expire(), Math.max(0, deadline - now()), this.ref);
+      if (op.deadline !== Infinity) {
+        this.timer = new LongTimer(() => this.expire(), Math.max(0, op.deadline - now()), this.ref);
       }
-      if (signal?.aborted) throw abortReason(signal);
-      signal?.addEventListener('abort', this.onAbort, { once: true });
+      if (op.signal?.aborted) throw abortReason(op.signal);
+      op.signal?.addEventListener('abort', this.onAbort, { once: true });
       this.watch.add(this);
     } catch (error) {
       this.settle(error);
@@ -235,12 +292,13 @@ class Operation implements ReadyWaiter {
 
   /** The watch's callback: the next attempt, in the callback itself. */
   ready(): void {
+    const op = this.op!;
     let r: number;
     try {
-      const fd = this.waits.fd(this.syscall);
+      const fd = this.waits.fd(op.syscall);
       r = this.attempt!(fd);
-      if (r === -EAGAIN && endOfInput(fd, this.events)) r = 0;
-      if (r < 0) checkMayWait(r, this.syscall, this.deadline, this.address);
+      if (r === -EAGAIN && op.atEnd !== undefined && hungUp(fd)) r = op.atEnd;
+      if (r < 0) checkMayWait(r, op);
     } catch (error) {
       this.settle(error);
       return;
@@ -256,17 +314,16 @@ class Operation implements ReadyWaiter {
   private expire(): void {
     this.timer = undefined;
     this.watch?.remove(this);
-    this.settle(timeoutError(this.syscall, this.address));
+    this.settle(timeoutError(this.op!.syscall, this.op!.address));
   }
 
   private settle(error: unknown, result = 0): void {
-    const { resolve, reject, finish } = this;
+    const { resolve, reject, finish, op } = this;
     if (resolve === undefined) return;
     this.timer?.clear();
-    this.signal?.removeEventListener('abort', this.onAbort);
-    this.resolve = this.reject = this.attempt = this.finish = this.timer = this.signal = this.watch = undefined;
-    this.address = undefined;
-    this.turns.release();
+    op?.signal?.removeEventListener('abort', this.onAbort);
+    this.resolve = this.reject = this.attempt = this.finish = this.timer = this.watch = this.op = undefined;
+    if (this.releases) this.turns.release();
     if (error !== undefined) {
       reject!(error);
       return;
@@ -283,158 +340,193 @@ class Operation implements ReadyWaiter {
   }
 }
 
+/** A phase of a session that waits on something else than readiness: a look-up, a file read, a back-off. */
+interface Phase {
+  fail(error: unknown): void;
+}
+
 /**
- * The waits of one descriptor: a turn per direction for the Promise forms, and the two retry loops
- * (try, EAGAIN, wait for readiness, try again) on the event loop and on the thread.
+ * An operation of several phases that holds its direction's turn from the call until it settles
+ * (connect: name look-up, the call, the Unix-backlog retry; sendfile: its chunks). Every phase
+ * settles at the deadline fixed at the call, on abort, and on close().
+ */
+export class Session {
+  constructor(private readonly waits: Waits, private readonly turns: Turns, readonly deadline: number,
+    readonly signal: AbortSignal | undefined, readonly syscall: string, readonly address: unknown) {}
+
+  /** Runs `op` (with this session's deadline and signal) in the turn held: try now, on EAGAIN wait and retry. */
+  run(events: number, attempt: (fd: number) => number, more?: Partial<Op>): Promise<number> {
+    const op: Op = { events, attempt, syscall: this.syscall, deadline: this.deadline, signal: this.signal, address: this.address, ...more };
+    return this.waits.tryInTurn(this.turns, op, false) as Promise<number>;
+  }
+
+  /** Awaits `promise` as a phase of this operation: rejects first on abort, at the deadline or on close(). */
+  wait<T>(promise: Promise<T>): Promise<T> {
+    return this.waits.phase(promise, this.deadline, this.signal, this.syscall, this.address);
+  }
+
+  /** A phase that only lets `ms` pass (a back-off). */
+  sleep(ms: number): Promise<void> {
+    return this.wait(new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      if (!this.waits.ref) timer.unref();
+    }));
+  }
+
+  /** The descriptor, or EBADF once it is closed. */
+  fd(): number {
+    return this.waits.fd(this.syscall);
+  }
+}
+
+/**
+ * The waits of one descriptor: a turn per direction for the Promise forms, and the retry loop (try,
+ * EAGAIN, wait for readiness, try again) on the event loop and on the thread.
  */
 export class Waits {
-  readonly readers = new Turns();
-  readonly writers = new Turns();
+  readonly readers = new Turns(true);
+  readonly writers = new Turns(false);
   ref = true;
-  private reading?: Operation;
-  private writing?: Operation;
-  /** A Promise write was made since the last Promise read began (see isAnswer). */
-  private wroteSinceRead = false;
-  /** How many more reads after a write wait for readiness before one tries at once again. */
-  private answersToAwait = 0;
-  private answersMissed = 0;
+  private reading?: Waiting;
+  private writing?: Waiting;
+  private readonly answers = new AwaitAnswers();
+  private readonly phases = new Set<Phase>();
 
-  /** `openFd(syscall)` gives the descriptor, or throws EBADF once it is closed. */
-  constructor(private readonly openFd: (syscall: string) => number) {}
+  constructor(private readonly owner: Descriptor) {}
 
   /** The descriptor, or EBADF once it is closed. */
   fd(syscall: string): number {
-    return this.openFd(syscall);
+    return this.owner.fd(syscall);
   }
 
   /**
-   * Runs `attempt` (a non-blocking system call: result >= 0 or -errno) in this direction's turn
-   * until it stops saying EAGAIN or `deadline` passes. The first try happens at once, in the
-   * caller's tick, when nothing else is queued (except for the answers of request/response:
-   * see ANSWERS_AWAITED); after an EAGAIN the next one happens on readiness. `prepare` (a name
-   * look-up) is awaited inside the turn, so that a call keeps its place in the order of calls
-   * while it resolves.
+   * Runs `op` in its direction's turn until its attempt stops saying EAGAIN or its deadline
+   * passes; resolves with the attempt's result, or with `finish(result)` (a result tuple, a new
+   * Socket) when given. The first try happens at once, in the caller's tick, when the turn is
+   * free (except for the answers of request/response: see AwaitAnswers); after an EAGAIN the next
+   * one happens on readiness.
    */
-  run(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
-    attempt: (fd: number) => number, address?: unknown, prepare?: Promise<unknown>): Promise<number> {
-    prepare?.catch(() => undefined);  // awaited in runQueued; never "unhandled", even if the call ends first
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    if (prepare !== undefined || !turns.take()) return this.runQueued(turns, events, syscall, deadline, signal, attempt, address, prepare);
-    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, address) as Promise<number>;
-  }
-
-  /** run(), resolving with `finish(result)` (a result tuple, a new Socket) rather than with a `.then` of its own. */
-  runThen<T>(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
-    attempt: (fd: number) => number, finish: (result: number) => T): Promise<T> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    if (!turns.take()) return this.runQueued(turns, events, syscall, deadline, signal, attempt).then(finish);
-    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, undefined, finish) as Promise<T>;
-  }
-
-  /** run() once the turn is this call's: try now; on EAGAIN, the direction's Operation waits and retries. */
-  private runInTurn(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
-    attempt: (fd: number) => number, address: unknown, finish?: (result: number) => unknown): Promise<unknown> {
-    const answer = this.isAnswer(turns);
-    if (answer && deadline === Infinity && this.answersToAwait > 0) {
-      this.answersToAwait--;
-      return this.operationOf(turns).start(events, syscall, deadline, signal, attempt, address, finish);
-    }
-    let r: number;
-    try {
-      r = attempt(this.openFd(syscall));
-      if (r < 0) checkMayWait(r, syscall, deadline, address);
-    } catch (error) {
-      turns.release();
-      return Promise.reject(error);
-    }
-    if (answer) this.noteAnswerTry(r >= 0);
-    if (r >= 0) {
-      turns.release();
-      if (finish === undefined) return Promise.resolve(r);
-      try {
-        return Promise.resolve(finish(r));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return this.operationOf(turns).start(events, syscall, deadline, signal, attempt, address, finish);
-  }
-
-  /** Two tries in a row that found no answer yet: the next ANSWERS_AWAITED answers are awaited. */
-  private noteAnswerTry(found: boolean): void {
-    if (found) {
-      this.answersMissed = 0;
-    } else if (++this.answersMissed >= 2) {
-      this.answersToAwait = ANSWERS_AWAITED;
-      this.answersMissed = 1;  // one more miss after those, and they are awaited again
-    }
-  }
-
-  private operationOf(turns: Turns): Operation {
-    return turns === this.readers
-      ? (this.reading ??= new Operation(this, this.readers))
-      : (this.writing ??= new Operation(this, this.writers));
+  run<T = number>(turns: Turns, op: Op, finish?: (result: number) => T): Promise<T> {
+    if (op.signal?.aborted) return Promise.reject(abortReason(op.signal));
+    if (turns.take()) return this.tryInTurn(turns, op, true, finish) as Promise<T>;
+    return this.session(turns, op.deadline, op.signal, op.syscall, op.address,
+      async () => (await this.tryInTurn(turns, op, false, finish)) as T);
   }
 
   /**
-   * Whether this operation reads the answer to a write (request/response). Notes the write, for
-   * the read that follows it.
+   * Runs `body`, an operation of several phases, in the direction's turn: taken now if it is free,
+   * else waited for (until the deadline, an abort or close()); held until `body` settles.
    */
-  private isAnswer(turns: Turns): boolean {
-    if (turns === this.writers) {
-      this.wroteSinceRead = true;
-      return false;
-    }
-    const answer = this.wroteSinceRead;
-    this.wroteSinceRead = false;
-    return answer;
-  }
-
-  /** run() for a call that must wait for its turn or for a name look-up first. */
-  private async runQueued(turns: Turns, events: number, syscall: string, deadline: number, signal: AbortSignal | undefined,
-    attempt: (fd: number) => number, address?: unknown, prepare?: Promise<unknown>): Promise<number> {
+  async session<T>(turns: Turns, deadline: number, signal: AbortSignal | undefined, syscall: string,
+    address: unknown, body: (session: Session) => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw abortReason(signal);
     if (!turns.take()) await turns.wait(deadline, signal, syscall, address, this.ref);
     try {
-      if (prepare) await prepare;
       if (signal?.aborted) throw abortReason(signal);
-    } catch (error) {
+      return await body(new Session(this, turns, deadline, signal, syscall, address));
+    } finally {
       turns.release();
-      throw error;
     }
-    return this.runInTurn(turns, events, syscall, deadline, signal, attempt, address) as Promise<number>;
   }
 
-  /** The Sync twin of run(): waits in poll() on this thread. */
-  runSync(events: number, syscall: string, deadline: number, attempt: (fd: number) => number, address?: unknown): number {
-    for (let woken = false; ; woken = true) {
-      const r = attempt(this.openFd(syscall));
-      if (r >= 0) return r;
-      if (woken && r === -EAGAIN && endOfInput(this.openFd(syscall), events)) return 0;
-      checkMayWait(r, syscall, deadline, address);
-      const ready = native.waitFd(this.openFd(syscall), events, msLeft(deadline));
-      if (ready < 0) throw socketError(-ready, syscall, address);
-      if (ready === 0) throw timeoutError(syscall, address);
+  /** Tries `op` once the turn is the caller's; on EAGAIN, the direction's Waiting waits and retries. */
+  tryInTurn(turns: Turns, op: Op, releases: boolean, finish?: (result: number) => unknown): Promise<unknown> {
+    const attempt = attemptOf(this.owner, op);
+    const { answer, waitFirst } = this.answers.begin(turns.reading, op.deadline);
+    if (waitFirst) return this.waitingOf(turns).start(op, attempt, releases, finish);
+    let r: number;
+    try {
+      r = attempt(this.owner.fd(op.syscall));
+      if (r < 0) checkMayWait(r, op);
+    } catch (error) {
+      if (releases) turns.release();
+      return Promise.reject(error);
     }
+    if (answer) this.answers.note(r >= 0);
+    if (r < 0) return this.waitingOf(turns).start(op, attempt, releases, finish);
+    if (releases) turns.release();
+    if (finish === undefined) return Promise.resolve(r);
+    try {
+      return Promise.resolve(finish(r));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private waitingOf(turns: Turns): Waiting {
+    return turns === this.readers
+      ? (this.reading ??= new Waiting(this, this.readers))
+      : (this.writing ??= new Waiting(this, this.writers));
+  }
+
+  /** `promise`, or a rejection on abort, at `deadline` or on close(), whichever comes first. */
+  phase<T>(promise: Promise<T>, deadline: number, signal: AbortSignal | undefined, syscall: string, address: unknown): Promise<T> {
+    promise.catch(() => undefined);  // never "unhandled", even if the phase ends first
+    return new Promise<T>((resolve, reject) => {
+      let timer: LongTimer | undefined;
+      const phase: Phase = {
+        fail: (error) => {
+          if (!this.phases.delete(phase)) return;
+          timer?.clear();
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      const onAbort = (): void => phase.fail(abortReason(signal!));
+      this.phases.add(phase);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (isTimed(deadline)) {  // NO_WAIT: a look-up in non-blocking mode is awaited (in Python it blocks)
+        timer = new LongTimer(() => phase.fail(timeoutError(syscall, address)), Math.max(0, deadline - now()), this.ref);
+      }
+      promise.then((value) => {
+        if (!this.phases.delete(phase)) return;
+        timer?.clear();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(value);
+      }, phase.fail);
+    });
   }
 
   /**
-   * For a wait with no readiness event (a blocking-mode Unix connect to a full backlog): retries
-   * `attempt` on a short backoff timer while it says EAGAIN.
+   * The Sync twin of run(): waits in poll() on this thread. In timeout mode a read polls before the
+   * call, as CPython does, so that it times out even when another holder of the descriptor made it
+   * blocking. A write tries first (a connect as CPython's; a Unix socket may poll unwritable while
+   * a small message still fits), and passes MSG_DONTWAIT or asks for O_NONBLOCK in timeout mode.
    */
-  async retryOnTimer(syscall: string, signal: AbortSignal | undefined, attempt: (fd: number) => number): Promise<number> {
-    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-      await new Promise<void>((resolve) => { const t = setTimeout(resolve, delay); if (!this.ref) t.unref(); });
-      if (signal?.aborted) throw abortReason(signal);
-      const r = attempt(this.openFd(syscall));
-      if (r !== -EAGAIN) return r;
+  runSync(op: Op): number {
+    const attempt = attemptOf(this.owner, op);
+    let woken = isTimed(op.deadline) && op.events === POLLIN && this.pollSync(op);
+    for (;;) {
+      const fd = this.owner.fd(op.syscall);
+      const r = attempt(fd);
+      if (r >= 0) return r;
+      if (woken && r === -EAGAIN && op.atEnd !== undefined && hungUp(fd)) {
+        if (op.atEnd >= 0) return op.atEnd;
+        throw socketError(-op.atEnd, op.syscall, op.address);
+      }
+      checkMayWait(r, op);
+      woken = this.pollSync(op);
     }
   }
 
-  /** Rejects every queued operation with the error `makeError` builds (once, and only if some wait). */
+  /** Waits in poll() until the descriptor is ready for `op` (true), or throws at its deadline. */
+  private pollSync(op: Op): boolean {
+    const ready = native.waitFd(this.owner.fd(op.syscall), op.events, msLeft(op.deadline));
+    if (ready < 0) throw socketError(-ready, op.syscall, op.address);
+    if (ready === 0) throw timeoutError(op.syscall, op.address);
+    return true;
+  }
+
+  /**
+   * Rejects every queued operation and every phase in progress with the error `makeError` builds
+   * (once, and only if some wait). The operations waiting for readiness are failed by their watch.
+   */
   close(makeError: () => unknown): void {
-    if (!this.readers.queued() && !this.writers.queued()) return;
+    if (!this.readers.queued() && !this.writers.queued() && this.phases.size === 0) return;
     const error = makeError();
     this.readers.failAll(error);
     this.writers.failAll(error);
+    for (const phase of [...this.phases]) phase.fail(error);
   }
 }
