@@ -353,6 +353,7 @@ export class Poller {
     const fd = toFd(item, 'item', 'poll');
     if (!this.#registered.delete(fd)) throw socketError(ENOENT, 'unregister');
     this.#wake.delete(fd);
+    if (this.#registered.size === 0) this.#wake.release();  // not left for the garbage collector
     this.#sockets.delete(fd);
   }
 

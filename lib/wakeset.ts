@@ -66,10 +66,16 @@ export class WakeSet {
     return this.#epfd >= 0;
   }
 
-  #giveUp(): void {
-    this.#broken = true;
+  /** Closes the epoll descriptor once nothing is registered (it is made again if the set grows). */
+  release(): void {
+    if (this.#epfd < 0) return;
     finalizer.unregister(this);
     closeEpfd(this.#epfd);
     this.#epfd = -1;
+  }
+
+  #giveUp(): void {
+    this.#broken = true;
+    this.release();
   }
 }

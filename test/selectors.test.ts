@@ -202,7 +202,7 @@ describe('DefaultSelector', () => {
     const controller = new AbortController();
     const pending = selector.select(null, { signal: controller.signal });
     controller.abort(new Error('stop'));
-    await assert.rejects(pending, /stop/);
+    await assert.rejects(pending, (e: Error) => e.name === 'AbortError' && (e as { code?: string }).code === 'ABORT_ERR' && (e.cause as Error).message === 'stop');
   });
 
   it('leaves no descriptor open', async () => {

@@ -215,6 +215,9 @@ export class Run {
         return error as Error;  // closed: toStream() refuses, as the contract says for every method
       }
       e.stream.on('error', () => undefined);
+      // A stream reads from the start, as net.Socket does (issue 19 #13): what it reads was received.
+      const sender = e.peer;
+      e.stream.on('data', (chunk: Buffer) => this.received(sender, { epoch: ++this.epoch, index: Infinity, data: Buffer.from(chunk) }));
       e.streamed = true;
       // from now on an error may destroy the stream and close the socket between two steps
       this.mark(e.id, 'streamed');
