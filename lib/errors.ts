@@ -153,7 +153,6 @@ function formatAddress(address: unknown): string {
     return typeof port === 'number' ? `${host}:${port}` : String(address);
   }
   if (Buffer.isBuffer(address)) return JSON.stringify(address.toString('latin1'));
-  // eslint-disable-next-line no-control-regex
   if (typeof address === 'string' && /[\x00-\x1f]/.test(address)) return JSON.stringify(address);
   return String(address);
 }

@@ -1,7 +1,6 @@
 // Messages: ancillary data as [level, type, data], and the argument checks shared by
 // sendmsg/recvmsg/recvmmsg/sendmmsg (descriptor passing is fds.ts's).
 import { isUint8Array } from 'node:util/types';
-import { native } from './native';
 import type { ReceivedAddressOf } from './address';
 import { checkBytes, checkInt, checkOptionalInt, invalidArgType } from './validate';
 

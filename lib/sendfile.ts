@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { native } from './native';
-import { E, closedError, socketError } from './errors';
+import { E, abortReason, closedError, socketError } from './errors';
 import { POLLOUT } from './readiness';
 import { deadlineOf } from './deadline';
 import type { Session } from './wait';
@@ -242,6 +242,7 @@ export function sendfile(sock: SendfileSocket, file: SendfileSource, offset?: nu
     const fileFd = fileDescriptor(file);
     const from = checkOffset(offset);
     const limit = checkCount(count);
+    if (signal?.aborted) throw abortReason(signal);  // before the file is looked at: an abort wins over what sendfile(2) would say
     held = holdFile(fileFd);
     try {
       job = prepare(held, from, limit, fstatSync(held));

@@ -4,7 +4,7 @@ import { foldSum, internetChecksum, pseudoHeaderSum, sumRange } from './checksum
 import { Ipv4Header } from './ipv4';
 import { Ipv6Header } from './ipv6';
 import { type Endpoints, type PseudoHeaderSource, endpointBytes } from './transport';
-import { HeaderView, checkBounds, checkField, malformed, need } from './view';
+import { HeaderView, checkBounds, checkField, need } from './view';
 
 /** ICMP echo reply. */
 export const ICMP_ECHO_REPLY = 0;

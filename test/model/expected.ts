@@ -33,6 +33,14 @@ function badSignalOnSocket(seq: Sequence, index: number): boolean {
 
 export const EXPECTED: Expected[] = [
   {
+    // Not an issue-19 defect (defect 0: open). About 3 in 2 000 sequences per backend on a loaded
+    // machine; none reproduced on replay (docs/MODEL.md, "Open"). Either the drain's quiet period is
+    // too short for TCP after a large sendfile, or bytes reported sent never arrived: to be settled.
+    id: 'tcp-bytes-lost-after-promise-sendfile-unreproduced', defect: 0,
+    why: 'TCP bytes missing at the drain after a Promise sendfile; not reproduced on replay',
+    matches: (d, seq) => seq.fixture === 'tcp' && /bytes lost/.test(d.kind) && anyPromiseSendfile(seq),
+  },
+  {
     id: 'accept-on-shut-listener-gives-fd-0', defect: 1,
     why: 'endOfInput turns EAGAIN after readiness into 0 for accept too: a Socket on fd 0 (and an accept nobody connected for)',
     // the Socket on fd 0 sets O_NONBLOCK on the worker's stdin: the worker may then die or stop answering
