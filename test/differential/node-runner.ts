@@ -326,8 +326,9 @@ class Seq {
   async op_recvInto(st: Step): Promise<Json> {
     const s = this.sock(st.id!);
     const [buf, view] = this.intoBuffer(st);
-    const f = st.flags?.length ? flagsOf(st.flags) : undefined;
-    const n = st.form === 'sync' ? s.recvIntoSync(view, st.nbytes, f) : await s.recvInto(view, st.nbytes, f);
+    // no flags: the argument is left out (explicit undefined for flags is a TypeError, API.md)
+    const args: [Buffer, number | undefined, number?] = st.flags?.length ? [view, st.nbytes, flagsOf(st.flags)] : [view, st.nbytes];
+    const n = st.form === 'sync' ? s.recvIntoSync(...args) : await s.recvInto(...args);
     return [n, encBytes(buf)];
   }
 
@@ -341,8 +342,8 @@ class Seq {
   async op_recvfromInto(st: Step): Promise<Json> {
     const s = this.sock(st.id!);
     const [buf, view] = this.intoBuffer(st);
-    const f = st.flags?.length ? flagsOf(st.flags) : undefined;
-    const [n, addr] = st.form === 'sync' ? s.recvfromIntoSync(view, st.nbytes, f) : await s.recvfromInto(view, st.nbytes, f);
+    const args: [Buffer, number | undefined, number?] = st.flags?.length ? [view, st.nbytes, flagsOf(st.flags)] : [view, st.nbytes];
+    const [n, addr] = st.form === 'sync' ? s.recvfromIntoSync(...args) : await s.recvfromInto(...args);
     return [n, this.normAddress(addr), encBytes(buf)];
   }
 
