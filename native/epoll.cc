@@ -52,7 +52,7 @@ Napi::Value EpollWait(const Napi::CallbackInfo& info) {
     if (r > 0 || (r == 0 && !clamped)) break;
     if (r < 0 && errno != EINTR) return Num(env, -errno);
   }
-  for (int i = 0; i < r; i++) {
+  for (size_t i = 0; i < static_cast<size_t>(r); i++) {
     out[2 * i] = events[i].data.fd;
     out[2 * i + 1] = static_cast<int32_t>(events[i].events);
   }

@@ -226,8 +226,8 @@ Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
   int n = RetryOnEintr([&] { return recvmmsg(fd, msgs.data(), static_cast<unsigned>(count), flags, nullptr); });
   if (n < 0) return Num(env, -errno);
   for (int i = 0; i < n; i++) {
-    results[2 * i] = static_cast<int32_t>(msgs[i].msg_len);
-    results[2 * i + 1] = msgs[i].msg_hdr.msg_flags;
+    results[2 * static_cast<size_t>(i)] = static_cast<int32_t>(msgs[i].msg_len);
+    results[2 * static_cast<size_t>(i) + 1] = msgs[i].msg_hdr.msg_flags;
     WriteBlob(blobs.Data() + i * kAddrBlobSize, kAddrBlobSize, &names[i], msgs[i].msg_hdr.msg_namelen);
   }
   return Num(env, n);

@@ -219,7 +219,10 @@ class UringWatcher : public Napi::ObjectWrap<UringWatcher> {
   }
 
   ~UringWatcher() override {
-    Shut();
+    try {
+      Shut();
+    } catch (...) {  // a destructor must not throw; nothing is left to report to
+    }
     if (state_ != nullptr) state_->RemoveLive(this);
   }
 
@@ -296,7 +299,7 @@ class UringWatcher : public Napi::ObjectWrap<UringWatcher> {
     bool hold = state_ != nullptr && registered_ && events_ != 0 && refd_;
     if (hold == holding_) return;
     holding_ = hold;
-    state_->Hold(hold);
+    if (state_ != nullptr) state_->Hold(hold);
   }
 
   void Ref(const Napi::CallbackInfo&) {
