@@ -29,1110 +29,2061 @@ export type AF_NETLINK = Family<'AF_NETLINK'>;
 
 /** The type of `constants`: every known name, so that a typo does not compile. */
 export type Constants = {
+  /** `AF_ALG` from the C headers. */
   readonly AF_ALG?: number;
+  /** `AF_APPLETALK` from the C headers. */
   readonly AF_APPLETALK: number;
+  /** `AF_ASH` from the C headers. */
   readonly AF_ASH?: number;
+  /** `AF_ATMPVC` from the C headers. */
   readonly AF_ATMPVC?: number;
+  /** `AF_ATMSVC` from the C headers. */
   readonly AF_ATMSVC?: number;
+  /** `AF_AX25` from the C headers. */
   readonly AF_AX25?: number;
+  /** `AF_BLUETOOTH` from the C headers. */
   readonly AF_BLUETOOTH?: number;
+  /** `AF_BRIDGE` from the C headers. */
   readonly AF_BRIDGE?: number;
+  /** `AF_CAIF` from the C headers. */
   readonly AF_CAIF?: number;
+  /** `AF_CAN` from the C headers. */
   readonly AF_CAN?: number;
+  /** `AF_DECnet` from the C headers. */
   readonly AF_DECnet: number;
+  /** `AF_ECONET` from the C headers. */
   readonly AF_ECONET?: number;
+  /** `AF_FILE` from the C headers. */
   readonly AF_FILE?: AF_UNIX;
+  /** `AF_IB` from the C headers. */
   readonly AF_IB?: number;
+  /** `AF_IEEE802154` from the C headers. */
   readonly AF_IEEE802154?: number;
+  /** `AF_INET` from the C headers. */
   readonly AF_INET: AF_INET;
+  /** `AF_INET6` from the C headers. */
   readonly AF_INET6: AF_INET6;
+  /** `AF_IPX` from the C headers. */
   readonly AF_IPX: number;
+  /** `AF_IRDA` from the C headers. */
   readonly AF_IRDA?: number;
+  /** `AF_ISDN` from the C headers. */
   readonly AF_ISDN: number;
+  /** `AF_IUCV` from the C headers. */
   readonly AF_IUCV?: number;
+  /** `AF_KCM` from the C headers. */
   readonly AF_KCM?: number;
+  /** `AF_KEY` from the C headers. */
   readonly AF_KEY?: number;
+  /** `AF_LLC` from the C headers. */
   readonly AF_LLC?: number;
+  /** `AF_LOCAL` from the C headers. */
   readonly AF_LOCAL: AF_UNIX;
+  /** `AF_MCTP` from the C headers. */
   readonly AF_MCTP?: number;
+  /** `AF_MPLS` from the C headers. */
   readonly AF_MPLS?: number;
+  /** `AF_NETBEUI` from the C headers. */
   readonly AF_NETBEUI?: number;
+  /** `AF_NETLINK` from the C headers. */
   readonly AF_NETLINK?: AF_NETLINK;
+  /** `AF_NETROM` from the C headers. */
   readonly AF_NETROM?: number;
+  /** `AF_NFC` from the C headers. */
   readonly AF_NFC?: number;
+  /** `AF_PACKET` from the C headers. */
   readonly AF_PACKET?: AF_PACKET;
+  /** `AF_PHONET` from the C headers. */
   readonly AF_PHONET?: number;
+  /** `AF_PPPOX` from the C headers. */
   readonly AF_PPPOX?: number;
+  /** `AF_QIPCRTR` from the C headers. */
   readonly AF_QIPCRTR?: number;
+  /** `AF_RDS` from the C headers. */
   readonly AF_RDS?: number;
+  /** `AF_ROSE` from the C headers. */
   readonly AF_ROSE?: number;
+  /** `AF_ROUTE` from the C headers. */
   readonly AF_ROUTE: number;
+  /** `AF_RXRPC` from the C headers. */
   readonly AF_RXRPC?: number;
+  /** `AF_SECURITY` from the C headers. */
   readonly AF_SECURITY?: number;
+  /** `AF_SMC` from the C headers. */
   readonly AF_SMC?: number;
+  /** `AF_SNA` from the C headers. */
   readonly AF_SNA: number;
+  /** `AF_TIPC` from the C headers. */
   readonly AF_TIPC?: number;
+  /** `AF_UNIX` from the C headers. */
   readonly AF_UNIX: AF_UNIX;
+  /** `AF_UNSPEC` from the C headers. */
   readonly AF_UNSPEC: number;
+  /** `AF_VSOCK` from the C headers. */
   readonly AF_VSOCK?: number;
+  /** `AF_WANPIPE` from the C headers. */
   readonly AF_WANPIPE?: number;
+  /** `AF_X25` from the C headers. */
   readonly AF_X25?: number;
+  /** `AF_XDP` from the C headers. */
   readonly AF_XDP?: number;
+  /** `AI_ADDRCONFIG` from the C headers. */
   readonly AI_ADDRCONFIG: number;
+  /** `AI_ALL` from the C headers. */
   readonly AI_ALL: number;
+  /** `AI_CANONIDN` from the C headers. */
   readonly AI_CANONIDN?: number;
+  /** `AI_CANONNAME` from the C headers. */
   readonly AI_CANONNAME: number;
+  /** `AI_IDN` from the C headers. */
   readonly AI_IDN?: number;
+  /** `AI_NUMERICHOST` from the C headers. */
   readonly AI_NUMERICHOST: number;
+  /** `AI_NUMERICSERV` from the C headers. */
   readonly AI_NUMERICSERV: number;
+  /** `AI_PASSIVE` from the C headers. */
   readonly AI_PASSIVE: number;
+  /** `AI_V4MAPPED` from the C headers. */
   readonly AI_V4MAPPED: number;
+  /** `EAI_ADDRFAMILY` from the C headers. */
   readonly EAI_ADDRFAMILY?: number;
+  /** `EAI_AGAIN` from the C headers. */
   readonly EAI_AGAIN: number;
+  /** `EAI_ALLDONE` from the C headers. */
   readonly EAI_ALLDONE?: number;
+  /** `EAI_BADFLAGS` from the C headers. */
   readonly EAI_BADFLAGS: number;
+  /** `EAI_CANCELED` from the C headers. */
   readonly EAI_CANCELED?: number;
+  /** `EAI_FAIL` from the C headers. */
   readonly EAI_FAIL: number;
+  /** `EAI_FAMILY` from the C headers. */
   readonly EAI_FAMILY: number;
+  /** `EAI_INPROGRESS` from the C headers. */
   readonly EAI_INPROGRESS?: number;
+  /** `EAI_INTR` from the C headers. */
   readonly EAI_INTR?: number;
+  /** `EAI_MEMORY` from the C headers. */
   readonly EAI_MEMORY: number;
+  /** `EAI_NODATA` from the C headers. */
   readonly EAI_NODATA?: number;
+  /** `EAI_NONAME` from the C headers. */
   readonly EAI_NONAME: number;
+  /** `EAI_NOTCANCELED` from the C headers. */
   readonly EAI_NOTCANCELED?: number;
+  /** `EAI_OVERFLOW` from the C headers. */
   readonly EAI_OVERFLOW: number;
+  /** `EAI_SERVICE` from the C headers. */
   readonly EAI_SERVICE: number;
+  /** `EAI_SOCKTYPE` from the C headers. */
   readonly EAI_SOCKTYPE: number;
+  /** `EAI_SYSTEM` from the C headers. */
   readonly EAI_SYSTEM: number;
+  /** `EPOLLERR` from the C headers. */
   readonly EPOLLERR?: number;
+  /** `EPOLLET` from the C headers. */
   readonly EPOLLET?: number;
+  /** `EPOLLEXCLUSIVE` from the C headers. */
   readonly EPOLLEXCLUSIVE?: number;
+  /** `EPOLLHUP` from the C headers. */
   readonly EPOLLHUP?: number;
+  /** `EPOLLIN` from the C headers. */
   readonly EPOLLIN?: number;
+  /** `EPOLLMSG` from the C headers. */
   readonly EPOLLMSG?: number;
+  /** `EPOLLONESHOT` from the C headers. */
   readonly EPOLLONESHOT?: number;
+  /** `EPOLLOUT` from the C headers. */
   readonly EPOLLOUT?: number;
+  /** `EPOLLPRI` from the C headers. */
   readonly EPOLLPRI?: number;
+  /** `EPOLLRDBAND` from the C headers. */
   readonly EPOLLRDBAND?: number;
+  /** `EPOLLRDHUP` from the C headers. */
   readonly EPOLLRDHUP?: number;
+  /** `EPOLLRDNORM` from the C headers. */
   readonly EPOLLRDNORM?: number;
+  /** `EPOLLWRBAND` from the C headers. */
   readonly EPOLLWRBAND?: number;
+  /** `EPOLLWRNORM` from the C headers. */
   readonly EPOLLWRNORM?: number;
+  /** `EPOLL_CLOEXEC` from the C headers. */
   readonly EPOLL_CLOEXEC?: number;
+  /** `EPOLL_CTL_ADD` from the C headers. */
   readonly EPOLL_CTL_ADD?: number;
+  /** `EPOLL_CTL_DEL` from the C headers. */
   readonly EPOLL_CTL_DEL?: number;
+  /** `EPOLL_CTL_MOD` from the C headers. */
   readonly EPOLL_CTL_MOD?: number;
+  /** `ETH_P_1588` from the C headers. */
   readonly ETH_P_1588?: number;
+  /** `ETH_P_8021AD` from the C headers. */
   readonly ETH_P_8021AD?: number;
+  /** `ETH_P_8021AH` from the C headers. */
   readonly ETH_P_8021AH?: number;
+  /** `ETH_P_8021Q` from the C headers. */
   readonly ETH_P_8021Q?: number;
+  /** `ETH_P_80221` from the C headers. */
   readonly ETH_P_80221?: number;
+  /** `ETH_P_802_2` from the C headers. */
   readonly ETH_P_802_2?: number;
+  /** `ETH_P_802_3` from the C headers. */
   readonly ETH_P_802_3?: number;
+  /** `ETH_P_802_3_MIN` from the C headers. */
   readonly ETH_P_802_3_MIN?: number;
+  /** `ETH_P_802_EX1` from the C headers. */
   readonly ETH_P_802_EX1?: number;
+  /** `ETH_P_AARP` from the C headers. */
   readonly ETH_P_AARP?: number;
+  /** `ETH_P_AF_IUCV` from the C headers. */
   readonly ETH_P_AF_IUCV?: number;
+  /** `ETH_P_ALL` from the C headers. */
   readonly ETH_P_ALL?: number;
+  /** `ETH_P_AOE` from the C headers. */
   readonly ETH_P_AOE?: number;
+  /** `ETH_P_ARCNET` from the C headers. */
   readonly ETH_P_ARCNET?: number;
+  /** `ETH_P_ARP` from the C headers. */
   readonly ETH_P_ARP?: number;
+  /** `ETH_P_ATALK` from the C headers. */
   readonly ETH_P_ATALK?: number;
+  /** `ETH_P_ATMFATE` from the C headers. */
   readonly ETH_P_ATMFATE?: number;
+  /** `ETH_P_ATMMPOA` from the C headers. */
   readonly ETH_P_ATMMPOA?: number;
+  /** `ETH_P_AX25` from the C headers. */
   readonly ETH_P_AX25?: number;
+  /** `ETH_P_BATMAN` from the C headers. */
   readonly ETH_P_BATMAN?: number;
+  /** `ETH_P_BPQ` from the C headers. */
   readonly ETH_P_BPQ?: number;
+  /** `ETH_P_CAIF` from the C headers. */
   readonly ETH_P_CAIF?: number;
+  /** `ETH_P_CAN` from the C headers. */
   readonly ETH_P_CAN?: number;
+  /** `ETH_P_CANFD` from the C headers. */
   readonly ETH_P_CANFD?: number;
+  /** `ETH_P_CANXL` from the C headers. */
   readonly ETH_P_CANXL?: number;
+  /** `ETH_P_CFM` from the C headers. */
   readonly ETH_P_CFM?: number;
+  /** `ETH_P_CONTROL` from the C headers. */
   readonly ETH_P_CONTROL?: number;
+  /** `ETH_P_CUST` from the C headers. */
   readonly ETH_P_CUST?: number;
+  /** `ETH_P_DDCMP` from the C headers. */
   readonly ETH_P_DDCMP?: number;
+  /** `ETH_P_DEC` from the C headers. */
   readonly ETH_P_DEC?: number;
+  /** `ETH_P_DIAG` from the C headers. */
   readonly ETH_P_DIAG?: number;
+  /** `ETH_P_DNA_DL` from the C headers. */
   readonly ETH_P_DNA_DL?: number;
+  /** `ETH_P_DNA_RC` from the C headers. */
   readonly ETH_P_DNA_RC?: number;
+  /** `ETH_P_DNA_RT` from the C headers. */
   readonly ETH_P_DNA_RT?: number;
+  /** `ETH_P_DSA` from the C headers. */
   readonly ETH_P_DSA?: number;
+  /** `ETH_P_DSA_8021Q` from the C headers. */
   readonly ETH_P_DSA_8021Q?: number;
+  /** `ETH_P_DSA_A5PSW` from the C headers. */
   readonly ETH_P_DSA_A5PSW?: number;
+  /** `ETH_P_ECONET` from the C headers. */
   readonly ETH_P_ECONET?: number;
+  /** `ETH_P_EDSA` from the C headers. */
   readonly ETH_P_EDSA?: number;
+  /** `ETH_P_ERSPAN` from the C headers. */
   readonly ETH_P_ERSPAN?: number;
+  /** `ETH_P_ERSPAN2` from the C headers. */
   readonly ETH_P_ERSPAN2?: number;
+  /** `ETH_P_ETHERCAT` from the C headers. */
   readonly ETH_P_ETHERCAT?: number;
+  /** `ETH_P_FCOE` from the C headers. */
   readonly ETH_P_FCOE?: number;
+  /** `ETH_P_FIP` from the C headers. */
   readonly ETH_P_FIP?: number;
+  /** `ETH_P_HDLC` from the C headers. */
   readonly ETH_P_HDLC?: number;
+  /** `ETH_P_HSR` from the C headers. */
   readonly ETH_P_HSR?: number;
+  /** `ETH_P_IBOE` from the C headers. */
   readonly ETH_P_IBOE?: number;
+  /** `ETH_P_IEEE802154` from the C headers. */
   readonly ETH_P_IEEE802154?: number;
+  /** `ETH_P_IEEEPUP` from the C headers. */
   readonly ETH_P_IEEEPUP?: number;
+  /** `ETH_P_IEEEPUPAT` from the C headers. */
   readonly ETH_P_IEEEPUPAT?: number;
+  /** `ETH_P_IFE` from the C headers. */
   readonly ETH_P_IFE?: number;
+  /** `ETH_P_IP` from the C headers. */
   readonly ETH_P_IP?: number;
+  /** `ETH_P_IPV6` from the C headers. */
   readonly ETH_P_IPV6?: number;
+  /** `ETH_P_IPX` from the C headers. */
   readonly ETH_P_IPX?: number;
+  /** `ETH_P_IRDA` from the C headers. */
   readonly ETH_P_IRDA?: number;
+  /** `ETH_P_LAT` from the C headers. */
   readonly ETH_P_LAT?: number;
+  /** `ETH_P_LINK_CTL` from the C headers. */
   readonly ETH_P_LINK_CTL?: number;
+  /** `ETH_P_LLDP` from the C headers. */
   readonly ETH_P_LLDP?: number;
+  /** `ETH_P_LOCALTALK` from the C headers. */
   readonly ETH_P_LOCALTALK?: number;
+  /** `ETH_P_LOOP` from the C headers. */
   readonly ETH_P_LOOP?: number;
+  /** `ETH_P_LOOPBACK` from the C headers. */
   readonly ETH_P_LOOPBACK?: number;
+  /** `ETH_P_MACSEC` from the C headers. */
   readonly ETH_P_MACSEC?: number;
+  /** `ETH_P_MAP` from the C headers. */
   readonly ETH_P_MAP?: number;
+  /** `ETH_P_MCTP` from the C headers. */
   readonly ETH_P_MCTP?: number;
+  /** `ETH_P_MOBITEX` from the C headers. */
   readonly ETH_P_MOBITEX?: number;
+  /** `ETH_P_MPLS_MC` from the C headers. */
   readonly ETH_P_MPLS_MC?: number;
+  /** `ETH_P_MPLS_UC` from the C headers. */
   readonly ETH_P_MPLS_UC?: number;
+  /** `ETH_P_MRP` from the C headers. */
   readonly ETH_P_MRP?: number;
+  /** `ETH_P_MVRP` from the C headers. */
   readonly ETH_P_MVRP?: number;
+  /** `ETH_P_NCSI` from the C headers. */
   readonly ETH_P_NCSI?: number;
+  /** `ETH_P_NSH` from the C headers. */
   readonly ETH_P_NSH?: number;
+  /** `ETH_P_PAE` from the C headers. */
   readonly ETH_P_PAE?: number;
+  /** `ETH_P_PAUSE` from the C headers. */
   readonly ETH_P_PAUSE?: number;
+  /** `ETH_P_PHONET` from the C headers. */
   readonly ETH_P_PHONET?: number;
+  /** `ETH_P_PPPTALK` from the C headers. */
   readonly ETH_P_PPPTALK?: number;
+  /** `ETH_P_PPP_DISC` from the C headers. */
   readonly ETH_P_PPP_DISC?: number;
+  /** `ETH_P_PPP_MP` from the C headers. */
   readonly ETH_P_PPP_MP?: number;
+  /** `ETH_P_PPP_SES` from the C headers. */
   readonly ETH_P_PPP_SES?: number;
+  /** `ETH_P_PREAUTH` from the C headers. */
   readonly ETH_P_PREAUTH?: number;
+  /** `ETH_P_PROFINET` from the C headers. */
   readonly ETH_P_PROFINET?: number;
+  /** `ETH_P_PRP` from the C headers. */
   readonly ETH_P_PRP?: number;
+  /** `ETH_P_PUP` from the C headers. */
   readonly ETH_P_PUP?: number;
+  /** `ETH_P_PUPAT` from the C headers. */
   readonly ETH_P_PUPAT?: number;
+  /** `ETH_P_QINQ1` from the C headers. */
   readonly ETH_P_QINQ1?: number;
+  /** `ETH_P_QINQ2` from the C headers. */
   readonly ETH_P_QINQ2?: number;
+  /** `ETH_P_QINQ3` from the C headers. */
   readonly ETH_P_QINQ3?: number;
+  /** `ETH_P_RARP` from the C headers. */
   readonly ETH_P_RARP?: number;
+  /** `ETH_P_REALTEK` from the C headers. */
   readonly ETH_P_REALTEK?: number;
+  /** `ETH_P_SCA` from the C headers. */
   readonly ETH_P_SCA?: number;
+  /** `ETH_P_SLOW` from the C headers. */
   readonly ETH_P_SLOW?: number;
+  /** `ETH_P_SNAP` from the C headers. */
   readonly ETH_P_SNAP?: number;
+  /** `ETH_P_TDLS` from the C headers. */
   readonly ETH_P_TDLS?: number;
+  /** `ETH_P_TEB` from the C headers. */
   readonly ETH_P_TEB?: number;
+  /** `ETH_P_TIPC` from the C headers. */
   readonly ETH_P_TIPC?: number;
+  /** `ETH_P_TRAILER` from the C headers. */
   readonly ETH_P_TRAILER?: number;
+  /** `ETH_P_TR_802_2` from the C headers. */
   readonly ETH_P_TR_802_2?: number;
+  /** `ETH_P_TSN` from the C headers. */
   readonly ETH_P_TSN?: number;
+  /** `ETH_P_WAN_PPP` from the C headers. */
   readonly ETH_P_WAN_PPP?: number;
+  /** `ETH_P_WCCP` from the C headers. */
   readonly ETH_P_WCCP?: number;
+  /** `ETH_P_X25` from the C headers. */
   readonly ETH_P_X25?: number;
+  /** `ETH_P_XDSA` from the C headers. */
   readonly ETH_P_XDSA?: number;
+  /** `EVFILT_AIO` from the C headers. */
   readonly EVFILT_AIO?: number;
+  /** `EVFILT_PROC` from the C headers. */
   readonly EVFILT_PROC?: number;
+  /** `EVFILT_READ` from the C headers. */
   readonly EVFILT_READ?: number;
+  /** `EVFILT_SIGNAL` from the C headers. */
   readonly EVFILT_SIGNAL?: number;
+  /** `EVFILT_TIMER` from the C headers. */
   readonly EVFILT_TIMER?: number;
+  /** `EVFILT_VNODE` from the C headers. */
   readonly EVFILT_VNODE?: number;
+  /** `EVFILT_WRITE` from the C headers. */
   readonly EVFILT_WRITE?: number;
+  /** `EV_ADD` from the C headers. */
   readonly EV_ADD?: number;
+  /** `EV_CLEAR` from the C headers. */
   readonly EV_CLEAR?: number;
+  /** `EV_DELETE` from the C headers. */
   readonly EV_DELETE?: number;
+  /** `EV_DISABLE` from the C headers. */
   readonly EV_DISABLE?: number;
+  /** `EV_ENABLE` from the C headers. */
   readonly EV_ENABLE?: number;
+  /** `EV_EOF` from the C headers. */
   readonly EV_EOF?: number;
+  /** `EV_ERROR` from the C headers. */
   readonly EV_ERROR?: number;
+  /** `EV_FLAG1` from the C headers. */
   readonly EV_FLAG1?: number;
+  /** `EV_ONESHOT` from the C headers. */
   readonly EV_ONESHOT?: number;
+  /** `EV_SYSFLAGS` from the C headers. */
   readonly EV_SYSFLAGS?: number;
+  /** `FD_SETSIZE` from the C headers. */
   readonly FD_SETSIZE: number;
+  /** `IFF_ALLMULTI` from the C headers. */
   readonly IFF_ALLMULTI: number;
+  /** `IFF_AUTOMEDIA` from the C headers. */
   readonly IFF_AUTOMEDIA?: number;
+  /** `IFF_BROADCAST` from the C headers. */
   readonly IFF_BROADCAST: number;
+  /** `IFF_DEBUG` from the C headers. */
   readonly IFF_DEBUG: number;
+  /** `IFF_DYNAMIC` from the C headers. */
   readonly IFF_DYNAMIC?: number;
+  /** `IFF_LOOPBACK` from the C headers. */
   readonly IFF_LOOPBACK: number;
+  /** `IFF_MASTER` from the C headers. */
   readonly IFF_MASTER?: number;
+  /** `IFF_MULTICAST` from the C headers. */
   readonly IFF_MULTICAST: number;
+  /** `IFF_NOARP` from the C headers. */
   readonly IFF_NOARP: number;
+  /** `IFF_NOTRAILERS` from the C headers. */
   readonly IFF_NOTRAILERS?: number;
+  /** `IFF_POINTOPOINT` from the C headers. */
   readonly IFF_POINTOPOINT: number;
+  /** `IFF_PORTSEL` from the C headers. */
   readonly IFF_PORTSEL?: number;
+  /** `IFF_PROMISC` from the C headers. */
   readonly IFF_PROMISC: number;
+  /** `IFF_RUNNING` from the C headers. */
   readonly IFF_RUNNING: number;
+  /** `IFF_SLAVE` from the C headers. */
   readonly IFF_SLAVE?: number;
+  /** `IFF_UP` from the C headers. */
   readonly IFF_UP: number;
+  /** `IF_NAMESIZE` from the C headers. */
   readonly IF_NAMESIZE: number;
+  /** `INADDR_ALLHOSTS_GROUP` from the C headers. */
   readonly INADDR_ALLHOSTS_GROUP?: number;
+  /** `INADDR_ANY` from the C headers. */
   readonly INADDR_ANY: number;
+  /** `INADDR_BROADCAST` from the C headers. */
   readonly INADDR_BROADCAST: number;
+  /** `INADDR_LOOPBACK` from the C headers. */
   readonly INADDR_LOOPBACK: number;
+  /** `INADDR_MAX_LOCAL_GROUP` from the C headers. */
   readonly INADDR_MAX_LOCAL_GROUP?: number;
+  /** `INADDR_NONE` from the C headers. */
   readonly INADDR_NONE: number;
+  /** `INADDR_UNSPEC_GROUP` from the C headers. */
   readonly INADDR_UNSPEC_GROUP?: number;
+  /** `IPPROTO_AH` from the C headers. */
   readonly IPPROTO_AH: number;
+  /** `IPPROTO_BEETPH` from the C headers. */
   readonly IPPROTO_BEETPH?: number;
+  /** `IPPROTO_COMP` from the C headers. */
   readonly IPPROTO_COMP?: number;
+  /** `IPPROTO_DCCP` from the C headers. */
   readonly IPPROTO_DCCP?: number;
+  /** `IPPROTO_DSTOPTS` from the C headers. */
   readonly IPPROTO_DSTOPTS: number;
+  /** `IPPROTO_EGP` from the C headers. */
   readonly IPPROTO_EGP: number;
+  /** `IPPROTO_ENCAP` from the C headers. */
   readonly IPPROTO_ENCAP: number;
+  /** `IPPROTO_ESP` from the C headers. */
   readonly IPPROTO_ESP: number;
+  /** `IPPROTO_ETHERNET` from the C headers. */
   readonly IPPROTO_ETHERNET?: number;
+  /** `IPPROTO_FRAGMENT` from the C headers. */
   readonly IPPROTO_FRAGMENT: number;
+  /** `IPPROTO_GRE` from the C headers. */
   readonly IPPROTO_GRE: number;
+  /** `IPPROTO_HOPOPTS` from the C headers. */
   readonly IPPROTO_HOPOPTS: number;
+  /** `IPPROTO_ICMP` from the C headers. */
   readonly IPPROTO_ICMP: number;
+  /** `IPPROTO_ICMPV6` from the C headers. */
   readonly IPPROTO_ICMPV6: number;
+  /** `IPPROTO_IDP` from the C headers. */
   readonly IPPROTO_IDP: number;
+  /** `IPPROTO_IGMP` from the C headers. */
   readonly IPPROTO_IGMP: number;
+  /** `IPPROTO_IP` from the C headers. */
   readonly IPPROTO_IP: number;
+  /** `IPPROTO_IPIP` from the C headers. */
   readonly IPPROTO_IPIP: number;
+  /** `IPPROTO_IPV6` from the C headers. */
   readonly IPPROTO_IPV6: number;
+  /** `IPPROTO_L2TP` from the C headers. */
   readonly IPPROTO_L2TP?: number;
+  /** `IPPROTO_MH` from the C headers. */
   readonly IPPROTO_MH?: number;
+  /** `IPPROTO_MPLS` from the C headers. */
   readonly IPPROTO_MPLS?: number;
+  /** `IPPROTO_MPTCP` from the C headers. */
   readonly IPPROTO_MPTCP?: number;
+  /** `IPPROTO_MTP` from the C headers. */
   readonly IPPROTO_MTP?: number;
+  /** `IPPROTO_NONE` from the C headers. */
   readonly IPPROTO_NONE: number;
+  /** `IPPROTO_PIM` from the C headers. */
   readonly IPPROTO_PIM: number;
+  /** `IPPROTO_PUP` from the C headers. */
   readonly IPPROTO_PUP: number;
+  /** `IPPROTO_RAW` from the C headers. */
   readonly IPPROTO_RAW: number;
+  /** `IPPROTO_ROUTING` from the C headers. */
   readonly IPPROTO_ROUTING: number;
+  /** `IPPROTO_RSVP` from the C headers. */
   readonly IPPROTO_RSVP: number;
+  /** `IPPROTO_SCTP` from the C headers. */
   readonly IPPROTO_SCTP: number;
+  /** `IPPROTO_TCP` from the C headers. */
   readonly IPPROTO_TCP: number;
+  /** `IPPROTO_TP` from the C headers. */
   readonly IPPROTO_TP: number;
+  /** `IPPROTO_UDP` from the C headers. */
   readonly IPPROTO_UDP: number;
+  /** `IPPROTO_UDPLITE` from the C headers. */
   readonly IPPROTO_UDPLITE?: number;
+  /** `IPV6_2292DSTOPTS` from the C headers. */
   readonly IPV6_2292DSTOPTS?: number;
+  /** `IPV6_2292HOPLIMIT` from the C headers. */
   readonly IPV6_2292HOPLIMIT?: number;
+  /** `IPV6_2292HOPOPTS` from the C headers. */
   readonly IPV6_2292HOPOPTS?: number;
+  /** `IPV6_2292PKTINFO` from the C headers. */
   readonly IPV6_2292PKTINFO?: number;
+  /** `IPV6_2292PKTOPTIONS` from the C headers. */
   readonly IPV6_2292PKTOPTIONS?: number;
+  /** `IPV6_2292RTHDR` from the C headers. */
   readonly IPV6_2292RTHDR?: number;
+  /** `IPV6_ADDRFORM` from the C headers. */
   readonly IPV6_ADDRFORM?: number;
+  /** `IPV6_ADDR_PREFERENCES` from the C headers. */
   readonly IPV6_ADDR_PREFERENCES?: number;
+  /** `IPV6_ADD_MEMBERSHIP` from the C headers. */
   readonly IPV6_ADD_MEMBERSHIP?: number;
+  /** `IPV6_AUTHHDR` from the C headers. */
   readonly IPV6_AUTHHDR?: number;
+  /** `IPV6_AUTOFLOWLABEL` from the C headers. */
   readonly IPV6_AUTOFLOWLABEL?: number;
+  /** `IPV6_CHECKSUM` from the C headers. */
   readonly IPV6_CHECKSUM: number;
+  /** `IPV6_DONTFRAG` from the C headers. */
   readonly IPV6_DONTFRAG?: number;
+  /** `IPV6_DROP_MEMBERSHIP` from the C headers. */
   readonly IPV6_DROP_MEMBERSHIP?: number;
+  /** `IPV6_DSTOPTS` from the C headers. */
   readonly IPV6_DSTOPTS?: number;
+  /** `IPV6_FLOWINFO` from the C headers. */
   readonly IPV6_FLOWINFO?: number;
+  /** `IPV6_FLOWINFO_FLOWLABEL` from the C headers. */
   readonly IPV6_FLOWINFO_FLOWLABEL?: number;
+  /** `IPV6_FLOWINFO_PRIORITY` from the C headers. */
   readonly IPV6_FLOWINFO_PRIORITY?: number;
+  /** `IPV6_FLOWINFO_SEND` from the C headers. */
   readonly IPV6_FLOWINFO_SEND?: number;
+  /** `IPV6_FLOWLABEL_MGR` from the C headers. */
   readonly IPV6_FLOWLABEL_MGR?: number;
+  /** `IPV6_FL_A_GET` from the C headers. */
   readonly IPV6_FL_A_GET?: number;
+  /** `IPV6_FL_A_PUT` from the C headers. */
   readonly IPV6_FL_A_PUT?: number;
+  /** `IPV6_FL_A_RENEW` from the C headers. */
   readonly IPV6_FL_A_RENEW?: number;
+  /** `IPV6_FL_F_CREATE` from the C headers. */
   readonly IPV6_FL_F_CREATE?: number;
+  /** `IPV6_FL_F_EXCL` from the C headers. */
   readonly IPV6_FL_F_EXCL?: number;
+  /** `IPV6_FL_F_REFLECT` from the C headers. */
   readonly IPV6_FL_F_REFLECT?: number;
+  /** `IPV6_FL_F_REMOTE` from the C headers. */
   readonly IPV6_FL_F_REMOTE?: number;
+  /** `IPV6_FL_S_ANY` from the C headers. */
   readonly IPV6_FL_S_ANY?: number;
+  /** `IPV6_FL_S_EXCL` from the C headers. */
   readonly IPV6_FL_S_EXCL?: number;
+  /** `IPV6_FL_S_NONE` from the C headers. */
   readonly IPV6_FL_S_NONE?: number;
+  /** `IPV6_FL_S_PROCESS` from the C headers. */
   readonly IPV6_FL_S_PROCESS?: number;
+  /** `IPV6_FL_S_USER` from the C headers. */
   readonly IPV6_FL_S_USER?: number;
+  /** `IPV6_FREEBIND` from the C headers. */
   readonly IPV6_FREEBIND?: number;
+  /** `IPV6_HDRINCL` from the C headers. */
   readonly IPV6_HDRINCL?: number;
+  /** `IPV6_HOPLIMIT` from the C headers. */
   readonly IPV6_HOPLIMIT: number;
+  /** `IPV6_HOPOPTS` from the C headers. */
   readonly IPV6_HOPOPTS?: number;
+  /** `IPV6_IPSEC_POLICY` from the C headers. */
   readonly IPV6_IPSEC_POLICY?: number;
+  /** `IPV6_JOIN_ANYCAST` from the C headers. */
   readonly IPV6_JOIN_ANYCAST?: number;
+  /** `IPV6_JOIN_GROUP` from the C headers. */
   readonly IPV6_JOIN_GROUP: number;
+  /** `IPV6_LEAVE_ANYCAST` from the C headers. */
   readonly IPV6_LEAVE_ANYCAST?: number;
+  /** `IPV6_LEAVE_GROUP` from the C headers. */
   readonly IPV6_LEAVE_GROUP: number;
+  /** `IPV6_MINHOPCOUNT` from the C headers. */
   readonly IPV6_MINHOPCOUNT?: number;
+  /** `IPV6_MTU` from the C headers. */
   readonly IPV6_MTU?: number;
+  /** `IPV6_MTU_DISCOVER` from the C headers. */
   readonly IPV6_MTU_DISCOVER?: number;
+  /** `IPV6_MULTICAST_ALL` from the C headers. */
   readonly IPV6_MULTICAST_ALL?: number;
+  /** `IPV6_MULTICAST_HOPS` from the C headers. */
   readonly IPV6_MULTICAST_HOPS: number;
+  /** `IPV6_MULTICAST_IF` from the C headers. */
   readonly IPV6_MULTICAST_IF: number;
+  /** `IPV6_MULTICAST_LOOP` from the C headers. */
   readonly IPV6_MULTICAST_LOOP: number;
+  /** `IPV6_NEXTHOP` from the C headers. */
   readonly IPV6_NEXTHOP?: number;
+  /** `IPV6_ORIGDSTADDR` from the C headers. */
   readonly IPV6_ORIGDSTADDR?: number;
+  /** `IPV6_PATHMTU` from the C headers. */
   readonly IPV6_PATHMTU?: number;
+  /** `IPV6_PKTINFO` from the C headers. */
   readonly IPV6_PKTINFO: number;
+  /** `IPV6_PMTUDISC_DO` from the C headers. */
   readonly IPV6_PMTUDISC_DO?: number;
+  /** `IPV6_PMTUDISC_DONT` from the C headers. */
   readonly IPV6_PMTUDISC_DONT?: number;
+  /** `IPV6_PMTUDISC_INTERFACE` from the C headers. */
   readonly IPV6_PMTUDISC_INTERFACE?: number;
+  /** `IPV6_PMTUDISC_OMIT` from the C headers. */
   readonly IPV6_PMTUDISC_OMIT?: number;
+  /** `IPV6_PMTUDISC_PROBE` from the C headers. */
   readonly IPV6_PMTUDISC_PROBE?: number;
+  /** `IPV6_PMTUDISC_WANT` from the C headers. */
   readonly IPV6_PMTUDISC_WANT?: number;
+  /** `IPV6_PREFER_SRC_CGA` from the C headers. */
   readonly IPV6_PREFER_SRC_CGA?: number;
+  /** `IPV6_PREFER_SRC_COA` from the C headers. */
   readonly IPV6_PREFER_SRC_COA?: number;
+  /** `IPV6_PREFER_SRC_HOME` from the C headers. */
   readonly IPV6_PREFER_SRC_HOME?: number;
+  /** `IPV6_PREFER_SRC_NONCGA` from the C headers. */
   readonly IPV6_PREFER_SRC_NONCGA?: number;
+  /** `IPV6_PREFER_SRC_PUBLIC` from the C headers. */
   readonly IPV6_PREFER_SRC_PUBLIC?: number;
+  /** `IPV6_PREFER_SRC_PUBTMP_DEFAULT` from the C headers. */
   readonly IPV6_PREFER_SRC_PUBTMP_DEFAULT?: number;
+  /** `IPV6_PREFER_SRC_TMP` from the C headers. */
   readonly IPV6_PREFER_SRC_TMP?: number;
+  /** `IPV6_PRIORITY_10` from the C headers. */
   readonly IPV6_PRIORITY_10?: number;
+  /** `IPV6_PRIORITY_11` from the C headers. */
   readonly IPV6_PRIORITY_11?: number;
+  /** `IPV6_PRIORITY_12` from the C headers. */
   readonly IPV6_PRIORITY_12?: number;
+  /** `IPV6_PRIORITY_13` from the C headers. */
   readonly IPV6_PRIORITY_13?: number;
+  /** `IPV6_PRIORITY_14` from the C headers. */
   readonly IPV6_PRIORITY_14?: number;
+  /** `IPV6_PRIORITY_15` from the C headers. */
   readonly IPV6_PRIORITY_15?: number;
+  /** `IPV6_PRIORITY_8` from the C headers. */
   readonly IPV6_PRIORITY_8?: number;
+  /** `IPV6_PRIORITY_9` from the C headers. */
   readonly IPV6_PRIORITY_9?: number;
+  /** `IPV6_PRIORITY_BULK` from the C headers. */
   readonly IPV6_PRIORITY_BULK?: number;
+  /** `IPV6_PRIORITY_CONTROL` from the C headers. */
   readonly IPV6_PRIORITY_CONTROL?: number;
+  /** `IPV6_PRIORITY_FILLER` from the C headers. */
   readonly IPV6_PRIORITY_FILLER?: number;
+  /** `IPV6_PRIORITY_INTERACTIVE` from the C headers. */
   readonly IPV6_PRIORITY_INTERACTIVE?: number;
+  /** `IPV6_PRIORITY_RESERVED1` from the C headers. */
   readonly IPV6_PRIORITY_RESERVED1?: number;
+  /** `IPV6_PRIORITY_RESERVED2` from the C headers. */
   readonly IPV6_PRIORITY_RESERVED2?: number;
+  /** `IPV6_PRIORITY_UNATTENDED` from the C headers. */
   readonly IPV6_PRIORITY_UNATTENDED?: number;
+  /** `IPV6_PRIORITY_UNCHARACTERIZED` from the C headers. */
   readonly IPV6_PRIORITY_UNCHARACTERIZED?: number;
+  /** `IPV6_RECVDSTOPTS` from the C headers. */
   readonly IPV6_RECVDSTOPTS?: number;
+  /** `IPV6_RECVERR` from the C headers. */
   readonly IPV6_RECVERR?: number;
+  /** `IPV6_RECVERR_RFC4884` from the C headers. */
   readonly IPV6_RECVERR_RFC4884?: number;
+  /** `IPV6_RECVFRAGSIZE` from the C headers. */
   readonly IPV6_RECVFRAGSIZE?: number;
+  /** `IPV6_RECVHOPLIMIT` from the C headers. */
   readonly IPV6_RECVHOPLIMIT: number;
+  /** `IPV6_RECVHOPOPTS` from the C headers. */
   readonly IPV6_RECVHOPOPTS?: number;
+  /** `IPV6_RECVORIGDSTADDR` from the C headers. */
   readonly IPV6_RECVORIGDSTADDR?: number;
+  /** `IPV6_RECVPATHMTU` from the C headers. */
   readonly IPV6_RECVPATHMTU?: number;
+  /** `IPV6_RECVPKTINFO` from the C headers. */
   readonly IPV6_RECVPKTINFO: number;
+  /** `IPV6_RECVRTHDR` from the C headers. */
   readonly IPV6_RECVRTHDR?: number;
+  /** `IPV6_RECVTCLASS` from the C headers. */
   readonly IPV6_RECVTCLASS: number;
+  /** `IPV6_ROUTER_ALERT` from the C headers. */
   readonly IPV6_ROUTER_ALERT?: number;
+  /** `IPV6_ROUTER_ALERT_ISOLATE` from the C headers. */
   readonly IPV6_ROUTER_ALERT_ISOLATE?: number;
+  /** `IPV6_RTHDR` from the C headers. */
   readonly IPV6_RTHDR?: number;
+  /** `IPV6_RTHDRDSTOPTS` from the C headers. */
   readonly IPV6_RTHDRDSTOPTS?: number;
+  /** `IPV6_RTHDR_LOOSE` from the C headers. */
   readonly IPV6_RTHDR_LOOSE?: number;
+  /** `IPV6_RTHDR_STRICT` from the C headers. */
   readonly IPV6_RTHDR_STRICT?: number;
+  /** `IPV6_RTHDR_TYPE_0` from the C headers. */
   readonly IPV6_RTHDR_TYPE_0?: number;
+  /** `IPV6_RXDSTOPTS` from the C headers. */
   readonly IPV6_RXDSTOPTS?: number;
+  /** `IPV6_RXHOPOPTS` from the C headers. */
   readonly IPV6_RXHOPOPTS?: number;
+  /** `IPV6_TCLASS` from the C headers. */
   readonly IPV6_TCLASS: number;
+  /** `IPV6_TLV_CALIPSO` from the C headers. */
   readonly IPV6_TLV_CALIPSO?: number;
+  /** `IPV6_TLV_HAO` from the C headers. */
   readonly IPV6_TLV_HAO?: number;
+  /** `IPV6_TLV_IOAM` from the C headers. */
   readonly IPV6_TLV_IOAM?: number;
+  /** `IPV6_TLV_JUMBO` from the C headers. */
   readonly IPV6_TLV_JUMBO?: number;
+  /** `IPV6_TLV_PAD1` from the C headers. */
   readonly IPV6_TLV_PAD1?: number;
+  /** `IPV6_TLV_PADN` from the C headers. */
   readonly IPV6_TLV_PADN?: number;
+  /** `IPV6_TLV_ROUTERALERT` from the C headers. */
   readonly IPV6_TLV_ROUTERALERT?: number;
+  /** `IPV6_TRANSPARENT` from the C headers. */
   readonly IPV6_TRANSPARENT?: number;
+  /** `IPV6_UNICAST_HOPS` from the C headers. */
   readonly IPV6_UNICAST_HOPS: number;
+  /** `IPV6_UNICAST_IF` from the C headers. */
   readonly IPV6_UNICAST_IF?: number;
+  /** `IPV6_USE_MIN_MTU` from the C headers. */
   readonly IPV6_USE_MIN_MTU?: number;
+  /** `IPV6_V6ONLY` from the C headers. */
   readonly IPV6_V6ONLY: number;
+  /** `IPV6_XFRM_POLICY` from the C headers. */
   readonly IPV6_XFRM_POLICY?: number;
+  /** `IP_ADD_MEMBERSHIP` from the C headers. */
   readonly IP_ADD_MEMBERSHIP: number;
+  /** `IP_ADD_SOURCE_MEMBERSHIP` from the C headers. */
   readonly IP_ADD_SOURCE_MEMBERSHIP: number;
+  /** `IP_BIND_ADDRESS_NO_PORT` from the C headers. */
   readonly IP_BIND_ADDRESS_NO_PORT?: number;
+  /** `IP_BLOCK_SOURCE` from the C headers. */
   readonly IP_BLOCK_SOURCE: number;
+  /** `IP_CHECKSUM` from the C headers. */
   readonly IP_CHECKSUM?: number;
+  /** `IP_DEFAULT_MULTICAST_LOOP` from the C headers. */
   readonly IP_DEFAULT_MULTICAST_LOOP: number;
+  /** `IP_DEFAULT_MULTICAST_TTL` from the C headers. */
   readonly IP_DEFAULT_MULTICAST_TTL: number;
+  /** `IP_DROP_MEMBERSHIP` from the C headers. */
   readonly IP_DROP_MEMBERSHIP: number;
+  /** `IP_DROP_SOURCE_MEMBERSHIP` from the C headers. */
   readonly IP_DROP_SOURCE_MEMBERSHIP: number;
+  /** `IP_FREEBIND` from the C headers. */
   readonly IP_FREEBIND?: number;
+  /** `IP_HDRINCL` from the C headers. */
   readonly IP_HDRINCL: number;
+  /** `IP_IPSEC_POLICY` from the C headers. */
   readonly IP_IPSEC_POLICY?: number;
+  /** `IP_LOCAL_PORT_RANGE` from the C headers. */
   readonly IP_LOCAL_PORT_RANGE?: number;
+  /** `IP_MAX_MEMBERSHIPS` from the C headers. */
   readonly IP_MAX_MEMBERSHIPS: number;
+  /** `IP_MINTTL` from the C headers. */
   readonly IP_MINTTL?: number;
+  /** `IP_MSFILTER` from the C headers. */
   readonly IP_MSFILTER?: number;
+  /** `IP_MTU` from the C headers. */
   readonly IP_MTU?: number;
+  /** `IP_MTU_DISCOVER` from the C headers. */
   readonly IP_MTU_DISCOVER?: number;
+  /** `IP_MULTICAST_ALL` from the C headers. */
   readonly IP_MULTICAST_ALL?: number;
+  /** `IP_MULTICAST_IF` from the C headers. */
   readonly IP_MULTICAST_IF: number;
+  /** `IP_MULTICAST_LOOP` from the C headers. */
   readonly IP_MULTICAST_LOOP: number;
+  /** `IP_MULTICAST_TTL` from the C headers. */
   readonly IP_MULTICAST_TTL: number;
+  /** `IP_NODEFRAG` from the C headers. */
   readonly IP_NODEFRAG?: number;
+  /** `IP_OPTIONS` from the C headers. */
   readonly IP_OPTIONS: number;
+  /** `IP_ORIGDSTADDR` from the C headers. */
   readonly IP_ORIGDSTADDR?: number;
+  /** `IP_PASSSEC` from the C headers. */
   readonly IP_PASSSEC?: number;
+  /** `IP_PKTINFO` from the C headers. */
   readonly IP_PKTINFO: number;
+  /** `IP_PKTOPTIONS` from the C headers. */
   readonly IP_PKTOPTIONS?: number;
+  /** `IP_PMTUDISC` from the C headers. */
   readonly IP_PMTUDISC?: number;
+  /** `IP_PMTUDISC_DO` from the C headers. */
   readonly IP_PMTUDISC_DO?: number;
+  /** `IP_PMTUDISC_DONT` from the C headers. */
   readonly IP_PMTUDISC_DONT?: number;
+  /** `IP_PMTUDISC_INTERFACE` from the C headers. */
   readonly IP_PMTUDISC_INTERFACE?: number;
+  /** `IP_PMTUDISC_OMIT` from the C headers. */
   readonly IP_PMTUDISC_OMIT?: number;
+  /** `IP_PMTUDISC_PROBE` from the C headers. */
   readonly IP_PMTUDISC_PROBE?: number;
+  /** `IP_PMTUDISC_WANT` from the C headers. */
   readonly IP_PMTUDISC_WANT?: number;
+  /** `IP_PROTOCOL` from the C headers. */
   readonly IP_PROTOCOL?: number;
+  /** `IP_RECVERR` from the C headers. */
   readonly IP_RECVERR?: number;
+  /** `IP_RECVERR_RFC4884` from the C headers. */
   readonly IP_RECVERR_RFC4884?: number;
+  /** `IP_RECVFRAGSIZE` from the C headers. */
   readonly IP_RECVFRAGSIZE?: number;
+  /** `IP_RECVOPTS` from the C headers. */
   readonly IP_RECVOPTS: number;
+  /** `IP_RECVORIGDSTADDR` from the C headers. */
   readonly IP_RECVORIGDSTADDR?: number;
+  /** `IP_RECVRETOPTS` from the C headers. */
   readonly IP_RECVRETOPTS: number;
+  /** `IP_RECVTOS` from the C headers. */
   readonly IP_RECVTOS: number;
+  /** `IP_RECVTTL` from the C headers. */
   readonly IP_RECVTTL: number;
+  /** `IP_RETOPTS` from the C headers. */
   readonly IP_RETOPTS: number;
+  /** `IP_ROUTER_ALERT` from the C headers. */
   readonly IP_ROUTER_ALERT?: number;
+  /** `IP_TOS` from the C headers. */
   readonly IP_TOS: number;
+  /** `IP_TRANSPARENT` from the C headers. */
   readonly IP_TRANSPARENT?: number;
+  /** `IP_TTL` from the C headers. */
   readonly IP_TTL: number;
+  /** `IP_UNBLOCK_SOURCE` from the C headers. */
   readonly IP_UNBLOCK_SOURCE: number;
+  /** `IP_UNICAST_IF` from the C headers. */
   readonly IP_UNICAST_IF?: number;
+  /** `IP_XFRM_POLICY` from the C headers. */
   readonly IP_XFRM_POLICY?: number;
+  /** `MSG_BATCH` from the C headers. */
   readonly MSG_BATCH?: number;
+  /** `MSG_CMSG_CLOEXEC` from the C headers. */
   readonly MSG_CMSG_CLOEXEC?: number;
+  /** `MSG_CONFIRM` from the C headers. */
   readonly MSG_CONFIRM?: number;
+  /** `MSG_CTRUNC` from the C headers. */
   readonly MSG_CTRUNC: number;
+  /** `MSG_DONTROUTE` from the C headers. */
   readonly MSG_DONTROUTE: number;
+  /** `MSG_DONTWAIT` from the C headers. */
   readonly MSG_DONTWAIT: number;
+  /** `MSG_EOR` from the C headers. */
   readonly MSG_EOR: number;
+  /** `MSG_ERRQUEUE` from the C headers. */
   readonly MSG_ERRQUEUE?: number;
+  /** `MSG_FASTOPEN` from the C headers. */
   readonly MSG_FASTOPEN?: number;
+  /** `MSG_FIN` from the C headers. */
   readonly MSG_FIN?: number;
+  /** `MSG_MORE` from the C headers. */
   readonly MSG_MORE?: number;
+  /** `MSG_NOSIGNAL` from the C headers. */
   readonly MSG_NOSIGNAL?: number;
+  /** `MSG_OOB` from the C headers. */
   readonly MSG_OOB: number;
+  /** `MSG_PEEK` from the C headers. */
   readonly MSG_PEEK: number;
+  /** `MSG_PROXY` from the C headers. */
   readonly MSG_PROXY?: number;
+  /** `MSG_RST` from the C headers. */
   readonly MSG_RST?: number;
+  /** `MSG_SYN` from the C headers. */
   readonly MSG_SYN?: number;
+  /** `MSG_TRUNC` from the C headers. */
   readonly MSG_TRUNC: number;
+  /** `MSG_TRYHARD` from the C headers. */
   readonly MSG_TRYHARD?: number;
+  /** `MSG_WAITALL` from the C headers. */
   readonly MSG_WAITALL: number;
+  /** `MSG_WAITFORONE` from the C headers. */
   readonly MSG_WAITFORONE?: number;
+  /** `MSG_ZEROCOPY` from the C headers. */
   readonly MSG_ZEROCOPY?: number;
+  /** `NETLINK_ADD_MEMBERSHIP` from the C headers. */
   readonly NETLINK_ADD_MEMBERSHIP?: number;
+  /** `NETLINK_AUDIT` from the C headers. */
   readonly NETLINK_AUDIT?: number;
+  /** `NETLINK_BROADCAST_ERROR` from the C headers. */
   readonly NETLINK_BROADCAST_ERROR?: number;
+  /** `NETLINK_CAP_ACK` from the C headers. */
   readonly NETLINK_CAP_ACK?: number;
+  /** `NETLINK_CONNECTOR` from the C headers. */
   readonly NETLINK_CONNECTOR?: number;
+  /** `NETLINK_CRYPTO` from the C headers. */
   readonly NETLINK_CRYPTO?: number;
+  /** `NETLINK_DNRTMSG` from the C headers. */
   readonly NETLINK_DNRTMSG?: number;
+  /** `NETLINK_DROP_MEMBERSHIP` from the C headers. */
   readonly NETLINK_DROP_MEMBERSHIP?: number;
+  /** `NETLINK_ECRYPTFS` from the C headers. */
   readonly NETLINK_ECRYPTFS?: number;
+  /** `NETLINK_EXT_ACK` from the C headers. */
   readonly NETLINK_EXT_ACK?: number;
+  /** `NETLINK_FIB_LOOKUP` from the C headers. */
   readonly NETLINK_FIB_LOOKUP?: number;
+  /** `NETLINK_FIREWALL` from the C headers. */
   readonly NETLINK_FIREWALL?: number;
+  /** `NETLINK_GENERIC` from the C headers. */
   readonly NETLINK_GENERIC?: number;
+  /** `NETLINK_GET_STRICT_CHK` from the C headers. */
   readonly NETLINK_GET_STRICT_CHK?: number;
+  /** `NETLINK_INET_DIAG` from the C headers. */
   readonly NETLINK_INET_DIAG?: number;
+  /** `NETLINK_IP6_FW` from the C headers. */
   readonly NETLINK_IP6_FW?: number;
+  /** `NETLINK_ISCSI` from the C headers. */
   readonly NETLINK_ISCSI?: number;
+  /** `NETLINK_KOBJECT_UEVENT` from the C headers. */
   readonly NETLINK_KOBJECT_UEVENT?: number;
+  /** `NETLINK_LISTEN_ALL_NSID` from the C headers. */
   readonly NETLINK_LISTEN_ALL_NSID?: number;
+  /** `NETLINK_LIST_MEMBERSHIPS` from the C headers. */
   readonly NETLINK_LIST_MEMBERSHIPS?: number;
+  /** `NETLINK_NETFILTER` from the C headers. */
   readonly NETLINK_NETFILTER?: number;
+  /** `NETLINK_NFLOG` from the C headers. */
   readonly NETLINK_NFLOG?: number;
+  /** `NETLINK_NO_ENOBUFS` from the C headers. */
   readonly NETLINK_NO_ENOBUFS?: number;
+  /** `NETLINK_PKTINFO` from the C headers. */
   readonly NETLINK_PKTINFO?: number;
+  /** `NETLINK_RDMA` from the C headers. */
   readonly NETLINK_RDMA?: number;
+  /** `NETLINK_ROUTE` from the C headers. */
   readonly NETLINK_ROUTE?: number;
+  /** `NETLINK_RX_RING` from the C headers. */
   readonly NETLINK_RX_RING?: number;
+  /** `NETLINK_SCSITRANSPORT` from the C headers. */
   readonly NETLINK_SCSITRANSPORT?: number;
+  /** `NETLINK_SELINUX` from the C headers. */
   readonly NETLINK_SELINUX?: number;
+  /** `NETLINK_SMC` from the C headers. */
   readonly NETLINK_SMC?: number;
+  /** `NETLINK_SOCK_DIAG` from the C headers. */
   readonly NETLINK_SOCK_DIAG?: number;
+  /** `NETLINK_TX_RING` from the C headers. */
   readonly NETLINK_TX_RING?: number;
+  /** `NETLINK_UNCONNECTED` from the C headers. */
   readonly NETLINK_UNCONNECTED?: number;
+  /** `NETLINK_UNUSED` from the C headers. */
   readonly NETLINK_UNUSED?: number;
+  /** `NETLINK_USERSOCK` from the C headers. */
   readonly NETLINK_USERSOCK?: number;
+  /** `NETLINK_XFRM` from the C headers. */
   readonly NETLINK_XFRM?: number;
+  /** `NI_DGRAM` from the C headers. */
   readonly NI_DGRAM: number;
+  /** `NI_IDN` from the C headers. */
   readonly NI_IDN?: number;
+  /** `NI_MAXHOST` from the C headers. */
   readonly NI_MAXHOST: number;
+  /** `NI_MAXSERV` from the C headers. */
   readonly NI_MAXSERV: number;
+  /** `NI_NAMEREQD` from the C headers. */
   readonly NI_NAMEREQD: number;
+  /** `NI_NOFQDN` from the C headers. */
   readonly NI_NOFQDN: number;
+  /** `NI_NUMERICHOST` from the C headers. */
   readonly NI_NUMERICHOST: number;
+  /** `NI_NUMERICSERV` from the C headers. */
   readonly NI_NUMERICSERV: number;
+  /** `NLMSG_ALIGNTO` from the C headers. */
   readonly NLMSG_ALIGNTO?: number;
+  /** `NLMSG_DONE` from the C headers. */
   readonly NLMSG_DONE?: number;
+  /** `NLMSG_ERROR` from the C headers. */
   readonly NLMSG_ERROR?: number;
+  /** `NLMSG_MIN_TYPE` from the C headers. */
   readonly NLMSG_MIN_TYPE?: number;
+  /** `NLMSG_NOOP` from the C headers. */
   readonly NLMSG_NOOP?: number;
+  /** `NLMSG_OVERRUN` from the C headers. */
   readonly NLMSG_OVERRUN?: number;
+  /** `NLM_F_ACK` from the C headers. */
   readonly NLM_F_ACK?: number;
+  /** `NLM_F_ACK_TLVS` from the C headers. */
   readonly NLM_F_ACK_TLVS?: number;
+  /** `NLM_F_APPEND` from the C headers. */
   readonly NLM_F_APPEND?: number;
+  /** `NLM_F_ATOMIC` from the C headers. */
   readonly NLM_F_ATOMIC?: number;
+  /** `NLM_F_BULK` from the C headers. */
   readonly NLM_F_BULK?: number;
+  /** `NLM_F_CAPPED` from the C headers. */
   readonly NLM_F_CAPPED?: number;
+  /** `NLM_F_CREATE` from the C headers. */
   readonly NLM_F_CREATE?: number;
+  /** `NLM_F_DUMP` from the C headers. */
   readonly NLM_F_DUMP?: number;
+  /** `NLM_F_DUMP_FILTERED` from the C headers. */
   readonly NLM_F_DUMP_FILTERED?: number;
+  /** `NLM_F_DUMP_INTR` from the C headers. */
   readonly NLM_F_DUMP_INTR?: number;
+  /** `NLM_F_ECHO` from the C headers. */
   readonly NLM_F_ECHO?: number;
+  /** `NLM_F_EXCL` from the C headers. */
   readonly NLM_F_EXCL?: number;
+  /** `NLM_F_MATCH` from the C headers. */
   readonly NLM_F_MATCH?: number;
+  /** `NLM_F_MULTI` from the C headers. */
   readonly NLM_F_MULTI?: number;
+  /** `NLM_F_NONREC` from the C headers. */
   readonly NLM_F_NONREC?: number;
+  /** `NLM_F_REPLACE` from the C headers. */
   readonly NLM_F_REPLACE?: number;
+  /** `NLM_F_REQUEST` from the C headers. */
   readonly NLM_F_REQUEST?: number;
+  /** `NLM_F_ROOT` from the C headers. */
   readonly NLM_F_ROOT?: number;
+  /** `PACKET_ADD_MEMBERSHIP` from the C headers. */
   readonly PACKET_ADD_MEMBERSHIP?: number;
+  /** `PACKET_AUXDATA` from the C headers. */
   readonly PACKET_AUXDATA?: number;
+  /** `PACKET_BROADCAST` from the C headers. */
   readonly PACKET_BROADCAST?: number;
+  /** `PACKET_COPY_THRESH` from the C headers. */
   readonly PACKET_COPY_THRESH?: number;
+  /** `PACKET_DROP_MEMBERSHIP` from the C headers. */
   readonly PACKET_DROP_MEMBERSHIP?: number;
+  /** `PACKET_FANOUT` from the C headers. */
   readonly PACKET_FANOUT?: number;
+  /** `PACKET_FANOUT_CBPF` from the C headers. */
   readonly PACKET_FANOUT_CBPF?: number;
+  /** `PACKET_FANOUT_CPU` from the C headers. */
   readonly PACKET_FANOUT_CPU?: number;
+  /** `PACKET_FANOUT_DATA` from the C headers. */
   readonly PACKET_FANOUT_DATA?: number;
+  /** `PACKET_FANOUT_EBPF` from the C headers. */
   readonly PACKET_FANOUT_EBPF?: number;
+  /** `PACKET_FANOUT_FLAG_DEFRAG` from the C headers. */
   readonly PACKET_FANOUT_FLAG_DEFRAG?: number;
+  /** `PACKET_FANOUT_FLAG_ROLLOVER` from the C headers. */
   readonly PACKET_FANOUT_FLAG_ROLLOVER?: number;
+  /** `PACKET_FANOUT_FLAG_UNIQUEID` from the C headers. */
   readonly PACKET_FANOUT_FLAG_UNIQUEID?: number;
+  /** `PACKET_FANOUT_HASH` from the C headers. */
   readonly PACKET_FANOUT_HASH?: number;
+  /** `PACKET_FANOUT_LB` from the C headers. */
   readonly PACKET_FANOUT_LB?: number;
+  /** `PACKET_FANOUT_QM` from the C headers. */
   readonly PACKET_FANOUT_QM?: number;
+  /** `PACKET_FANOUT_RND` from the C headers. */
   readonly PACKET_FANOUT_RND?: number;
+  /** `PACKET_FANOUT_ROLLOVER` from the C headers. */
   readonly PACKET_FANOUT_ROLLOVER?: number;
+  /** `PACKET_FASTROUTE` from the C headers. */
   readonly PACKET_FASTROUTE?: number;
+  /** `PACKET_HDRLEN` from the C headers. */
   readonly PACKET_HDRLEN?: number;
+  /** `PACKET_HOST` from the C headers. */
   readonly PACKET_HOST?: number;
+  /** `PACKET_IGNORE_OUTGOING` from the C headers. */
   readonly PACKET_IGNORE_OUTGOING?: number;
+  /** `PACKET_KERNEL` from the C headers. */
   readonly PACKET_KERNEL?: number;
+  /** `PACKET_LOOPBACK` from the C headers. */
   readonly PACKET_LOOPBACK?: number;
+  /** `PACKET_LOSS` from the C headers. */
   readonly PACKET_LOSS?: number;
+  /** `PACKET_MR_ALLMULTI` from the C headers. */
   readonly PACKET_MR_ALLMULTI?: number;
+  /** `PACKET_MR_MULTICAST` from the C headers. */
   readonly PACKET_MR_MULTICAST?: number;
+  /** `PACKET_MR_PROMISC` from the C headers. */
   readonly PACKET_MR_PROMISC?: number;
+  /** `PACKET_MR_UNICAST` from the C headers. */
   readonly PACKET_MR_UNICAST?: number;
+  /** `PACKET_MULTICAST` from the C headers. */
   readonly PACKET_MULTICAST?: number;
+  /** `PACKET_ORIGDEV` from the C headers. */
   readonly PACKET_ORIGDEV?: number;
+  /** `PACKET_OTHERHOST` from the C headers. */
   readonly PACKET_OTHERHOST?: number;
+  /** `PACKET_OUTGOING` from the C headers. */
   readonly PACKET_OUTGOING?: number;
+  /** `PACKET_QDISC_BYPASS` from the C headers. */
   readonly PACKET_QDISC_BYPASS?: number;
+  /** `PACKET_RECV_OUTPUT` from the C headers. */
   readonly PACKET_RECV_OUTPUT?: number;
+  /** `PACKET_RESERVE` from the C headers. */
   readonly PACKET_RESERVE?: number;
+  /** `PACKET_ROLLOVER_STATS` from the C headers. */
   readonly PACKET_ROLLOVER_STATS?: number;
+  /** `PACKET_RX_RING` from the C headers. */
   readonly PACKET_RX_RING?: number;
+  /** `PACKET_STATISTICS` from the C headers. */
   readonly PACKET_STATISTICS?: number;
+  /** `PACKET_TIMESTAMP` from the C headers. */
   readonly PACKET_TIMESTAMP?: number;
+  /** `PACKET_TX_HAS_OFF` from the C headers. */
   readonly PACKET_TX_HAS_OFF?: number;
+  /** `PACKET_TX_RING` from the C headers. */
   readonly PACKET_TX_RING?: number;
+  /** `PACKET_TX_TIMESTAMP` from the C headers. */
   readonly PACKET_TX_TIMESTAMP?: number;
+  /** `PACKET_USER` from the C headers. */
   readonly PACKET_USER?: number;
+  /** `PACKET_VERSION` from the C headers. */
   readonly PACKET_VERSION?: number;
+  /** `PACKET_VNET_HDR` from the C headers. */
   readonly PACKET_VNET_HDR?: number;
+  /** `PF_ALG` from the C headers. */
   readonly PF_ALG?: number;
+  /** `PF_APPLETALK` from the C headers. */
   readonly PF_APPLETALK: number;
+  /** `PF_ASH` from the C headers. */
   readonly PF_ASH?: number;
+  /** `PF_ATMPVC` from the C headers. */
   readonly PF_ATMPVC?: number;
+  /** `PF_ATMSVC` from the C headers. */
   readonly PF_ATMSVC?: number;
+  /** `PF_AX25` from the C headers. */
   readonly PF_AX25?: number;
+  /** `PF_BLUETOOTH` from the C headers. */
   readonly PF_BLUETOOTH?: number;
+  /** `PF_BRIDGE` from the C headers. */
   readonly PF_BRIDGE?: number;
+  /** `PF_CAIF` from the C headers. */
   readonly PF_CAIF?: number;
+  /** `PF_CAN` from the C headers. */
   readonly PF_CAN?: number;
+  /** `PF_ECONET` from the C headers. */
   readonly PF_ECONET?: number;
+  /** `PF_FILE` from the C headers. */
   readonly PF_FILE?: number;
+  /** `PF_IB` from the C headers. */
   readonly PF_IB?: number;
+  /** `PF_IEEE802154` from the C headers. */
   readonly PF_IEEE802154?: number;
+  /** `PF_INET` from the C headers. */
   readonly PF_INET: number;
+  /** `PF_INET6` from the C headers. */
   readonly PF_INET6: number;
+  /** `PF_IPX` from the C headers. */
   readonly PF_IPX: number;
+  /** `PF_IRDA` from the C headers. */
   readonly PF_IRDA?: number;
+  /** `PF_ISDN` from the C headers. */
   readonly PF_ISDN: number;
+  /** `PF_IUCV` from the C headers. */
   readonly PF_IUCV?: number;
+  /** `PF_KCM` from the C headers. */
   readonly PF_KCM?: number;
+  /** `PF_KEY` from the C headers. */
   readonly PF_KEY?: number;
+  /** `PF_LLC` from the C headers. */
   readonly PF_LLC?: number;
+  /** `PF_LOCAL` from the C headers. */
   readonly PF_LOCAL: number;
+  /** `PF_MCTP` from the C headers. */
   readonly PF_MCTP?: number;
+  /** `PF_MPLS` from the C headers. */
   readonly PF_MPLS?: number;
+  /** `PF_NETBEUI` from the C headers. */
   readonly PF_NETBEUI?: number;
+  /** `PF_NETLINK` from the C headers. */
   readonly PF_NETLINK?: number;
+  /** `PF_NETROM` from the C headers. */
   readonly PF_NETROM?: number;
+  /** `PF_NFC` from the C headers. */
   readonly PF_NFC?: number;
+  /** `PF_PACKET` from the C headers. */
   readonly PF_PACKET?: number;
+  /** `PF_PHONET` from the C headers. */
   readonly PF_PHONET?: number;
+  /** `PF_PPPOX` from the C headers. */
   readonly PF_PPPOX?: number;
+  /** `PF_QIPCRTR` from the C headers. */
   readonly PF_QIPCRTR?: number;
+  /** `PF_RDS` from the C headers. */
   readonly PF_RDS?: number;
+  /** `PF_ROSE` from the C headers. */
   readonly PF_ROSE?: number;
+  /** `PF_ROUTE` from the C headers. */
   readonly PF_ROUTE: number;
+  /** `PF_RXRPC` from the C headers. */
   readonly PF_RXRPC?: number;
+  /** `PF_SECURITY` from the C headers. */
   readonly PF_SECURITY?: number;
+  /** `PF_SMC` from the C headers. */
   readonly PF_SMC?: number;
+  /** `PF_SNA` from the C headers. */
   readonly PF_SNA: number;
+  /** `PF_TIPC` from the C headers. */
   readonly PF_TIPC?: number;
+  /** `PF_UNIX` from the C headers. */
   readonly PF_UNIX: number;
+  /** `PF_UNSPEC` from the C headers. */
   readonly PF_UNSPEC: number;
+  /** `PF_VSOCK` from the C headers. */
   readonly PF_VSOCK?: number;
+  /** `PF_WANPIPE` from the C headers. */
   readonly PF_WANPIPE?: number;
+  /** `PF_X25` from the C headers. */
   readonly PF_X25?: number;
+  /** `PF_XDP` from the C headers. */
   readonly PF_XDP?: number;
+  /** `POLLERR` from the C headers. */
   readonly POLLERR: number;
+  /** `POLLHUP` from the C headers. */
   readonly POLLHUP: number;
+  /** `POLLIN` from the C headers. */
   readonly POLLIN: number;
+  /** `POLLMSG` from the C headers. */
   readonly POLLMSG?: number;
+  /** `POLLNVAL` from the C headers. */
   readonly POLLNVAL: number;
+  /** `POLLOUT` from the C headers. */
   readonly POLLOUT: number;
+  /** `POLLPRI` from the C headers. */
   readonly POLLPRI: number;
+  /** `POLLRDBAND` from the C headers. */
   readonly POLLRDBAND: number;
+  /** `POLLRDHUP` from the C headers. */
   readonly POLLRDHUP?: number;
+  /** `POLLRDNORM` from the C headers. */
   readonly POLLRDNORM: number;
+  /** `POLLREMOVE` from the C headers. */
   readonly POLLREMOVE?: number;
+  /** `POLLWRBAND` from the C headers. */
   readonly POLLWRBAND: number;
+  /** `POLLWRNORM` from the C headers. */
   readonly POLLWRNORM: number;
+  /** `RTM_DELACTION` from the C headers. */
   readonly RTM_DELACTION?: number;
+  /** `RTM_DELADDR` from the C headers. */
   readonly RTM_DELADDR?: number;
+  /** `RTM_DELADDRLABEL` from the C headers. */
   readonly RTM_DELADDRLABEL?: number;
+  /** `RTM_DELCHAIN` from the C headers. */
   readonly RTM_DELCHAIN?: number;
+  /** `RTM_DELLINK` from the C headers. */
   readonly RTM_DELLINK?: number;
+  /** `RTM_DELLINKPROP` from the C headers. */
   readonly RTM_DELLINKPROP?: number;
+  /** `RTM_DELMDB` from the C headers. */
   readonly RTM_DELMDB?: number;
+  /** `RTM_DELNEIGH` from the C headers. */
   readonly RTM_DELNEIGH?: number;
+  /** `RTM_DELNETCONF` from the C headers. */
   readonly RTM_DELNETCONF?: number;
+  /** `RTM_DELNEXTHOP` from the C headers. */
   readonly RTM_DELNEXTHOP?: number;
+  /** `RTM_DELNEXTHOPBUCKET` from the C headers. */
   readonly RTM_DELNEXTHOPBUCKET?: number;
+  /** `RTM_DELNSID` from the C headers. */
   readonly RTM_DELNSID?: number;
+  /** `RTM_DELQDISC` from the C headers. */
   readonly RTM_DELQDISC?: number;
+  /** `RTM_DELROUTE` from the C headers. */
   readonly RTM_DELROUTE?: number;
+  /** `RTM_DELRULE` from the C headers. */
   readonly RTM_DELRULE?: number;
+  /** `RTM_DELTCLASS` from the C headers. */
   readonly RTM_DELTCLASS?: number;
+  /** `RTM_DELTFILTER` from the C headers. */
   readonly RTM_DELTFILTER?: number;
+  /** `RTM_DELTUNNEL` from the C headers. */
   readonly RTM_DELTUNNEL?: number;
+  /** `RTM_DELVLAN` from the C headers. */
   readonly RTM_DELVLAN?: number;
+  /** `RTM_F_CLONED` from the C headers. */
   readonly RTM_F_CLONED?: number;
+  /** `RTM_F_EQUALIZE` from the C headers. */
   readonly RTM_F_EQUALIZE?: number;
+  /** `RTM_F_FIB_MATCH` from the C headers. */
   readonly RTM_F_FIB_MATCH?: number;
+  /** `RTM_F_LOOKUP_TABLE` from the C headers. */
   readonly RTM_F_LOOKUP_TABLE?: number;
+  /** `RTM_F_NOTIFY` from the C headers. */
   readonly RTM_F_NOTIFY?: number;
+  /** `RTM_F_OFFLOAD` from the C headers. */
   readonly RTM_F_OFFLOAD?: number;
+  /** `RTM_F_OFFLOAD_FAILED` from the C headers. */
   readonly RTM_F_OFFLOAD_FAILED?: number;
+  /** `RTM_F_PREFIX` from the C headers. */
   readonly RTM_F_PREFIX?: number;
+  /** `RTM_F_TRAP` from the C headers. */
   readonly RTM_F_TRAP?: number;
+  /** `RTM_GETACTION` from the C headers. */
   readonly RTM_GETACTION?: number;
+  /** `RTM_GETADDR` from the C headers. */
   readonly RTM_GETADDR?: number;
+  /** `RTM_GETADDRLABEL` from the C headers. */
   readonly RTM_GETADDRLABEL?: number;
+  /** `RTM_GETANYCAST` from the C headers. */
   readonly RTM_GETANYCAST?: number;
+  /** `RTM_GETCHAIN` from the C headers. */
   readonly RTM_GETCHAIN?: number;
+  /** `RTM_GETDCB` from the C headers. */
   readonly RTM_GETDCB?: number;
+  /** `RTM_GETLINK` from the C headers. */
   readonly RTM_GETLINK?: number;
+  /** `RTM_GETLINKPROP` from the C headers. */
   readonly RTM_GETLINKPROP?: number;
+  /** `RTM_GETMDB` from the C headers. */
   readonly RTM_GETMDB?: number;
+  /** `RTM_GETMULTICAST` from the C headers. */
   readonly RTM_GETMULTICAST?: number;
+  /** `RTM_GETNEIGH` from the C headers. */
   readonly RTM_GETNEIGH?: number;
+  /** `RTM_GETNEIGHTBL` from the C headers. */
   readonly RTM_GETNEIGHTBL?: number;
+  /** `RTM_GETNETCONF` from the C headers. */
   readonly RTM_GETNETCONF?: number;
+  /** `RTM_GETNEXTHOP` from the C headers. */
   readonly RTM_GETNEXTHOP?: number;
+  /** `RTM_GETNEXTHOPBUCKET` from the C headers. */
   readonly RTM_GETNEXTHOPBUCKET?: number;
+  /** `RTM_GETNSID` from the C headers. */
   readonly RTM_GETNSID?: number;
+  /** `RTM_GETQDISC` from the C headers. */
   readonly RTM_GETQDISC?: number;
+  /** `RTM_GETROUTE` from the C headers. */
   readonly RTM_GETROUTE?: number;
+  /** `RTM_GETRULE` from the C headers. */
   readonly RTM_GETRULE?: number;
+  /** `RTM_GETSTATS` from the C headers. */
   readonly RTM_GETSTATS?: number;
+  /** `RTM_GETTCLASS` from the C headers. */
   readonly RTM_GETTCLASS?: number;
+  /** `RTM_GETTFILTER` from the C headers. */
   readonly RTM_GETTFILTER?: number;
+  /** `RTM_GETTUNNEL` from the C headers. */
   readonly RTM_GETTUNNEL?: number;
+  /** `RTM_GETVLAN` from the C headers. */
   readonly RTM_GETVLAN?: number;
+  /** `RTM_NEWACTION` from the C headers. */
   readonly RTM_NEWACTION?: number;
+  /** `RTM_NEWADDR` from the C headers. */
   readonly RTM_NEWADDR?: number;
+  /** `RTM_NEWADDRLABEL` from the C headers. */
   readonly RTM_NEWADDRLABEL?: number;
+  /** `RTM_NEWCACHEREPORT` from the C headers. */
   readonly RTM_NEWCACHEREPORT?: number;
+  /** `RTM_NEWCHAIN` from the C headers. */
   readonly RTM_NEWCHAIN?: number;
+  /** `RTM_NEWLINK` from the C headers. */
   readonly RTM_NEWLINK?: number;
+  /** `RTM_NEWLINKPROP` from the C headers. */
   readonly RTM_NEWLINKPROP?: number;
+  /** `RTM_NEWMDB` from the C headers. */
   readonly RTM_NEWMDB?: number;
+  /** `RTM_NEWNDUSEROPT` from the C headers. */
   readonly RTM_NEWNDUSEROPT?: number;
+  /** `RTM_NEWNEIGH` from the C headers. */
   readonly RTM_NEWNEIGH?: number;
+  /** `RTM_NEWNEIGHTBL` from the C headers. */
   readonly RTM_NEWNEIGHTBL?: number;
+  /** `RTM_NEWNETCONF` from the C headers. */
   readonly RTM_NEWNETCONF?: number;
+  /** `RTM_NEWNEXTHOP` from the C headers. */
   readonly RTM_NEWNEXTHOP?: number;
+  /** `RTM_NEWNEXTHOPBUCKET` from the C headers. */
   readonly RTM_NEWNEXTHOPBUCKET?: number;
+  /** `RTM_NEWNSID` from the C headers. */
   readonly RTM_NEWNSID?: number;
+  /** `RTM_NEWPREFIX` from the C headers. */
   readonly RTM_NEWPREFIX?: number;
+  /** `RTM_NEWQDISC` from the C headers. */
   readonly RTM_NEWQDISC?: number;
+  /** `RTM_NEWROUTE` from the C headers. */
   readonly RTM_NEWROUTE?: number;
+  /** `RTM_NEWRULE` from the C headers. */
   readonly RTM_NEWRULE?: number;
+  /** `RTM_NEWSTATS` from the C headers. */
   readonly RTM_NEWSTATS?: number;
+  /** `RTM_NEWTCLASS` from the C headers. */
   readonly RTM_NEWTCLASS?: number;
+  /** `RTM_NEWTFILTER` from the C headers. */
   readonly RTM_NEWTFILTER?: number;
+  /** `RTM_NEWTUNNEL` from the C headers. */
   readonly RTM_NEWTUNNEL?: number;
+  /** `RTM_NEWVLAN` from the C headers. */
   readonly RTM_NEWVLAN?: number;
+  /** `RTM_SETDCB` from the C headers. */
   readonly RTM_SETDCB?: number;
+  /** `RTM_SETLINK` from the C headers. */
   readonly RTM_SETLINK?: number;
+  /** `RTM_SETNEIGHTBL` from the C headers. */
   readonly RTM_SETNEIGHTBL?: number;
+  /** `RTM_SETSTATS` from the C headers. */
   readonly RTM_SETSTATS?: number;
+  /** `SCM_CREDENTIALS` from the C headers. */
   readonly SCM_CREDENTIALS?: number;
+  /** `SCM_J1939_DEST_ADDR` from the C headers. */
   readonly SCM_J1939_DEST_ADDR?: number;
+  /** `SCM_J1939_DEST_NAME` from the C headers. */
   readonly SCM_J1939_DEST_NAME?: number;
+  /** `SCM_J1939_ERRQUEUE` from the C headers. */
   readonly SCM_J1939_ERRQUEUE?: number;
+  /** `SCM_J1939_PRIO` from the C headers. */
   readonly SCM_J1939_PRIO?: number;
+  /** `SCM_RIGHTS` from the C headers. */
   readonly SCM_RIGHTS: number;
+  /** `SCM_TIMESTAMP` from the C headers. */
   readonly SCM_TIMESTAMP: number;
+  /** `SCM_TIMESTAMPING` from the C headers. */
   readonly SCM_TIMESTAMPING?: number;
+  /** `SCM_TIMESTAMPING_OPT_STATS` from the C headers. */
   readonly SCM_TIMESTAMPING_OPT_STATS?: number;
+  /** `SCM_TIMESTAMPING_PKTINFO` from the C headers. */
   readonly SCM_TIMESTAMPING_PKTINFO?: number;
+  /** `SCM_TIMESTAMPNS` from the C headers. */
   readonly SCM_TIMESTAMPNS?: number;
+  /** `SCM_TXTIME` from the C headers. */
   readonly SCM_TXTIME?: number;
+  /** `SCM_WIFI_STATUS` from the C headers. */
   readonly SCM_WIFI_STATUS?: number;
+  /** `SHUT_RD` from the C headers. */
   readonly SHUT_RD: number;
+  /** `SHUT_RDWR` from the C headers. */
   readonly SHUT_RDWR: number;
+  /** `SHUT_WR` from the C headers. */
   readonly SHUT_WR: number;
+  /** `SOCK_CLOEXEC` from the C headers. */
   readonly SOCK_CLOEXEC?: number;
+  /** `SOCK_DCCP` from the C headers. */
   readonly SOCK_DCCP?: number;
+  /** `SOCK_DGRAM` from the C headers. */
   readonly SOCK_DGRAM: number;
+  /** `SOCK_NONBLOCK` from the C headers. */
   readonly SOCK_NONBLOCK?: number;
+  /** `SOCK_PACKET` from the C headers. */
   readonly SOCK_PACKET?: number;
+  /** `SOCK_RAW` from the C headers. */
   readonly SOCK_RAW: number;
+  /** `SOCK_RCVBUF_LOCK` from the C headers. */
   readonly SOCK_RCVBUF_LOCK?: number;
+  /** `SOCK_RDM` from the C headers. */
   readonly SOCK_RDM: number;
+  /** `SOCK_SEQPACKET` from the C headers. */
   readonly SOCK_SEQPACKET: number;
+  /** `SOCK_SNDBUF_LOCK` from the C headers. */
   readonly SOCK_SNDBUF_LOCK?: number;
+  /** `SOCK_STREAM` from the C headers. */
   readonly SOCK_STREAM: number;
+  /** `SOCK_TXREHASH_DEFAULT` from the C headers. */
   readonly SOCK_TXREHASH_DEFAULT?: number;
+  /** `SOCK_TXREHASH_DISABLED` from the C headers. */
   readonly SOCK_TXREHASH_DISABLED?: number;
+  /** `SOCK_TXREHASH_ENABLED` from the C headers. */
   readonly SOCK_TXREHASH_ENABLED?: number;
+  /** `SOL_AAL` from the C headers. */
   readonly SOL_AAL?: number;
+  /** `SOL_ALG` from the C headers. */
   readonly SOL_ALG?: number;
+  /** `SOL_ATM` from the C headers. */
   readonly SOL_ATM?: number;
+  /** `SOL_BLUETOOTH` from the C headers. */
   readonly SOL_BLUETOOTH?: number;
+  /** `SOL_CAIF` from the C headers. */
   readonly SOL_CAIF?: number;
+  /** `SOL_CAN_BASE` from the C headers. */
   readonly SOL_CAN_BASE?: number;
+  /** `SOL_CAN_RAW` from the C headers. */
   readonly SOL_CAN_RAW?: number;
+  /** `SOL_DCCP` from the C headers. */
   readonly SOL_DCCP?: number;
+  /** `SOL_DECNET` from the C headers. */
   readonly SOL_DECNET?: number;
+  /** `SOL_ICMPV6` from the C headers. */
   readonly SOL_ICMPV6?: number;
+  /** `SOL_IP` from the C headers. */
   readonly SOL_IP?: number;
+  /** `SOL_IPV6` from the C headers. */
   readonly SOL_IPV6?: number;
+  /** `SOL_IRDA` from the C headers. */
   readonly SOL_IRDA?: number;
+  /** `SOL_IUCV` from the C headers. */
   readonly SOL_IUCV?: number;
+  /** `SOL_KCM` from the C headers. */
   readonly SOL_KCM?: number;
+  /** `SOL_LLC` from the C headers. */
   readonly SOL_LLC?: number;
+  /** `SOL_MCTP` from the C headers. */
   readonly SOL_MCTP?: number;
+  /** `SOL_MPTCP` from the C headers. */
   readonly SOL_MPTCP?: number;
+  /** `SOL_NETBEUI` from the C headers. */
   readonly SOL_NETBEUI?: number;
+  /** `SOL_NETLINK` from the C headers. */
   readonly SOL_NETLINK?: number;
+  /** `SOL_NFC` from the C headers. */
   readonly SOL_NFC?: number;
+  /** `SOL_PACKET` from the C headers. */
   readonly SOL_PACKET?: number;
+  /** `SOL_PNPIPE` from the C headers. */
   readonly SOL_PNPIPE?: number;
+  /** `SOL_PPPOL2TP` from the C headers. */
   readonly SOL_PPPOL2TP?: number;
+  /** `SOL_RAW` from the C headers. */
   readonly SOL_RAW?: number;
+  /** `SOL_RDS` from the C headers. */
   readonly SOL_RDS?: number;
+  /** `SOL_RXRPC` from the C headers. */
   readonly SOL_RXRPC?: number;
+  /** `SOL_SMC` from the C headers. */
   readonly SOL_SMC?: number;
+  /** `SOL_SOCKET` from the C headers. */
   readonly SOL_SOCKET: number;
+  /** `SOL_TCP` from the C headers. */
   readonly SOL_TCP?: number;
+  /** `SOL_TIPC` from the C headers. */
   readonly SOL_TIPC?: number;
+  /** `SOL_TLS` from the C headers. */
   readonly SOL_TLS?: number;
+  /** `SOL_UDP` from the C headers. */
   readonly SOL_UDP?: number;
+  /** `SOL_X25` from the C headers. */
   readonly SOL_X25?: number;
+  /** `SOL_XDP` from the C headers. */
   readonly SOL_XDP?: number;
+  /** `SOMAXCONN` from the C headers. */
   readonly SOMAXCONN: number;
+  /** `SO_ACCEPTCONN` from the C headers. */
   readonly SO_ACCEPTCONN: number;
+  /** `SO_ATTACH_BPF` from the C headers. */
   readonly SO_ATTACH_BPF?: number;
+  /** `SO_ATTACH_FILTER` from the C headers. */
   readonly SO_ATTACH_FILTER?: number;
+  /** `SO_ATTACH_REUSEPORT_CBPF` from the C headers. */
   readonly SO_ATTACH_REUSEPORT_CBPF?: number;
+  /** `SO_ATTACH_REUSEPORT_EBPF` from the C headers. */
   readonly SO_ATTACH_REUSEPORT_EBPF?: number;
+  /** `SO_BINDTODEVICE` from the C headers. */
   readonly SO_BINDTODEVICE?: number;
+  /** `SO_BINDTOIFINDEX` from the C headers. */
   readonly SO_BINDTOIFINDEX?: number;
+  /** `SO_BPF_EXTENSIONS` from the C headers. */
   readonly SO_BPF_EXTENSIONS?: number;
+  /** `SO_BROADCAST` from the C headers. */
   readonly SO_BROADCAST: number;
+  /** `SO_BSDCOMPAT` from the C headers. */
   readonly SO_BSDCOMPAT?: number;
+  /** `SO_BUF_LOCK` from the C headers. */
   readonly SO_BUF_LOCK?: number;
+  /** `SO_BUSY_POLL` from the C headers. */
   readonly SO_BUSY_POLL?: number;
+  /** `SO_BUSY_POLL_BUDGET` from the C headers. */
   readonly SO_BUSY_POLL_BUDGET?: number;
+  /** `SO_CNX_ADVICE` from the C headers. */
   readonly SO_CNX_ADVICE?: number;
+  /** `SO_COOKIE` from the C headers. */
   readonly SO_COOKIE?: number;
+  /** `SO_DEBUG` from the C headers. */
   readonly SO_DEBUG: number;
+  /** `SO_DETACH_BPF` from the C headers. */
   readonly SO_DETACH_BPF?: number;
+  /** `SO_DETACH_FILTER` from the C headers. */
   readonly SO_DETACH_FILTER?: number;
+  /** `SO_DETACH_REUSEPORT_BPF` from the C headers. */
   readonly SO_DETACH_REUSEPORT_BPF?: number;
+  /** `SO_DOMAIN` from the C headers. */
   readonly SO_DOMAIN?: number;
+  /** `SO_DONTROUTE` from the C headers. */
   readonly SO_DONTROUTE: number;
+  /** `SO_ERROR` from the C headers. */
   readonly SO_ERROR: number;
+  /** `SO_GET_FILTER` from the C headers. */
   readonly SO_GET_FILTER?: number;
+  /** `SO_INCOMING_CPU` from the C headers. */
   readonly SO_INCOMING_CPU?: number;
+  /** `SO_INCOMING_NAPI_ID` from the C headers. */
   readonly SO_INCOMING_NAPI_ID?: number;
+  /** `SO_J1939_ERRQUEUE` from the C headers. */
   readonly SO_J1939_ERRQUEUE?: number;
+  /** `SO_J1939_FILTER` from the C headers. */
   readonly SO_J1939_FILTER?: number;
+  /** `SO_J1939_PROMISC` from the C headers. */
   readonly SO_J1939_PROMISC?: number;
+  /** `SO_J1939_SEND_PRIO` from the C headers. */
   readonly SO_J1939_SEND_PRIO?: number;
+  /** `SO_KEEPALIVE` from the C headers. */
   readonly SO_KEEPALIVE: number;
+  /** `SO_LINGER` from the C headers. */
   readonly SO_LINGER: number;
+  /** `SO_LOCK_FILTER` from the C headers. */
   readonly SO_LOCK_FILTER?: number;
+  /** `SO_MARK` from the C headers. */
   readonly SO_MARK?: number;
+  /** `SO_MAX_PACING_RATE` from the C headers. */
   readonly SO_MAX_PACING_RATE?: number;
+  /** `SO_MEMINFO` from the C headers. */
   readonly SO_MEMINFO?: number;
+  /** `SO_NETNS_COOKIE` from the C headers. */
   readonly SO_NETNS_COOKIE?: number;
+  /** `SO_NOFCS` from the C headers. */
   readonly SO_NOFCS?: number;
+  /** `SO_NO_CHECK` from the C headers. */
   readonly SO_NO_CHECK?: number;
+  /** `SO_OOBINLINE` from the C headers. */
   readonly SO_OOBINLINE: number;
+  /** `SO_PASSCRED` from the C headers. */
   readonly SO_PASSCRED?: number;
+  /** `SO_PASSSEC` from the C headers. */
   readonly SO_PASSSEC?: number;
+  /** `SO_PEEK_OFF` from the C headers. */
   readonly SO_PEEK_OFF?: number;
+  /** `SO_PEERCRED` from the C headers. */
   readonly SO_PEERCRED?: number;
+  /** `SO_PEERGROUPS` from the C headers. */
   readonly SO_PEERGROUPS?: number;
+  /** `SO_PEERNAME` from the C headers. */
   readonly SO_PEERNAME?: number;
+  /** `SO_PEERSEC` from the C headers. */
   readonly SO_PEERSEC?: number;
+  /** `SO_PREFER_BUSY_POLL` from the C headers. */
   readonly SO_PREFER_BUSY_POLL?: number;
+  /** `SO_PRIORITY` from the C headers. */
   readonly SO_PRIORITY?: number;
+  /** `SO_PROTOCOL` from the C headers. */
   readonly SO_PROTOCOL?: number;
+  /** `SO_RCVBUF` from the C headers. */
   readonly SO_RCVBUF: number;
+  /** `SO_RCVBUFFORCE` from the C headers. */
   readonly SO_RCVBUFFORCE?: number;
+  /** `SO_RCVLOWAT` from the C headers. */
   readonly SO_RCVLOWAT: number;
+  /** `SO_RCVMARK` from the C headers. */
   readonly SO_RCVMARK?: number;
+  /** `SO_RCVTIMEO` from the C headers. */
   readonly SO_RCVTIMEO: number;
+  /** `SO_RCVTIMEO_NEW` from the C headers. */
   readonly SO_RCVTIMEO_NEW?: number;
+  /** `SO_RCVTIMEO_OLD` from the C headers. */
   readonly SO_RCVTIMEO_OLD?: number;
+  /** `SO_RESERVE_MEM` from the C headers. */
   readonly SO_RESERVE_MEM?: number;
+  /** `SO_REUSEADDR` from the C headers. */
   readonly SO_REUSEADDR: number;
+  /** `SO_REUSEPORT` from the C headers. */
   readonly SO_REUSEPORT: number;
+  /** `SO_RXQ_OVFL` from the C headers. */
   readonly SO_RXQ_OVFL?: number;
+  /** `SO_SECURITY_AUTHENTICATION` from the C headers. */
   readonly SO_SECURITY_AUTHENTICATION?: number;
+  /** `SO_SECURITY_ENCRYPTION_NETWORK` from the C headers. */
   readonly SO_SECURITY_ENCRYPTION_NETWORK?: number;
+  /** `SO_SECURITY_ENCRYPTION_TRANSPORT` from the C headers. */
   readonly SO_SECURITY_ENCRYPTION_TRANSPORT?: number;
+  /** `SO_SELECT_ERR_QUEUE` from the C headers. */
   readonly SO_SELECT_ERR_QUEUE?: number;
+  /** `SO_SNDBUF` from the C headers. */
   readonly SO_SNDBUF: number;
+  /** `SO_SNDBUFFORCE` from the C headers. */
   readonly SO_SNDBUFFORCE?: number;
+  /** `SO_SNDLOWAT` from the C headers. */
   readonly SO_SNDLOWAT: number;
+  /** `SO_SNDTIMEO` from the C headers. */
   readonly SO_SNDTIMEO: number;
+  /** `SO_SNDTIMEO_NEW` from the C headers. */
   readonly SO_SNDTIMEO_NEW?: number;
+  /** `SO_SNDTIMEO_OLD` from the C headers. */
   readonly SO_SNDTIMEO_OLD?: number;
+  /** `SO_TIMESTAMP` from the C headers. */
   readonly SO_TIMESTAMP: number;
+  /** `SO_TIMESTAMPING` from the C headers. */
   readonly SO_TIMESTAMPING?: number;
+  /** `SO_TIMESTAMPING_NEW` from the C headers. */
   readonly SO_TIMESTAMPING_NEW?: number;
+  /** `SO_TIMESTAMPING_OLD` from the C headers. */
   readonly SO_TIMESTAMPING_OLD?: number;
+  /** `SO_TIMESTAMPNS` from the C headers. */
   readonly SO_TIMESTAMPNS?: number;
+  /** `SO_TIMESTAMPNS_NEW` from the C headers. */
   readonly SO_TIMESTAMPNS_NEW?: number;
+  /** `SO_TIMESTAMPNS_OLD` from the C headers. */
   readonly SO_TIMESTAMPNS_OLD?: number;
+  /** `SO_TIMESTAMP_NEW` from the C headers. */
   readonly SO_TIMESTAMP_NEW?: number;
+  /** `SO_TXREHASH` from the C headers. */
   readonly SO_TXREHASH?: number;
+  /** `SO_TXTIME` from the C headers. */
   readonly SO_TXTIME?: number;
+  /** `SO_TYPE` from the C headers. */
   readonly SO_TYPE: number;
+  /** `SO_VM_SOCKETS_BUFFER_MAX_SIZE` from the C headers. */
   readonly SO_VM_SOCKETS_BUFFER_MAX_SIZE?: number;
+  /** `SO_VM_SOCKETS_BUFFER_MIN_SIZE` from the C headers. */
   readonly SO_VM_SOCKETS_BUFFER_MIN_SIZE?: number;
+  /** `SO_VM_SOCKETS_BUFFER_SIZE` from the C headers. */
   readonly SO_VM_SOCKETS_BUFFER_SIZE?: number;
+  /** `SO_WIFI_STATUS` from the C headers. */
   readonly SO_WIFI_STATUS?: number;
+  /** `SO_ZEROCOPY` from the C headers. */
   readonly SO_ZEROCOPY?: number;
+  /** `TCP_CA_CWR` from the C headers. */
   readonly TCP_CA_CWR?: number;
+  /** `TCP_CC_INFO` from the C headers. */
   readonly TCP_CC_INFO?: number;
+  /** `TCP_CM_INQ` from the C headers. */
   readonly TCP_CM_INQ?: number;
+  /** `TCP_CONGESTION` from the C headers. */
   readonly TCP_CONGESTION?: number;
+  /** `TCP_COOKIE_MAX` from the C headers. */
   readonly TCP_COOKIE_MAX?: number;
+  /** `TCP_COOKIE_MIN` from the C headers. */
   readonly TCP_COOKIE_MIN?: number;
+  /** `TCP_COOKIE_TRANSACTIONS` from the C headers. */
   readonly TCP_COOKIE_TRANSACTIONS?: number;
+  /** `TCP_CORK` from the C headers. */
   readonly TCP_CORK?: number;
+  /** `TCP_DATA_OFFSET` from the C headers. */
   readonly TCP_DATA_OFFSET?: number;
+  /** `TCP_DEFER_ACCEPT` from the C headers. */
   readonly TCP_DEFER_ACCEPT?: number;
+  /** `TCP_ENCAP_ESPINTCP` from the C headers. */
   readonly TCP_ENCAP_ESPINTCP?: number;
+  /** `TCP_ESTABLISHED` from the C headers. */
   readonly TCP_ESTABLISHED?: number;
+  /** `TCP_FASTOPEN` from the C headers. */
   readonly TCP_FASTOPEN?: number;
+  /** `TCP_FASTOPEN_CONNECT` from the C headers. */
   readonly TCP_FASTOPEN_CONNECT?: number;
+  /** `TCP_FASTOPEN_KEY` from the C headers. */
   readonly TCP_FASTOPEN_KEY?: number;
+  /** `TCP_FASTOPEN_NO_COOKIE` from the C headers. */
   readonly TCP_FASTOPEN_NO_COOKIE?: number;
+  /** `TCP_FLAG_ACK` from the C headers. */
   readonly TCP_FLAG_ACK?: number;
+  /** `TCP_FLAG_CWR` from the C headers. */
   readonly TCP_FLAG_CWR?: number;
+  /** `TCP_FLAG_ECE` from the C headers. */
   readonly TCP_FLAG_ECE?: number;
+  /** `TCP_FLAG_FIN` from the C headers. */
   readonly TCP_FLAG_FIN?: number;
+  /** `TCP_FLAG_PSH` from the C headers. */
   readonly TCP_FLAG_PSH?: number;
+  /** `TCP_FLAG_RST` from the C headers. */
   readonly TCP_FLAG_RST?: number;
+  /** `TCP_FLAG_SYN` from the C headers. */
   readonly TCP_FLAG_SYN?: number;
+  /** `TCP_FLAG_URG` from the C headers. */
   readonly TCP_FLAG_URG?: number;
+  /** `TCP_INFO` from the C headers. */
   readonly TCP_INFO?: number;
+  /** `TCP_INQ` from the C headers. */
   readonly TCP_INQ?: number;
+  /** `TCP_KEEPCNT` from the C headers. */
   readonly TCP_KEEPCNT: number;
+  /** `TCP_KEEPIDLE` from the C headers. */
   readonly TCP_KEEPIDLE?: number;
+  /** `TCP_KEEPINTVL` from the C headers. */
   readonly TCP_KEEPINTVL: number;
+  /** `TCP_LINGER2` from the C headers. */
   readonly TCP_LINGER2?: number;
+  /** `TCP_MAXSEG` from the C headers. */
   readonly TCP_MAXSEG: number;
+  /** `TCP_MAXWIN` from the C headers. */
   readonly TCP_MAXWIN?: number;
+  /** `TCP_MAX_WINSHIFT` from the C headers. */
   readonly TCP_MAX_WINSHIFT?: number;
+  /** `TCP_MD5SIG` from the C headers. */
   readonly TCP_MD5SIG?: number;
+  /** `TCP_MD5SIG_EXT` from the C headers. */
   readonly TCP_MD5SIG_EXT?: number;
+  /** `TCP_MD5SIG_FLAG_IFINDEX` from the C headers. */
   readonly TCP_MD5SIG_FLAG_IFINDEX?: number;
+  /** `TCP_MD5SIG_FLAG_PREFIX` from the C headers. */
   readonly TCP_MD5SIG_FLAG_PREFIX?: number;
+  /** `TCP_MD5SIG_MAXKEYLEN` from the C headers. */
   readonly TCP_MD5SIG_MAXKEYLEN?: number;
+  /** `TCP_MSS` from the C headers. */
   readonly TCP_MSS?: number;
+  /** `TCP_MSS_DEFAULT` from the C headers. */
   readonly TCP_MSS_DEFAULT?: number;
+  /** `TCP_MSS_DESIRED` from the C headers. */
   readonly TCP_MSS_DESIRED?: number;
+  /** `TCP_NODELAY` from the C headers. */
   readonly TCP_NODELAY: number;
+  /** `TCP_NOTSENT_LOWAT` from the C headers. */
   readonly TCP_NOTSENT_LOWAT?: number;
+  /** `TCP_QUEUE_SEQ` from the C headers. */
   readonly TCP_QUEUE_SEQ?: number;
+  /** `TCP_QUICKACK` from the C headers. */
   readonly TCP_QUICKACK?: number;
+  /** `TCP_RECEIVE_ZEROCOPY_FLAG_TLB_CLEAN_HINT` from the C headers. */
   readonly TCP_RECEIVE_ZEROCOPY_FLAG_TLB_CLEAN_HINT?: number;
+  /** `TCP_REPAIR` from the C headers. */
   readonly TCP_REPAIR?: number;
+  /** `TCP_REPAIR_OFF` from the C headers. */
   readonly TCP_REPAIR_OFF?: number;
+  /** `TCP_REPAIR_OFF_NO_WP` from the C headers. */
   readonly TCP_REPAIR_OFF_NO_WP?: number;
+  /** `TCP_REPAIR_ON` from the C headers. */
   readonly TCP_REPAIR_ON?: number;
+  /** `TCP_REPAIR_OPTIONS` from the C headers. */
   readonly TCP_REPAIR_OPTIONS?: number;
+  /** `TCP_REPAIR_QUEUE` from the C headers. */
   readonly TCP_REPAIR_QUEUE?: number;
+  /** `TCP_REPAIR_WINDOW` from the C headers. */
   readonly TCP_REPAIR_WINDOW?: number;
+  /** `TCP_RESERVED_BITS` from the C headers. */
   readonly TCP_RESERVED_BITS?: number;
+  /** `TCP_SAVED_SYN` from the C headers. */
   readonly TCP_SAVED_SYN?: number;
+  /** `TCP_SAVE_SYN` from the C headers. */
   readonly TCP_SAVE_SYN?: number;
+  /** `TCP_SYNCNT` from the C headers. */
   readonly TCP_SYNCNT?: number;
+  /** `TCP_THIN_DUPACK` from the C headers. */
   readonly TCP_THIN_DUPACK?: number;
+  /** `TCP_THIN_LINEAR_TIMEOUTS` from the C headers. */
   readonly TCP_THIN_LINEAR_TIMEOUTS?: number;
+  /** `TCP_TIMESTAMP` from the C headers. */
   readonly TCP_TIMESTAMP?: number;
+  /** `TCP_TX_DELAY` from the C headers. */
   readonly TCP_TX_DELAY?: number;
+  /** `TCP_ULP` from the C headers. */
   readonly TCP_ULP?: number;
+  /** `TCP_USER_TIMEOUT` from the C headers. */
   readonly TCP_USER_TIMEOUT?: number;
+  /** `TCP_WINDOW_CLAMP` from the C headers. */
   readonly TCP_WINDOW_CLAMP?: number;
+  /** `TCP_ZEROCOPY_RECEIVE` from the C headers. */
   readonly TCP_ZEROCOPY_RECEIVE?: number;
+  /** `UDP_CORK` from the C headers. */
   readonly UDP_CORK?: number;
+  /** `UDP_ENCAP` from the C headers. */
   readonly UDP_ENCAP?: number;
+  /** `UDP_ENCAP_ESPINUDP` from the C headers. */
   readonly UDP_ENCAP_ESPINUDP?: number;
+  /** `UDP_ENCAP_ESPINUDP_NON_IKE` from the C headers. */
   readonly UDP_ENCAP_ESPINUDP_NON_IKE?: number;
+  /** `UDP_ENCAP_GTP0` from the C headers. */
   readonly UDP_ENCAP_GTP0?: number;
+  /** `UDP_ENCAP_GTP1U` from the C headers. */
   readonly UDP_ENCAP_GTP1U?: number;
+  /** `UDP_ENCAP_L2TPINUDP` from the C headers. */
   readonly UDP_ENCAP_L2TPINUDP?: number;
+  /** `UDP_ENCAP_RXRPC` from the C headers. */
   readonly UDP_ENCAP_RXRPC?: number;
+  /** `UDP_GRO` from the C headers. */
   readonly UDP_GRO?: number;
+  /** `UDP_NO_CHECK6_RX` from the C headers. */
   readonly UDP_NO_CHECK6_RX?: number;
+  /** `UDP_NO_CHECK6_TX` from the C headers. */
   readonly UDP_NO_CHECK6_TX?: number;
+  /** `UDP_SEGMENT` from the C headers. */
   readonly UDP_SEGMENT?: number;
 };
+
+/** The errno names POSIX requires: every supported platform defines them. */
+export type PosixErrnoName =
+  | 'E2BIG'
+  | 'EACCES'
+  | 'EADDRINUSE'
+  | 'EADDRNOTAVAIL'
+  | 'EAFNOSUPPORT'
+  | 'EAGAIN'
+  | 'EALREADY'
+  | 'EBADF'
+  | 'EBADMSG'
+  | 'EBUSY'
+  | 'ECANCELED'
+  | 'ECHILD'
+  | 'ECONNABORTED'
+  | 'ECONNREFUSED'
+  | 'ECONNRESET'
+  | 'EDEADLK'
+  | 'EDESTADDRREQ'
+  | 'EDOM'
+  | 'EDQUOT'
+  | 'EEXIST'
+  | 'EFAULT'
+  | 'EFBIG'
+  | 'EHOSTDOWN'
+  | 'EHOSTUNREACH'
+  | 'EIDRM'
+  | 'EILSEQ'
+  | 'EINPROGRESS'
+  | 'EINTR'
+  | 'EINVAL'
+  | 'EIO'
+  | 'EISCONN'
+  | 'EISDIR'
+  | 'ELOOP'
+  | 'EMFILE'
+  | 'EMLINK'
+  | 'EMSGSIZE'
+  | 'EMULTIHOP'
+  | 'ENAMETOOLONG'
+  | 'ENETDOWN'
+  | 'ENETRESET'
+  | 'ENETUNREACH'
+  | 'ENFILE'
+  | 'ENOBUFS'
+  | 'ENODEV'
+  | 'ENOENT'
+  | 'ENOEXEC'
+  | 'ENOLCK'
+  | 'ENOLINK'
+  | 'ENOMEM'
+  | 'ENOMSG'
+  | 'ENOPROTOOPT'
+  | 'ENOSPC'
+  | 'ENOSYS'
+  | 'ENOTCONN'
+  | 'ENOTDIR'
+  | 'ENOTEMPTY'
+  | 'ENOTRECOVERABLE'
+  | 'ENOTSOCK'
+  | 'ENOTSUP'
+  | 'ENOTTY'
+  | 'ENXIO'
+  | 'EOPNOTSUPP'
+  | 'EOVERFLOW'
+  | 'EOWNERDEAD'
+  | 'EPERM'
+  | 'EPFNOSUPPORT'
+  | 'EPIPE'
+  | 'EPROTO'
+  | 'EPROTONOSUPPORT'
+  | 'EPROTOTYPE'
+  | 'ERANGE'
+  | 'EROFS'
+  | 'ESHUTDOWN'
+  | 'ESOCKTNOSUPPORT'
+  | 'ESPIPE'
+  | 'ESRCH'
+  | 'ESTALE'
+  | 'ETIMEDOUT'
+  | 'ETOOMANYREFS'
+  | 'ETXTBSY'
+  | 'EWOULDBLOCK'
+  | 'EXDEV'
+  ;
+
+/** The errno names some supported platform lacks. */
+export type PlatformErrnoName =
+  | 'EADV'
+  | 'EAUTH'
+  | 'EBADARCH'
+  | 'EBADE'
+  | 'EBADEXEC'
+  | 'EBADFD'
+  | 'EBADMACHO'
+  | 'EBADR'
+  | 'EBADRPC'
+  | 'EBADRQC'
+  | 'EBADSLT'
+  | 'EBFONT'
+  | 'ECHRNG'
+  | 'ECOMM'
+  | 'EDEADLOCK'
+  | 'EDEVERR'
+  | 'EDOTDOT'
+  | 'EFTYPE'
+  | 'EHWPOISON'
+  | 'EISNAM'
+  | 'EKEYEXPIRED'
+  | 'EKEYREJECTED'
+  | 'EKEYREVOKED'
+  | 'EL2HLT'
+  | 'EL2NSYNC'
+  | 'EL3HLT'
+  | 'EL3RST'
+  | 'ELIBACC'
+  | 'ELIBBAD'
+  | 'ELIBEXEC'
+  | 'ELIBMAX'
+  | 'ELIBSCN'
+  | 'ELNRNG'
+  | 'EMEDIUMTYPE'
+  | 'ENAVAIL'
+  | 'ENEEDAUTH'
+  | 'ENOANO'
+  | 'ENOATTR'
+  | 'ENOCSI'
+  | 'ENODATA'
+  | 'ENOKEY'
+  | 'ENOMEDIUM'
+  | 'ENONET'
+  | 'ENOPKG'
+  | 'ENOPOLICY'
+  | 'ENOSR'
+  | 'ENOSTR'
+  | 'ENOTBLK'
+  | 'ENOTNAM'
+  | 'ENOTUNIQ'
+  | 'EPROCLIM'
+  | 'EPROCUNAVAIL'
+  | 'EPROGMISMATCH'
+  | 'EPROGUNAVAIL'
+  | 'EPWROFF'
+  | 'EQFULL'
+  | 'EREMCHG'
+  | 'EREMOTE'
+  | 'EREMOTEIO'
+  | 'ERESTART'
+  | 'ERFKILL'
+  | 'ERPCMISMATCH'
+  | 'ESHLIBVERS'
+  | 'ESRMNT'
+  | 'ESTRPIPE'
+  | 'ETIME'
+  | 'EUCLEAN'
+  | 'EUNATCH'
+  | 'EUSERS'
+  | 'EXFULL'
+  ;
 
 /**
  * The type of `errno`: every errno name a supported platform may define; those POSIX requires are
  * `number`, the others may be absent. A typo does not compile.
  */
-export type ErrnoTable = {
-  readonly E2BIG: number;
-  readonly EACCES: number;
-  readonly EADDRINUSE: number;
-  readonly EADDRNOTAVAIL: number;
-  readonly EADV?: number;
-  readonly EAFNOSUPPORT: number;
-  readonly EAGAIN: number;
-  readonly EALREADY: number;
-  readonly EAUTH?: number;
-  readonly EBADARCH?: number;
-  readonly EBADE?: number;
-  readonly EBADEXEC?: number;
-  readonly EBADF: number;
-  readonly EBADFD?: number;
-  readonly EBADMACHO?: number;
-  readonly EBADMSG: number;
-  readonly EBADR?: number;
-  readonly EBADRPC?: number;
-  readonly EBADRQC?: number;
-  readonly EBADSLT?: number;
-  readonly EBFONT?: number;
-  readonly EBUSY: number;
-  readonly ECANCELED: number;
-  readonly ECHILD: number;
-  readonly ECHRNG?: number;
-  readonly ECOMM?: number;
-  readonly ECONNABORTED: number;
-  readonly ECONNREFUSED: number;
-  readonly ECONNRESET: number;
-  readonly EDEADLK: number;
-  readonly EDEADLOCK?: number;
-  readonly EDESTADDRREQ: number;
-  readonly EDEVERR?: number;
-  readonly EDOM: number;
-  readonly EDOTDOT?: number;
-  readonly EDQUOT: number;
-  readonly EEXIST: number;
-  readonly EFAULT: number;
-  readonly EFBIG: number;
-  readonly EFTYPE?: number;
-  readonly EHOSTDOWN: number;
-  readonly EHOSTUNREACH: number;
-  readonly EHWPOISON?: number;
-  readonly EIDRM: number;
-  readonly EILSEQ: number;
-  readonly EINPROGRESS: number;
-  readonly EINTR: number;
-  readonly EINVAL: number;
-  readonly EIO: number;
-  readonly EISCONN: number;
-  readonly EISDIR: number;
-  readonly EISNAM?: number;
-  readonly EKEYEXPIRED?: number;
-  readonly EKEYREJECTED?: number;
-  readonly EKEYREVOKED?: number;
-  readonly EL2HLT?: number;
-  readonly EL2NSYNC?: number;
-  readonly EL3HLT?: number;
-  readonly EL3RST?: number;
-  readonly ELIBACC?: number;
-  readonly ELIBBAD?: number;
-  readonly ELIBEXEC?: number;
-  readonly ELIBMAX?: number;
-  readonly ELIBSCN?: number;
-  readonly ELNRNG?: number;
-  readonly ELOOP: number;
-  readonly EMEDIUMTYPE?: number;
-  readonly EMFILE: number;
-  readonly EMLINK: number;
-  readonly EMSGSIZE: number;
-  readonly EMULTIHOP: number;
-  readonly ENAMETOOLONG: number;
-  readonly ENAVAIL?: number;
-  readonly ENEEDAUTH?: number;
-  readonly ENETDOWN: number;
-  readonly ENETRESET: number;
-  readonly ENETUNREACH: number;
-  readonly ENFILE: number;
-  readonly ENOANO?: number;
-  readonly ENOATTR?: number;
-  readonly ENOBUFS: number;
-  readonly ENOCSI?: number;
-  readonly ENODATA?: number;
-  readonly ENODEV: number;
-  readonly ENOENT: number;
-  readonly ENOEXEC: number;
-  readonly ENOKEY?: number;
-  readonly ENOLCK: number;
-  readonly ENOLINK: number;
-  readonly ENOMEDIUM?: number;
-  readonly ENOMEM: number;
-  readonly ENOMSG: number;
-  readonly ENONET?: number;
-  readonly ENOPKG?: number;
-  readonly ENOPOLICY?: number;
-  readonly ENOPROTOOPT: number;
-  readonly ENOSPC: number;
-  readonly ENOSR?: number;
-  readonly ENOSTR?: number;
-  readonly ENOSYS: number;
-  readonly ENOTBLK?: number;
-  readonly ENOTCONN: number;
-  readonly ENOTDIR: number;
-  readonly ENOTEMPTY: number;
-  readonly ENOTNAM?: number;
-  readonly ENOTRECOVERABLE: number;
-  readonly ENOTSOCK: number;
-  readonly ENOTSUP: number;
-  readonly ENOTTY: number;
-  readonly ENOTUNIQ?: number;
-  readonly ENXIO: number;
-  readonly EOPNOTSUPP: number;
-  readonly EOVERFLOW: number;
-  readonly EOWNERDEAD: number;
-  readonly EPERM: number;
-  readonly EPFNOSUPPORT: number;
-  readonly EPIPE: number;
-  readonly EPROCLIM?: number;
-  readonly EPROCUNAVAIL?: number;
-  readonly EPROGMISMATCH?: number;
-  readonly EPROGUNAVAIL?: number;
-  readonly EPROTO: number;
-  readonly EPROTONOSUPPORT: number;
-  readonly EPROTOTYPE: number;
-  readonly EPWROFF?: number;
-  readonly EQFULL?: number;
-  readonly ERANGE: number;
-  readonly EREMCHG?: number;
-  readonly EREMOTE?: number;
-  readonly EREMOTEIO?: number;
-  readonly ERESTART?: number;
-  readonly ERFKILL?: number;
-  readonly EROFS: number;
-  readonly ERPCMISMATCH?: number;
-  readonly ESHLIBVERS?: number;
-  readonly ESHUTDOWN: number;
-  readonly ESOCKTNOSUPPORT: number;
-  readonly ESPIPE: number;
-  readonly ESRCH: number;
-  readonly ESRMNT?: number;
-  readonly ESTALE: number;
-  readonly ESTRPIPE?: number;
-  readonly ETIME?: number;
-  readonly ETIMEDOUT: number;
-  readonly ETOOMANYREFS: number;
-  readonly ETXTBSY: number;
-  readonly EUCLEAN?: number;
-  readonly EUNATCH?: number;
-  readonly EUSERS?: number;
-  readonly EWOULDBLOCK: number;
-  readonly EXDEV: number;
-  readonly EXFULL?: number;
-};
+export type ErrnoTable = { readonly [Name in PosixErrnoName]: number } & { readonly [Name in PlatformErrnoName]?: number };
 
 /** Every constant of the socket headers, frozen. */
 export const constants: Constants = Object.freeze({ ...c }) as Readonly<Record<string, number | undefined>> as Constants;

@@ -6,7 +6,7 @@
 import { domainToASCII } from 'node:url';
 import { native, type Blob, type GaiArgs, type LookupFailure, type NativeAddrInfo, type NativeHostEntry } from './native';
 import { E, GaiError, HostError, SocketError, socketError, check } from './errors';
-import { badPort, checkInt, invalidArgType, invalidArgValue } from './validate';
+import { badPort, checkConstant, checkInt, invalidArgType, invalidArgValue } from './validate';
 
 /** An IPv4 `[host, port]` or IPv6 `[host, port, flowinfo, scopeId]` address, as getaddrinfo returns it. */
 export type AddrInfoAddress = [host: string, port: number] | [host: string, port: number, flowinfo: number, scopeId: number];
@@ -64,7 +64,8 @@ function checkPort(value: unknown, name: string): number {
   return value;
 }
 
-function gaiArgs(host: unknown, port: unknown, family: unknown, type: unknown, proto: unknown, flags: unknown): GaiArgs {
+/** getaddrinfo's arguments; `given` counts those passed, so that an explicit undefined constant is a TypeError. */
+function gaiArgs(given: number, host: unknown, port: unknown, family: unknown, type: unknown, proto: unknown, flags: unknown): GaiArgs {
   if (host !== null && typeof host !== 'string') throw invalidArgType('host', 'of type string or null', host);
   const h = host === null ? null : encodeHost(host, 'host');
   let p: string | null;
@@ -72,7 +73,8 @@ function gaiArgs(host: unknown, port: unknown, family: unknown, type: unknown, p
   else if (typeof port === 'number') p = String(checkPort(port, 'port'));
   else if (typeof port === 'string') p = checkNoNul(port, 'port');
   else throw invalidArgType('port', 'of type number, string or null', port);
-  return [h, p, checkInt(family, 'family'), checkInt(type, 'type'), checkInt(proto, 'proto'), checkInt(flags, 'flags')];
+  return [h, p, checkConstant(family, 'family', 0, given > 2), checkConstant(type, 'type', 0, given > 3),
+    checkConstant(proto, 'proto', 0, given > 4), checkConstant(flags, 'flags', 0, given > 5)];
 }
 
 function addrInfoResult(raw: NativeAddrInfo[] | LookupFailure, host: string | null): AddrInfo[] {
@@ -86,15 +88,15 @@ function addrInfoResult(raw: NativeAddrInfo[] | LookupFailure, host: string | nu
  * `host` is a name, a literal address or null; `port` a number, a service name, a numeric string or null.
  */
 export async function getaddrinfo(host: string | null, port: number | string | null,
-  family = 0, type = 0, proto = 0, flags = 0): Promise<AddrInfo[]> {
-  const args = gaiArgs(host, port, family, type, proto, flags);
+  family?: number, type?: number, proto?: number, flags?: number): Promise<AddrInfo[]> {
+  const args = gaiArgs(arguments.length, host, port, family, type, proto, flags);
   return addrInfoResult(await native.getaddrinfoAsync(...args), args[0]);
 }
 
 /** The blocking form of {@link getaddrinfo}. */
 export function getaddrinfoSync(host: string | null, port: number | string | null,
-  family = 0, type = 0, proto = 0, flags = 0): AddrInfo[] {
-  const args = gaiArgs(host, port, family, type, proto, flags);
+  family?: number, type?: number, proto?: number, flags?: number): AddrInfo[] {
+  const args = gaiArgs(arguments.length, host, port, family, type, proto, flags);
   return addrInfoResult(native.getaddrinfoSync(...args), args[0]);
 }
 

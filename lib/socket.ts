@@ -250,15 +250,17 @@ export class Socket<F extends number = number> {
 
   /** Sets an option: an integer (booleans as 1/0) or raw bytes for struct-valued options. */
   setsockopt(level: number, name: number, value: number | boolean | Uint8Array): void {
-    const fd = this.openFd('setsockopt');
     checkInt(level, 'level');
     checkInt(name, 'name');
-    let r: number;
-    if (typeof value === 'boolean') r = native.setsockoptInt(fd, level, name, value ? 1 : 0);
-    else if (typeof value === 'number') r = native.setsockoptInt(fd, level, name, checkInt(value, 'value', -0x80000000, 0xffffffff) | 0);
-    else if (value instanceof Uint8Array) r = native.setsockoptBytes(fd, level, name, value);
+    if (value instanceof Uint8Array) {
+      check(native.setsockoptBytes(this.openFd('setsockopt'), level, name, value), 'setsockopt');
+      return;
+    }
+    let n: number;
+    if (typeof value === 'boolean') n = value ? 1 : 0;
+    else if (typeof value === 'number') n = checkInt(value, 'value', -0x80000000, 0xffffffff) | 0;
     else throw invalidArgType('value', 'of type number or boolean, or an instance of Buffer or Uint8Array', value);
-    check(r, 'setsockopt');
+    check(native.setsockoptInt(this.openFd('setsockopt'), level, name, n), 'setsockopt');
   }
 
   /** Reads an integer option, or with `buflen` the option's raw bytes (at most buflen of them). */
@@ -785,10 +787,18 @@ export class Socket<F extends number = number> {
     return [this._mmsgBlobs!, this._mmsgResults];
   }
 
-  private mmsgResults(n: number, blobs: Buffer, results: Int32Array): RecvmmsgResult<F>[] {
+  /**
+   * The batch as entries. On a stream, recvmmsg(2) counts the end of input once per buffer left
+   * (0 bytes into a buffer that had room): the batch ends before the first of them, as a loop of
+   * recvmsg calls would.
+   */
+  private mmsgResults(n: number, parts: Uint8Array[], blobs: Buffer, results: Int32Array): RecvmmsgResult<F>[] {
     const size = native.addrBlobSize;
-    const out: RecvmmsgResult<F>[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = [results[2 * i], fromBlob(blobs, this._family, i * size), results[2 * i + 1]];
+    const out: RecvmmsgResult<F>[] = [];
+    for (let i = 0; i < n; i++) {
+      if (this._type === C.SOCK_STREAM && results[2 * i] === 0 && parts[i].length > 0) break;
+      out.push([results[2 * i], fromBlob(blobs, this._family, i * size), results[2 * i + 1]]);
+    }
     return out;
   }
 
@@ -798,7 +808,7 @@ export class Socket<F extends number = number> {
     return (fd) => {
       const [blobs, results] = this.mmsgScratch(parts.length);
       const r = recvmmsg(fd, parts, blobs, results, flags);
-      if (r >= 0) done(this.mmsgResults(r, blobs, results));
+      if (r >= 0) done(this.mmsgResults(r, parts, blobs, results));
       return r;
     };
   }

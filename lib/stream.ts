@@ -6,7 +6,7 @@
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { native } from './native';
-import { E, SocketError, abortError, closedError } from './errors';
+import { E, SocketError, abortError, closedError, socketError } from './errors';
 import { invalidArgValue, checkBoolean, checkInt } from './validate';
 
 const C = native.constants;
@@ -206,11 +206,12 @@ export class SocketStream extends Duplex {
   }
 
   /**
-   * A write cut short by destroy() completes without an error of its own, as net.Socket's does:
-   * the Writable then reports ERR_STREAM_DESTROYED to the writes still queued, not an AbortError.
+   * A write cut short by destroy() fails with ECANCELED (syscall 'write'), as net.Socket's does
+   * since Node 22 (libuv cancels its write request); the Writable then gives the writes still
+   * queued the same error. Never an AbortError: the abort is our own means of stopping the write.
    */
   private afterWriteError(callback: (error?: Error | null) => void): (error: Error) => void {
-    return (error) => callback(this.destroyed ? null : error);
+    return (error) => callback(this.destroyed ? socketError(E.ECANCELED, 'write') : error);
   }
 
   /** Several small writes go out in as few sendmsg calls as the kernel takes. */

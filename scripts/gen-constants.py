@@ -219,17 +219,28 @@ def record_member(name, typ, everywhere):
 
 def constants_interface():
     """The type of `constants`: each known name, optional where a platform may lack it."""
-    members = [record_member(name, FAMILY_BRANDS.get(name, "number"), everywhere) for name, everywhere in constants()]
+    members = [line for name, everywhere in constants()
+               for line in (f"  /** `{name}` from the C headers. */", record_member(name, FAMILY_BRANDS.get(name, "number"), everywhere))]
     return ["/** The type of `constants`: every known name, so that a typo does not compile. */",
             "export type Constants = {", *members, "};"]
 
 
+def name_union(names):
+    return [f"  | '{name}'" for name in names] + ["  ;"] if names else ["  never;"]
+
+
 def errno_interface():
-    """The type of errors.ts's `errno` table: each name of errno.txt."""
-    members = [record_member(name, "number", name in POSIX_ERRNO) for name in errno_names()]
-    return ["/**", " * The type of `errno`: every errno name a supported platform may define; those POSIX requires are",
+    """The type of errors.ts's `errno` table: each name of errno.txt, as two unions of names (a mapped
+    type, so that the documentation has one entry for the table rather than one per name)."""
+    posix = [name for name in errno_names() if name in POSIX_ERRNO]
+    other = [name for name in errno_names() if name not in POSIX_ERRNO]
+    return ["/** The errno names POSIX requires: every supported platform defines them. */",
+            "export type PosixErrnoName =", *name_union(posix), "",
+            "/** The errno names some supported platform lacks. */",
+            "export type PlatformErrnoName =", *name_union(other), "",
+            "/**", " * The type of `errno`: every errno name a supported platform may define; those POSIX requires are",
             " * `number`, the others may be absent. A typo does not compile.", " */",
-            "export type ErrnoTable = {", *members, "};"]
+            "export type ErrnoTable = { readonly [Name in PosixErrnoName]: number } & { readonly [Name in PlatformErrnoName]?: number };"]
 
 
 def typescript_source():

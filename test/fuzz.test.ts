@@ -97,6 +97,7 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
     () => ({ get length() { throw new EvilError('getter'); } }),
     () => new Proxy({}, { get() { throw new EvilError('proxy'); } }),
   ];
+  const nonNumbers = hostileScalars.slice(1).filter((make) => typeof make() !== 'number');
   const buffers: Array<() => unknown> = [
     () => Buffer.alloc(0), () => Buffer.alloc(int(100)), () => Buffer.alloc(70000), () => new Uint8Array(int(64)),
     () => Buffer.from('hello'), () => detached(), () => resizable(), () => new LyingLength(4),
@@ -282,7 +283,7 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
       for (const item of value) if (item instanceof bs.Socket) dispose(item, name);
       return;
     }
-    if (name === 'detach' && typeof value === 'number' && value >= 0) fs.closeSync(value);
+    if ((name === 'detach' || name === 'dup') && typeof value === 'number' && value >= 0) fs.closeSync(value);
     if (value && typeof value === 'object' && 'close' in value && name === 'poll') adopted.push(value);
   }
   const allowed = (e: unknown): boolean => e instanceof TypeError || e instanceof RangeError ||
@@ -378,6 +379,23 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
     sendmmsg: () => [int(5) ? Array.from({ length: int(4) }, () => pick([[pick(buffers)()], [pick(buffers)(), address()], []])) : pick(hostileScalars)(), pick([undefined, 0]), options()],
   };
   const sock = (): InstanceType<typeof bs.Socket> => pick(pool);
+  /** A dup of an open pool socket's descriptor: the fuzzer's own to close. */
+  const ownedCopies: Array<[fd: number, inode: number]> = [];
+  const ownedCopy = (): number => {
+    const s = sock();
+    if (!s || s.closed) return -1;
+    const fd = bs.dup(s.fd);
+    ownedCopies.push([fd, fs.fstatSync(fd).ino]);
+    return fd;
+  };
+  /** Closes the copies a call did not close (hostile arguments may have replaced them), still the same socket. */
+  function closeOwnedCopies(): void {
+    for (const [fd, inode] of ownedCopies.splice(0)) {
+      try {
+        if (fs.fstatSync(fd).ino === inode) fs.closeSync(fd);
+      } catch { /* closed by the call */ }
+    }
+  }
   const fnArgs: Record<string, Gen> = {
     socket: () => [pick([C.AF_INET, C.AF_INET6, C.AF_UNIX, pick(numbers), anyArg()]), pick([C.SOCK_STREAM, C.SOCK_DGRAM, C.SOCK_STREAM | (C.SOCK_NONBLOCK ?? 0), pick(numbers)]), pick([0, pick(numbers)])],
     Socket: () => [pick([C.AF_INET, C.AF_UNIX, anyArg()]), pick([C.SOCK_STREAM, anyArg()]), pick([undefined, 0, anyArg()]), pick([undefined, -1, 1.5, NaN, 1 << 20, 'x', 2 ** 32])],
@@ -411,6 +429,12 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
     inet_ntop: () => [pick([C.AF_INET, C.AF_INET6, anyArg()]), pick(buffers)()],
     if_nametoindex: () => [pick(['lo', '', longLabel(10000), 'lo\0', anyArg()])],
     if_indextoname: () => [pick([1, 0, -1, 2 ** 32, NaN, anyArg()])],
+    // The process's own descriptors (stdio, libuv's epoll and signal pipes, mocha's) and this
+    // machine's name are not the fuzzer's: close() and dup() get only descriptors it owns, or ones
+    // that cannot be open, and sethostname() only arguments refused before the system call.
+    close: () => [pick([ownedCopy, () => -1, () => 1 << 30, () => pick(nonNumbers)()])()],
+    dup: () => [pick([() => sock().fd, () => -1, () => 1 << 30, () => pick(nonNumbers)()])()],
+    sethostname: () => [pick(nonNumbers.filter((make) => { const v = make(); return typeof v !== 'string'; }))()],
   };
   // Calls that may wait without a timeout, or may reach other machines, get safe generators above;
   // every other export gets random arguments.
@@ -489,6 +513,7 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
       const [args, evil] = maybeHostile((fnArgs[name] ?? (() => Array.from({ length: int(5) }, anyArg)))());
       if (evil) result.hostileCalls++;
       await call(name, () => (name === 'Socket' ? new (fn as unknown as new (...a: unknown[]) => unknown)(...args) : fn(...args)), args);
+      closeOwnedCopies();
     } else if (roll < 98) {
       await pollerRound();
     } else {

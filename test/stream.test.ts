@@ -269,7 +269,7 @@ describe('Socket.toStream', () => {
     assert.ok(chunks[0].equals(big));
   });
 
-  it('destroy() during a write: the write callbacks get what net.Socket\'s get, ERR_STREAM_DESTROYED and never ABORT_ERR (issue 19 #12)', async function () {
+  it('destroy() during a write: the write callbacks get what net.Socket\'s get since Node 22 (ECANCELED), never ABORT_ERR (issue 19 #12)', async function () {
     this.timeout(20000);
     /** Writes 8 MiB (in flight, the peer does not read) then 10 bytes (queued), destroys, and lists the callbacks' codes. */
     async function destroyDuringWrite(stream: Duplex): Promise<Array<string | null>> {
@@ -290,8 +290,11 @@ describe('Socket.toStream', () => {
     const [s] = track.add(bs.socketpair());
     const node = await destroyDuringWrite(n.toNetSocket());
     const ours = await destroyDuringWrite(s.toStream());
-    assert.deepEqual(ours, node, 'as net.Socket');
-    assert.ok(ours.includes('ERR_STREAM_DESTROYED'), String(ours));
+    // Node 20's net.Socket reported the write cut short as a success (and ERR_STREAM_DESTROYED for
+    // the queued one); from Node 22 on it is ECANCELED for both, which is what we give everywhere.
+    const node20 = JSON.stringify(node) === JSON.stringify([null, 'ERR_STREAM_DESTROYED', 'no error event']);
+    assert.deepEqual(ours, node20 ? ['ECANCELED', 'ECANCELED', 'no error event'] : node, 'as net.Socket');
+    assert.equal(ours[0], 'ECANCELED', 'the write cut short is not reported as done');
     assert.ok(!ours.includes('ABORT_ERR'), String(ours));
     assert.ok(s.closed);
   });

@@ -240,12 +240,23 @@ export const ALLOW_LIST: Allowed[] = [
     },
   },
   {
-    id: 'undefined-is-not-null',
-    reason: "API.md types getaddrinfo's host and port as `string | null` (Python's None): null is the absent value, "
-      + 'and an explicit undefined in those required positions is a TypeError (ERR_INVALID_ARG_TYPE).',
+    id: 'python-sendfile-timeout-overflow',
+    reason: "CPython's socket.sendfile waits through a selector whose timeout, in milliseconds, must fit a C int: a socket "
+      + 'timeout over about 24.8 days (the generator uses 30) raises OverflowError before anything is sent. API.md: a '
+      + 'timeout is any number of seconds; ours waits, sends, and reports what the kernel says.',
     matches(step, node, py) {
-      return step.op === 'fn' && step.name === 'getaddrinfo' && undefinedAt(step).some((k) => k <= 1)
-        && isError(node) && node.code === 'ERR_INVALID_ARG_TYPE' && !isError(py);
+      return step.op === 'sendfile' && isError(py) && py.err === 'OverflowError'
+        && (!isError(node) || typeof node.errno === 'number');
+    },
+  },
+  {
+    id: 'undefined-is-not-null',
+    reason: "API.md types getaddrinfo's host as `string | null` (Python's None): null is the absent host, and an "
+      + 'explicit undefined there is a TypeError (ERR_INVALID_ARG_TYPE), whatever Python then makes of its other arguments.',
+    matches(step, node) {
+      // Python then resolves, or fails the look-up (gaierror), or refuses another argument (OSError, TypeError)
+      return step.op === 'fn' && step.name === 'getaddrinfo' && undefinedAt(step).some((k) => k === 0)
+        && isError(node) && node.code === 'ERR_INVALID_ARG_TYPE';
     },
   },
   {
