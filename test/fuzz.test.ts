@@ -285,6 +285,7 @@ async function runFuzz(seed: number, iterations: number, budgetMs: number, progr
     }
     if ((name === 'detach' || name === 'dup') && typeof value === 'number' && value >= 0) fs.closeSync(value);
     if (value && typeof value === 'object' && 'close' in value && name === 'poll') adopted.push(value);
+    if (value instanceof bs.Epoll) value.close();  // it owns an epoll descriptor
   }
   const allowed = (e: unknown): boolean => e instanceof TypeError || e instanceof RangeError ||
     e instanceof bs.SocketError || e instanceof bs.GaiError || e instanceof bs.HostError || e instanceof EvilError ||
