@@ -224,16 +224,15 @@ export class Socket<F extends number = number> {
 
   /** Listens for connections; the default backlog is min(SOMAXCONN, 128), as in Python. */
   listen(backlog?: number): void {
-    const fd = this.openFd('listen');
     let n = checkOptionalInt(backlog, 'backlog', Math.min(SOMAXCONN, 128));
     if (n < 0) n = 0;
-    check(native.listen(fd, n), 'listen');
+    check(native.listen(this.openFd('listen'), n), 'listen');
   }
 
   /** Shuts down reading (SHUT_RD), writing (SHUT_WR) or both (SHUT_RDWR). */
   shutdown(how: number): void {
-    const fd = this.openFd('shutdown');
-    check(native.shutdown(fd, checkInt(how, 'how')), 'shutdown');
+    const h = checkInt(how, 'how');
+    check(native.shutdown(this.openFd('shutdown'), h), 'shutdown');
   }
 
   /** The socket's own address. */
@@ -280,8 +279,9 @@ export class Socket<F extends number = number> {
 
   /** setblocking(false) is settimeout(0); setblocking(true) is settimeout(null). */
   setblocking(flag: boolean): void {
+    const blocking = checkBoolean(flag, 'flag');
     this.openFd('setblocking');
-    this.settimeout(checkBoolean(flag, 'flag') ? null : 0);
+    this.settimeout(blocking ? null : 0);
   }
 
   /** False only in non-blocking mode (timeout 0). */
@@ -305,7 +305,8 @@ export class Socket<F extends number = number> {
 
   /** Whether child processes inherit the descriptor (false by default: close-on-exec). */
   setInheritable(flag: boolean): void {
-    check(native.setCloexec(this.openFd('setInheritable'), !checkBoolean(flag, 'flag')), 'fcntl');
+    const inheritable = checkBoolean(flag, 'flag');
+    check(native.setCloexec(this.openFd('setInheritable'), !inheritable), 'fcntl');
   }
 
   /** Whether child processes inherit the descriptor (false when close-on-exec is set, the default). */

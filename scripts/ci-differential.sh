@@ -11,14 +11,4 @@ if ! command -v python3 >/dev/null; then
 fi
 [ -f dist/test/differential/main.js ] || npm run build:ts >/dev/null
 # --jobs 12: most of the time is spent waiting (timeouts, calls that never return), not computing.
-#
-# REPORT-ONLY THIS ROUND: the suite was extended this round (sendfile, sendFds/recvFds, *mmsg,
-# module functions, explicit undefined) and its new divergences (about 16 in 2 000 sequences, some
-# not reproduced on replay) are not sorted yet into defects, allow-list entries and load flakes.
-# Until they are (docs/DIFFERENTIAL.md, "Open after the third round"), its result is printed in
-# full but prefixed, so that .ci/run's sum does not count it. Remove the prefix when it is green.
-out=$(mktemp)
-node dist/test/differential/main.js --jobs 12 "$@" 2>&1 | tee "$out" | sed -E 's/^([0-9]+ passed, [0-9]+ failed)/differential (report-only, not counted): \1/'
-rc=${PIPESTATUS[0]}
-echo "differential exit code $rc (report-only this round)"
-rm -f "$out"
+node dist/test/differential/main.js --jobs 12 "$@"

@@ -16,6 +16,5 @@ if [ "$backend" != uring ]; then
 fi
 status=0
 BSD_SOCKETS_BACKEND=uring npx mocha 'dist/test/**/*.test.js' || status=1
-# the differential suite is report-only this round (see scripts/ci-differential.sh)
-BSD_SOCKETS_BACKEND=uring bash scripts/ci-differential.sh
+BSD_SOCKETS_BACKEND=uring bash scripts/ci-differential.sh || status=1
 exit $status

@@ -79,8 +79,10 @@ export const ALLOW_LIST: Allowed[] = [
       + '(getsockopt buflen <= 0, a negative descriptor for fromfd, a negative sendfile offset) are RangeErrors with '
       + "Node's codes, and so is an interface index past 2^32-1; CPython raises OSError there (without errno for the path "
       + 'and buflen, EBADF from dup(-1) for the descriptor, EINVAL from sendfile(2) or lseek for the offset, ENXIO for '
-      + 'an index it cut to 32 bits).',
+      + 'an index it cut to 32 bits). CPython\'s sendfile never looks at the offset of an empty file (it returns 0).',
     matches(step, node, py) {
+      if (step.op === 'sendfile' && (step.offset ?? 0) < 0 && isError(node) && node.code === 'ERR_OUT_OF_RANGE'
+        && Array.isArray(py) && py[0] === 0) return true;
       const e = bothErrors(node, py);
       return !!e && e[0].err === 'RangeError' && e[0].code === 'ERR_OUT_OF_RANGE' && e[1].err === 'OSError'
         && (e[1].errno === null || (step.op === 'detachFromfd' && e[1].code === 'EBADF')
@@ -247,6 +249,17 @@ export const ALLOW_LIST: Allowed[] = [
     matches(step, node, py) {
       return step.op === 'sendfile' && isError(py) && py.err === 'OverflowError'
         && (!isError(node) || typeof node.errno === 'number');
+    },
+  },
+  {
+    id: 'python-sendfile-selects-after-the-end',
+    reason: "CPython's socket.sendfile in timeout mode waits for writability before EVERY sendfile(2), the one that would "
+      + 'find the end of the file too: when the bytes just sent fill the buffer of a peer that does not read, it raises '
+      + 'TimeoutError although everything was sent. Ours returns the count, which is the whole rest of the file.',
+    matches(step, node, py) {
+      const rest = Math.max(0, (step.file?.n ?? 0) - Math.max(0, step.offset ?? 0));
+      const want = step.count === undefined ? rest : Math.min(rest, step.count);
+      return step.op === 'sendfile' && isError(py) && py.err === 'TimeoutError' && Array.isArray(node) && want > 0 && node[0] === want;
     },
   },
   {

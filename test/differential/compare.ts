@@ -81,6 +81,14 @@ function withAllowance(d: Divergence, step: Step): Divergence {
   return known ? { ...d, knownDefect: known.id } : d;
 }
 
+/**
+ * fromfd-applies-mode: CPython's socket(fileno=fd) reports blocking mode (timeout None) but leaves
+ * the descriptor's O_NONBLOCK as it was, so a call on it fails with BlockingIOError (EAGAIN,
+ * EINPROGRESS) where the mode says it should wait. Ours sets the descriptor to the Socket's mode
+ * (issue 20's hygiene invariant: O_NONBLOCK as the mode says), and waits.
+ */
+const pythonWouldBlock = (r: unknown) => isError(r) && r.err === 'BlockingIOError';
+
 const timedOutVsData = (a: unknown, b: unknown) => isError(a) && a.err === 'TimeoutError' && !isError(b) && !HANG(b);
 
 export function compareSequence(steps: Step[], node: StepResult[], py: StepResult[]): Divergence[] {
@@ -88,6 +96,11 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
   const unsignedSet = new Set<string>();  // options that only we set (allowed: unsigned-option-values)
   let corked = false;  // bytes were sent with MSG_MORE (allowed: msg-more-held)
   const timeoutRefused = new Set<string>();  // sockets whose settimeout failed with EBADF (allowed: python-sets-timeout-first)
+  const adopted = new Set<string>();  // sockets made by fromfd whose mode was not set since (allowed: fromfd-applies-mode)
+  // raw-sees-both-sides: the two sides run a sequence at the same time on one machine, and a raw
+  // socket receives every packet of its protocol on loopback, the other side's too: what a receive
+  // on it finds, and whether it times out, depends on the other side's timing.
+  const raw = new Set<string>();  // SOCK_RAW sockets
   const n = Math.max(node.length, py.length);
   for (let i = 0; i < n && i < steps.length; i++) {
     const found = compareStep(steps[i], i, node[i], py[i]);
@@ -103,10 +116,19 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
     const st = steps[i];
     if ((st.op === 'mode' || st.op === 'settimeout') && isError(node[i]?.r) && (node[i].r as ErrorResult).code === 'EBADF') timeoutRefused.add(st.id!);
     for (const d of found) if (!d.allowedBy && d.op === 'gettimeout' && timeoutRefused.has(st.id!)) d.allowedBy = 'python-sets-timeout-first';
+    if (st.op === 'detachFromfd') adopted.add(st.as as string);
+    if (st.op === 'socket' && st.type === 'SOCK_RAW') raw.add(st.as as string);
+    if ((st.op === 'dup' || st.op === 'detachFromfd') && raw.has(st.id!)) raw.add(st.as as string);
+    for (const d of found) if (!d.allowedBy && d.op.startsWith('recv') && raw.has(st.id!)) d.allowedBy = 'raw-sees-both-sides';
+    if (st.op === 'mode' || st.op === 'settimeout') adopted.delete(st.id!);
+    for (const d of found) if (!d.allowedBy && adopted.has(st.id!) && pythonWouldBlock(d.py) && !pythonWouldBlock(d.node)) d.allowedBy = 'fromfd-applies-mode';
     out.push(...found);
     // the bytes were consumed on one side only, or a known defect did something else: the rest of the
     // sequence would compare different states
-    if (found.some((d) => d.allowedBy === 'msg-more-held' || d.knownDefect)) break;
+    if (found.some((d) => ['msg-more-held', 'fromfd-applies-mode', 'raw-sees-both-sides'].includes(d.allowedBy ?? '') || d.knownDefect)) break;
+    // an intended difference where one side did the call and the other refused it (sendfile on a
+    // SEQPACKET socket, an optional undefined): the sockets now hold different bytes or states
+    if (found.some((d) => d.allowedBy && isError(d.node) !== isError(d.py))) break;
     if (HANG(node[i]?.r) || HANG(py[i]?.r)) break;  // the side that hung was stopped: nothing after it to compare
   }
   return out;
