@@ -342,6 +342,18 @@ except OSError: pass`);
     assert.deepEqual(u.recvmmsgSync([Buffer.alloc(4)]), [[4, s.getsockname(), bs.MSG_TRUNC]]);
   });
 
+  it('recvmmsg on a stream ends its batch at the end of input: the bytes, then an empty array, never 0-byte entries', async function () {
+    if (!bs.features.recvmmsg) { console.log('      skipped: recvmmsg is not in this build'); this.skip(); }
+    const [a, b] = track.tcpPair();
+    a.sendallSync(Buffer.from('abc'));
+    a.shutdown(bs.SHUT_WR);
+    await sleep(20);
+    const first = b.recvmmsgSync([Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4)]);
+    assert.deepEqual(first.map((entry) => entry[0]), [3], 'the 3 bytes, and no entry for the end of input');
+    assert.deepEqual(await b.recvmmsg([Buffer.alloc(4), Buffer.alloc(4)]), [], 'at the end of input: an empty array');
+    assert.deepEqual(b.recvmmsgSync([Buffer.alloc(0), Buffer.alloc(4)]).map((entry) => entry[0]), [0], 'a 0-byte buffer still counts');
+  });
+
   describe('close() with many pending operations', () => {
     // Limits with room for a loaded machine (measured: about 2-10 ms and 100-500 ms); unfixed, 100 000
     // took 5 to 17 s.
