@@ -1919,171 +1919,316 @@ export type Constants = {
   readonly UDP_SEGMENT?: number;
 };
 
-/** The errno names POSIX requires: every supported platform defines them. */
-export type PosixErrnoName =
-  | 'E2BIG'
-  | 'EACCES'
-  | 'EADDRINUSE'
-  | 'EADDRNOTAVAIL'
-  | 'EAFNOSUPPORT'
-  | 'EAGAIN'
-  | 'EALREADY'
-  | 'EBADF'
-  | 'EBADMSG'
-  | 'EBUSY'
-  | 'ECANCELED'
-  | 'ECHILD'
-  | 'ECONNABORTED'
-  | 'ECONNREFUSED'
-  | 'ECONNRESET'
-  | 'EDEADLK'
-  | 'EDESTADDRREQ'
-  | 'EDOM'
-  | 'EDQUOT'
-  | 'EEXIST'
-  | 'EFAULT'
-  | 'EFBIG'
-  | 'EHOSTDOWN'
-  | 'EHOSTUNREACH'
-  | 'EIDRM'
-  | 'EILSEQ'
-  | 'EINPROGRESS'
-  | 'EINTR'
-  | 'EINVAL'
-  | 'EIO'
-  | 'EISCONN'
-  | 'EISDIR'
-  | 'ELOOP'
-  | 'EMFILE'
-  | 'EMLINK'
-  | 'EMSGSIZE'
-  | 'EMULTIHOP'
-  | 'ENAMETOOLONG'
-  | 'ENETDOWN'
-  | 'ENETRESET'
-  | 'ENETUNREACH'
-  | 'ENFILE'
-  | 'ENOBUFS'
-  | 'ENODEV'
-  | 'ENOENT'
-  | 'ENOEXEC'
-  | 'ENOLCK'
-  | 'ENOLINK'
-  | 'ENOMEM'
-  | 'ENOMSG'
-  | 'ENOPROTOOPT'
-  | 'ENOSPC'
-  | 'ENOSYS'
-  | 'ENOTCONN'
-  | 'ENOTDIR'
-  | 'ENOTEMPTY'
-  | 'ENOTRECOVERABLE'
-  | 'ENOTSOCK'
-  | 'ENOTSUP'
-  | 'ENOTTY'
-  | 'ENXIO'
-  | 'EOPNOTSUPP'
-  | 'EOVERFLOW'
-  | 'EOWNERDEAD'
-  | 'EPERM'
-  | 'EPFNOSUPPORT'
-  | 'EPIPE'
-  | 'EPROTO'
-  | 'EPROTONOSUPPORT'
-  | 'EPROTOTYPE'
-  | 'ERANGE'
-  | 'EROFS'
-  | 'ESHUTDOWN'
-  | 'ESOCKTNOSUPPORT'
-  | 'ESPIPE'
-  | 'ESRCH'
-  | 'ESTALE'
-  | 'ETIMEDOUT'
-  | 'ETOOMANYREFS'
-  | 'ETXTBSY'
-  | 'EWOULDBLOCK'
-  | 'EXDEV'
-  ;
-
-/** The errno names some supported platform lacks. */
-export type PlatformErrnoName =
-  | 'EADV'
-  | 'EAUTH'
-  | 'EBADARCH'
-  | 'EBADE'
-  | 'EBADEXEC'
-  | 'EBADFD'
-  | 'EBADMACHO'
-  | 'EBADR'
-  | 'EBADRPC'
-  | 'EBADRQC'
-  | 'EBADSLT'
-  | 'EBFONT'
-  | 'ECHRNG'
-  | 'ECOMM'
-  | 'EDEADLOCK'
-  | 'EDEVERR'
-  | 'EDOTDOT'
-  | 'EFTYPE'
-  | 'EHWPOISON'
-  | 'EISNAM'
-  | 'EKEYEXPIRED'
-  | 'EKEYREJECTED'
-  | 'EKEYREVOKED'
-  | 'EL2HLT'
-  | 'EL2NSYNC'
-  | 'EL3HLT'
-  | 'EL3RST'
-  | 'ELIBACC'
-  | 'ELIBBAD'
-  | 'ELIBEXEC'
-  | 'ELIBMAX'
-  | 'ELIBSCN'
-  | 'ELNRNG'
-  | 'EMEDIUMTYPE'
-  | 'ENAVAIL'
-  | 'ENEEDAUTH'
-  | 'ENOANO'
-  | 'ENOATTR'
-  | 'ENOCSI'
-  | 'ENODATA'
-  | 'ENOKEY'
-  | 'ENOMEDIUM'
-  | 'ENONET'
-  | 'ENOPKG'
-  | 'ENOPOLICY'
-  | 'ENOSR'
-  | 'ENOSTR'
-  | 'ENOTBLK'
-  | 'ENOTNAM'
-  | 'ENOTUNIQ'
-  | 'EPROCLIM'
-  | 'EPROCUNAVAIL'
-  | 'EPROGMISMATCH'
-  | 'EPROGUNAVAIL'
-  | 'EPWROFF'
-  | 'EQFULL'
-  | 'EREMCHG'
-  | 'EREMOTE'
-  | 'EREMOTEIO'
-  | 'ERESTART'
-  | 'ERFKILL'
-  | 'ERPCMISMATCH'
-  | 'ESHLIBVERS'
-  | 'ESRMNT'
-  | 'ESTRPIPE'
-  | 'ETIME'
-  | 'EUCLEAN'
-  | 'EUNATCH'
-  | 'EUSERS'
-  | 'EXFULL'
-  ;
-
 /**
  * The type of `errno`: every errno name a supported platform may define; those POSIX requires are
  * `number`, the others may be absent. A typo does not compile.
  */
-export type ErrnoTable = { readonly [Name in PosixErrnoName]: number } & { readonly [Name in PlatformErrnoName]?: number };
+export type ErrnoTable = {
+  /** errno `E2BIG` where the platform defines it. */
+  readonly E2BIG: number;
+  /** errno `EACCES` where the platform defines it. */
+  readonly EACCES: number;
+  /** errno `EADDRINUSE` where the platform defines it. */
+  readonly EADDRINUSE: number;
+  /** errno `EADDRNOTAVAIL` where the platform defines it. */
+  readonly EADDRNOTAVAIL: number;
+  /** errno `EADV` where the platform defines it. */
+  readonly EADV?: number;
+  /** errno `EAFNOSUPPORT` where the platform defines it. */
+  readonly EAFNOSUPPORT: number;
+  /** errno `EAGAIN` where the platform defines it. */
+  readonly EAGAIN: number;
+  /** errno `EALREADY` where the platform defines it. */
+  readonly EALREADY: number;
+  /** errno `EAUTH` where the platform defines it. */
+  readonly EAUTH?: number;
+  /** errno `EBADARCH` where the platform defines it. */
+  readonly EBADARCH?: number;
+  /** errno `EBADE` where the platform defines it. */
+  readonly EBADE?: number;
+  /** errno `EBADEXEC` where the platform defines it. */
+  readonly EBADEXEC?: number;
+  /** errno `EBADF` where the platform defines it. */
+  readonly EBADF: number;
+  /** errno `EBADFD` where the platform defines it. */
+  readonly EBADFD?: number;
+  /** errno `EBADMACHO` where the platform defines it. */
+  readonly EBADMACHO?: number;
+  /** errno `EBADMSG` where the platform defines it. */
+  readonly EBADMSG: number;
+  /** errno `EBADR` where the platform defines it. */
+  readonly EBADR?: number;
+  /** errno `EBADRPC` where the platform defines it. */
+  readonly EBADRPC?: number;
+  /** errno `EBADRQC` where the platform defines it. */
+  readonly EBADRQC?: number;
+  /** errno `EBADSLT` where the platform defines it. */
+  readonly EBADSLT?: number;
+  /** errno `EBFONT` where the platform defines it. */
+  readonly EBFONT?: number;
+  /** errno `EBUSY` where the platform defines it. */
+  readonly EBUSY: number;
+  /** errno `ECANCELED` where the platform defines it. */
+  readonly ECANCELED: number;
+  /** errno `ECHILD` where the platform defines it. */
+  readonly ECHILD: number;
+  /** errno `ECHRNG` where the platform defines it. */
+  readonly ECHRNG?: number;
+  /** errno `ECOMM` where the platform defines it. */
+  readonly ECOMM?: number;
+  /** errno `ECONNABORTED` where the platform defines it. */
+  readonly ECONNABORTED: number;
+  /** errno `ECONNREFUSED` where the platform defines it. */
+  readonly ECONNREFUSED: number;
+  /** errno `ECONNRESET` where the platform defines it. */
+  readonly ECONNRESET: number;
+  /** errno `EDEADLK` where the platform defines it. */
+  readonly EDEADLK: number;
+  /** errno `EDEADLOCK` where the platform defines it. */
+  readonly EDEADLOCK?: number;
+  /** errno `EDESTADDRREQ` where the platform defines it. */
+  readonly EDESTADDRREQ: number;
+  /** errno `EDEVERR` where the platform defines it. */
+  readonly EDEVERR?: number;
+  /** errno `EDOM` where the platform defines it. */
+  readonly EDOM: number;
+  /** errno `EDOTDOT` where the platform defines it. */
+  readonly EDOTDOT?: number;
+  /** errno `EDQUOT` where the platform defines it. */
+  readonly EDQUOT: number;
+  /** errno `EEXIST` where the platform defines it. */
+  readonly EEXIST: number;
+  /** errno `EFAULT` where the platform defines it. */
+  readonly EFAULT: number;
+  /** errno `EFBIG` where the platform defines it. */
+  readonly EFBIG: number;
+  /** errno `EFTYPE` where the platform defines it. */
+  readonly EFTYPE?: number;
+  /** errno `EHOSTDOWN` where the platform defines it. */
+  readonly EHOSTDOWN: number;
+  /** errno `EHOSTUNREACH` where the platform defines it. */
+  readonly EHOSTUNREACH: number;
+  /** errno `EHWPOISON` where the platform defines it. */
+  readonly EHWPOISON?: number;
+  /** errno `EIDRM` where the platform defines it. */
+  readonly EIDRM: number;
+  /** errno `EILSEQ` where the platform defines it. */
+  readonly EILSEQ: number;
+  /** errno `EINPROGRESS` where the platform defines it. */
+  readonly EINPROGRESS: number;
+  /** errno `EINTR` where the platform defines it. */
+  readonly EINTR: number;
+  /** errno `EINVAL` where the platform defines it. */
+  readonly EINVAL: number;
+  /** errno `EIO` where the platform defines it. */
+  readonly EIO: number;
+  /** errno `EISCONN` where the platform defines it. */
+  readonly EISCONN: number;
+  /** errno `EISDIR` where the platform defines it. */
+  readonly EISDIR: number;
+  /** errno `EISNAM` where the platform defines it. */
+  readonly EISNAM?: number;
+  /** errno `EKEYEXPIRED` where the platform defines it. */
+  readonly EKEYEXPIRED?: number;
+  /** errno `EKEYREJECTED` where the platform defines it. */
+  readonly EKEYREJECTED?: number;
+  /** errno `EKEYREVOKED` where the platform defines it. */
+  readonly EKEYREVOKED?: number;
+  /** errno `EL2HLT` where the platform defines it. */
+  readonly EL2HLT?: number;
+  /** errno `EL2NSYNC` where the platform defines it. */
+  readonly EL2NSYNC?: number;
+  /** errno `EL3HLT` where the platform defines it. */
+  readonly EL3HLT?: number;
+  /** errno `EL3RST` where the platform defines it. */
+  readonly EL3RST?: number;
+  /** errno `ELIBACC` where the platform defines it. */
+  readonly ELIBACC?: number;
+  /** errno `ELIBBAD` where the platform defines it. */
+  readonly ELIBBAD?: number;
+  /** errno `ELIBEXEC` where the platform defines it. */
+  readonly ELIBEXEC?: number;
+  /** errno `ELIBMAX` where the platform defines it. */
+  readonly ELIBMAX?: number;
+  /** errno `ELIBSCN` where the platform defines it. */
+  readonly ELIBSCN?: number;
+  /** errno `ELNRNG` where the platform defines it. */
+  readonly ELNRNG?: number;
+  /** errno `ELOOP` where the platform defines it. */
+  readonly ELOOP: number;
+  /** errno `EMEDIUMTYPE` where the platform defines it. */
+  readonly EMEDIUMTYPE?: number;
+  /** errno `EMFILE` where the platform defines it. */
+  readonly EMFILE: number;
+  /** errno `EMLINK` where the platform defines it. */
+  readonly EMLINK: number;
+  /** errno `EMSGSIZE` where the platform defines it. */
+  readonly EMSGSIZE: number;
+  /** errno `EMULTIHOP` where the platform defines it. */
+  readonly EMULTIHOP: number;
+  /** errno `ENAMETOOLONG` where the platform defines it. */
+  readonly ENAMETOOLONG: number;
+  /** errno `ENAVAIL` where the platform defines it. */
+  readonly ENAVAIL?: number;
+  /** errno `ENEEDAUTH` where the platform defines it. */
+  readonly ENEEDAUTH?: number;
+  /** errno `ENETDOWN` where the platform defines it. */
+  readonly ENETDOWN: number;
+  /** errno `ENETRESET` where the platform defines it. */
+  readonly ENETRESET: number;
+  /** errno `ENETUNREACH` where the platform defines it. */
+  readonly ENETUNREACH: number;
+  /** errno `ENFILE` where the platform defines it. */
+  readonly ENFILE: number;
+  /** errno `ENOANO` where the platform defines it. */
+  readonly ENOANO?: number;
+  /** errno `ENOATTR` where the platform defines it. */
+  readonly ENOATTR?: number;
+  /** errno `ENOBUFS` where the platform defines it. */
+  readonly ENOBUFS: number;
+  /** errno `ENOCSI` where the platform defines it. */
+  readonly ENOCSI?: number;
+  /** errno `ENODATA` where the platform defines it. */
+  readonly ENODATA?: number;
+  /** errno `ENODEV` where the platform defines it. */
+  readonly ENODEV: number;
+  /** errno `ENOENT` where the platform defines it. */
+  readonly ENOENT: number;
+  /** errno `ENOEXEC` where the platform defines it. */
+  readonly ENOEXEC: number;
+  /** errno `ENOKEY` where the platform defines it. */
+  readonly ENOKEY?: number;
+  /** errno `ENOLCK` where the platform defines it. */
+  readonly ENOLCK: number;
+  /** errno `ENOLINK` where the platform defines it. */
+  readonly ENOLINK: number;
+  /** errno `ENOMEDIUM` where the platform defines it. */
+  readonly ENOMEDIUM?: number;
+  /** errno `ENOMEM` where the platform defines it. */
+  readonly ENOMEM: number;
+  /** errno `ENOMSG` where the platform defines it. */
+  readonly ENOMSG: number;
+  /** errno `ENONET` where the platform defines it. */
+  readonly ENONET?: number;
+  /** errno `ENOPKG` where the platform defines it. */
+  readonly ENOPKG?: number;
+  /** errno `ENOPOLICY` where the platform defines it. */
+  readonly ENOPOLICY?: number;
+  /** errno `ENOPROTOOPT` where the platform defines it. */
+  readonly ENOPROTOOPT: number;
+  /** errno `ENOSPC` where the platform defines it. */
+  readonly ENOSPC: number;
+  /** errno `ENOSR` where the platform defines it. */
+  readonly ENOSR?: number;
+  /** errno `ENOSTR` where the platform defines it. */
+  readonly ENOSTR?: number;
+  /** errno `ENOSYS` where the platform defines it. */
+  readonly ENOSYS: number;
+  /** errno `ENOTBLK` where the platform defines it. */
+  readonly ENOTBLK?: number;
+  /** errno `ENOTCONN` where the platform defines it. */
+  readonly ENOTCONN: number;
+  /** errno `ENOTDIR` where the platform defines it. */
+  readonly ENOTDIR: number;
+  /** errno `ENOTEMPTY` where the platform defines it. */
+  readonly ENOTEMPTY: number;
+  /** errno `ENOTNAM` where the platform defines it. */
+  readonly ENOTNAM?: number;
+  /** errno `ENOTRECOVERABLE` where the platform defines it. */
+  readonly ENOTRECOVERABLE: number;
+  /** errno `ENOTSOCK` where the platform defines it. */
+  readonly ENOTSOCK: number;
+  /** errno `ENOTSUP` where the platform defines it. */
+  readonly ENOTSUP: number;
+  /** errno `ENOTTY` where the platform defines it. */
+  readonly ENOTTY: number;
+  /** errno `ENOTUNIQ` where the platform defines it. */
+  readonly ENOTUNIQ?: number;
+  /** errno `ENXIO` where the platform defines it. */
+  readonly ENXIO: number;
+  /** errno `EOPNOTSUPP` where the platform defines it. */
+  readonly EOPNOTSUPP: number;
+  /** errno `EOVERFLOW` where the platform defines it. */
+  readonly EOVERFLOW: number;
+  /** errno `EOWNERDEAD` where the platform defines it. */
+  readonly EOWNERDEAD: number;
+  /** errno `EPERM` where the platform defines it. */
+  readonly EPERM: number;
+  /** errno `EPFNOSUPPORT` where the platform defines it. */
+  readonly EPFNOSUPPORT: number;
+  /** errno `EPIPE` where the platform defines it. */
+  readonly EPIPE: number;
+  /** errno `EPROCLIM` where the platform defines it. */
+  readonly EPROCLIM?: number;
+  /** errno `EPROCUNAVAIL` where the platform defines it. */
+  readonly EPROCUNAVAIL?: number;
+  /** errno `EPROGMISMATCH` where the platform defines it. */
+  readonly EPROGMISMATCH?: number;
+  /** errno `EPROGUNAVAIL` where the platform defines it. */
+  readonly EPROGUNAVAIL?: number;
+  /** errno `EPROTO` where the platform defines it. */
+  readonly EPROTO: number;
+  /** errno `EPROTONOSUPPORT` where the platform defines it. */
+  readonly EPROTONOSUPPORT: number;
+  /** errno `EPROTOTYPE` where the platform defines it. */
+  readonly EPROTOTYPE: number;
+  /** errno `EPWROFF` where the platform defines it. */
+  readonly EPWROFF?: number;
+  /** errno `EQFULL` where the platform defines it. */
+  readonly EQFULL?: number;
+  /** errno `ERANGE` where the platform defines it. */
+  readonly ERANGE: number;
+  /** errno `EREMCHG` where the platform defines it. */
+  readonly EREMCHG?: number;
+  /** errno `EREMOTE` where the platform defines it. */
+  readonly EREMOTE?: number;
+  /** errno `EREMOTEIO` where the platform defines it. */
+  readonly EREMOTEIO?: number;
+  /** errno `ERESTART` where the platform defines it. */
+  readonly ERESTART?: number;
+  /** errno `ERFKILL` where the platform defines it. */
+  readonly ERFKILL?: number;
+  /** errno `EROFS` where the platform defines it. */
+  readonly EROFS: number;
+  /** errno `ERPCMISMATCH` where the platform defines it. */
+  readonly ERPCMISMATCH?: number;
+  /** errno `ESHLIBVERS` where the platform defines it. */
+  readonly ESHLIBVERS?: number;
+  /** errno `ESHUTDOWN` where the platform defines it. */
+  readonly ESHUTDOWN: number;
+  /** errno `ESOCKTNOSUPPORT` where the platform defines it. */
+  readonly ESOCKTNOSUPPORT: number;
+  /** errno `ESPIPE` where the platform defines it. */
+  readonly ESPIPE: number;
+  /** errno `ESRCH` where the platform defines it. */
+  readonly ESRCH: number;
+  /** errno `ESRMNT` where the platform defines it. */
+  readonly ESRMNT?: number;
+  /** errno `ESTALE` where the platform defines it. */
+  readonly ESTALE: number;
+  /** errno `ESTRPIPE` where the platform defines it. */
+  readonly ESTRPIPE?: number;
+  /** errno `ETIME` where the platform defines it. */
+  readonly ETIME?: number;
+  /** errno `ETIMEDOUT` where the platform defines it. */
+  readonly ETIMEDOUT: number;
+  /** errno `ETOOMANYREFS` where the platform defines it. */
+  readonly ETOOMANYREFS: number;
+  /** errno `ETXTBSY` where the platform defines it. */
+  readonly ETXTBSY: number;
+  /** errno `EUCLEAN` where the platform defines it. */
+  readonly EUCLEAN?: number;
+  /** errno `EUNATCH` where the platform defines it. */
+  readonly EUNATCH?: number;
+  /** errno `EUSERS` where the platform defines it. */
+  readonly EUSERS?: number;
+  /** errno `EWOULDBLOCK` where the platform defines it. */
+  readonly EWOULDBLOCK: number;
+  /** errno `EXDEV` where the platform defines it. */
+  readonly EXDEV: number;
+  /** errno `EXFULL` where the platform defines it. */
+  readonly EXFULL?: number;
+};
 
 /** Every constant of the socket headers, frozen. */
 export const constants: Constants = Object.freeze({ ...c }) as Readonly<Record<string, number | undefined>> as Constants;

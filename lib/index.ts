@@ -39,7 +39,7 @@ export {
 export {
   BaseServer, SocketServer, TCPServer, UDPServer, UnixStreamServer, UnixDatagramServer,
   BaseRequestHandler, StreamRequestHandler, DatagramRequestHandler,
-  type ServerOptions, type RequestHandler, type RequestHandlerClass, type AnyRequestHandlerClass, type DatagramRequest,
+  type ServerOptions, type RequestHandler, type RequestHandlerClass, type AnyRequestHandlerClass, type DatagramRequest, type ClientAddressOf,
 } from './socketserver';
 export {
   structSizes, packLinger, unpackLinger, packTimeval, unpackTimeval, packIpMreq, packIpMreqn, packIpv6Mreq,

@@ -3,7 +3,7 @@
 // methods are Python's (camelCased); requests are served concurrently by default, each in its own
 // async task, which is what ThreadingMixIn gives Python. Nothing here blocks the event loop: the
 // servers wait in the Promise forms of accept() and recvfrom().
-import { constants as C, AF_INET, AF_UNIX } from './constants';
+import { constants as C, AF_INET, AF_UNIX, type AF_INET6 } from './constants';
 import { E, SocketError, abortReason, closedError } from './errors';
 import { Socket } from './socket';
 import type { AddressOf, ReturnedAddressOf } from './address';
@@ -25,7 +25,7 @@ export interface RequestHandler {
  * request with `(request, clientAddress, server)`.
  */
 export type RequestHandlerClass<R, F extends number = number> =
-  new (request: R, clientAddress: ReturnedAddressOf<F>, server: BaseServer<R, F>) => RequestHandler;
+  new (request: R, clientAddress: ClientAddressOf<R, F>, server: BaseServer<R, F>) => RequestHandler;
 
 /**
  * What a server keeps of its handler class: its requests' types are left out, so that a server of
@@ -35,6 +35,14 @@ export type AnyRequestHandlerClass = new (request: never, clientAddress: never, 
 
 /** What a datagram server passes as the request: the packet and the server's socket, as in Python. */
 export type DatagramRequest<F extends number = number> = [packet: Buffer, socket: Socket<F>];
+
+/**
+ * The client's address that comes with a request `R` on a server of family `F`: what accept() or
+ * recvfrom() gave. Only a Unix datagram can come from a sender with no name (`null`, Python's
+ * None); a UDP datagram always has its sender's address.
+ */
+export type ClientAddressOf<R, F extends number> =
+  R extends DatagramRequest ? (F extends AF_INET | AF_INET6 ? ReturnedAddressOf<F> : ReturnedAddressOf<F> | null) : ReturnedAddressOf<F>;
 
 /** Options of the server constructors. */
 export interface ServerOptions {
@@ -91,7 +99,7 @@ export abstract class BaseServer<R, F extends number = number> {
   }
 
   /** Waits for the next request: `[request, clientAddress]`; rejects when `signal` aborts. */
-  protected abstract getRequest(signal?: AbortSignal): Promise<[R, ReturnedAddressOf<F>]>;
+  protected abstract getRequest(signal?: AbortSignal): Promise<[R, ClientAddressOf<R, F>]>;
 
   /** The descriptor waited on (the listening socket's), so that a server can be given to select(). */
   abstract fileno(): number;
@@ -127,7 +135,7 @@ export abstract class BaseServer<R, F extends number = number> {
         if (wake.signal.aborted) wake = new AbortController();  // one per abort, not one per request
         this._wake = wake;
         const timer = ticking ? setTimeout(() => wake.abort(), interval * 1000) : undefined;
-        let got: [R, ReturnedAddressOf<F>] | undefined;
+        let got: [R, ClientAddressOf<R, F>] | undefined;
         try {
           got = await this.getRequest(wake.signal);
         } catch (error) {
@@ -181,7 +189,7 @@ export abstract class BaseServer<R, F extends number = number> {
     if (own !== null && own > 0) timeout = timeout === null ? own : Math.min(timeout, own);
     const wake = new AbortController();
     const timer = timeout === null ? undefined : setTimeout(() => wake.abort(), timeout * 1000);
-    let got: [R, ReturnedAddressOf<F>];
+    let got: [R, ClientAddressOf<R, F>];
     try {
       got = await this.getRequest(wake.signal);
     } catch (error) {
@@ -201,12 +209,12 @@ export abstract class BaseServer<R, F extends number = number> {
   handleTimeout(): void | Promise<void> {}
 
   /** Whether to serve a request; true by default. A request refused is shut down at once. */
-  verifyRequest(_request: R, _clientAddress: ReturnedAddressOf<F>): boolean | Promise<boolean> {
+  verifyRequest(_request: R, _clientAddress: ClientAddressOf<R, F>): boolean | Promise<boolean> {
     return true;
   }
 
   /** verifyRequest(), then processRequest(); errors go to handleError(). Never rejects. */
-  private dispatch(request: R, clientAddress: ReturnedAddressOf<F>): Promise<void> {
+  private dispatch(request: R, clientAddress: ClientAddressOf<R, F>): Promise<void> {
     const work = (async () => {
       let ok = false;
       try {
@@ -234,7 +242,7 @@ export abstract class BaseServer<R, F extends number = number> {
    * Processes one request: finishRequest(), then shutdownRequest(); an error from the handler goes
    * to handleError(). The Promise settles when the request is done.
    */
-  async processRequest(request: R, clientAddress: ReturnedAddressOf<F>): Promise<void> {
+  async processRequest(request: R, clientAddress: ClientAddressOf<R, F>): Promise<void> {
     try {
       await this.finishRequest(request, clientAddress);
     } catch (error) {
@@ -245,7 +253,7 @@ export abstract class BaseServer<R, F extends number = number> {
   }
 
   /** Constructs the handler and runs its setup(), handle() and finish() (finish() even if handle() throws). */
-  async finishRequest(request: R, clientAddress: ReturnedAddressOf<F>): Promise<void> {
+  async finishRequest(request: R, clientAddress: ClientAddressOf<R, F>): Promise<void> {
     const handler = new (this.RequestHandlerClass as RequestHandlerClass<R, F>)(request, clientAddress, this);
     await handler.setup();
     try {
@@ -267,13 +275,13 @@ export abstract class BaseServer<R, F extends number = number> {
    * Called with the error that a request's processing threw; the server then carries on with the
    * next request. By default prints the error, as Python prints the traceback, to stderr.
    */
-  handleError(_request: R, clientAddress: ReturnedAddressOf<F>, error: unknown): void {
+  handleError(_request: R, clientAddress: ClientAddressOf<R, F>, error: unknown): void {
     const line = '-'.repeat(40);
     process.stderr.write(`${line}\nException occurred during processing of request from ${JSON.stringify(clientAddress)}\n`
       + `${error instanceof Error ? error.stack ?? String(error) : String(error)}\n${line}\n`);
   }
 
-  private reportError(request: R, clientAddress: ReturnedAddressOf<F>, error: unknown): void {
+  private reportError(request: R, clientAddress: ClientAddressOf<R, F>, error: unknown): void {
     try {
       this.handleError(request, clientAddress, error);
     } catch (again) {
@@ -281,7 +289,7 @@ export abstract class BaseServer<R, F extends number = number> {
     }
   }
 
-  private safeShutdownRequest(request: R, clientAddress: ReturnedAddressOf<F>): void {
+  private safeShutdownRequest(request: R, clientAddress: ClientAddressOf<R, F>): void {
     try {
       this.shutdownRequest(request);
     } catch (error) {
@@ -399,7 +407,7 @@ export class TCPServer<F extends number = AF_INET> extends SocketServer<Socket<F
   }
 
   /** Accepts a connection: `[socket, clientAddress]`. */
-  protected getRequest(signal?: AbortSignal): Promise<[Socket<F>, ReturnedAddressOf<F>]> {
+  protected getRequest(signal?: AbortSignal): Promise<[Socket<F>, ClientAddressOf<Socket<F>, F>]> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return this.socket.accept(signal ? { signal } : undefined);
   }
@@ -442,12 +450,12 @@ export class UDPServer<F extends number = AF_INET> extends SocketServer<Datagram
   }
 
   /** Receives a datagram: `[[packet, socket], clientAddress]`. */
-  protected async getRequest(signal?: AbortSignal): Promise<[DatagramRequest<F>, ReturnedAddressOf<F>]> {
+  protected async getRequest(signal?: AbortSignal): Promise<[DatagramRequest<F>, ClientAddressOf<DatagramRequest<F>, F>]> {
     if (signal?.aborted) throw abortReason(signal);
     const [packet, clientAddress] = await this.socket.recvfrom(this.maxPacketSize, 0, signal ? { signal } : undefined);
     // A UDP datagram always has a sender's address; an unnamed Unix sender has none (null), which
     // reply() refuses with EDESTADDRREQ.
-    return [[packet, this.socket], clientAddress as ReturnedAddressOf<F>];
+    return [[packet, this.socket], clientAddress as ClientAddressOf<DatagramRequest<F>, F>];
   }
 }
 
@@ -472,12 +480,12 @@ export class BaseRequestHandler<R = unknown, F extends number = number> implemen
   /** The request: the connected Socket (stream servers) or `[packet, socket]` (datagram servers). */
   readonly request: R;
   /** The client's address. */
-  readonly clientAddress: ReturnedAddressOf<F>;
+  readonly clientAddress: ClientAddressOf<R, F>;
   /** The server that received the request (cast it to your server's class to reach its own members). */
   readonly server: BaseServer<R, F>;
 
   /** Called by the server; override setup(), handle() and finish() rather than this. */
-  constructor(request: R, clientAddress: ReturnedAddressOf<F>, server: BaseServer<R, F>) {
+  constructor(request: R, clientAddress: ClientAddressOf<R, F>, server: BaseServer<R, F>) {
     this.request = request;
     this.clientAddress = clientAddress;
     this.server = server;
@@ -616,7 +624,7 @@ export class DatagramRequestHandler<F extends number = number> extends BaseReque
   readonly socket: Socket<F>;
 
   /** Called by the server, as BaseRequestHandler's. */
-  constructor(request: DatagramRequest<F>, clientAddress: ReturnedAddressOf<F>, server: BaseServer<DatagramRequest<F>, F>) {
+  constructor(request: DatagramRequest<F>, clientAddress: ClientAddressOf<DatagramRequest<F>, F>, server: BaseServer<DatagramRequest<F>, F>) {
     super(request, clientAddress, server);
     [this.packet, this.socket] = request;
   }

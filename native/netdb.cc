@@ -25,7 +25,9 @@ Napi::Value Gethostname(const Napi::CallbackInfo& info) {
 // sethostname(name: Uint8Array) -> 0 or -errno (EPERM without CAP_SYS_ADMIN in the UTS namespace)
 Napi::Value Sethostname(const Napi::CallbackInfo& info) {
   Napi::Uint8Array name = Uint8ArrayArg(info, 0);
-  const char* bytes = reinterpret_cast<const char*>(name.Data());
+  // An empty array may have no storage at all: sethostname(2) still wants a pointer.
+  static const char kEmpty[1] = {'\0'};
+  const char* bytes = name.ByteLength() == 0 ? kEmpty : reinterpret_cast<const char*>(name.Data());
   return Num(info.Env(), ResultOrErrno(sethostname(bytes, name.ByteLength())));
 }
 

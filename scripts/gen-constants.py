@@ -225,22 +225,13 @@ def constants_interface():
             "export type Constants = {", *members, "};"]
 
 
-def name_union(names):
-    return [f"  | '{name}'" for name in names] + ["  ;"] if names else ["  never;"]
-
-
 def errno_interface():
-    """The type of errors.ts's `errno` table: each name of errno.txt, as two unions of names (a mapped
-    type, so that the documentation has one entry for the table rather than one per name)."""
-    posix = [name for name in errno_names() if name in POSIX_ERRNO]
-    other = [name for name in errno_names() if name not in POSIX_ERRNO]
-    return ["/** The errno names POSIX requires: every supported platform defines them. */",
-            "export type PosixErrnoName =", *name_union(posix), "",
-            "/** The errno names some supported platform lacks. */",
-            "export type PlatformErrnoName =", *name_union(other), "",
-            "/**", " * The type of `errno`: every errno name a supported platform may define; those POSIX requires are",
+    """The type of errors.ts's `errno` table: each name of errno.txt."""
+    members = [line for name in errno_names()
+               for line in (f"  /** errno `{name}` where the platform defines it. */", record_member(name, "number", name in POSIX_ERRNO))]
+    return ["/**", " * The type of `errno`: every errno name a supported platform may define; those POSIX requires are",
             " * `number`, the others may be absent. A typo does not compile.", " */",
-            "export type ErrnoTable = { readonly [Name in PosixErrnoName]: number } & { readonly [Name in PlatformErrnoName]?: number };"]
+            "export type ErrnoTable = {", *members, "};"]
 
 
 def typescript_source():

@@ -9,7 +9,11 @@ import { netnsUnavailable, runInNetns } from './netns';
 const NETLINK = JSON.stringify(path.resolve(__dirname, '../lib/netlink'));
 const PRELUDE = `const nl = require(${NETLINK});
 const { execFileSync } = require('node:child_process');
-const ip = (...args) => JSON.parse(execFileSync('ip', ['-j', '-N', ...args], { encoding: 'utf8' }) || '[]');
+// iproute2 is not ours to sanitize: scripts/ci-sanitize.sh preloads ASan into child processes, and
+// ASan stops \`ip route\` at a strncpy of its own.
+const ipEnv = { ...process.env };
+delete ipEnv.LD_PRELOAD;
+const ip = (...args) => JSON.parse(execFileSync('ip', ['-j', '-N', ...args], { encoding: 'utf8', env: ipEnv }) || '[]');
 const sock = new nl.RouteSocket({ timeout: 5 });
 const outcome = (fn) => { try { fn(); return 'ok'; } catch (e) { return { name: e.constructor.name, code: e.code, syscall: e.syscall, message: e.message, detail: e.detail }; } };
 `;
@@ -141,12 +145,12 @@ console.log(JSON.stringify(r));`));
     skipUnlessNetns(this);
     const out = JSON.parse(runInNetns([], `${PRELUDE}
 const events = new nl.RouteSocket({ timeout: 5, groups: [nl.RTNLGRP.LINK] });
-execFileSync('ip', ['link', 'add', 'ev0', 'type', 'veth', 'peer', 'name', 'ev1']);
+execFileSync('ip', ['link', 'add', 'ev0', 'type', 'veth', 'peer', 'name', 'ev1'], { env: ipEnv });
 const seen = [];
 while (!seen.includes('ev0') || !seen.includes('ev1')) {
   for (const m of await events.receive()) if (m.type === bs.RTM_NEWLINK) seen.push(nl.decodeLink(m).name);
 }
-execFileSync('ip', ['link', 'del', 'ev0']);
+execFileSync('ip', ['link', 'del', 'ev0'], { env: ipEnv });
 let deleted = null;
 while (!deleted) for (const m of events.receiveSync()) if (m.type === bs.RTM_DELLINK) deleted = nl.decodeLink(m).name;
 events.dropMembership(nl.RTNLGRP.LINK);

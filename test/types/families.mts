@@ -288,7 +288,14 @@ class Pong4 extends DatagramRequestHandler<AF_INET> {
     await this.reply(host);
   }
 }
-class PongUnix extends DatagramRequestHandler<AF_UNIX> {}
+class PongUnix extends DatagramRequestHandler<AF_UNIX> {
+  override handle(): void {
+    expectType<string | Buffer | null>(this.clientAddress);  // an unnamed Unix sender has none
+    // @ts-expect-error a Unix datagram's sender may have no name
+    const named: string | Buffer = this.clientAddress;
+    void named;
+  }
+}
 class Plain extends BaseRequestHandler<Socket<AF_INET>, AF_INET> {}
 
 function servers(): void {
