@@ -237,8 +237,8 @@ export function sendfile(sock: SendfileSocket, file: SendfileSource, offset?: nu
   let job: Transfer | null;
   let signal: AbortSignal | undefined;
   try {
+    signal = readSignal(options);  // an argument: checked before the socket, as the other Promise forms do
     checkSocket(sock);
-    signal = readSignal(options);
     const fileFd = fileDescriptor(file);
     const from = checkOffset(offset);
     const limit = checkCount(count);

@@ -820,10 +820,10 @@ export class Socket<F extends number = number> {
    * carries MSG_TRUNC for a datagram cut to its buffer, as recvmsg's does.
    */
   recvmmsgSync(buffers: Uint8Array[], flags?: number): RecvmmsgResult<F>[] {
-    this.openFd('recvmmsg');
     if (!native.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags, arguments.length, 1);
+    this.openFd('recvmmsg');
     let results: RecvmmsgResult<F>[] = [];  // none at the end of input
     this._waits.runSync(this.receiving('recvmmsg', f, undefined,
       this.mmsgAttempt(native.recvmmsg, parts, f | MSG_WAITFORONE, (out) => { results = out; })));
@@ -832,11 +832,11 @@ export class Socket<F extends number = number> {
 
   /** Promise form of recvmmsgSync. */
   async recvmmsg(buffers: Uint8Array[], flags?: number, options?: OperationOptions): Promise<RecvmmsgResult<F>[]> {
-    this.openFd('recvmmsg');
     if (!native.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags, arguments.length, 1);
     const signal = readSignal(options);
+    this.openFd('recvmmsg');
     let results: RecvmmsgResult<F>[] = [];  // none at the end of input
     await this._waits.run(this._waits.readers, this.receiving('recvmmsg', f, signal,
       this.mmsgAttempt(native.recvmmsg, parts, f | MSG_DONTWAIT, (out) => { results = out; })));
@@ -860,23 +860,23 @@ export class Socket<F extends number = number> {
 
   /** Sends a batch of datagrams `[data, address?][]` with one system call (Linux); returns how many were sent. */
   sendmmsgSync(messages: Array<[data: Uint8Array, address?: AddressOf<F>]>, flags?: number): number {
-    this.openFd('sendmmsg');
     if (!native.sendmmsg) throw unavailable('sendmmsg');
     const sendmmsg = native.sendmmsg;
     const [parts, blobs] = this.mmsgMessages(messages);
     const f = checkFlags(flags, arguments.length, 1);
+    this.openFd('sendmmsg');
     return this._waits.runSync(this.sending('sendmmsg', f, undefined, (fd) => sendmmsg(fd, parts, blobs, this.syncSendFlags(f))));
   }
 
   /** Promise form of sendmmsgSync. */
   sendmmsg(messages: Array<[data: Uint8Array, address?: AddressOf<F>]>, flags?: number, options?: OperationOptions): Promise<number> {
     try {
-      this.openFd('sendmmsg');
       if (!native.sendmmsg) throw unavailable('sendmmsg');
       const sendmmsg = native.sendmmsg;
       const [parts, blobs] = this.mmsgMessages(messages);
       const f = checkFlags(flags, arguments.length, 1);
       const signal = readSignal(options);
+      this.openFd('sendmmsg');
       const dontwait = f | MSG_DONTWAIT;
       return this._waits.run(this._waits.writers, this.sending('sendmmsg', f, signal, (fd) => sendmmsg(fd, parts, blobs, dontwait)));
     } catch (error) {

@@ -363,6 +363,33 @@ except OSError: pass
       clearedByDup(listener);
       assert.throws(() => track.add(listener.acceptSync()), bs.TimeoutError);
     });
+
+    // Found by the model suite: non-blocking mode trusted the flag too. (CPython blocks here; a
+    // Socket in non-blocking mode never waits.)
+    for (const [name, call] of calls) {
+      it(`${name} in non-blocking mode fails at once with BlockingIOError after a dup() cleared O_NONBLOCK`, function () {
+        if (name.includes('mmsg') && !native.recvmmsg) this.skip();
+        const [a, b] = bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM);
+        track.add(a);
+        lateSender(b.detach());
+        clearedByDup(a);
+        a.setblocking(false);
+        const copy = a.dup();
+        copy.setblocking(true);  // the shared open file description is blocking again
+        copy.close();
+        assert.throws(() => call(a), bs.BlockingIOError);
+      });
+    }
+
+    it('acceptSync in non-blocking mode fails at once after a dup() cleared O_NONBLOCK', () => {
+      const listener = unixListener(track, dir);
+      lateConnector(listener.getsockname() as string);
+      listener.setblocking(false);
+      const copy = listener.dup();
+      copy.setblocking(true);
+      copy.close();
+      assert.throws(() => track.add(listener.acceptSync()), bs.BlockingIOError);
+    });
   });
 
   describe('9: sendfile holds the file for the whole transfer', () => {

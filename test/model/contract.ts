@@ -101,11 +101,12 @@ export function allowedErrors(rec: OpRecord): Set<string> {
   const { call, step } = rec;
   // closed and already aborted: either check may come first
   if (call.closed && step.form === 'promise' && call.signal === 'aborted') return new Set(['SocketError:EBADF', 'AbortError']);
+  // a bad option is an argument error: found before the closed descriptor, as Python checks arguments first
+  if (step.form === 'promise' && call.signal === 'bad') return new Set(['TypeError:ERR_INVALID_ARG_TYPE']);
   if (call.closed) {
     return new Set(step.op === 'write' && call.streamed
       ? ['SocketError:EBADF', 'Error(Error):ERR_STREAM_DESTROYED', 'Error(Error):ERR_STREAM_WRITE_AFTER_END'] : ['SocketError:EBADF']);
   }
-  if (step.form === 'promise' && call.signal === 'bad') return new Set(['TypeError:ERR_INVALID_ARG_TYPE']);
   if (step.form === 'promise' && call.signal === 'aborted') return new Set(['AbortError']);
   const allowed = new Set<string>();
   const mayWouldBlock = call.mode === 'nonblocking' || call.dontwait;
