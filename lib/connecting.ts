@@ -1,11 +1,11 @@
 // connect() as attempts for the engine: connect(2), then (once writable) SO_ERROR; and the Unix
-// connect to a full backlog, which no readiness event announces, retried on a back-off in the
-// writers' turn.
+// connect to a full backlog, which no readiness event announces, retried by the engine on a
+// back-off in the writers' turn.
 import { native } from './native';
 import { EAGAIN, EINPROGRESS, SocketError, TimeoutError } from './errors';
 import { toBlobSync } from './address';
 import { deadlineOf } from './deadline';
-import type { Session, Waits } from './wait';
+import type { Waits } from './wait';
 import { destination, type Caller } from './attempts';
 
 const C = native.constants;
@@ -75,18 +75,7 @@ export function connectInTurn(waits: Waits, family: number, caller: Caller, addr
     const blob = to.lookup ? await session.wait(to.lookup) : to.blob!;
     const first = await session.run(C.POLLOUT, connectAttempt(blob, blocking), { nonblocking: true });
     if (first !== EAGAIN || !retryBacklog) return first;
-    return retryFullBacklog(session, blob);
+    // A full backlog: no readiness event tells when there is room; still in the writers' turn.
+    return -(await session.retryOnBackoff((fd) => native.connect(fd, blob)));
   });
-}
-
-/**
- * A blocking-mode Unix connect to a full backlog: no readiness event tells when there is room,
- * so it retries on a short back-off, still in the writers' turn: 0 or a positive errno.
- */
-async function retryFullBacklog(session: Session, blob: Buffer): Promise<number> {
-  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-    await session.sleep(delay);
-    const r = native.connect(session.fd(), blob);
-    if (r !== -EAGAIN) return -r;
-  }
 }
