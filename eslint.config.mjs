@@ -17,6 +17,16 @@ const RANKS = {
   'readiness.ts': 3,
   'wait.ts': 3,
   'deadline.ts': 3,
+  // The Socket's parts: what its methods run (Op builders, option coding, the O_NONBLOCK books).
+  'attempts.ts': 4,
+  'receives.ts': 4,
+  'mmsg.ts': 4,
+  'connecting.ts': 4,
+  'messages.ts': 4,
+  'options.ts': 4,
+  'fdmode.ts': 4,
+  'views.ts': 4,
+  'defaults.ts': 4,
   'index.ts': 9,
 };
 const PUBLIC = 5;

@@ -25,6 +25,11 @@ export function deadlineOf(timeout: number | null, userFlags = 0): number {
   return timeout === null ? Infinity : now() + timeout * 1000;
 }
 
+/** The deadline of a wait of `timeoutMs` milliseconds from now (select's, poll's): negative waits as long as it takes. */
+export function deadlineInMs(timeoutMs: number): number {
+  return timeoutMs < 0 ? Infinity : now() + timeoutMs;
+}
+
 /** Milliseconds left before `deadline`, for poll(): -1 for none, 0 once passed or for NO_WAIT. */
 export function msLeft(deadline: number): number {
   return deadline === Infinity ? -1 : Math.max(0, deadline - now());

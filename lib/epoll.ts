@@ -1,10 +1,12 @@
 // Python's select.epoll over epoll(7) (native/epoll.cc), Linux only. The Promise form of poll()
 // never blocks the event loop: it waits for the epoll descriptor itself to become readable (it is
-// readable while any registered descriptor is ready) through readiness.ts, then collects with a
-// zero timeout.
+// readable while any registered descriptor is ready) in the engine's lookUntil (wait.ts), then
+// collects with a zero timeout.
 import { native } from './native';
 import { SocketError, closedError, socketError, unavailable, E, EBADF } from './errors';
-import { waitAny, sharedWatch, closeWatch } from './readiness';
+import { sharedWatch, closeWatch } from './readiness';
+import { deadlineInMs } from './deadline';
+import { lookUntil, nonEmpty } from './wait';
 import { toFd, type FileDescriptorLike, type SelectOptions } from './select';
 import { readSignal, invalidArgType, outOfRange, checkInt } from './validate';
 
@@ -14,7 +16,6 @@ const DEFAULT_EVENTMASK = (C.EPOLLIN ?? 0) | (C.EPOLLPRI ?? 0) | (C.EPOLLOUT ?? 
 /** Python's maxevents when none is given (-1): FD_SETSIZE - 1. */
 const DEFAULT_MAXEVENTS = C.FD_SETSIZE - 1;
 
-const now = (): number => performance.now();
 
 /** Milliseconds for epoll_wait from Python's timeout in seconds: -1 for "forever" (None or negative). */
 export function epollTimeoutMs(timeout: unknown): number {
@@ -142,14 +143,8 @@ export class Epoll {
     const ms = epollTimeoutMs(timeout);
     const max = checkMaxevents(maxevents);
     const signal = readSignal(options);
-    const deadline = ms < 0 ? -1 : now() + ms;
-    for (;;) {
-      const ready = this.#wait(max, 0);
-      if (ready.length > 0) return ready;
-      const left = deadline < 0 ? -1 : deadline - now();
-      if (deadline >= 0 && left <= 0) return ready;
-      await waitAny([{ fd: this.#open('poll'), events: C.POLLIN, owned: true }], left, signal);
-    }
+    const items = [{ fd: this.#open('poll'), events: C.POLLIN, owned: true }];
+    return lookUntil(items, deadlineInMs(ms), signal, () => nonEmpty(this.#wait(max, 0)), () => []);
   }
 
   /** Closes the epoll descriptor; later calls other than close() throw. Pending polls reject. */

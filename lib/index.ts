@@ -12,8 +12,9 @@ export type {
   AddressOf, ReturnedAddressOf, ReceivedAddressOf,
 } from './address';
 export {
-  Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type OperationOptions,
+  Socket, getdefaulttimeout, setdefaulttimeout, type OperationOptions,
 } from './socket';
+export { socket, socketpair, fromfd } from './factories';
 export * from './resolve';
 export { close, dup, has_ipv6 } from './descriptors';
 export * from './convert';

@@ -1,9 +1,12 @@
 // Python's select.kqueue and select.kevent over kqueue(2)/kevent(2) (native/kqueue.cc), on macOS
 // and the BSDs; elsewhere kqueue() throws ENOSYS (the code is type-checked everywhere). The Promise
-// form of control() waits for the kqueue descriptor itself to become readable, as epoll.ts does.
+// form of control() waits for the kqueue descriptor itself to become readable, in the engine's
+// lookUntil as epoll.ts does.
 import { native } from './native';
 import { SocketError, socketError, unavailable, EBADF } from './errors';
-import { waitAny, sharedWatch, closeWatch } from './readiness';
+import { sharedWatch, closeWatch } from './readiness';
+import { deadlineInMs } from './deadline';
+import { lookUntil, nonEmpty } from './wait';
 import { toFd, type FileDescriptorLike, type SelectOptions } from './select';
 import { readSignal, invalidArgType, checkInt } from './validate';
 import { epollTimeoutMs } from './epoll';
@@ -99,7 +102,7 @@ function closeKqueueFd(fd: number): void {
   native.close(fd);
 }
 
-const now = (): number => performance.now();
+const NO_CHANGES = new Float64Array(0);
 
 /** A kernel event queue, as Python's `select.kqueue` object. */
 export class Kqueue {
@@ -150,15 +153,11 @@ export class Kqueue {
     const max = checkInt(maxevents, 'maxevents', 0);
     const ms = epollTimeoutMs(timeout);
     const signal = readSignal(options);
-    let ready = this.#control(changes, max, 0);
-    const deadline = ms < 0 ? -1 : now() + ms;
-    while (ready.length === 0 && max > 0) {
-      const left = deadline < 0 ? -1 : deadline - now();
-      if (deadline >= 0 && left <= 0) break;
-      await waitAny([{ fd: this.#open('control'), events: C.POLLIN, owned: true }], left, signal);
-      ready = this.#control(new Float64Array(0), max, 0);
-    }
-    return ready;
+    const deadline = deadlineInMs(ms);
+    const ready = this.#control(changes, max, 0);  // the changes are applied once, whatever follows
+    if (ready.length > 0 || max === 0) return ready;
+    const items = [{ fd: this.#open('control'), events: C.POLLIN, owned: true }];
+    return lookUntil(items, deadline, signal, () => nonEmpty(this.#control(NO_CHANGES, max, 0)), () => []);
   }
 
   /** Closes the kqueue descriptor; pending control() calls reject. */

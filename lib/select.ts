@@ -1,9 +1,12 @@
 // select() and poll(), as in Python's select module, built on poll(2) (native/select.cc): any
 // descriptor number works, FD_SETSIZE included. The Promise forms never block the event loop: they
-// poll with a zero timeout and, while nothing is ready, wait on the loop through readiness.ts.
+// poll with a zero timeout and, while nothing is ready, wait on the engine's lookUntil (wait.ts);
+// the Sync forms loop in its twin, lookUntilSync.
 import { native } from './native';
-import { abortReason, socketError, closedError, EBADF, E } from './errors';
-import { waitAny, isOwnedWatch, type WatchItem } from './readiness';
+import { socketError, closedError, EBADF, E } from './errors';
+import { isOwnedWatch, type WatchItem } from './readiness';
+import { deadlineInMs } from './deadline';
+import { lookUntil, lookUntilSync } from './wait';
 import { Socket } from './socket';
 import { invalidArgType, outOfRange, checkConstant, checkInt, readSignal } from './validate';
 import { WakeSet } from './wakeset';
@@ -19,9 +22,6 @@ const POLLNVAL = C.POLLNVAL;
 const READ_LIKE = (C.POLLRDNORM ?? 0) | (C.POLLRDBAND ?? 0) | (C.POLLRDHUP ?? 0);
 const WRITE_LIKE = (C.POLLWRNORM ?? 0) | (C.POLLWRBAND ?? 0);
 const ENOENT = E.ENOENT;
-
-/** How often a descriptor that libuv cannot watch for the wanted events is polled again. */
-const RECHECK_MS = 20;
 
 /** An object that owns a descriptor, such as a `Socket`: `fileno()` returns the descriptor number. */
 export interface HasFileno {
@@ -89,8 +89,6 @@ function pollTimeoutMs(timeoutMs: unknown): number {
 // ---------------------------------------------------------------------------------------------
 // The common machinery: a set of descriptors polled with poll(2) and waited on with libuv
 
-const now = (): number => performance.now();
-
 /** One poll(2) over `fds`; revents land in `revents`. Throws the typed error on failure. */
 function pollOnce(fds: Int32Array, events: Int32Array, revents: Int32Array, timeoutMs: number, syscall: string): number {
   const r = native.pollFds(fds, events, revents, timeoutMs);
@@ -104,44 +102,6 @@ function watchEvents(events: number): number {
   if (events & READ_LIKE) out |= POLLIN;
   if (events & WRITE_LIKE) out |= POLLOUT;
   return out;
-}
-
-/**
- * The shared loop of the Promise forms. `check()` polls with a zero timeout and returns the result
- * to resolve with, or undefined when nothing reportable is ready; descriptors whose wake-up turned
- * out to be nothing reportable are then re-polled every RECHECK_MS instead of being waited on (which
- * would spin), e.g. a descriptor only in select's xlist that has hung up.
- */
-async function waitLoop<T>(
-  watchList: WatchItem[],
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-  check: () => T | undefined,
-  empty: () => T,
-): Promise<T> {
-  if (signal?.aborted) throw abortReason(signal);
-  const deadline = timeoutMs < 0 ? -1 : now() + timeoutMs;
-  const rechecked = new Set<number>();
-  for (const { fd, events } of watchList) if (events === 0) rechecked.add(fd);
-  for (;;) {
-    const result = check();
-    if (result !== undefined) return result;
-    let left = deadline < 0 ? -1 : deadline - now();
-    if (deadline >= 0 && left <= 0) return empty();
-    if (rechecked.size > 0) left = left < 0 ? RECHECK_MS : Math.min(left, RECHECK_MS);
-    const watching = watchList.filter(({ fd }) => !rechecked.has(fd));
-    if (watching.length === 0 && left < 0) {
-      // Nothing to wait for and no timeout: as select([], [], []) does, wait until aborted.
-      return new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true }));
-    }
-    const { woke, failed } = await waitAny(watching, left, signal);
-    for (const fd of failed) rechecked.add(fd);
-    if (woke.length > 0) {
-      const result = check();
-      if (result !== undefined) return result;
-      for (const fd of woke) rechecked.add(fd);  // woken for nothing we report: stop waiting on it
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,6 +180,13 @@ class SelectCall<R, W, X> {
     return r.length + w.length + x.length > 0 ? [r, w, x] : undefined;
   }
 
+  /** The result of the last poll, or undefined (with the descriptors it cannot report dropped) when it holds none. */
+  reported(): [R[], W[], X[]] | undefined {
+    const result = this.result();
+    if (result === undefined) this.dropUnreported();
+    return result;
+  }
+
   /**
    * Drops from later polls the descriptors that the last poll reported but select does not (only
    * in xlist, with an error or hang-up): poll(2) would report them again at once, forever.
@@ -260,16 +227,8 @@ export function selectSync<R extends FileDescriptorLike, W extends FileDescripto
   timeout?: number | null,
 ): [R[], W[], X[]] {
   const call = new SelectCall<R, W, X>(rlist, wlist, xlist);
-  const timeoutMs = selectTimeoutMs(timeout);
-  const deadline = timeoutMs < 0 ? -1 : now() + timeoutMs;
-  for (;;) {
-    const left = deadline < 0 ? -1 : Math.max(0, deadline - now());
-    if (call.poll(left) === 0) return emptyResult();
-    const result = call.result();
-    if (result !== undefined) return result;
-    call.dropUnreported();
-    if (deadline >= 0 && now() >= deadline) return emptyResult();
-  }
+  const deadline = deadlineInMs(selectTimeoutMs(timeout));
+  return lookUntilSync(deadline, (ms) => (call.poll(ms) === 0 ? emptyResult<R, W, X>() : call.reported()), emptyResult<R, W, X>);
 }
 
 /**
@@ -294,14 +253,9 @@ export async function select<R extends FileDescriptorLike, W extends FileDescrip
   options?: SelectOptions,
 ): Promise<[R[], W[], X[]]> {
   const call = new SelectCall<R, W, X>(rlist, wlist, xlist);
-  const timeoutMs = selectTimeoutMs(timeout);
+  const deadline = deadlineInMs(selectTimeoutMs(timeout));
   const signal = readSignal(options);
-  return waitLoop(call.watchList(), timeoutMs, signal, () => {
-    if (call.poll(0) === 0) return undefined;
-    const result = call.result();
-    if (result === undefined) call.dropUnreported();
-    return result;
-  }, () => emptyResult<R, W, X>());
+  return lookUntil(call.watchList(), deadline, signal, () => (call.poll(0) === 0 ? undefined : call.reported()), emptyResult<R, W, X>);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,10 +342,8 @@ export class Poller {
       events: watchEvents(set.events[i]),
       owned: isOwnSocket({ item: this.#sockets.get(fd), fd }) || isOwnedWatch(fd),
     }));
-    return waitLoop(watchList, ms, signal, () => {
-      if (pollOnce(set.fds, set.events, set.revents, 0, 'poll') === 0) return undefined;
-      return set.ready();
-    }, () => []);
+    return lookUntil(watchList, deadlineInMs(ms), signal,
+      () => (pollOnce(set.fds, set.events, set.revents, 0, 'poll') === 0 ? undefined : set.ready()), () => []);
   }
 
   *#watched(): Iterable<[number, number]> {

@@ -4,11 +4,13 @@
 // runs it — try, on EAGAIN wait for readiness, try again — on the event loop (Waits.run, or
 // Waits.session for an operation of several phases) and on the thread (Waits.runSync). The
 // Promise operations of one direction take a turn at the call and hold it until they settle, so
-// that they run in the order they were called. This module is the only one that loops on EAGAIN.
+// that they run in the order they were called. The calls over a set of descriptors (select, poll,
+// epoll, kqueue) wait here too, in lookUntil and its Sync twin. This module is the only one that
+// loops on EAGAIN or on readiness.
 import { native } from './native';
 import { E, EAGAIN, EINPROGRESS, abortReason, socketError, timeoutError } from './errors';
 import { LongTimer, MAX_TIMER_MS, NO_WAIT, isTimed, msLeft, now } from './deadline';
-import { sharedWatch, type FdWatch, type ReadyWaiter } from './readiness';
+import { sharedWatch, waitAny, type FdWatch, type ReadyWaiter, type WatchItem } from './readiness';
 
 const { POLLIN, POLLHUP } = native.constants;
 const RDHUP = native.constants.POLLRDHUP ?? 0;
@@ -377,6 +379,18 @@ export class Session {
   fd(): number {
     return this.waits.fd(this.syscall);
   }
+
+  /**
+   * Tries `attempt` again on a short back-off (1, 2, 4 … 50 ms) while it says EAGAIN, for a wait
+   * that no readiness event announces (a Unix connect to a full backlog): its result or -errno.
+   */
+  async retryOnBackoff(attempt: (fd: number) => number): Promise<number> {
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      await this.sleep(delay);
+      const r = attempt(this.fd());
+      if (r !== -EAGAIN) return r;
+    }
+  }
 }
 
 /**
@@ -530,5 +544,62 @@ export class Waits {
     this.readers.failAll(error);
     this.writers.failAll(error);
     for (const phase of [...this.phases]) phase.fail(error);
+  }
+}
+
+/** How often a descriptor that readiness cannot usefully watch is looked at again (lookUntil). */
+const RECHECK_MS = 20;
+
+/**
+ * The wait of a call over a set of descriptors (select, poll, epoll, kqueue), on the event loop:
+ * `look()` polls them with a zero timeout and returns the call's result, or undefined while it finds
+ * nothing to report; between looks the call waits for the readiness of `items`, until `deadline`
+ * (then `empty()`) or an abort. A descriptor that woke it for nothing `look()` reports, or that
+ * cannot be watched (or is watched for no event), is looked at every RECHECK_MS instead: waiting on
+ * it would wake at once, forever (e.g. a descriptor only in select's xlist that has hung up).
+ */
+export async function lookUntil<T>(items: WatchItem[], deadline: number, signal: AbortSignal | undefined,
+  look: () => T | undefined, empty: () => T): Promise<T> {
+  if (signal?.aborted) throw abortReason(signal);
+  const rechecked = new Set<number>();
+  for (const { fd, events } of items) if (events === 0) rechecked.add(fd);
+  for (;;) {
+    const result = look();
+    if (result !== undefined) return result;
+    let left = msLeft(deadline);
+    if (deadline !== Infinity && left === 0) return empty();
+    if (rechecked.size > 0) left = left < 0 ? RECHECK_MS : Math.min(left, RECHECK_MS);
+    const watching = items.filter(({ fd }) => !rechecked.has(fd));
+    if (watching.length === 0 && left < 0) return abortedOnly(signal);  // as select([], [], []): until aborted
+    const { woke, failed } = await waitAny(watching, left, signal);
+    for (const fd of failed) rechecked.add(fd);
+    if (woke.length > 0) {
+      const again = look();
+      if (again !== undefined) return again;
+      for (const fd of woke) rechecked.add(fd);  // woken for nothing reported: stop waiting on it
+    }
+  }
+}
+
+/** For a look(): the events found, or undefined when there are none. */
+export function nonEmpty<T>(found: T[]): T[] | undefined {
+  return found.length > 0 ? found : undefined;
+}
+
+/** A wait that only an abort ends. */
+function abortedOnly(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true }));
+}
+
+/**
+ * The Sync twin of lookUntil: `look(ms)` waits in poll(2) itself for at most `ms` (-1: no limit)
+ * and returns the result, or undefined when what it found is nothing to report; it is asked again
+ * until `deadline`, then `empty()`.
+ */
+export function lookUntilSync<T>(deadline: number, look: (timeoutMs: number) => T | undefined, empty: () => T): T {
+  for (;;) {
+    const result = look(msLeft(deadline));
+    if (result !== undefined) return result;
+    if (deadline !== Infinity && now() >= deadline) return empty();
   }
 }

@@ -98,9 +98,9 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
   const timeoutRefused = new Set<string>();  // sockets whose settimeout failed with EBADF (allowed: python-sets-timeout-first)
   const adopted = new Set<string>();  // sockets made by fromfd whose mode was not set since (allowed: fromfd-applies-mode)
   // raw-sees-both-sides: the two sides run a sequence at the same time on one machine, and a raw
-  // socket receives every packet of its protocol on loopback, the other side's too: what a receive
-  // on it finds, and whether it times out, depends on the other side's timing.
-  const raw = new Set<string>();  // SOCK_RAW sockets
+  // or packet socket receives every packet of its protocol on loopback, the other side's too: what
+  // a receive on it finds, and whether it times out, depends on the other side's timing.
+  const raw = new Set<string>();  // SOCK_RAW and AF_PACKET sockets
   const n = Math.max(node.length, py.length);
   for (let i = 0; i < n && i < steps.length; i++) {
     const found = compareStep(steps[i], i, node[i], py[i]);
@@ -117,7 +117,7 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
     if ((st.op === 'mode' || st.op === 'settimeout') && isError(node[i]?.r) && (node[i].r as ErrorResult).code === 'EBADF') timeoutRefused.add(st.id!);
     for (const d of found) if (!d.allowedBy && d.op === 'gettimeout' && timeoutRefused.has(st.id!)) d.allowedBy = 'python-sets-timeout-first';
     if (st.op === 'detachFromfd') adopted.add(st.as as string);
-    if (st.op === 'socket' && st.type === 'SOCK_RAW') raw.add(st.as as string);
+    if (st.op === 'socket' && (st.type === 'SOCK_RAW' || st.family === 'AF_PACKET')) raw.add(st.as as string);
     if ((st.op === 'dup' || st.op === 'detachFromfd') && raw.has(st.id!)) raw.add(st.as as string);
     for (const d of found) if (!d.allowedBy && d.op.startsWith('recv') && raw.has(st.id!)) d.allowedBy = 'raw-sees-both-sides';
     if (st.op === 'mode' || st.op === 'settimeout') adopted.delete(st.id!);
