@@ -132,10 +132,16 @@ function racy(steps: Step[], f: Divergence): boolean {
   return f.what === 'timing' || f.what === 'hang' || steps[f.index]?.op === 'parallel';
 }
 
-/** A racy divergence counts only if it comes back when the sequence runs again (a loaded machine stalls now and then). */
+/**
+ * A racy divergence counts only if it comes back each time the sequence runs again, twice (a loaded
+ * machine stalls now and then; a defect in an order or a wait repeats).
+ */
 async function confirmed(pair: Pair, steps: Step[], f: Divergence): Promise<Divergence | undefined> {
-  const again = firstFailure((await pair.run(steps)).divergences);
-  return again && signature(again) === signature(f) ? f : undefined;
+  for (let i = 0; i < 2; i++) {
+    const again = firstFailure((await pair.run(steps)).divergences);
+    if (!again || signature(again) !== signature(f)) return undefined;
+  }
+  return f;
 }
 
 /** Drops steps (halves, then quarters, ... then single steps) while the same kind of divergence remains. */
