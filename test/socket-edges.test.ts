@@ -103,7 +103,8 @@ describe('Socket edges (issue 11)', () => {
   });
 
   describe('zero-byte reads, as in Python', () => {
-    it('recv(0) and recv_into of an empty buffer return at once, on stream and datagram sockets', async () => {
+    it('recv(0) and recv_into of an empty buffer return at once, on stream and datagram sockets', async function () {
+      this.timeout(30000);  // four python3 processes decide the expected values: slow on a loaded machine
       for (const py of [pyPair('p[0].recv(0)'), pyUdp('u.recv(0)')]) assert.deepEqual(py, { ok: { hex: '' } });
       for (const py of [pyPair('p[0].recv_into(bytearray(0))'), pyUdp('u.recv_into(bytearray(0))')]) assert.deepEqual(py, { ok: 0 });
       const [a] = track.add(bs.socketpair());

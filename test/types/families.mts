@@ -11,7 +11,7 @@ import {
 } from 'bsd-sockets';
 import type {
   Family, AddressOf, ReturnedAddressOf, ReceivedAddressOf, ReturnedAddress, Address, Ancillary,
-  InetFamily, RecvmsgResult, DatagramRequest, ReturnedInetAddress, ReturnedInet6Address, ReturnedUnixAddress,
+  InetFamily, RecvmsgResult, DatagramRequest, ClientAddressOf, ReturnedInetAddress, ReturnedInet6Address, ReturnedUnixAddress,
   ReturnedPacketAddress, RequestHandler, RequestHandlerClass, AnyRequestHandlerClass, Constants, ErrnoTable,
   RecvmmsgResult,
 } from 'bsd-sockets';
@@ -283,6 +283,7 @@ class AnyStream extends StreamRequestHandler {
 class Pong4 extends DatagramRequestHandler<AF_INET> {
   override async handle(): Promise<void> {
     const [host] = this.clientAddress;
+    expectType<ReturnedInetAddress>(this.clientAddress);  // a UDP datagram always has a sender
     expectType<Socket<AF_INET>>(this.socket);
     expectType<DatagramRequest<AF_INET>>(this.request);
     await this.reply(host);
@@ -291,6 +292,7 @@ class Pong4 extends DatagramRequestHandler<AF_INET> {
 class PongUnix extends DatagramRequestHandler<AF_UNIX> {
   override handle(): void {
     expectType<string | Buffer | null>(this.clientAddress);  // an unnamed Unix sender has none
+    expectType<ClientAddressOf<DatagramRequest<AF_UNIX>, AF_UNIX>>(this.clientAddress);
     // @ts-expect-error a Unix datagram's sender may have no name
     const named: string | Buffer = this.clientAddress;
     void named;
