@@ -5,7 +5,7 @@
 // needed it; Sync calls then wait in poll() themselves, so every mode behaves the same either way.
 // Promise send/recv calls pass MSG_DONTWAIT and never block the event loop. How a call waits (its
 // deadline, its turn, the retry on EAGAIN) is wait.ts's; each method here is one attempt over it.
-import { native } from './native';
+import { native, type NativeFdHandle } from './native';
 import {
   EAGAIN, EINPROGRESS, SocketError, TimeoutError, check, closedError, hideInternalFrames, socketError, timeoutError,
   unavailable,
@@ -53,16 +53,15 @@ export function setdefaulttimeout(timeout: number | null): void {
   defaultTimeout = checkTimeout(timeout);
 }
 
-// Descriptors of sockets dropped without close() are closed when the object is collected.
-const finalizer = new FinalizationRegistry<number>((fd) => {
-  closeWatch(fd, () => closedError('close'));
-  native.close(fd);
+// A Socket's FdHandle closes the descriptor of a socket dropped without close() when it is
+// collected, and then calls this.
+function warnUnclosed(fd: number): void {
   process.emitWarning(`Closing socket file descriptor ${fd} on garbage collection`, {
     type: 'Warning',
     code: 'BSD_SOCKETS_UNCLOSED',
     detail: 'Close sockets explicitly with close() or a `using` declaration.',
   });
-});
+}
 
 // Set by accept just before it wraps the new descriptor, whose blocking mode it chose itself:
 // saves the constructor an fcntl() per connection.
@@ -79,6 +78,8 @@ const intOut = new Int32Array(3);
  */
 export class Socket<F extends number = number> {
   private _fd: number;
+  /** The descriptor's one owner: closes it on close(), on garbage collection or when the environment ends. */
+  private readonly _handle: NativeFdHandle;
   private readonly _family: F;
   private readonly _type: number;
   private readonly _proto: number;
@@ -127,10 +128,8 @@ export class Socket<F extends number = number> {
     this._timeout = timeout;
     this.applyFdMode();
     // Only now that nothing can throw: an adopted number that we then refused would be closed
-    // by the environment's cleanup long after it was reused. native.accept has already made the
-    // descriptors it returns ours.
-    if (fileno !== undefined && accepted === undefined) native.adoptFd(fileno);
-    finalizer.register(this, this._fd, this);
+    // by the handle long after it was reused. `fresh`: socket() or accept() has just made it.
+    this._handle = new native.FdHandle(this._fd, fileno === undefined || accepted !== undefined, warnUnclosed);
   }
 
   /** The address family, e.g. AF_INET. */
@@ -152,14 +151,14 @@ export class Socket<F extends number = number> {
   close(): void {
     const fd = this.release('close');
     if (fd < 0) return;
-    const r = native.close(fd);
+    const r = this._handle.close();
     if (r < 0 && r !== -native.errnoNames.ECONNRESET) throw socketError(-r, 'close');
   }
 
   /** Gives up the descriptor without closing it and returns it (the socket is then closed). */
   detach(): number {
     const fd = this.release('detach');
-    if (fd >= 0) native.disownFd(fd);
+    if (fd >= 0) this._handle.release();
     if (fd >= 0 && this._forcedNonblocking) native.setNonblocking(fd, this._timeout !== null);
     return fd;
   }
@@ -168,7 +167,6 @@ export class Socket<F extends number = number> {
     const fd = this._fd;
     if (fd < 0) return -1;
     this._fd = -1;
-    finalizer.unregister(this);
     // One error for every pending call, built only if there is one (a stack costs microseconds).
     let error: SocketError | undefined;
     const makeError = (): SocketError => (error ??= closedError(syscall));
