@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as bs from '../lib/index';
-import { native } from '../lib/native';
+import { native, type NativeWatcherClass } from '../lib/native';
 import { countOpenFds } from './helpers';
 
 const INDEX = JSON.stringify(path.join(__dirname, '..', 'lib', 'index.js'));
@@ -171,5 +171,47 @@ const { parentPort } = require('worker_threads');
     assert.equal(native.handleOf(raw)?.fd, raw);
     t.close();
     assert.equal(native.handleOf(raw), undefined);
+  });
+
+  describe('a watcher built on a handle is stopped by it before the descriptor goes', () => {
+    const backends: Array<[string, NativeWatcherClass | undefined, () => boolean]> = [
+      ['libuv', native.UvWatcher, () => true],
+      ['poll thread', native.ThreadWatcher, () => true],
+      ['io_uring', native.UringWatcher, () => native.startUring!() === 0],
+    ];
+    for (const [name, Watcher, usable] of backends) {
+      for (const ending of ['close', 'release'] as const) {
+        it(`${name}: ${ending}() stops the watcher; no callback comes after it`, async function () {
+          if (Watcher === undefined || !usable()) {
+            console.log(`    skipped: no ${name} watcher here`);
+            this.skip();
+          }
+          const fds = new Int32Array(2);
+          assert.equal(native.socketpair(bs.AF_UNIX, bs.SOCK_STREAM, 0, true, fds), 0);
+          const handle = new native.FdHandle(fds[0], true);
+          let calls = 0;
+          const watcher = new Watcher(handle, () => { calls++; });
+          try {
+            assert.equal(watcher.start(bs.POLLIN), 0);
+            if (ending === 'close') {
+              assert.equal(handle.close(), 0);
+              assert.notEqual(link(fds[0]).startsWith('socket:'), true, 'close() left the descriptor open');
+            } else {
+              assert.equal(handle.release(), fds[0]);
+              assert.match(link(fds[0]), /^socket:/, 'release() closed the descriptor');
+            }
+            assert.equal(handle.fd, -1);
+            assert.equal(watcher.start(bs.POLLIN), -native.errnoNames.EBADF, 'the watcher still runs');
+            if (ending === 'release') assert.equal(native.send(fds[1], Buffer.from('x'), 0, 1, 0), 1);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            assert.equal(calls, 0);
+          } finally {
+            watcher.close();
+            if (ending === 'release') native.close(fds[0]);
+            native.close(fds[1]);
+          }
+        });
+      }
+    }
   });
 });
