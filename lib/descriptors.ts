@@ -27,7 +27,5 @@ export function close(fd: number): void {
  */
 export function dup(fd: number): number {
   checkInt(fd, 'fd');  // a negative one is the kernel's EBADF, as in Python
-  const copy = check(native.dup(fd), 'dup');
-  native.disownFd(copy);
-  return copy;
+  return check(native.dup(fd), 'dup');
 }

@@ -2,7 +2,7 @@
 // never blocks the event loop: it waits for the epoll descriptor itself to become readable (it is
 // readable while any registered descriptor is ready) in the engine's lookUntil (wait.ts), then
 // collects with a zero timeout.
-import { native } from './native';
+import { native, type NativeFdHandle } from './native';
 import { SocketError, closedError, socketError, unavailable, E, EBADF } from './errors';
 import { sharedWatch, closeWatch } from './readiness';
 import { deadlineInMs } from './deadline';
@@ -46,14 +46,6 @@ function checkEventmask(eventmask: unknown): number {
   return eventmask >>> 0;
 }
 
-// Epoll objects dropped without close() have their descriptor closed when collected.
-const finalizer = new FinalizationRegistry<number>((fd) => closeEpollFd(fd));
-
-function closeEpollFd(fd: number): void {
-  closeWatch(fd, () => closedError('poll'));
-  native.close(fd);
-}
-
 /**
  * An epoll set, as Python's `select.epoll` object: descriptors registered with `EPOLL*` event
  * masks, polled in a Promise (on the event loop) or synchronously. Items may be descriptor numbers
@@ -61,13 +53,15 @@ function closeEpollFd(fd: number): void {
  */
 export class Epoll {
   #fd: number;
+  /** The descriptor's owner: closes it on close(), on garbage collection or when the environment ends. */
+  readonly #handle: NativeFdHandle;
   #out = new Int32Array(0);
 
   /** Use {@link epoll} or {@link epoll.fromfd}. */
-  constructor(fd: number) {
+  constructor(fd: number, fresh = false) {
     this.#fd = fd;
+    this.#handle = new native.FdHandle(fd, fresh);
     sharedWatch(fd).keep = true;  // the Promise poll's watcher stays armed between polls
-    finalizer.register(this, fd, this);
   }
 
   /**
@@ -76,8 +70,6 @@ export class Epoll {
    */
   static fromfd(fd: number): Epoll {
     checkInt(fd, 'fd', 0);
-    const r = native.adoptFd(fd);
-    if (r < 0) throw socketError(-r, 'epoll');
     return new Epoll(fd);
   }
 
@@ -152,8 +144,8 @@ export class Epoll {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
-    finalizer.unregister(this);
-    closeEpollFd(fd);
+    closeWatch(fd, () => closedError('poll'));
+    this.#handle.close();
   }
 
   /** close(), for `using`. */
@@ -200,8 +192,7 @@ function newEpoll(sizehint = -1, flags = 0): Epoll {
   if (!native.epollCreate) throw unavailable('epoll');
   const fd = native.epollCreate();
   if (fd < 0) throw socketError(-fd, 'epoll');
-  native.adoptFd(fd);
-  return new Epoll(fd);
+  return new Epoll(fd, true);
 }
 
 /**

@@ -2,7 +2,7 @@
 // and the BSDs; elsewhere kqueue() throws ENOSYS (the code is type-checked everywhere). The Promise
 // form of control() waits for the kqueue descriptor itself to become readable, in the engine's
 // lookUntil as epoll.ts does.
-import { native } from './native';
+import { native, type NativeFdHandle } from './native';
 import { SocketError, socketError, unavailable, EBADF } from './errors';
 import { sharedWatch, closeWatch } from './readiness';
 import { deadlineInMs } from './deadline';
@@ -95,31 +95,24 @@ function packChanges(changelist: unknown): Float64Array {
   return out;
 }
 
-const finalizer = new FinalizationRegistry<number>((fd) => closeKqueueFd(fd));
-
-function closeKqueueFd(fd: number): void {
-  closeWatch(fd, () => new SocketError(EBADF, 'control'));
-  native.close(fd);
-}
-
 const NO_CHANGES = new Float64Array(0);
 
 /** A kernel event queue, as Python's `select.kqueue` object. */
 export class Kqueue {
   #fd: number;
+  /** The descriptor's owner: closes it on close(), on garbage collection or when the environment ends. */
+  readonly #handle: NativeFdHandle;
 
   /** Use {@link kqueue}. */
-  constructor(fd: number) {
+  constructor(fd: number, fresh = false) {
     this.#fd = fd;
+    this.#handle = new native.FdHandle(fd, fresh);
     sharedWatch(fd).keep = true;
-    finalizer.register(this, fd, this);
   }
 
   /** A kqueue object owning `fd`, a kqueue descriptor made elsewhere (Python's `kqueue.fromfd`). */
   static fromfd(fd: number): Kqueue {
     checkInt(fd, 'fd', 0);
-    const r = native.adoptFd(fd);
-    if (r < 0) throw socketError(-r, 'kqueue');
     return new Kqueue(fd);
   }
 
@@ -165,8 +158,8 @@ export class Kqueue {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
-    finalizer.unregister(this);
-    closeKqueueFd(fd);
+    closeWatch(fd, () => new SocketError(EBADF, 'control'));
+    this.#handle.close();
   }
 
   /** close(), for `using`. */
@@ -197,8 +190,7 @@ function newKqueue(): Kqueue {
   if (!native.kqueueCreate) throw unavailable('kqueue');
   const fd = native.kqueueCreate();
   if (fd < 0) throw socketError(-fd, 'kqueue');
-  native.adoptFd(fd);
-  return new Kqueue(fd);
+  return new Kqueue(fd, true);
 }
 
 /**

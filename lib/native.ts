@@ -55,7 +55,26 @@ export interface NativeBuildFeatures {
   ioUring: boolean;
 }
 
-export type NativeWatcherClass = new (fd: number, onReady: (revents: number) => void) => NativeWatcher;
+/** A watcher is given its descriptor's FdHandle (which then stops it before closing), or a bare number. */
+export type NativeWatcherClass = new (fd: number | NativeFdHandle, onReady: (revents: number) => void) => NativeWatcher;
+
+/**
+ * The one owner of a descriptor (native/handle.cc): closes it exactly once, on close(), on garbage
+ * collection (then calls `onCollected`) or when the environment ends; stops its bound watcher first.
+ */
+export interface NativeFdHandle {
+  /** The descriptor, or -1 once closed or released. */
+  readonly fd: number;
+  /** Stops the watcher and closes the descriptor if still owned: 0 or -errno. */
+  close(): number;
+  /** Stops the watcher and gives the descriptor up without closing it: the descriptor, or -1. */
+  release(): number;
+  /** The readiness layer's watch of this descriptor (lib/readiness.ts keeps it here). */
+  watch?: object;
+}
+
+/** `fresh`: the system call has just made `fd`, so a handle still listed for that number is stale. */
+export type NativeFdHandleClass = new (fd: number, fresh: boolean, onCollected?: (fd: number) => void) => NativeFdHandle;
 
 /** An address as `unpack` gives it: the family's shape of API.md, `[family, bytes]` for another family, null for none. */
 export type UnpackedAddress =
@@ -132,10 +151,10 @@ export interface Native {
   dup(fd: number): number;
   waitFd(fd: number, events: number, timeoutMs: number): number;
   socketInfo(fd: number, out: Int32Array): number;
-  /** Takes ownership of a descriptor from elsewhere (closed if the environment ends while open). */
-  adoptFd(fd: number): number;
-  /** Gives up ownership (detach). */
-  disownFd(fd: number): number;
+  // handle.cc
+  FdHandle: NativeFdHandleClass;
+  /** The handle that owns `fd` in this environment, if any. */
+  handleOf(fd: number): NativeFdHandle | undefined;
   // options.cc
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;

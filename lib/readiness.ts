@@ -1,13 +1,15 @@
 // Waiting for a descriptor to become ready, on the event loop. One libuv watcher per descriptor
 // (libuv allows only one poll handle per fd and loop) serves every wait on it: a Socket's reads and
-// writes and any select()/poll() that names it. The watcher is the only piece that depends on
-// libuv; it sits behind the small NativeWatcher interface (native.ts).
+// writes and any select()/poll() that names it. The descriptor's FdHandle (native/handle.cc) keeps
+// that watch and stops its watcher before the descriptor closes; there is no table of our own.
+// The watcher is the only piece that depends on libuv; it sits behind the small NativeWatcher
+// interface (native.ts).
 //
 // libuv keeps one watcher slot per descriptor number: a second poll handle on a descriptor that
 // Node itself may watch (stdin, a net.Socket's) takes that slot over, and closing it takes the
 // descriptor out of epoll under Node's feet. So only our own Sockets' descriptors are watched
 // directly; waitAny() watches a dup() of any other (epoll registers each descriptor number apart).
-import { native, type NativeWatcher, type NativeWatcherClass } from './native';
+import { native, type NativeFdHandle, type NativeWatcher, type NativeWatcherClass } from './native';
 import { abortReason, socketError, timeoutError, EBADF } from './errors';
 import { LongTimer } from './deadline';
 
@@ -71,6 +73,7 @@ class Waiter implements ReadyWaiter {
 }
 
 export class FdWatch {
+  readonly fd: number;
   private readonly watcher: NativeWatcher;
   private readonly waiters = new Set<ReadyWaiter>();
   private watching = 0;
@@ -78,9 +81,15 @@ export class FdWatch {
   private ended = false;
   keep = false;
 
-  /** `ownsFd`: the descriptor is a dup made for this watch, closed with it. */
-  constructor(readonly fd: number, private readonly ownsFd = false) {
-    this.watcher = new Watcher(fd, (revents) => this.onReady(revents));
+  /**
+   * Watches `target`: a descriptor's FdHandle (which stops the watcher before it closes the
+   * descriptor) or a bare number. `own` is a handle made for this watch alone (a dup), closed with
+   * it. A shared watch keeps no reference to its handle: the watcher's callback is a root, and the
+   * handle must stay collectable with its Socket.
+   */
+  constructor(target: number | NativeFdHandle, private readonly own?: NativeFdHandle) {
+    this.fd = typeof target === 'number' ? target : target.fd;
+    this.watcher = new Watcher(target, (revents) => this.onReady(revents));
   }
 
   add(waiter: ReadyWaiter): void {
@@ -140,8 +149,12 @@ export class FdWatch {
     if (this.ended) return;
     this.ended = true;
     this.watcher.close();
-    if (watches.get(this.fd) === this) watches.delete(this.fd);
-    if (this.ownsFd) native.close(this.fd);
+    if (this.own) {
+      this.own.close();
+      return;
+    }
+    const handle = native.handleOf(this.fd);
+    if (handle?.watch === this) handle.watch = undefined;
   }
 
   private onReady(revents: number): void {
@@ -175,7 +188,10 @@ export class FdWatch {
   }
 }
 
-const watches = new Map<number, FdWatch>();
+/** The watch that the handle owning `fd` keeps, if any: the handle is the only registry of descriptors. */
+function watchOf(fd: number): FdWatch | undefined {
+  return native.handleOf(fd)?.watch as FdWatch | undefined;
+}
 
 /**
  * Resolves with the poll revents once `fd` is ready for any of `events` (or has an error or hang-up);
@@ -212,17 +228,17 @@ export function waitFor(fd: number, events: number, options: WaitOptions = {}): 
  * (called only when there are some). Call before closing the fd.
  */
 export function closeWatch(fd: number, makeError: () => unknown): void {
-  watches.get(fd)?.close(makeError);
+  watchOf(fd)?.close(makeError);
 }
 
-/** Whether a Socket keeps a watcher on `fd`: then `fd` is one of ours, and watched as it is. */
+/** Whether `fd` is one of ours (a handle owns it): then it is watched as it is, never through a dup. */
 export function isOwnedWatch(fd: number): boolean {
-  return watches.get(fd)?.keep === true;
+  return native.handleOf(fd) !== undefined;
 }
 
-/** Whether anything waits on `fd` now. */
+/** Whether anything watches `fd` now. */
 export function isWatched(fd: number): boolean {
-  return watches.has(fd);
+  return watchOf(fd) !== undefined;
 }
 
 /** One descriptor for waitAny(): `owned` when it is one of our Sockets', which may be watched as is. */
@@ -287,12 +303,17 @@ export function waitAny(items: WatchItem[], timeoutMs: number, signal?: AbortSig
   });
 }
 
-/** The watch of one of our Sockets' descriptors, created on first use. */
+/**
+ * The watch of one of our descriptors, kept by its handle and made on first use; a descriptor no
+ * handle owns gets a watch of its own, shared with nobody.
+ */
 export function sharedWatch(fd: number): FdWatch {
-  let watch = watches.get(fd);
+  const handle = native.handleOf(fd);
+  if (handle === undefined) return new FdWatch(fd);
+  let watch = handle.watch as FdWatch | undefined;
   if (!watch) {
-    watch = new FdWatch(fd);
-    watches.set(fd, watch);
+    watch = new FdWatch(handle);
+    handle.watch = watch;
   }
   return watch;
 }
@@ -301,9 +322,8 @@ export function sharedWatch(fd: number): FdWatch {
 function dupWatch(fd: number): FdWatch | undefined {
   const copy = native.dup(fd);
   if (copy < 0) return undefined;
-  const watch = new FdWatch(copy, true);
-  watches.set(copy, watch);
-  return watch;
+  const handle = new native.FdHandle(copy, true);
+  return new FdWatch(handle, handle);
 }
 
 /** Where readiness comes from: see {@link backend}. */

@@ -3,7 +3,7 @@
 // seconds), non-blocking (0); fdmode.ts keeps the descriptor's O_NONBLOCK in step. A method checks
 // its arguments, then runs the Op that attempts.ts, receives.ts, mmsg.ts or connecting.ts builds
 // for it: a Sync form on the thread (Waits.runSync), a Promise form on the event loop (Waits.run).
-import { native } from './native';
+import { native, type NativeFdHandle } from './native';
 import { EAGAIN, SocketError, check, closedError, socketError, timeoutError, unavailable } from './errors';
 import { fromBlob, newBlob, toBlobSync, type AddressOf, type ReceivedAddressOf, type ReturnedAddressOf } from './address';
 import { closeWatch, isWatched } from './readiness';
@@ -31,16 +31,15 @@ const TYPE_FLAGS = (C.SOCK_NONBLOCK ?? 0) | (C.SOCK_CLOEXEC ?? 0);
 export { getdefaulttimeout, setdefaulttimeout } from './defaults';
 export type { OperationOptions } from './attempts';
 
-// Descriptors of sockets dropped without close() are closed when the object is collected.
-const finalizer = new FinalizationRegistry<number>((fd) => {
-  closeWatch(fd, () => closedError('close'));
-  native.close(fd);
+// A Socket's FdHandle closes the descriptor of a socket dropped without close() when it is
+// collected, and then calls this.
+function warnUnclosed(fd: number): void {
   process.emitWarning(`Closing socket file descriptor ${fd} on garbage collection`, {
     type: 'Warning',
     code: 'BSD_SOCKETS_UNCLOSED',
     detail: 'Close sockets explicitly with close() or a `using` declaration.',
   });
-});
+}
 
 // Set by accept just before it wraps the new descriptor, whose blocking mode it chose itself:
 // saves the constructor an fcntl() per connection.
@@ -56,6 +55,8 @@ const addressOut = newBlob();
  */
 export class Socket<F extends number = number> {
   private _fd: number;
+  /** The descriptor's one owner: closes it on close(), on garbage collection or when the environment ends. */
+  private readonly _handle: NativeFdHandle;
   private readonly _family: F;
   private readonly _type: number;
   private readonly _proto: number;
@@ -99,10 +100,8 @@ export class Socket<F extends number = number> {
     this._timeout = timeout;
     this._mode.apply(this._fd, timeout);
     // Only now that nothing can throw: an adopted number that we then refused would be closed
-    // by the environment's cleanup long after it was reused. native.accept has already made the
-    // descriptors it returns ours.
-    if (fileno !== undefined && accepted === undefined) native.adoptFd(fileno);
-    finalizer.register(this, this._fd, this);
+    // by the handle long after it was reused. `fresh`: socket() or accept() has just made it.
+    this._handle = new native.FdHandle(this._fd, fileno === undefined || accepted !== undefined, warnUnclosed);
   }
 
   /** The address family, e.g. AF_INET. */
@@ -124,14 +123,14 @@ export class Socket<F extends number = number> {
   close(): void {
     const fd = this.release('close');
     if (fd < 0) return;
-    const r = native.close(fd);
+    const r = this._handle.close();
     if (r < 0 && r !== -native.errnoNames.ECONNRESET) throw socketError(-r, 'close');
   }
 
   /** Gives up the descriptor without closing it and returns it (the socket is then closed). */
   detach(): number {
     const fd = this.release('detach');
-    if (fd >= 0) native.disownFd(fd);
+    if (fd >= 0) this._handle.release();
     if (fd >= 0) this._mode.release(fd, this._timeout);
     return fd;
   }
@@ -140,7 +139,6 @@ export class Socket<F extends number = number> {
     const fd = this._fd;
     if (fd < 0) return -1;
     this._fd = -1;
-    finalizer.unregister(this);
     // One error for every pending call, built only if there is one (a stack costs microseconds).
     let error: SocketError | undefined;
     const makeError = (): SocketError => (error ??= closedError(syscall));

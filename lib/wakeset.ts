@@ -3,20 +3,13 @@
 // registrations and the call waits for the epoll descriptor alone. poll(2) still gives every
 // result, so what Poller reports does not change; epoll only says when to look. Linux only; a
 // set that epoll cannot mirror (a regular file, a closed descriptor) falls back to the watches.
-import { native } from './native';
+import { native, type NativeFdHandle } from './native';
 import { closedError } from './errors';
 import { sharedWatch, closeWatch, type WatchItem } from './readiness';
 
 const C = native.constants;
 /** From this many registered descriptors on, a Poller waits on an epoll set (bench/c100k.js measured it). */
 export const WAKESET_MIN = 64;
-
-const finalizer = new FinalizationRegistry<number>((fd) => closeEpfd(fd));
-
-function closeEpfd(fd: number): void {
-  closeWatch(fd, () => closedError('poll'));
-  native.close(fd);
-}
 
 /** POLL* bits that libuv would watch → the EPOLL* bits to mirror. */
 function epollEvents(events: number): number {
@@ -26,6 +19,8 @@ function epollEvents(events: number): number {
 
 export class WakeSet {
   #epfd = -1;
+  /** The epoll descriptor's owner, which closes it if the Poller is dropped or the environment ends. */
+  #handle?: NativeFdHandle;
   #broken = native.epollCreate === undefined;
 
   /** Mirrors a registration (POLL* bits as libuv watches them), if the set is in use. */
@@ -58,10 +53,9 @@ export class WakeSet {
       this.#broken = true;
       return false;
     }
-    native.adoptFd(fd);
+    this.#handle = new native.FdHandle(fd, true);
     this.#epfd = fd;
     sharedWatch(fd).keep = true;
-    finalizer.register(this, fd, this);
     for (const [item, events] of registered) this.set(item, events);
     return this.#epfd >= 0;
   }
@@ -69,8 +63,9 @@ export class WakeSet {
   /** Closes the epoll descriptor once nothing is registered (it is made again if the set grows). */
   release(): void {
     if (this.#epfd < 0) return;
-    finalizer.unregister(this);
-    closeEpfd(this.#epfd);
+    closeWatch(this.#epfd, () => closedError('poll'));
+    this.#handle?.close();
+    this.#handle = undefined;
     this.#epfd = -1;
   }
 

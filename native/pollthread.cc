@@ -17,6 +17,7 @@
 // A started, referenced watcher keeps the process alive, as a libuv poll handle does: the
 // threadsafe function is referenced while at least one such watcher exists.
 #include "poller.h"
+#include "handle.h"
 #include "watcher.h"
 
 #include <fcntl.h>
@@ -174,7 +175,7 @@ class PollEnv {
   uint64_t nextToken_ = kWakeToken + 1;
 };
 
-class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher> {
+class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher>, public BoundWatcher {
  public:
   static Napi::Function Define(Napi::Env env, PollEnv* state) {
     return DefineClass(env, "ThreadWatcher",
@@ -189,11 +190,10 @@ class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher> {
 
   explicit ThreadWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ThreadWatcher>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsNumber() || !info[1].IsFunction()) {
-      throw Napi::TypeError::New(env, "ThreadWatcher(fd: number, onReady: function)");
-    }
+    if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "ThreadWatcher(fd: number | FdHandle, onReady: function)");
+    int fd = BindTo(info[0]);
     state_ = static_cast<PollEnv*>(info.Data());
-    fd_ = IntArg(info, 0);
+    fd_ = fd;
     onReady_.Init(env, info[1].As<Napi::Function>());
     if (state_ != nullptr) state_->AddLive(this);
   }
@@ -281,6 +281,9 @@ class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher> {
   }
 
   void Close(const Napi::CallbackInfo&) { Shut(); }
+
+  // The FdHandle bound to this watcher is about to close or give up its descriptor.
+  void StopWatching() override { Shut(); }
 
   void Shut() {
     Unregister();

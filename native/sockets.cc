@@ -1,5 +1,6 @@
 // Thin wrappers around the socket system calls. Each returns a result or -errno (common.h).
 #include "addresses.h"
+#include "handle.h"
 #include "platform.h"
 
 #include <climits>
@@ -10,25 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <unordered_set>
-
 namespace bsd {
 namespace {
 
-// The descriptors that Sockets of one environment own. When the environment ends (a Worker
-// exits) its cleanup hook closes those still open, as Node closes its own handles; close() and
-// disown() (detach) take a descriptor out first, so nothing is closed that is no longer ours.
-struct OwnedFds {
-  std::unordered_set<int> fds;
-};
-
-OwnedFds& Owned(const Napi::CallbackInfo& info) { return *static_cast<OwnedFds*>(info.Data()); }
-
-void CloseOwned(void* arg) {
-  auto* owned = static_cast<OwnedFds*>(arg);
-  for (int fd : owned->fds) close(fd);
-  delete owned;
-}
+HandleEnv* Handles(const Napi::CallbackInfo& info) { return static_cast<HandleEnv*>(info.Data()); }
 
 #if BSD_HAVE_MSG_NOSIGNAL
 constexpr int kNoSignal = MSG_NOSIGNAL;
@@ -84,7 +70,6 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
   if (fd < 0) return Num(info.Env(), -errno);
   int r = ConfigureNewFd(fd, nonblock, applied);
   if (r < 0) return Num(info.Env(), CloseKeepingErrno(fd));
-  Owned(info).fds.insert(fd);
   return Num(info.Env(), fd);
 }
 
@@ -113,15 +98,14 @@ Napi::Value Socketpair(const Napi::CallbackInfo& info) {
   }
   out[0] = fds[0];
   out[1] = fds[1];
-  Owned(info).fds.insert(fds[0]);
-  Owned(info).fds.insert(fds[1]);
   return Num(info.Env(), 0);
 }
 
-// close(fd): never retried; on Linux the descriptor is gone even when close reports EINTR.
+// close(fd) of a plain number: never retried; on Linux the descriptor is gone even when close
+// reports EINTR. A handle that owned the number gives it up first (Socket.close() is the handle's).
 Napi::Value Close(const Napi::CallbackInfo& info) {
   int fd = IntArg(info, 0);
-  Owned(info).fds.erase(fd);
+  ForgetFd(Handles(info), fd);
   int r = close(fd);
   if (r < 0 && errno == EINTR) r = 0;
   return Num(info.Env(), ResultOrErrno(r));
@@ -174,7 +158,6 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
     ConfigureNewFd(client, nonblock, true);
   }
   WriteAddrBlob(info, 1, addr);
-  Owned(info).fds.insert(client);
   return Num(info.Env(), client);
 }
 
@@ -255,7 +238,6 @@ Napi::Value GetFdFlags(const Napi::CallbackInfo& info) {
 Napi::Value Dup(const Napi::CallbackInfo& info) {
   int fd = IntArg(info, 0);
   int r = RetryOnEintr([&] { return fcntl(fd, F_DUPFD_CLOEXEC, 0); });
-  if (r >= 0) Owned(info).fds.insert(r);
   return Num(info.Env(), ResultOrErrno(r));
 }
 
@@ -313,19 +295,6 @@ Napi::Value SocketInfo(const Napi::CallbackInfo& info) {
   return Num(info.Env(), 0);
 }
 
-// adoptFd(fd): a descriptor from elsewhere becomes a Socket's: owned, and SO_NOSIGPIPE where needed.
-Napi::Value AdoptFd(const Napi::CallbackInfo& info) {
-  int fd = IntArg(info, 0);
-  Owned(info).fds.insert(fd);
-  return Num(info.Env(), ConfigureNewFd(fd, false, true));
-}
-
-// disownFd(fd): detach() hands the descriptor back to the caller.
-Napi::Value DisownFd(const Napi::CallbackInfo& info) {
-  Owned(info).fds.erase(IntArg(info, 0));
-  return Num(info.Env(), 0);
-}
-
 }  // namespace
 
 void RegisterSockets(Napi::Env env, Napi::Object exports) {
@@ -341,15 +310,10 @@ void RegisterSockets(Napi::Env env, Napi::Object exports) {
       {"setNonblocking", SetNonblockingJs}, {"setCloexec", SetCloexecJs},
       {"getFdFlags", GetFdFlags}, {"dup", Dup},
       {"waitFd", WaitFd},       {"socketInfo", SocketInfo},
-      {"adoptFd", AdoptFd},     {"disownFd", DisownFd},
   };
-  auto* owned = new OwnedFds();
-  if (napi_add_env_cleanup_hook(env, CloseOwned, owned) != napi_ok) {
-    delete owned;
-    Napi::Error::New(env, "cannot register the environment cleanup hook").ThrowAsJavaScriptException();
-    return;
-  }
-  for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name, owned));
+  HandleEnv* handles = RegisterHandles(env, exports);  // the descriptors' one owner (handle.cc)
+  if (handles == nullptr) return;
+  for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name, handles));
 }
 
 }  // namespace bsd

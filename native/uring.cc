@@ -19,6 +19,7 @@
 // its port and a closed stream would not send its FIN.
 #include "platform.h"
 #include "uring_ring.h"
+#include "handle.h"
 #include "watcher.h"
 
 #if BSD_HAVE_IO_URING
@@ -194,7 +195,7 @@ class UringEnv {
   friend class UringWatcher;
 };
 
-class UringWatcher : public Napi::ObjectWrap<UringWatcher> {
+class UringWatcher : public Napi::ObjectWrap<UringWatcher>, public BoundWatcher {
  public:
   static Napi::Function Define(Napi::Env env, UringSlot* slot) {
     return DefineClass(env, "UringWatcher",
@@ -209,11 +210,10 @@ class UringWatcher : public Napi::ObjectWrap<UringWatcher> {
 
   explicit UringWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UringWatcher>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsNumber() || !info[1].IsFunction()) {
-      throw Napi::TypeError::New(env, "UringWatcher(fd: number, onReady: function)");
-    }
+    if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "UringWatcher(fd: number | FdHandle, onReady: function)");
+    int fd = BindTo(info[0]);
     state_ = static_cast<UringSlot*>(info.Data())->Get(env);
-    fd_ = IntArg(info, 0);
+    fd_ = fd;
     onReady_.Init(env, info[1].As<Napi::Function>());
     if (state_ != nullptr) state_->AddLive(this);
   }
@@ -313,6 +313,9 @@ class UringWatcher : public Napi::ObjectWrap<UringWatcher> {
   }
 
   void Close(const Napi::CallbackInfo&) { Shut(); }
+
+  // The FdHandle bound to this watcher is about to close or give up its descriptor.
+  void StopWatching() override { Shut(); }
 
   void Shut() {
     if (state_ != nullptr && inflight_ != 0) state_->CancelPoll(inflight_, true);

@@ -1,13 +1,14 @@
 // The readiness watcher: a libuv poll handle on one descriptor, on the loop of the environment
 // that created it (never the default loop, so that the addon works inside a Worker).
 //
-//   new Watcher(fd, onReady)  start(events) -> 0 | -errno  ref()  unref()  close()
+//   new Watcher(fd | FdHandle, onReady)  start(events) -> 0 | -errno  ref()  unref()  close()
 //
 // onReady(revents) is called with POLLIN/POLLOUT/POLLPRI bits, POLLHUP for a disconnect and POLLERR
 // when the descriptor has an error pending. It never runs after close(). Only uv_poll_init,
 // uv_poll_start, uv_poll_stop, uv_close, uv_ref and uv_unref are used, so that a runtime whose
 // Node-API offers just those (Deno) can run it; lib/readiness.ts is its only user. Where there is no
 // libuv (Bun), lib/native.ts puts pollthread.cc's ThreadWatcher, with the same interface, in its place.
+#include "handle.h"
 #include "watcher.h"
 
 #include <fcntl.h>
@@ -73,7 +74,7 @@ void FreeHandle(uv_handle_t* handle) {
   }
 }
 
-class Watcher : public Napi::ObjectWrap<Watcher> {
+class Watcher : public Napi::ObjectWrap<Watcher>, public BoundWatcher {
  public:
   static Napi::Function Define(Napi::Env env, WatcherEnv* state) {
     return DefineClass(env, "Watcher",
@@ -88,13 +89,12 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
 
   explicit Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsNumber() || !info[1].IsFunction()) {
-      throw Napi::TypeError::New(env, "Watcher(fd: number, onReady: function)");
-    }
+    if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "Watcher(fd: number | FdHandle, onReady: function)");
+    int fd = BindTo(info[0]);
     state_ = static_cast<WatcherEnv*>(info.Data());
     onReady_.Init(env, info[1].As<Napi::Function>());
     if (state_) state_->live.insert(this);
-    Open(env, IntArg(info, 0));
+    Open(env, fd);
   }
 
   ~Watcher() override {
@@ -104,6 +104,12 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
     } catch (...) {  // a destructor must not throw; nothing is left to report to
     }
     if (state_) state_->live.erase(this);
+  }
+
+  // The FdHandle bound to this watcher is about to close or give up its descriptor.
+  void StopWatching() override {
+    CloseHandle();
+    onReady_.Reset(Env());
   }
 
   // Environment teardown: close the handle and forget the per-environment state, which is about
@@ -172,10 +178,7 @@ class Watcher : public Napi::ObjectWrap<Watcher> {
     if (handle_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
   }
 
-  void Close(const Napi::CallbackInfo&) {
-    CloseHandle();
-    onReady_.Reset(Env());
-  }
+  void Close(const Napi::CallbackInfo&) { StopWatching(); }
 
   static void OnPoll(uv_poll_t* handle, int status, int events) {
     auto* self = static_cast<Watcher*>(handle->data);
