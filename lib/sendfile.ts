@@ -7,7 +7,7 @@
 // This module takes the socket as a structural SendfileSocket, so that it does not import socket.ts.
 import * as fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { native } from './native';
+import { native, type NativeFdHandle } from './native';
 import { E, abortReason, closedError, socketError } from './errors';
 import { POLLOUT } from './readiness';
 import { deadlineOf } from './deadline';
@@ -196,11 +196,14 @@ export function sendfileSync(sock: SendfileSocket, file: SendfileSource, offset?
 
 // --- Promise -------------------------------------------------------------------------------------
 
-/** A dup() of the file's descriptor, held for the whole transfer (the caller may close theirs meanwhile). */
-function holdFile(fd: number): number {
+/**
+ * A dup() of the file's descriptor, held for the whole transfer (the caller may close theirs
+ * meanwhile), owned by a handle: closed once, also if the environment ends mid-transfer.
+ */
+function holdFile(fd: number): NativeFdHandle {
   const held = native.dup(fd);
   if (held < 0) throw socketError(-held, 'dup');
-  return held;
+  return new native.FdHandle(held, true);
 }
 
 /** The copying path, in the writers' turn: each read and each send is a phase of the one operation. */
@@ -233,7 +236,7 @@ async function transfer(session: Session, job: Transfer, reads: Array<Promise<nu
  */
 export function sendfile(sock: SendfileSocket, file: SendfileSource, offset?: number, count?: number,
   options?: SendfileOptions): Promise<number> {
-  let held: number;
+  let held: NativeFdHandle;
   let job: Transfer | null;
   let signal: AbortSignal | undefined;
   try {
@@ -245,9 +248,9 @@ export function sendfile(sock: SendfileSocket, file: SendfileSource, offset?: nu
     if (signal?.aborted) throw abortReason(signal);  // before the file is looked at: an abort wins over what sendfile(2) would say
     held = holdFile(fileFd);
     try {
-      job = prepare(held, from, limit, fstatSync(held));
+      job = prepare(held.fd, from, limit, fstatSync(held.fd));
     } catch (error) {
-      native.close(held);
+      held.close();
       throw error;
     }
   } catch (error) {
@@ -256,7 +259,7 @@ export function sendfile(sock: SendfileSocket, file: SendfileSource, offset?: nu
   const reads: Array<Promise<number>> = [];  // a read in flight, if any: the held descriptor outlives it
   const done = sock.writeSession('sendfile', signal, (session) => (job ? transfer(session, job, reads) : Promise.resolve(0)));
   const release = (): void => {
-    void Promise.allSettled(reads).then(() => native.close(held));
+    void Promise.allSettled(reads).then(() => held.close());
   };
   done.then(release, release);
   return done;
