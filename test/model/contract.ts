@@ -133,12 +133,14 @@ export function allowedErrors(rec: OpRecord): Set<string> {
 }
 
 /**
- * A stream write fails as a net.Socket's does (Node 22 on): cut short by destroy() ECANCELED (queued
- * ones too), after destroy() ERR_STREAM_DESTROYED, after end() ERR_STREAM_WRITE_AFTER_END.
+ * A stream write fails as a net.Socket's does (Node 22 on): cut short when the stream is destroyed
+ * ECANCELED (queued ones too), after destroy() ERR_STREAM_DESTROYED, after end() ERR_STREAM_WRITE_AFTER_END.
  */
 function addStreamErrors(rec: OpRecord, allowed: Set<string>): void {
   if (rec.call.streamed || rec.call.streamDestroyed || sawAny(rec, 'destroyed', 'closed', 'detached')) allowed.add('Error(Error):ERR_STREAM_DESTROYED');
-  if (sawAny(rec, 'destroyed')) allowed.add('SocketError:ECANCELED');
+  // the stream destroyed before this write finished: by destroy(), or by an error of the stream (a
+  // timeout or a reset on another of its operations, as net.Socket's): either cancels it
+  allowed.add('SocketError:ECANCELED');
   if (rec.call.streamEnded) allowed.add('Error(Error):ERR_STREAM_WRITE_AFTER_END');
 }
 
