@@ -141,7 +141,8 @@ function addStreamErrors(rec: OpRecord, allowed: Set<string>): void {
   // the stream destroyed before this write finished: by destroy(), or by an error of the stream (a
   // timeout or a reset on another of its operations, as net.Socket's): either cancels it
   allowed.add('SocketError:ECANCELED');
-  if (rec.call.streamEnded) allowed.add('Error(Error):ERR_STREAM_WRITE_AFTER_END');
+  // the peer ended its side: with allowHalfOpen false (net.Socket's default) the stream ends ours
+  if (rec.call.streamEnded || rec.call.peerGone || sawAny(rec, 'peerGone')) allowed.add('Error(Error):ERR_STREAM_WRITE_AFTER_END');
 }
 
 function errorAllowed(allowed: Set<string>, info: ErrorInfo): boolean {

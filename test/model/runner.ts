@@ -92,13 +92,11 @@ export class Run {
       this.closeQuietly();
     }
     for (const fd of this.extraFds.splice(0)) fs.closeSync(fd);
-    let { leaked, lost } = diffFds(before, openFds());
-    // A name look-up abandoned by an abort may still run in libuv's threadpool, with the resolver's
-    // files (/etc/hosts …) open for a moment: look again once it could have finished.
-    if (leaked.length && leaked.every((entry) => /→ \/etc\//.test(entry))) {
-      await delay(200);
-      ({ leaked, lost } = diffFds(before, openFds()));
-    }
+    // The resolver's files (/etc/hosts …) are glibc's: a name look-up in libuv's threadpool (one an
+    // abort left running too) opens and closes them on its own, across sequences.
+    const ours = (entry: string): boolean => !/→ \/etc\//.test(entry);
+    const diff = diffFds(before, openFds());
+    const [leaked, lost] = [diff.leaked.filter(ours), diff.lost.filter(ours)];
     if (leaked.length) this.out.push({ kind: 'descriptor leaked', index: -1, detail: leaked.join(', ') });
     if (lost.length) this.out.push({ kind: 'descriptor closed that was not the sequence\'s', index: -1, detail: lost.join(', ') });
     return this.out;
@@ -591,7 +589,7 @@ export class Run {
       }
       if (!empty) lastData = performance.now();
       // TCP on a loaded machine may hold bytes in the sender's queue for a while after a window update
-      const settled = !isTcp || performance.now() - lastData >= TCP_QUIET_MS;
+      const settled = !isTcp || (performance.now() - lastData >= TCP_QUIET_MS && !this.tcpSenderHolds());
       quietPasses = quiet && empty && settled ? quietPasses + 1 : quiet && empty ? quietPasses : 0;
       const timedOut = performance.now() > stopAt;
       if (quietPasses >= 3 || timedOut) {
@@ -608,6 +606,23 @@ export class Run {
       this.epoch++;
       await (empty ? delay(1) : immediate());
     }
+  }
+
+  /**
+   * Whether a TCP sender still holds bytes (not sent, or sent and not acknowledged): after a zero
+   * window the kernel sends them when its persist timer fires, which may be long after the
+   * receiver read everything that had arrived. Those bytes are late, not lost.
+   */
+  private tcpSenderHolds(): boolean {
+    for (const sender of ['a', 'b']) {
+      const e = this.entries.get(sender)!;
+      if (e.closed || e.sock.closed) continue;
+      try {
+        const info = bsd.unpackTcpInfo(e.sock.getsockopt(C.IPPROTO_TCP, C.TCP_INFO!, 256));
+        if (info.unacked > 0 || (info.notsent_bytes ?? 0) > 0) return true;
+      } catch { /* shut down or reset: nothing held */ }
+    }
+    return false;
   }
 
   private async closeAll(): Promise<void> {

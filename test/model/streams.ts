@@ -26,10 +26,18 @@ function countSent(w: Sent): number | undefined {
   return sentNothing(w.rec) ? 0 : undefined;
 }
 
-/** A Sync write called while an earlier Promise write of the same socket was pending: the two may interleave. */
+/** Whether `p` was still pending when `w` was called. */
+const pendingAt = (p: Sent, w: Sent): boolean => p.rec.settledAt === undefined || p.rec.settledAt > w.rec.calledAt;
+
+/**
+ * Writes whose bytes may interleave: a Sync write called while an earlier Promise write of the same
+ * socket was pending; or a write on the socket itself called while an earlier write of its
+ * toStream() was pending (the stream hands its chunks to the socket one at a time, so the socket's
+ * own write may go between two of them, as with net.Socket's buffer).
+ */
 function interleaves(writes: Sent[]): boolean {
-  return writes.some((w, i) => w.rec.step.form === 'sync' &&
-    writes.slice(0, i).some((p) => p.rec.step.form === 'promise' && (p.rec.settledAt === undefined || p.rec.settledAt > w.rec.calledAt)));
+  return writes.some((w, i) => writes.slice(0, i).some((p) => pendingAt(p, w) && (
+    (w.rec.step.form === 'sync' && p.rec.step.form === 'promise') || (p.rec.step.op === 'write' && w.rec.step.op !== 'write'))));
 }
 
 function byDelivery(reads: Received[]): Received[] {
