@@ -538,11 +538,11 @@ export class Socket<F extends number = number> {
 
   private recvmmsgCall(buffers: Uint8Array[], flags: number | undefined, given: number, promise: boolean,
     options?: OperationOptions): Receive<RecvmmsgResult<F>[]> {
-    if (!native.recvmmsg) throw unavailable('recvmmsg');
     const parts = checkBuffers(buffers);
     const f = checkFlags(flags, given, 1);
     const caller = promise ? this.promised(options) : this.sync();
     this.openFd('recvmmsg');  // after the arguments, as Python checks them
+    if (!native.recvmmsg) throw unavailable('recvmmsg');
     const target = this._mmsgTarget ??= { scratch: new MmsgScratch(), family: this._family, stream: this._type === C.SOCK_STREAM };
     return recvmmsgCall(caller, native.recvmmsg, target, parts, f);
   }
@@ -559,12 +559,12 @@ export class Socket<F extends number = number> {
 
   private sendmmsgOp(messages: Array<[Uint8Array, AddressOf<F>?]>, flags: number | undefined, given: number, promise: boolean,
     options?: OperationOptions): Op {
-    if (!native.sendmmsg) throw unavailable('sendmmsg');
-    const sendmmsg = native.sendmmsg;
     const [parts, blobs] = mmsgMessages(messages, this._family);
     const f = checkFlags(flags, given, 1);
     const caller = promise ? this.promised(options) : this.sync();
     this.openFd('sendmmsg');  // after the arguments, as Python checks them
+    if (!native.sendmmsg) throw unavailable('sendmmsg');
+    const sendmmsg = native.sendmmsg;
     const callFlags = sendFlags(caller, f);
     return sending(caller, 'sendmmsg', f, (fd) => sendmmsg(fd, parts, blobs, callFlags));
   }
