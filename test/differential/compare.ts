@@ -119,7 +119,8 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
     if (st.op === 'detachFromfd') adopted.add(st.as as string);
     if (st.op === 'socket' && (st.type === 'SOCK_RAW' || st.family === 'AF_PACKET')) raw.add(st.as as string);
     if ((st.op === 'dup' || st.op === 'detachFromfd') && raw.has(st.id!)) raw.add(st.as as string);
-    for (const d of found) if (!d.allowedBy && d.op.startsWith('recv') && raw.has(st.id!)) d.allowedBy = 'raw-sees-both-sides';
+    // a receive, and anything that waits for POLLIN first (accept in timeout mode: CPython polls before it)
+    for (const d of found) if (!d.allowedBy && (d.op.startsWith('recv') || d.op === 'accept') && raw.has(st.id!)) d.allowedBy = 'raw-sees-both-sides';
     if (st.op === 'mode' || st.op === 'settimeout') adopted.delete(st.id!);
     for (const d of found) if (!d.allowedBy && adopted.has(st.id!) && pythonWouldBlock(d.py) && !pythonWouldBlock(d.node)) d.allowedBy = 'fromfd-applies-mode';
     out.push(...found);
