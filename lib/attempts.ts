@@ -33,9 +33,18 @@ export function receiving(caller: Caller, syscall: string, flags: number, attemp
   return { events: POLLIN, syscall, deadline: deadlineOf(timeout, flags), signal, attempt, atEnd: EndOfInput.RECEIVE };
 }
 
-/** The flags of a receive's system call: a Promise form never blocks the loop; a Sync one polls first in timeout mode (wait.ts). */
+/**
+ * Whether a Sync call in non-blocking mode must not trust the descriptor's O_NONBLOCK: a dup held
+ * elsewhere may have cleared it (CPython then blocks; a non-blocking Socket never waits).
+ */
+export const nonblockingSync = (caller: Caller): boolean => !caller.promise && caller.timeout === 0;
+
+/**
+ * The flags of a receive's system call: MSG_DONTWAIT in a Promise form (it never blocks the loop)
+ * and in a Sync one in non-blocking mode; a Sync one in timeout mode polls first (wait.ts).
+ */
 export function recvFlags(caller: Caller, flags: number): number {
-  return caller.promise ? flags | MSG_DONTWAIT : flags;
+  return caller.promise || nonblockingSync(caller) ? flags | MSG_DONTWAIT : flags;
 }
 
 /** A send: waits for POLLOUT. */
@@ -91,14 +100,14 @@ export function sendmsgAttempt(caller: Caller, parts: Uint8Array[], anc: Ancilla
 }
 
 /**
- * An accept into `addressOut`: a Promise form asks for an O_NONBLOCK listener (accept has no
- * MSG_DONTWAIT); `nonblock` makes the new descriptor non-blocking.
+ * An accept into `addressOut`: a Promise form, and a Sync one in non-blocking mode, ask for an
+ * O_NONBLOCK listener (accept has no MSG_DONTWAIT); `nonblock` makes the new descriptor non-blocking.
  */
 export function accepting(caller: Caller, nonblock: boolean, addressOut: Buffer): Op {
   const { timeout, signal, promise } = caller;
   return {
     events: POLLIN, syscall: 'accept', deadline: deadlineOf(timeout), signal, atEnd: EndOfInput.ACCEPT,
-    nonblocking: promise, attempt: (s) => native.accept(s, addressOut, nonblock),
+    nonblocking: promise || nonblockingSync(caller), attempt: (s) => native.accept(s, addressOut, nonblock),
   };
 }
 

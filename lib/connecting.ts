@@ -6,7 +6,7 @@ import { EAGAIN, EINPROGRESS, SocketError, TimeoutError } from './errors';
 import { toBlobSync } from './address';
 import { deadlineOf } from './deadline';
 import type { Waits } from './wait';
-import { destination, type Caller } from './attempts';
+import { destination, nonblockingSync, type Caller } from './attempts';
 
 const C = native.constants;
 const intOut = new Int32Array(1);
@@ -52,7 +52,7 @@ export function connectErrno(waits: Waits, family: number, caller: Caller, addre
   const attempt = connectAttempt(toBlobSync(family, address, 'connect'), caller.timeout === null);
   waits.fd('connect');
   try {
-    return waits.runSync({ events: C.POLLOUT, syscall: 'connect', deadline, attempt, address });
+    return waits.runSync({ events: C.POLLOUT, syscall: 'connect', deadline, attempt, address, nonblocking: nonblockingSync(caller) });
   } catch (error) {
     if (error instanceof TimeoutError) return -1;
     if (error instanceof SocketError) return error.errno;

@@ -5,10 +5,9 @@ import { native } from './native';
 import { fromBlob, toBlobSync, type AddressOf } from './address';
 import type { RecvmmsgResult } from './messages';
 import { checkBytes, invalidArgType } from './validate';
-import { receiving, type Caller } from './attempts';
+import { receiving, recvFlags, type Caller } from './attempts';
 import type { Receive } from './receives';
 
-const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
 const MSG_WAITFORONE = native.constants.MSG_WAITFORONE ?? 0;
 
 type Recvmmsg = NonNullable<typeof native.recvmmsg>;
@@ -58,7 +57,7 @@ export interface MmsgTarget<F extends number> {
  */
 export function recvmmsgCall<F extends number>(caller: Caller, recvmmsg: Recvmmsg, target: MmsgTarget<F>, parts: Uint8Array[],
   flags: number): Receive<RecvmmsgResult<F>[]> {
-  const f = flags | (caller.promise ? MSG_DONTWAIT : MSG_WAITFORONE);
+  const f = recvFlags(caller, flags) | (caller.promise ? 0 : MSG_WAITFORONE);
   let out: RecvmmsgResult<F>[] = [];
   const op = receiving(caller, 'recvmmsg', flags, (fd) => {
     const [blobs, results] = target.scratch.of(parts.length);

@@ -509,9 +509,7 @@ export class Waits {
    * a small message still fits), and passes MSG_DONTWAIT or asks for O_NONBLOCK in timeout mode.
    */
   runSync(op: Op): number {
-    // An operation that must not wait cannot trust the descriptor's O_NONBLOCK (a dup held
-    // elsewhere may have cleared it): it is set again before the try, as for a Promise accept.
-    const attempt = attemptOf(this.owner, op.deadline === NO_WAIT ? { ...op, nonblocking: true } : op);
+    const attempt = attemptOf(this.owner, op);
     let woken = isTimed(op.deadline) && op.events === POLLIN && this.pollSync(op);
     for (;;) {
       const fd = this.owner.fd(op.syscall);
