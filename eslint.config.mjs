@@ -2,39 +2,20 @@
 // names, and the layer rule of docs/ARCHITECTURE.md (an import may only point down).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * The rank of each lib/ file in docs/ARCHITECTURE.md's layers: a file may import only files of a
- * lower rank (and, within "public", its peers). A lib/ file not listed is a public module.
+ * The rank of each layer folder of lib/ (docs/ARCHITECTURE.md): a file may import only files of a
+ * lower rank, or of its own folder. Within binding/, native.ts is the bottom; within socket/,
+ * socket.ts is the top (its parts never import it).
  */
-const RANKS = {
-  'native.ts': 0,
-  'errors.ts': 1,
-  'constants.ts': 1,
-  'validate.ts': 2,
-  'address.ts': 2,
-  'readiness.ts': 3,
-  'wait.ts': 3,
-  'deadline.ts': 3,
-  // The Socket's parts: what its methods run (Op builders, option coding, the O_NONBLOCK books).
-  'attempts.ts': 4,
-  'receives.ts': 4,
-  'mmsg.ts': 4,
-  'connecting.ts': 4,
-  'messages.ts': 4,
-  'options.ts': 4,
-  'fdmode.ts': 4,
-  'views.ts': 4,
-  'defaults.ts': 4,
-  'index.ts': 9,
-};
-const PUBLIC = 5;
-/** address.ts resolves host names with resolve.ts, which imports no address.ts (no cycle). */
-const ALLOWED_UPWARD = new Set(['address.ts -> resolve.ts']);
+const RANKS = { binding: 1, input: 2, engine: 3, socket: 4, modules: 5, packet: 5, netlink: 5 };
+const FILE_RANKS = { 'binding/native.ts': 0, 'socket/socket.ts': 4.5, 'index.ts': 9 };
 
 function rankOf(file) {
-  return RANKS[path.basename(file)] ?? PUBLIC;
+  const inLib = file.split(`${path.sep}lib${path.sep}`).pop().split(path.sep).join('/');
+  return FILE_RANKS[inLib] ?? RANKS[inLib.split('/')[0]] ?? 9;
 }
 
 const layers = {
@@ -45,11 +26,12 @@ const layers = {
       ImportDeclaration(node) {
         const spec = node.source.value;
         if (typeof spec !== 'string' || !spec.startsWith('.')) return;
-        const target = path.resolve(path.dirname(from), spec) + (spec.endsWith('.ts') ? '' : '.ts');
+        const resolved = path.resolve(path.dirname(from), spec);
+        const target = fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()
+          ? path.join(resolved, 'index.ts') : resolved + (spec.endsWith('.ts') ? '' : '.ts');
         if (!target.includes(`${path.sep}lib${path.sep}`)) return;
         const a = rankOf(from), b = rankOf(target);
-        const pair = `${path.basename(from)} -> ${path.basename(target)}`;
-        if (b === 9 || (b > a && !ALLOWED_UPWARD.has(pair))) {
+        if (b === 9 || b > a) {
           context.report({ node, messageId: 'up', data: { from: path.basename(from), to: path.basename(target), a, b } });
         }
       },

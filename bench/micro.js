@@ -7,7 +7,7 @@
 //
 // Layers, for each case:
 //   C        bench/micro.c: the system calls alone
-//   native   the addon's functions called directly (dist/lib/native): system call + Node-API
+//   native   the addon's functions called directly (dist/lib/binding/native): system call + Node-API
 //   Sync     our Sync methods: + argument checks, openFd, address conversion, result arrays
 //   Promise  our Promise methods: + async function, io(), promise resolution, microtasks
 const path = require('node:path');
@@ -16,7 +16,7 @@ const fs = require('node:fs');
 
 const ROOT = path.join(__dirname, '..');
 const S = require(ROOT);
-const { native } = require(path.join(ROOT, 'dist', 'lib', 'native'));
+const { native } = require(path.join(ROOT, 'dist', 'lib', 'binding', 'native'));
 
 const N = Number(process.argv[2] || 200000);
 const now = () => performance.now();

@@ -2,10 +2,10 @@
 // The price of individual pieces of our Sync/Promise paths (see bench/README.md, "Where the time goes").
 //   node bench/parts.js      (run it pinned and on a quiet machine: taskset -c 0 node bench/parts.js)
 const S = require(require('node:path').join(__dirname, '..'));
-const { native } = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'native'));
-const E = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'errors'));
-const A = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'address'));
-const M = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'messages'));
+const { native } = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'binding', 'native'));
+const E = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'binding', 'errors'));
+const A = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'input', 'address'));
+const M = require(require('node:path').join(__dirname, '..', 'dist', 'lib', 'socket', 'messages'));
 const now = () => performance.now();
 function t(name, n, fn) { for (let i = 0; i < n / 10; i++) fn(); const t0 = now(); for (let i = 0; i < n; i++) fn(); console.log(name.padEnd(58), (((now() - t0) * 1e6) / n).toFixed(0).padStart(6), 'ns'); }
 const u = S.socket(S.AF_INET, S.SOCK_DGRAM); u.bind(['127.0.0.1', 0]);

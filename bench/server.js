@@ -11,7 +11,7 @@ const net = require('node:net');
 const path = require('node:path');
 const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
 const lib = require(path.join(__dirname, '..', 'dist', 'lib'));
-const { TCPServer, StreamRequestHandler } = require(path.join(__dirname, '..', 'dist', 'lib', 'socketserver'));
+const { TCPServer, StreamRequestHandler } = require(path.join(__dirname, '..', 'dist', 'lib', 'modules', 'socketserver'));
 
 const MSG = 64;
 

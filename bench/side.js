@@ -331,8 +331,8 @@ function runNode() {
  */
 function runBinding() {
   const S = ours();
-  const { native } = require(path.join(__dirname, '..', 'dist', 'lib', 'native'));
-  const { toBlobSync, newBlob } = require(path.join(__dirname, '..', 'dist', 'lib', 'address'));
+  const { native } = require(path.join(__dirname, '..', 'dist', 'lib', 'binding', 'native'));
+  const { toBlobSync, newBlob } = require(path.join(__dirname, '..', 'dist', 'lib', 'input', 'address'));
   switch (workload) {
     case 'tcp-recv': {
       const s = S.socket(S.AF_INET, S.SOCK_STREAM);

@@ -5,7 +5,7 @@
 // Usage: node dist/examples/concurrent-server.js [port=0] [clients=100]
 //   With clients = 0 the server just runs (forever) for outside clients.
 import { type InetAddress, type Socket } from '../lib';
-import { createConnection, createServer } from '../lib/create';
+import { createConnection, createServer } from '../lib/modules/create';
 
 const port = Number(process.argv[2] ?? 0);
 const clientCount = Number(process.argv[3] ?? 100);

@@ -10,8 +10,8 @@
 import * as os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { type InetAddress } from '../lib';
-import { createConnection, createServer } from '../lib/create';
-import { StreamRequestHandler, TCPServer } from '../lib/socketserver';
+import { createConnection, createServer } from '../lib/modules/create';
+import { StreamRequestHandler, TCPServer } from '../lib/modules/socketserver';
 
 // The handler: echoes each line back, prefixed with the worker that served it.
 class EchoHandler extends StreamRequestHandler {

@@ -5,8 +5,8 @@
 // Usage: node dist/examples/socketserver-tcp.js [port=0] [clients=3]
 //   The demo clients run in this process; with clients = 0 the server runs forever.
 import { type InetAddress } from '../lib';
-import { createConnection } from '../lib/create';
-import { StreamRequestHandler, TCPServer } from '../lib/socketserver';
+import { createConnection } from '../lib/modules/create';
+import { StreamRequestHandler, TCPServer } from '../lib/modules/socketserver';
 
 const port = Number(process.argv[2] ?? 0);
 const clientCount = Number(process.argv[3] ?? 3);

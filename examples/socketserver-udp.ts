@@ -4,7 +4,7 @@
 // Usage: node dist/examples/socketserver-udp.js [port=0] [clients=3]
 //   The demo clients run in this process; with clients = 0 the server runs forever.
 import { AF_INET, SOCK_DGRAM, socket, type InetAddress } from '../lib';
-import { DatagramRequestHandler, UDPServer } from '../lib/socketserver';
+import { DatagramRequestHandler, UDPServer } from '../lib/modules/socketserver';
 
 const port = Number(process.argv[2] ?? 0);
 const clientCount = Number(process.argv[3] ?? 3);

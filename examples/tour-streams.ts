@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { createConnection } from '../lib/create';
+import { createConnection } from '../lib/modules/create';
 
 /** What tour.ts lends: its section title, and its way of launching an example and of running one. */
 interface TourKit {

@@ -5,7 +5,7 @@
 // Usage: node dist/examples/tour.js
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { createConnection } from '../lib/create';
+import { createConnection } from '../lib/modules/create';
 import { streamsTour } from './tour-streams';
 
 const TIMEOUT_MS = 15000;

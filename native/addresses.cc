@@ -237,7 +237,7 @@ Napi::Object FieldAt(Napi::Env env, size_t offset, size_t size) {
 }
 
 // Where this platform's sockaddr_in keeps its fields (macOS and the BSDs put a length byte before a
-// one-byte sin_family): lib/address.ts reads IPv4 senders without a native call, guessing nothing.
+// one-byte sin_family): lib/input/address.ts reads IPv4 senders without a native call, guessing nothing.
 Napi::Object SockaddrInLayout(Napi::Env env) {
   Napi::Object fields = Napi::Object::New(env);
   fields.Set("sin_family", FieldAt(env, offsetof(sockaddr_in, sin_family), sizeof(sockaddr_in::sin_family)));

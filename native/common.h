@@ -1,6 +1,6 @@
 // Shared helpers for the native modules: argument access and the errno convention.
 // Every system-call wrapper returns a non-negative result or -errno; JavaScript turns -errno into
-// a typed error in one place (lib/errors.ts). Native code throws only for programming errors.
+// a typed error in one place (lib/binding/errors.ts). Native code throws only for programming errors.
 #pragma once
 
 // While a Worker is terminated, Node-API calls fail and no exception can be thrown: node-addon-api

@@ -1,5 +1,5 @@
-// epoll(7) for lib/epoll.ts, Python's select.epoll: create, control and wait. Linux only; elsewhere
-// nothing is registered and lib/epoll.ts reports epoll() as unavailable.
+// epoll(7) for lib/modules/epoll.ts, Python's select.epoll: create, control and wait. Linux only; elsewhere
+// nothing is registered and lib/modules/epoll.ts reports epoll() as unavailable.
 #include "common.h"
 #include "platform.h"
 

@@ -1,5 +1,5 @@
 // What this build of the addon was compiled with: the switches of platform.h, as booleans, so
-// that lib/features.ts can tell at run time which code paths are in use.
+// that lib/modules/features.ts can tell at run time which code paths are in use.
 #include "common.h"
 #include "platform.h"
 

@@ -1,4 +1,4 @@
-// kqueue(2) and kevent(2) for lib/kqueue.ts, Python's select.kqueue: compiled where <sys/event.h>
+// kqueue(2) and kevent(2) for lib/modules/kqueue.ts, Python's select.kqueue: compiled where <sys/event.h>
 // exists (macOS and the BSDs); elsewhere nothing is registered and kqueue() is unavailable.
 // A kevent crosses as six doubles: ident, filter, flags, fflags, data, udata.
 #include "common.h"

@@ -21,7 +21,7 @@ constexpr int kNoSignal = 0;
 #endif
 
 // User code (getters, Proxies) can run whenever a JavaScript value is read, and can detach or
-// shrink a buffer whose pointer was taken before. lib/messages.ts hands over fresh plain arrays;
+// shrink a buffer whose pointer was taken before. lib/socket/messages.ts hands over fresh plain arrays;
 // in case anything else does not, every call here still reads all its JS values first (phase 1)
 // and only then takes pointers into buffers (phase 2), with no JS read in between.
 

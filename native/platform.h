@@ -48,7 +48,7 @@
 #endif
 
 // Which sendfile(2) sendfile.cc calls: Linux's or macOS's signature; neither elsewhere and in the
-// portable build (lib/sendfile.ts then reads and sends).
+// portable build (lib/socket/sendfile.ts then reads and sends).
 #if defined(__linux__) && !defined(BSD_FORCE_PORTABLE)
 #define BSD_SENDFILE_LINUX 1
 #define BSD_SENDFILE_APPLE 0

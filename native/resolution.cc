@@ -1,5 +1,5 @@
 // getaddrinfo and getnameinfo, each as a Sync call and as a Promise that runs on the libuv thread
-// pool (resolver.h). A lookup gives its result, or a failure object (resolver.h); lib/resolve.ts turns a failure
+// pool (resolver.h). A lookup gives its result, or a failure object (resolver.h); lib/input/resolve.ts turns a failure
 // into GaiError or SocketError in one place. Only thread-safe resolver calls are used off the JS
 // thread.
 #include "addresses.h"

@@ -25,8 +25,8 @@ struct Failure {
   bool failed() const { return gai != 0 || sysErrno != 0 || herr != 0 || message != nullptr; }
 };
 
-// The failure as the plain object lib/resolve.ts reads: { gai?, errno?, herror?, message? }. A lookup
-// returns its result (an array or a string) or this object, never both (LookupFailure, lib/native.ts).
+// The failure as the plain object lib/input/resolve.ts reads: { gai?, errno?, herror?, message? }. A lookup
+// returns its result (an array or a string) or this object, never both (LookupFailure, lib/binding/native.ts).
 inline Napi::Object FailureToJs(Napi::Env env, const Failure& f) {
   Napi::Object out = Napi::Object::New(env);
   if (f.gai != 0) out.Set("gai", Num(env, f.gai));

@@ -1,5 +1,5 @@
 // poll(2) over a list of descriptors: the system call under select(), selectSync() and Poller
-// (lib/select.ts). select() is built on poll(), so descriptors at or above FD_SETSIZE work and
+// (lib/modules/select.ts). select() is built on poll(), so descriptors at or above FD_SETSIZE work and
 // nothing can ever write outside an fd_set.
 #include "common.h"
 

@@ -1,7 +1,7 @@
 // sendfile: copies part of a file to a socket inside the kernel (Linux sendfile(2), macOS
 // sendfile(2)). Returns bytes sent, 0 at end of file, or -errno; -ENOSYS where the platform has
 // no sendfile (or in the portable build, so that CI runs that path on Linux too), and
-// lib/sendfile.ts then reads and sends instead.
+// lib/socket/sendfile.ts then reads and sends instead.
 #include "common.h"
 #include "platform.h"
 

@@ -6,8 +6,8 @@
 // onReady(revents) is called with POLLIN/POLLOUT/POLLPRI bits, POLLHUP for a disconnect and POLLERR
 // when the descriptor has an error pending. It never runs after close(). Only uv_poll_init,
 // uv_poll_start, uv_poll_stop, uv_close, uv_ref and uv_unref are used, so that a runtime whose
-// Node-API offers just those (Deno) can run it; lib/readiness.ts is its only user. Where there is no
-// libuv (Bun), lib/native.ts puts pollthread.cc's ThreadWatcher, with the same interface, in its place.
+// Node-API offers just those (Deno) can run it; lib/engine/readiness.ts is its only user. Where there is no
+// libuv (Bun), lib/binding/native.ts puts pollthread.cc's ThreadWatcher, with the same interface, in its place.
 #include "handle.h"
 #include "watcher.h"
 
@@ -255,7 +255,7 @@ void RegisterWatcher(Napi::Env env, Napi::Object exports) {
   }
   Napi::Function watcher = Watcher::Define(env, state);
   exports.Set("Watcher", watcher);
-  exports.Set("UvWatcher", watcher);  // stays the libuv one when lib/native.ts picks the poll thread
+  exports.Set("UvWatcher", watcher);  // stays the libuv one when lib/binding/native.ts picks the poll thread
 }
 
 }  // namespace bsd

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the generated sources (native/constants.cc, lib/constants.ts) from the committed
+# Regenerates the generated sources (native/constants.cc, lib/binding/constants.ts) from the committed
 # name lists in native/names/ and fails on any difference from what is committed.
 set -u
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ if ! python3 scripts/gen-constants.py --out "$out"; then
   exit 1
 fi
 status=0
-for f in native/constants.cc lib/constants.ts; do
+for f in native/constants.cc lib/binding/constants.ts; do
   if ! diff -u "$f" "$out/$f" > "$out/diff.txt"; then
     echo "gen: $f differs from what scripts/gen-constants.py writes (run: npm run gen)"
     head -40 "$out/diff.txt"

@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-backend=$(BSD_SOCKETS_BACKEND=thread node -p 'require("./dist/lib/readiness").backend' 2>&1)
+backend=$(BSD_SOCKETS_BACKEND=thread node -p 'require("./dist/lib/engine/readiness").backend' 2>&1)
 if [ "$backend" != thread ]; then
   echo "ci-pollthread: BSD_SOCKETS_BACKEND=thread gave backend '$backend'" >&2
   echo "0 passed, 1 failed, 0 skipped"

@@ -7,9 +7,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-backend=$(BSD_SOCKETS_BACKEND=uring node -p 'require("./dist/lib/readiness").backend' 2>&1)
+backend=$(BSD_SOCKETS_BACKEND=uring node -p 'require("./dist/lib/engine/readiness").backend' 2>&1)
 if [ "$backend" != uring ]; then
-  refused=$(node -p 'const n = require("./dist/lib/native").native; n.startUring ? n.startUring() : "not built"' 2>&1)
+  refused=$(node -p 'const n = require("./dist/lib/binding/native").native; n.startUring ? n.startUring() : "not built"' 2>&1)
   echo "ci-uring: skipped: BSD_SOCKETS_BACKEND=uring gave backend '$backend' (io_uring probe: $refused)" >&2
   echo "0 passed, 0 failed, 1 skipped"
   exit 0

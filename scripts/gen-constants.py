@@ -3,7 +3,7 @@
 so that the output is the same on every machine):
   native/constants.cc  every constant, errno name and struct layout, each value read from the C
                        headers when the addon is built (#ifdef-guarded: absent where undefined);
-  lib/constants.ts     the typed exports: `number` for names every supported platform defines,
+  lib/binding/constants.ts     the typed exports: `number` for names every supported platform defines,
                        `number | undefined` for the rest.
 Usage: gen-constants.py [--out DIR]   (DIR defaults to the project root; CI writes elsewhere and compares)."""
 import argparse
@@ -247,9 +247,9 @@ def main():
     parser.add_argument("--out", type=pathlib.Path, default=ROOT)
     out = parser.parse_args().out
     (out / "native").mkdir(parents=True, exist_ok=True)
-    (out / "lib").mkdir(parents=True, exist_ok=True)
+    (out / "lib" / "binding").mkdir(parents=True, exist_ok=True)
     (out / "native" / "constants.cc").write_text(native_source())
-    (out / "lib" / "constants.ts").write_text(typescript_source())
+    (out / "lib" / "binding" / "constants.ts").write_text(typescript_source())
 
 
 if __name__ == "__main__":

@@ -1,18 +1,18 @@
-// The raw binding's one convention (lib/native.ts): a call that can fail returns its result or
+// The raw binding's one convention (lib/binding/native.ts): a call that can fail returns its result or
 // -errno; a lookup returns its result or a failure object; nothing answers with an ad-hoc sentinel
 // (-1, null, 1/0). The errno values are Node's, from os.constants.errno.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { constants as os } from 'node:os';
 import * as path from 'node:path';
-import { native } from '../lib/native';
+import { native } from '../lib/binding/native';
 
 const { ENOENT, ERANGE, EINVAL } = os.errno;
 const { AF_INET, SOCK_STREAM, AI_NUMERICHOST } = native.constants;
 
-/** The members `interface Native` in lib/native.ts declares: name -> whether it is optional. */
+/** The members `interface Native` in lib/binding/native.ts declares: name -> whether it is optional. */
 function declaredMembers(): Map<string, boolean> {
-  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'native.ts'), 'utf8');
+  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'binding', 'native.ts'), 'utf8');
   const body = source.slice(source.indexOf('export interface Native {'));
   const block = body.slice(0, body.indexOf('\n}\n'));
   const members = new Map<string, boolean>();
@@ -21,7 +21,7 @@ function declaredMembers(): Map<string, boolean> {
 }
 
 describe('the typed binding', () => {
-  it('lib/native.ts declares every name the addon registers, and the addon has every required one', () => {
+  it('lib/binding/native.ts declares every name the addon registers, and the addon has every required one', () => {
     const declared = declaredMembers();
     assert.ok(declared.size > 50, `found ${declared.size} declared members`);
     const registered = Object.keys(native);

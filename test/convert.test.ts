@@ -4,9 +4,9 @@ import * as assert from 'node:assert/strict';
 import {
   inet_aton, inet_ntoa, inet_pton, inet_ntop, htons, htonl, ntohs, ntohl,
   if_nameindex, if_nametoindex, if_indextoname, CMSG_LEN, CMSG_SPACE,
-} from '../lib/convert';
-import { SocketError } from '../lib/errors';
-import { native } from '../lib/native';
+} from '../lib/modules/convert';
+import { SocketError } from '../lib/binding/errors';
+import { native } from '../lib/binding/native';
 import { evalInPython } from './python-oracle';
 
 const { AF_INET, AF_INET6 } = native.constants;

@@ -2,7 +2,7 @@
 // create_connection, create_server, has_dualstack_ipv6), against our own listeners and Python peers.
 import * as assert from 'node:assert/strict';
 import * as bs from '../lib';
-import { createConnection, createConnectionSync, createServer, hasDualstackIpv6 } from '../lib/create';
+import { createConnection, createConnectionSync, createServer, hasDualstackIpv6 } from '../lib/modules/create';
 import { Tracker, countOpenFds, runPythonScript, pythonPeer, within } from './helpers';
 
 function listener(track: Tracker, backlog = 16): [bs.Socket, number] {

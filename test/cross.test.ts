@@ -4,8 +4,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { native } from '../lib/native';
-import { familyAt, inetOffsets } from '../lib/address';
+import { native } from '../lib/binding/native';
+import { familyAt, inetOffsets } from '../lib/input/address';
 import { runPythonScript } from './helpers';
 
 describe('platform differences come from the build (issue 23)', () => {
@@ -27,7 +27,8 @@ describe('platform differences come from the build (issue 23)', () => {
 
   it('no lib/ module branches on process.platform (features.ts\'s fallback for an old binding aside)', () => {
     const libDir = path.join(__dirname, '..', 'lib');
-    const branching = fs.readdirSync(libDir).filter((f) => f.endsWith('.js') && f !== 'features.js')
+    const branching = (fs.readdirSync(libDir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.js') && path.basename(f) !== 'features.js')
       .filter((f) => /process\.platform\s*(===|!==|==|!=)/.test(fs.readFileSync(path.join(libDir, f), 'utf8')));
     assert.deepEqual(branching, []);
   });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import * as bs from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/binding/native';
 import { Tracker, runPythonScript, tempDir, within } from './helpers';
 
 const O_NONBLOCK_BIT = 1;  // native.getFdFlags: bit 0 is O_NONBLOCK, bit 1 FD_CLOEXEC

@@ -1,4 +1,4 @@
-// epoll() (lib/epoll.ts) against Python's select.epoll: the same sequence of calls in both, results
+// epoll() (lib/modules/epoll.ts) against Python's select.epoll: the same sequence of calls in both, results
 // and errors compared step by step; then what Python cannot show (the Promise form, close under a
 // pending poll, descriptors, CLOEXEC).
 import { strict as assert } from 'node:assert';
@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { epoll, Epoll, socketpair, SocketError, EPOLLIN, EPOLLOUT, EPOLLET, EPOLLONESHOT, EPOLLPRI, EPOLLRDHUP,
   EPOLLEXCLUSIVE, EPOLLERR, EPOLLHUP, EPOLL_CLOEXEC, type Socket } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/binding/native';
 import { countOpenFds } from './helpers';
-import { poll } from '../lib/select';
-import { isWatched } from '../lib/readiness';
-import { WAKESET_MIN } from '../lib/wakeset';
+import { poll } from '../lib/modules/select';
+import { isWatched } from '../lib/engine/readiness';
+import { WAKESET_MIN } from '../lib/engine/wakeset';
 
 const { POLLIN, POLLOUT, POLLNVAL } = native.constants;
 

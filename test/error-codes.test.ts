@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as bs from '../lib';
-import { socketError, timeoutError } from '../lib/errors';
+import { socketError, timeoutError } from '../lib/binding/errors';
 import { runPythonScript, tempDir, Tracker } from './helpers';
 
 /** The errno table read by a name known only at run time. */

@@ -1,11 +1,11 @@
-// lib/features.ts: what the platform and the loaded build support, checked against what the
+// lib/modules/features.ts: what the platform and the loaded build support, checked against what the
 // build actually does. BSD_SOCKETS_EXPECT_PORTABLE=1 (scripts/ci-portable.sh) says that the
 // portable build is the one loaded, and these tests then check that it is.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { features } from '../lib/features';
-import { native } from '../lib/native';
+import { features } from '../lib/modules/features';
+import { native } from '../lib/binding/native';
 import {
   constants, socket, socketpair, Socket, SocketError, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM,
 } from '../lib';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as bs from '../lib/index';
-import { native, type NativeWatcherClass } from '../lib/native';
+import { native, type NativeWatcherClass } from '../lib/binding/native';
 import { countOpenFds } from './helpers';
 
 const INDEX = JSON.stringify(path.join(__dirname, '..', 'lib', 'index.js'));

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { getfqdn, getfqdnSync, sethostname, gethostname, has_ipv6, close, dup, socket, SocketError } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/binding/native';
 import { countOpenFds } from './helpers';
 import { evalInPython, type PyResult } from './python-oracle';
 

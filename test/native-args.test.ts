@@ -15,7 +15,7 @@ function wrongTypes(): unknown[] {
 }
 
 async function sweep(): Promise<Report> {
-  const { native } = require('../lib/native') as { native: Record<string, unknown> };
+  const { native } = require('../lib/binding/native') as { native: Record<string, unknown> };
   const report: Report = { calls: 0, wrong: [] };
   const values = wrongTypes();
   const show = (v: unknown): string => (typeof v === 'symbol' || typeof v === 'bigint' ? String(v) : ArrayBuffer.isView(v) ? v.constructor.name : typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'array' : 'object') : String(v));
@@ -48,7 +48,7 @@ async function sweep(): Promise<Report> {
 /** Typed arrays of the wrong element type where native code writes or reads int32s or bytes. */
 function confusions(): string[] {
   const bs = require('../lib') as typeof import('../lib');
-  const { native } = require('../lib/native') as { native: Record<string, (...a: unknown[]) => unknown> };
+  const { native } = require('../lib/binding/native') as { native: Record<string, (...a: unknown[]) => unknown> };
   const failures: string[] = [];
   const s = bs.socket(bs.AF_INET, bs.SOCK_DGRAM);
   const expectTypeError = (what: string, fn: () => unknown): void => {

@@ -152,7 +152,7 @@ describe('the package: npm pack, then a prebuilt install with no compiler', func
     const files = pack.files.map((f) => f.path);
     const prebuildPath = path.relative(ROOT, prebuild).split(path.sep).join('/');
     for (const f of [prebuildPath, 'package.json', 'README.md', 'binding.gyp', 'CMakeLists.txt', 'dist/lib/index.js',
-      'dist/lib/index.d.ts', 'dist/lib/native.js', 'native/addon.cc', 'native/platform.h']) {
+      'dist/lib/index.d.ts', 'dist/lib/binding/native.js', 'native/addon.cc', 'native/platform.h']) {
       assert.ok(files.includes(f), `${f} is missing from the tarball`);
     }
     const unwanted = files.filter((f) => /^(dist\/test|test|scripts|build|node_modules|lib|examples|bench)\//.test(f) || f.endsWith('.map'));

@@ -1,7 +1,7 @@
 // Raw descriptors for the tests that drive the binding directly (watcher, select): made with the
 // native calls, tracked in `rawFdsOpened`, closed by the test file's afterEach.
 import { strict as assert } from 'node:assert';
-import { native } from '../lib/native';
+import { native } from '../lib/binding/native';
 
 const C = native.constants;
 

@@ -1,7 +1,7 @@
 // Names and numbers, checked against Python's socket module as the oracle. Only 'localhost' and
 // numeric literals are ever resolved: the tests must not depend on DNS.
 import * as assert from 'node:assert/strict';
-import { features } from '../lib/features';
+import { features } from '../lib/modules/features';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,9 +10,9 @@ import {
   getaddrinfo, getaddrinfoSync, getnameinfo, getnameinfoSync, gethostname,
   gethostbyname, gethostbynameSync, gethostbynameEx, gethostbynameExSync, gethostbyaddr, gethostbyaddrSync,
   getservbyname, getservbyport, getprotobyname,
-} from '../lib/resolve';
-import { GaiError, HostError, SocketError } from '../lib/errors';
-import { native } from '../lib/native';
+} from '../lib/input/resolve';
+import { GaiError, HostError, SocketError } from '../lib/binding/errors';
+import { native } from '../lib/binding/native';
 import { evalInPython, type PyError, type PyResult } from './python-oracle';
 
 const C = native.constants;
@@ -296,7 +296,7 @@ describe('resolve: services and protocols against Python', () => {
 });
 
 describe('resolve: inside Workers', () => {
-  const lib = JSON.stringify(path.join(__dirname, '..', 'lib', 'resolve.js'));
+  const lib = JSON.stringify(path.join(__dirname, '..', 'lib', 'input', 'resolve.js'));
 
   it('resolves in a Worker, and a Worker terminated with lookups pending ends cleanly', () => {
     const script = `

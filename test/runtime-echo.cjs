@@ -5,7 +5,7 @@
 const path = require('node:path');
 const root = process.argv[process.argv.length - 1];
 const lib = require(root);
-const { backend } = require(path.join(root, 'dist', 'lib', 'native.js'));
+const { backend } = require(path.join(root, 'dist', 'lib', 'binding', 'native.js'));
 
 async function promiseEcho() {
   const server = lib.createServer(['127.0.0.1', 0]);

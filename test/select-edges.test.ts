@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { rawFdsOpened, pair, closeFd } from './raw-fds';
-import { native } from '../lib/native';
-import { isWatched, waitFor } from '../lib/readiness';
-import { select, selectSync, poll } from '../lib/select';
+import { native } from '../lib/binding/native';
+import { isWatched, waitFor } from '../lib/engine/readiness';
+import { select, selectSync, poll } from '../lib/modules/select';
 import { Socket, SocketError } from '../lib';
 
 const C = native.constants;
@@ -36,7 +36,7 @@ async function warningsDuring(fn: () => Promise<unknown>, settleMs = 20): Promis
  */
 function stdinChild(form: 'select' | 'poll'): Promise<string> {
   const script = `
-    const { select, poll } = require(${JSON.stringify(path.join(DIST_LIB, 'select.js'))});
+    const { select, poll } = require(${JSON.stringify(path.join(DIST_LIB, 'modules', 'select.js'))});
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     (async () => {
       let got = '';
@@ -214,7 +214,7 @@ describe('select and poll at the edges', function () {
           `const { workerData } = require('node:worker_threads');
            const { native } = require(workerData.nativeJs);
            setTimeout(() => native.send(workerData.fd, Buffer.from('x'), 0, 1, 0), 150);`,
-          { eval: true, workerData: { nativeJs: path.join(DIST_LIB, 'native.js'), fd: b } },
+          { eval: true, workerData: { nativeJs: path.join(DIST_LIB, 'binding', 'native.js'), fd: b } },
         );
         const exited = new Promise((resolve) => worker.on('exit', resolve));
         const started = performance.now();

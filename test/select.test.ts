@@ -1,13 +1,13 @@
-// select(), selectSync() and Poller (lib/select.ts), on real descriptors.
+// select(), selectSync() and Poller (lib/modules/select.ts), on real descriptors.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { rawFdsOpened, pair, closeFd, sendByte, tcpPair } from './raw-fds';
-import { native } from '../lib/native';
-import { isWatched } from '../lib/readiness';
-import { select, selectSync, poll, Poller } from '../lib/select';
+import { native } from '../lib/binding/native';
+import { isWatched } from '../lib/engine/readiness';
+import { select, selectSync, poll, Poller } from '../lib/modules/select';
 
 const C = native.constants;
 const E = native.errnoNames;
@@ -179,7 +179,7 @@ describe('select and poll', function () {
         `const { workerData } = require('node:worker_threads');
          const { native } = require(workerData.nativeJs);
          setTimeout(() => native.send(workerData.fd, Buffer.from('x'), 0, 1, 0), 100);`,
-        { eval: true, workerData: { nativeJs: path.join(DIST_LIB, 'native.js'), fd: b } },
+        { eval: true, workerData: { nativeJs: path.join(DIST_LIB, 'binding', 'native.js'), fd: b } },
       );
       const exited = new Promise((resolve) => worker.on('exit', resolve));
       const started = performance.now();
@@ -223,8 +223,8 @@ describe('select and poll', function () {
     it('works with descriptors numbered above FD_SETSIZE', async function () {
       this.timeout(20000);
       const script = `
-        const { native } = require(${JSON.stringify(path.join(DIST_LIB, 'native.js'))});
-        const { select, selectSync, poll } = require(${JSON.stringify(path.join(DIST_LIB, 'select.js'))});
+        const { native } = require(${JSON.stringify(path.join(DIST_LIB, 'binding', 'native.js'))});
+        const { select, selectSync, poll } = require(${JSON.stringify(path.join(DIST_LIB, 'modules', 'select.js'))});
         const C = native.constants;
         const out = new Int32Array(2);
         native.socketpair(C.AF_UNIX, C.SOCK_STREAM, 0, true, out);

@@ -1,4 +1,4 @@
-// DefaultSelector and the named selectors (lib/selectors.ts) against Python's selectors module: the
+// DefaultSelector and the named selectors (lib/modules/selectors.ts) against Python's selectors module: the
 // same calls in both, keys, results and errors compared; then the Promise form on the event loop.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';

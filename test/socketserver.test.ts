@@ -5,7 +5,7 @@ import * as bs from '../lib';
 import {
   BaseRequestHandler, DatagramRequestHandler, StreamRequestHandler, TCPServer, UDPServer,
   UnixDatagramServer, UnixStreamServer,
-} from '../lib/socketserver';
+} from '../lib/modules/socketserver';
 import { evalInPython } from './python-oracle';
 import { Tracker, countOpenFds, pythonPeer, sleep, tempDir, within } from './helpers';
 
@@ -495,8 +495,8 @@ import socket, sys, threading
 results = []
 def client(i):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.connect(sys.argv[1])  # blocking: with a timeout, a full Unix backlog is BlockingIOError
         c.settimeout(5)
-        c.connect(sys.argv[1])
         f = c.makefile('rwb')
         f.write(b'unix %d\\n' % i); f.flush()
         results.append(f.readline())

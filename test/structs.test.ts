@@ -1,11 +1,11 @@
-// lib/structs.ts against Python's struct/socket modules, the C headers and the kernel itself.
+// lib/modules/structs.ts against Python's struct/socket modules, the C headers and the kernel itself.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as bs from '../lib';
-import * as st from '../lib/structs';
-import { native } from '../lib/native';
+import * as st from '../lib/modules/structs';
+import { native } from '../lib/binding/native';
 import { Tracker, runPythonScript, tempDir } from './helpers';
 
 const linux = process.platform === 'linux';

@@ -2,7 +2,7 @@
 // batched recvmmsg/sendmmsg, UDP GSO/GRO, and Python as the peer.
 import * as assert from 'node:assert/strict';
 import * as bs from '../lib';
-import { packIpMreq, unpackIn6Pktinfo, unpackInPktinfo } from '../lib/structs';
+import { packIpMreq, unpackIn6Pktinfo, unpackInPktinfo } from '../lib/modules/structs';
 import { Tracker, pythonPeer, within } from './helpers';
 import { netnsUnavailable, runInNetns } from './netns';
 

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as bs from '../lib';
-import { packUcred, unpackUcred, structSizes } from '../lib/structs';
+import { packUcred, unpackUcred, structSizes } from '../lib/modules/structs';
 import { Tracker, pythonPeer, tempDir, within } from './helpers';
 
 const linux = process.platform === 'linux';

@@ -7,10 +7,10 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { native } from '../lib/native';
+import { native } from '../lib/binding/native';
 
 const INDEX_JS = path.join(__dirname, '..', 'lib', 'index.js');
-const READINESS_JS = path.join(__dirname, '..', 'lib', 'readiness.js');
+const READINESS_JS = path.join(__dirname, '..', 'lib', 'engine', 'readiness.js');
 
 interface Child {
   code: number | null;

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { Ancillary } from '../lib';
-import { features } from '../lib/features';
+import { features } from '../lib/modules/features';
 
 type Bs = typeof import('../lib');
 

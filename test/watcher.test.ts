@@ -6,12 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { rawFdsOpened, pair, closeFd, sendByte, tcpPair } from './raw-fds';
-import { native, type NativeWatcher, type NativeWatcherClass } from '../lib/native';
+import { native, type NativeWatcher, type NativeWatcherClass } from '../lib/binding/native';
 
 const C = native.constants;
 const E = native.errnoNames;
-const NATIVE_JS = path.join(__dirname, '..', 'lib', 'native.js');
-const READINESS_JS = path.join(__dirname, '..', 'lib', 'readiness.js');
+const NATIVE_JS = path.join(__dirname, '..', 'lib', 'binding', 'native.js');
+const READINESS_JS = path.join(__dirname, '..', 'lib', 'engine', 'readiness.js');
 
 const fdCount = (): number => fs.readdirSync('/proc/self/fd').length;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

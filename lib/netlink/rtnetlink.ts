@@ -1,6 +1,6 @@
 // rtnetlink (NETLINK_ROUTE): links, addresses, routes and neighbours decoded from their messages;
 // requests that add and remove addresses and routes.
-import { AF_INET, AF_INET6 } from '../constants';
+import { AF_INET, AF_INET6 } from '../binding/constants';
 import { ipBytes, ipv4Text, ipv6Text, macText, malformed } from '../packet/view';
 import { type AttributeInput, type NetlinkAttribute, type NetlinkMessage, attributeString, attributeU32, decodeAttributes, readI32, readU16, readU32, writeU32, encodeAttributes } from './message';
 import { NetlinkSocket, type NetlinkSocketOptions } from './socket';

@@ -1,8 +1,8 @@
 // NetlinkSocket: request/acknowledge and dumps over an AF_NETLINK socket, matched by sequence
 // number; NLMSG_ERROR becomes a SocketError with the kernel's extended ACK message.
-import { Socket } from '../socket';
-import { SOCK_RAW } from '../constants';
-import { type SocketError, socketError } from '../errors';
+import { Socket } from '../socket/socket';
+import { SOCK_RAW } from '../binding/constants';
+import { type SocketError, socketError } from '../binding/errors';
 import { type NetlinkMessage, NLMSG_HDRLEN, attributeMap, attributeString, decodeAttributes, decodeMessages, encodeMessage, readI32, readU32 } from './message';
 import { NLMSGERR_ATTR_MSG, required } from './uapi';
 

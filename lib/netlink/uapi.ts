@@ -2,7 +2,7 @@
 // RTA_*, NDA_*, CTRL_*, RTNLGRP_*, NLMSGERR_ATTR_*), which the generated table cannot #ifdef, and
 // the attribute header's flag bits, part of the wire format as its 4-byte alignment is. They are
 // kernel ABI and never change. Macros come from the addon's constants (`required`).
-import { constants } from '../constants';
+import { constants } from '../binding/constants';
 
 /** A constant of the addon's table; a clear error where the platform (or an old build) lacks it. */
 export function required(name: string): number {

@@ -1,8 +1,8 @@
 // What every decoded header shares: the caller's buffer, where the header starts, how long it is
 // and where its protocol's data ends. Fields are read from the buffer when asked for (no copy).
-import { inet_ntop, inet_pton } from '../convert';
-import { AF_INET, AF_INET6 } from '../constants';
-import { outOfRange } from '../validate';
+import { inet_ntop, inet_pton } from '../modules/convert';
+import { AF_INET, AF_INET6 } from '../binding/constants';
+import { outOfRange } from '../input/validate';
 
 /** A `RangeError` with `code: 'ERR_OUT_OF_RANGE'` naming the malformed `field`. */
 export function malformed(field: string, range: string, actual: unknown): RangeError {

@@ -82,7 +82,7 @@ class SequenceBuilder {
     this.push({ op, on, form, n, fill, flags: this.flags(on, form), signal: this.signal(form) });
   }
 
-  /** toStream() makes a non-blocking socket blocking (lib/stream.ts): the generator's modes follow. */
+  /** toStream() makes a non-blocking socket blocking (lib/socket/stream.ts): the generator's modes follow. */
   private streamed(on: string): void {
     if (this.mode(on) === 'nonblocking') this.modes.set(on, 'blocking');
   }

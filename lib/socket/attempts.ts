@@ -1,0 +1,156 @@
+// How the calls of a Socket are described to the engine (wait.ts): each builder gives the Op of
+// one call, with its deadline fixed from the socket's timeout at the call, for its Sync form (run
+// by Waits.runSync) or its Promise form (run by Waits.run). The receive family is receives.ts's.
+import { native } from '../binding/native';
+import { packAddress, toBlobAsync } from '../input/address';
+import { deadlineOf } from '../engine/deadline';
+import { EndOfInput, type Op, type Waits } from '../engine/wait';
+import { attached } from './views';
+import type { Ancillary } from './messages';
+
+const { POLLIN, POLLOUT } = native.constants;
+const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
+
+/** Options accepted by every Promise form. */
+export interface OperationOptions {
+  /** Aborts the operation when signalled: the Promise rejects with an AbortError whose `cause` is the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** The call an Op is built for: the socket's timeout when it was made, its form and (Promise forms) its signal. */
+export interface Caller {
+  readonly timeout: number | null;
+  readonly promise: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** An Op but for its attempt. */
+export type Call = Omit<Op, 'attempt'>;
+
+/** A receive: waits for POLLIN, gives 0 bytes at the end of input. */
+export function receiving(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number): Op {
+  const { timeout, signal } = caller;
+  return { events: POLLIN, syscall, deadline: deadlineOf(timeout, flags), signal, attempt, atEnd: EndOfInput.RECEIVE };
+}
+
+/**
+ * Whether a Sync call in non-blocking mode must not trust the descriptor's O_NONBLOCK: a dup held
+ * elsewhere may have cleared it (CPython then blocks; a non-blocking Socket never waits).
+ */
+export const nonblockingSync = (caller: Caller): boolean => !caller.promise && caller.timeout === 0;
+
+/**
+ * The flags of a receive's system call: MSG_DONTWAIT in a Promise form (it never blocks the loop)
+ * and in a Sync one in non-blocking mode; a Sync one in timeout mode polls first (wait.ts).
+ */
+export function recvFlags(caller: Caller, flags: number): number {
+  return caller.promise || nonblockingSync(caller) ? flags | MSG_DONTWAIT : flags;
+}
+
+/** A send: waits for POLLOUT. */
+export function sendCall(caller: Caller, syscall: string, flags: number, address?: unknown): Call {
+  return { events: POLLOUT, syscall, deadline: deadlineOf(caller.timeout, flags), signal: caller.signal, address };
+}
+
+export function sending(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number, address?: unknown): Op {
+  return { ...sendCall(caller, syscall, flags, address), attempt };
+}
+
+/**
+ * The flags of a send's system call: MSG_DONTWAIT in a Promise form, and in a Sync one in timeout
+ * mode, so that it never blocks past its deadline when another holder of the descriptor cleared
+ * O_NONBLOCK. (A Sync receive polls first instead, as CPython's; a send tries first, since a Unix
+ * socket may poll unwritable while a small message still fits.)
+ */
+export function sendFlags(caller: Caller, flags: number): number {
+  return caller.promise || caller.timeout !== null ? flags | MSG_DONTWAIT : flags;
+}
+
+/** send(): `length` bytes of `data`, checked still there at each attempt. */
+export function sendOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
+  const f = sendFlags(caller, flags);
+  return sending(caller, 'send', flags, (fd) => native.send(fd, data, 0, attached(data, length, 'data'), f));
+}
+
+/** sendall(): sends from where the last attempt stopped until every byte is gone or it would block. */
+export function sendallOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
+  const f = sendFlags(caller, flags);
+  let offset = 0;
+  return sending(caller, 'send', flags, (fd) => {
+    do {  // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
+      const r = native.send(fd, data, offset, attached(data, length, 'data') - offset, f);
+      if (r < 0) return r;
+      offset += r;
+    } while (offset < length);
+    return offset;
+  });
+}
+
+/** sendto(): `length` bytes of `data` to an address blob, checked still there at each attempt. */
+export function sendtoAttempt(caller: Caller, data: Uint8Array, length: number, flags: number): (fd: number, blob: Buffer) => number {
+  const f = sendFlags(caller, flags);
+  return (fd, blob) => native.sendto(fd, data, 0, attached(data, length, 'data'), f, blob);
+}
+
+/** sendmsg(): `parts` and ancillary data to an address blob, or (null) to the connected peer. */
+export function sendmsgAttempt(caller: Caller, parts: Uint8Array[], anc: Ancillary[] | null, flags: number):
+  (fd: number, blob: Buffer | null) => number {
+  const f = sendFlags(caller, flags);
+  return (fd, blob) => native.sendmsg(fd, parts, anc, f, blob);
+}
+
+/**
+ * An accept into `addressOut`: a Promise form, and a Sync one in non-blocking mode, ask for an
+ * O_NONBLOCK listener (accept has no MSG_DONTWAIT); `nonblock` makes the new descriptor non-blocking.
+ */
+export function accepting(caller: Caller, nonblock: boolean, addressOut: Buffer): Op {
+  const { timeout, signal, promise } = caller;
+  return {
+    events: POLLIN, syscall: 'accept', deadline: deadlineOf(timeout), signal, atEnd: EndOfInput.ACCEPT,
+    nonblocking: promise || nonblockingSync(caller), attempt: (s) => native.accept(s, addressOut, nonblock),
+  };
+}
+
+/**
+ * Where a Promise call sends to: the address blob at once for a literal address; for a host name,
+ * the `lookup` that gives it, awaited as a phase of the call so that it keeps its place in the order.
+ */
+export interface Destination {
+  blob?: Buffer;
+  lookup?: Promise<Buffer>;
+}
+
+export function destination(family: number, address: unknown, syscall: string): Destination {
+  const packed = packAddress(family, address, syscall);
+  if (Buffer.isBuffer(packed)) return { blob: packed };
+  const lookup = toBlobAsync(family, address, syscall);
+  lookup.catch(() => undefined);  // awaited in the call's turn; never "unhandled" if the call ends before
+  return { lookup };
+}
+
+/**
+ * Runs `send` (from sendCall()) to `send.address`, which may need a name look-up first: the
+ * look-up is a phase of the operation, in the writers' turn taken at the call (it keeps its place
+ * in the order of calls).
+ */
+export function sendingTo(waits: Waits, family: number, send: Call, attempt: (fd: number, blob: Buffer) => number): Promise<number> {
+  const to = destination(family, send.address, send.syscall);
+  if (!to.lookup) {
+    waits.fd(send.syscall);  // a name is looked up first, then the descriptor checked
+    const blob = to.blob!;
+    return waits.run(waits.writers, { ...send, attempt: (fd) => attempt(fd, blob) });
+  }
+  return waits.session(waits.writers, send.deadline, send.signal, send.syscall, send.address, async (session) => {
+    const blob = await session.wait(to.lookup!);
+    return session.run(POLLOUT, (fd) => attempt(fd, blob));
+  });
+}
+
+/** `body()`, with a synchronous throw (a bad argument) turned into a rejection, as a Promise form must. */
+export function rejecting<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return body();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
