@@ -75,7 +75,8 @@ class Waiter implements ReadyWaiter {
 export class FdWatch {
   readonly fd: number;
   private readonly watcher: NativeWatcher;
-  private readonly waiters = new Set<ReadyWaiter>();
+  /** Usually one (a socket's reader): an array sized to its waiters, smaller than a Set for an idle connection. */
+  private waiters: ReadyWaiter[] = [];
   private watching = 0;
   private refd = true;
   private ended = false;
@@ -93,18 +94,19 @@ export class FdWatch {
   }
 
   add(waiter: ReadyWaiter): void {
-    this.waiters.add(waiter);
+    if (this.waiters.length === 0) this.waiters = [waiter];
+    else if (!this.waiters.includes(waiter)) this.waiters.push(waiter);
     this.update();
   }
 
   remove(waiter: ReadyWaiter): void {
-    if (this.waiters.delete(waiter)) this.update();
+    if (this.unlist(waiter)) this.update();
   }
 
   /** Fails every pending wait with the error `makeError` builds (only if someone waits) and closes the watcher. */
   close(makeError: () => unknown): void {
-    const waiters = [...this.waiters];
-    this.waiters.clear();
+    const waiters = this.waiters;
+    this.waiters = [];
     this.end();
     if (waiters.length === 0) return;
     const error = makeError();
@@ -117,7 +119,7 @@ export class FdWatch {
    * it fire with nobody waiting, onReady narrows it then.
    */
   private update(narrow = false): void {
-    if (this.waiters.size === 0 && !this.keep) {
+    if (this.waiters.length === 0 && !this.keep) {
       this.end();
       return;
     }
@@ -169,21 +171,26 @@ export class FdWatch {
     const all = (revents & (POLLERR | POLLHUP)) !== 0;
     let served = false;
     // A waiter served may wait again at once (a retry that said EAGAIN): never iterate the live set.
-    if (this.waiters.size === 1) {
-      for (const w of this.waiters) {
-        served = this.serve(w, revents, all);
-        break;
-      }
+    if (this.waiters.length === 1) {
+      served = this.serve(this.waiters[0], revents, all);
     } else {
-      for (const w of [...this.waiters]) served = this.serve(w, revents, all) || served;
+      for (const w of this.waiters.slice()) served = this.serve(w, revents, all) || served;
     }
     if (!this.ended) this.update(!served);
   }
 
   private serve(w: ReadyWaiter, revents: number, all: boolean): boolean {
     if (!all && (w.events & revents) === 0) return false;
-    if (!this.waiters.delete(w)) return false;  // already gone: ended by an earlier one's work
+    if (!this.unlist(w)) return false;  // already gone: ended by an earlier one's work
     w.ready(revents);
+    return true;
+  }
+
+  /** Takes `w` off the list; false if it was not on it. */
+  private unlist(w: ReadyWaiter): boolean {
+    const i = this.waiters.indexOf(w);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
     return true;
   }
 }

@@ -8,7 +8,7 @@
 // epoll, kqueue) wait here too, in lookUntil and its Sync twin. This module is the only one that
 // loops on EAGAIN or on readiness.
 import { native } from '../binding/native';
-import { E, EAGAIN, EINPROGRESS, abortReason, socketError, timeoutError } from '../binding/errors';
+import { E, EAGAIN, EINPROGRESS, abortReason, closedError, socketError, timeoutError } from '../binding/errors';
 import { LongTimer, MAX_TIMER_MS, NO_WAIT, isTimed, msLeft, now } from './deadline';
 import { sharedWatch, waitAny, type FdWatch, type ReadyWaiter, type WatchItem } from './readiness';
 
@@ -50,19 +50,17 @@ export interface Op {
   readonly nonblocking?: boolean;
 }
 
-/** What the engine needs of the descriptor's owner (the Socket). */
-export interface Descriptor {
-  /** The descriptor, or a throw of EBADF once it is closed. */
-  fd(syscall: string): number;
-  /** Makes the descriptor O_NONBLOCK (the one place that keeps the books of it); 0 or -errno. */
-  nonblocking(fd: number): number;
+/** The books of the descriptor's O_NONBLOCK (the Socket's FdMode, the one place that keeps them). */
+export interface NonblockingBooks {
+  /** Makes the descriptor O_NONBLOCK and notes it; 0 or -errno. */
+  force(fd: number): number;
 }
 
 /** The attempt of `op` with the descriptor's mode checked first when it needs O_NONBLOCK. */
-function attemptOf(owner: Descriptor, op: Op): (fd: number) => number {
+function attemptOf(books: NonblockingBooks, op: Op): (fd: number) => number {
   if (!op.nonblocking) return op.attempt;
   return (fd) => {
-    const r = owner.nonblocking(fd);
+    const r = books.force(fd);
     return r < 0 ? r : op.attempt(fd);
   };
 }
@@ -253,15 +251,8 @@ class Waiting implements ReadyWaiter {
   private reject?: (error: unknown) => void;
   private timer?: LongTimer;
   private watch?: FdWatch;
-  private readonly onAbort = (): void => {
-    this.watch?.remove(this);
-    this.settle(abortReason(this.op!.signal!));
-  };
-
-  private readonly settleWith = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
-    this.resolve = resolve;
-    this.reject = reject;
-  };
+  /** Made the first time an operation comes with a signal: most never do. */
+  private onAbort?: () => void;
 
   constructor(private readonly waits: Waits, private readonly turns: Turns) {}
 
@@ -276,7 +267,10 @@ class Waiting implements ReadyWaiter {
     this.releases = releases;
     this.finish = finish;
     this.ref = this.waits.ref;
-    const promise = new Promise<unknown>(this.settleWith);
+    const promise = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
     try {
       this.watch = sharedWatch(this.waits.fd(op.syscall));
       this.watch.keep = true;
@@ -284,7 +278,7 @@ class Waiting implements ReadyWaiter {
         this.timer = new LongTimer(() => this.expire(), Math.max(0, op.deadline - now()), this.ref);
       }
       if (op.signal?.aborted) throw abortReason(op.signal);
-      op.signal?.addEventListener('abort', this.onAbort, { once: true });
+      op.signal?.addEventListener('abort', this.onAbort ??= (): void => this.aborted(), { once: true });
       this.watch.add(this);
     } catch (error) {
       this.settle(error);
@@ -313,6 +307,11 @@ class Waiting implements ReadyWaiter {
     this.settle(error);
   }
 
+  private aborted(): void {
+    this.watch?.remove(this);
+    this.settle(abortReason(this.op!.signal!));
+  }
+
   private expire(): void {
     this.timer = undefined;
     this.watch?.remove(this);
@@ -323,7 +322,7 @@ class Waiting implements ReadyWaiter {
     const { resolve, reject, finish, op } = this;
     if (resolve === undefined) return;
     this.timer?.clear();
-    op?.signal?.removeEventListener('abort', this.onAbort);
+    if (op?.signal && this.onAbort) op.signal.removeEventListener('abort', this.onAbort);
     this.resolve = this.reject = this.attempt = this.finish = this.timer = this.watch = this.op = undefined;
     if (this.releases) this.turns.release();
     if (error !== undefined) {
@@ -404,13 +403,20 @@ export class Waits {
   private reading?: Waiting;
   private writing?: Waiting;
   private readonly answers = new AwaitAnswers();
-  private readonly phases = new Set<Phase>();
+  /** The phases in progress; made by the first (an idle connection carries no empty Set). */
+  private phases?: Set<Phase>;
 
-  constructor(private readonly owner: Descriptor) {}
+  /**
+   * `descriptor`: the Socket's descriptor, which it sets to -1 when it lets go of it. It is kept
+   * here, with no closure over the Socket, because every idle connection carries one Waits.
+   */
+  constructor(public descriptor: number, private readonly books: NonblockingBooks) {}
 
   /** The descriptor, or EBADF once it is closed. */
   fd(syscall: string): number {
-    return this.owner.fd(syscall);
+    const fd = this.descriptor;
+    if (fd < 0) throw closedError(syscall);
+    return fd;
   }
 
   /**
@@ -445,12 +451,12 @@ export class Waits {
 
   /** Tries `op` once the turn is the caller's; on EAGAIN, the direction's Waiting waits and retries. */
   tryInTurn(turns: Turns, op: Op, releases: boolean, finish?: (result: number) => unknown): Promise<unknown> {
-    const attempt = attemptOf(this.owner, op);
+    const attempt = attemptOf(this.books, op);
     const { answer, waitFirst } = this.answers.begin(turns.reading, op.deadline);
     if (waitFirst) return this.waitingOf(turns).start(op, attempt, releases, finish);
     let r: number;
     try {
-      r = attempt(this.owner.fd(op.syscall));
+      r = attempt(this.fd(op.syscall));
       if (r < 0) checkMayWait(r, op);
     } catch (error) {
       if (releases) turns.release();
@@ -480,21 +486,21 @@ export class Waits {
       let timer: LongTimer | undefined;
       const phase: Phase = {
         fail: (error) => {
-          if (!this.phases.delete(phase)) return;
+          if (!this.phases!.delete(phase)) return;
           timer?.clear();
           signal?.removeEventListener('abort', onAbort);
           reject(error);
         },
       };
       const onAbort = (): void => phase.fail(abortReason(signal!));
-      this.phases.add(phase);
+      (this.phases ??= new Set()).add(phase);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       if (isTimed(deadline)) {  // NO_WAIT: a look-up in non-blocking mode is awaited (in Python it blocks)
         timer = new LongTimer(() => phase.fail(timeoutError(syscall, address)), Math.max(0, deadline - now()), this.ref);
       }
       promise.then((value) => {
-        if (!this.phases.delete(phase)) return;
+        if (!this.phases!.delete(phase)) return;
         timer?.clear();
         signal?.removeEventListener('abort', onAbort);
         resolve(value);
@@ -509,10 +515,10 @@ export class Waits {
    * a small message still fits), and passes MSG_DONTWAIT or asks for O_NONBLOCK in timeout mode.
    */
   runSync(op: Op): number {
-    const attempt = attemptOf(this.owner, op);
+    const attempt = attemptOf(this.books, op);
     let woken = isTimed(op.deadline) && op.events === POLLIN && this.pollSync(op);
     for (;;) {
-      const fd = this.owner.fd(op.syscall);
+      const fd = this.fd(op.syscall);
       const r = attempt(fd);
       if (r >= 0) return r;
       if (woken && r === -EAGAIN && op.atEnd !== undefined && hungUp(fd)) {
@@ -526,7 +532,7 @@ export class Waits {
 
   /** Waits in poll() until the descriptor is ready for `op` (true), or throws at its deadline. */
   private pollSync(op: Op): boolean {
-    const ready = native.waitFd(this.owner.fd(op.syscall), op.events, msLeft(op.deadline));
+    const ready = native.waitFd(this.fd(op.syscall), op.events, msLeft(op.deadline));
     if (ready < 0) throw socketError(-ready, op.syscall, op.address);
     if (ready === 0) throw timeoutError(op.syscall, op.address);
     return true;
@@ -537,11 +543,11 @@ export class Waits {
    * (once, and only if some wait). The operations waiting for readiness are failed by their watch.
    */
   close(makeError: () => unknown): void {
-    if (!this.readers.queued() && !this.writers.queued() && this.phases.size === 0) return;
+    if (!this.readers.queued() && !this.writers.queued() && !this.phases?.size) return;
     const error = makeError();
     this.readers.failAll(error);
     this.writers.failAll(error);
-    for (const phase of [...this.phases]) phase.fail(error);
+    for (const phase of [...(this.phases ?? [])]) phase.fail(error);
   }
 }
 

@@ -17,7 +17,7 @@ import { getdefaulttimeout } from './defaults';
 import { recvIntoOp, recvfromCall, recvmsgCall, type Receive } from './receives';
 import { connectErrno, connectInTurn } from './connecting';
 import { MmsgScratch, mmsgMessages, recvmmsgCall, type MmsgTarget } from './mmsg';
-import { checkBufsize, checkData, trimmed } from './views';
+import { checkBufsize, checkData, trimmed, trimmedTo } from './views';
 import { getOption, optionValue, setOption, socketInfo } from './options';
 import { FdMode } from './fdmode';
 import { checkAncbufsize, checkAncillary, checkBuffers, type Ancillary, type RecvmsgResult, type RecvmmsgResult } from './messages';
@@ -54,7 +54,6 @@ const addressOut = newBlob();
  * `Socket` (a `Socket<number>`) takes and returns any shape.
  */
 export class Socket<F extends number = number> {
-  private _fd: number;
   /** The descriptor's one owner: closes it on close(), on garbage collection or when the environment ends. */
   private readonly _handle: NativeFdHandle;
   private readonly _family: F;
@@ -63,7 +62,8 @@ export class Socket<F extends number = number> {
   private _timeout: number | null;
   private readonly _mode: FdMode;
   private _mmsgTarget?: MmsgTarget<F>;
-  private readonly _waits = new Waits({ fd: (syscall) => this.openFd(syscall), nonblocking: (fd) => this._mode.force(fd) });
+  /** The engine's state of this socket's operations; it also keeps the descriptor (`_fd`). */
+  private readonly _waits: Waits;
 
   /**
    * Creates a socket, or (with `fileno`) wraps an existing descriptor without duplicating it;
@@ -79,26 +79,28 @@ export class Socket<F extends number = number> {
     let timeout = getdefaulttimeout();
     const accepted = acceptedNonblocking;  // read once and cleared: it is meant for this call only
     acceptedNonblocking = undefined;
+    let fd: number;
     if (fileno === undefined) {
       const given = arguments.length;
       family = checkConstant(family, 'family', C.AF_INET, given > 0);
       type = checkConstant(type, 'type', C.SOCK_STREAM, given > 1);
       proto = checkConstant(proto, 'proto', 0, given > 2);
       if (C.SOCK_NONBLOCK && (type & C.SOCK_NONBLOCK)) timeout = 0;
-      this._fd = check(native.socket(family, type & ~TYPE_FLAGS, proto, timeout !== null), 'socket');
+      fd = check(native.socket(family, type & ~TYPE_FLAGS, proto, timeout !== null), 'socket');
       this._mode = new FdMode(timeout !== null);
     } else {
       checkInt(fileno, 'fileno', 0);
       [family, type, proto] = socketInfo(fileno, family, type, proto);
       if (C.SOCK_NONBLOCK && (type & C.SOCK_NONBLOCK)) timeout = 0;
-      this._fd = fileno;
+      fd = fileno;
       this._mode = accepted === undefined ? FdMode.of(fileno) : new FdMode(accepted);
     }
     this._family = family as F;
     this._type = type & ~TYPE_FLAGS;
     this._proto = proto;
     this._timeout = timeout;
-    this._mode.apply(this._fd, timeout);
+    this._waits = new Waits(fd, this._mode);
+    this._mode.apply(fd, timeout);
     // Only now that nothing can throw: an adopted number that we then refused would be closed
     // by the handle long after it was reused. `fresh`: socket() or accept() has just made it.
     this._handle = new native.FdHandle(this._fd, fileno === undefined || accepted !== undefined, warnUnclosed);
@@ -163,10 +165,12 @@ export class Socket<F extends number = number> {
   unref(): this { this._waits.ref = false; return this; }
 
   private openFd(syscall: string): number {
-    const fd = this._fd;
-    if (fd < 0) throw closedError(syscall);
-    return fd;
+    return this._waits.fd(syscall);
   }
+
+  /** The descriptor, -1 once closed or detached. */
+  private get _fd(): number { return this._waits.descriptor; }
+  private set _fd(fd: number) { this._waits.descriptor = fd; }
 
   // --- plain methods -----------------------------------------------------------------------
 
@@ -410,7 +414,10 @@ export class Socket<F extends number = number> {
     return rejecting(() => {
       const buffer = Buffer.allocUnsafe(checkBufsize(bufsize));
       const f = checkFlags(flags, arguments.length, 1);
-      return this.recvInto(buffer, 0, f, options).then((n) => trimmed(buffer, n));
+      const caller = this.promised(options);
+      if (buffer.length === 0) return Promise.resolve(buffer).finally(() => this.openFd('recv'));
+      // The engine trims: no second Promise per pending recv (an idle connection holds one).
+      return this._waits.run(this._waits.readers, recvIntoOp(caller, buffer, buffer.length, f), trimmedTo(buffer));
     });
   }
 

@@ -50,3 +50,8 @@ export function checkBufsize(bufsize: unknown): number {
 export function trimmed(buffer: Buffer, n: number): Buffer {
   return n === buffer.length ? buffer : buffer.subarray(0, n);
 }
+
+/** trimmed() as an operation's finish: a closure over the buffer alone. */
+export function trimmedTo(buffer: Buffer): (n: number) => Buffer {
+  return (n) => trimmed(buffer, n);
+}
