@@ -85,8 +85,15 @@ class Seq:
         self.abstract = ABSTRACT + str(seq_id).encode() + b'-'
         self.files = 0
         self.write_turns = {}
+        self.owned = []  # copies of sockets' descriptors made for close(fd)/dup(fd): (fd, inode), the run's own
 
     def close(self):
+        for fd, ino in self.owned:
+            try:
+                if os.fstat(fd).st_ino == ino:
+                    os.close(fd)  # still the copy: the step did not close it
+            except OSError:
+                pass
         for s in self.socks.values():
             try:
                 s.close()
@@ -384,7 +391,21 @@ class Seq:
                 return bytearray(b'\xee' * v['buf'])
             if 'addr' in v:
                 return self.address(v['addr'])
+            if 'fdOf' in v:
+                return self.sock(v['fdOf']).fileno()
+            if 'copyOf' in v:
+                return self.owned_copy(v['copyOf'])
+            if 'closedFd' in v:
+                fd = self.owned_copy(v['closedFd'])
+                os.close(fd)  # a number that was the run's own and is closed now (nothing runs in between)
+                return fd
         return v
+
+    def owned_copy(self, ident):
+        """A copy of a sequence socket's descriptor, made here with dup(2) and closed at the end if the step did not."""
+        fd = os.dup(self.sock(ident).fileno())
+        self.owned.append((fd, os.fstat(fd).st_ino))
+        return fd
 
     def norm_value(self, v):
         if isinstance(v, bool) or v is None or isinstance(v, float):
@@ -404,7 +425,25 @@ class Seq:
 
     def op_fn(self, st):
         fn = getattr(socket, PY_NAMES.get(st['name'], st['name']))
-        return self.norm_value(fn(*[self.value(a) for a in st['args']]))
+        args = [self.value(a) for a in st['args']]
+        try:
+            result = fn(*args)
+        except AttributeError as e:
+            # getfqdn(name) calls name.strip() without a type check: its AttributeError is the TypeError
+            raise TypeError(str(e)) from e
+        if st['name'] == 'dup':
+            return self.new_descriptor(result)
+        return self.norm_value(result)
+
+    def new_descriptor(self, fd):
+        """dup(fd)'s result: 'fd', closed here (never 0, 1 or 2: the process's own)."""
+        if fd > 2:
+            os.close(fd)
+        return 'fd' if fd > 2 else 'stdio-fd'
+
+    def op_attr(self, st):
+        """A module attribute that is a value (has_ipv6)."""
+        return getattr(socket, st['name'])
 
     def op_method(self, st):
         s = self.sock(st['id'])

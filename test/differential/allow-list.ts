@@ -79,7 +79,8 @@ export const ALLOW_LIST: Allowed[] = [
       + '(getsockopt buflen <= 0, a negative descriptor for fromfd, a negative sendfile offset) are RangeErrors with '
       + "Node's codes, and so is an interface index past 2^32-1; CPython raises OSError there (without errno for the path "
       + 'and buflen, EBADF from dup(-1) for the descriptor, EINVAL from sendfile(2) or lseek for the offset, ENXIO for '
-      + 'an index it cut to 32 bits). CPython\'s sendfile never looks at the offset of an empty file (it returns 0).',
+      + 'an index it cut to 32 bits, EBADF for a descriptor past 2^31-1 given to close(fd)/dup(fd), which it cuts to a C int). '
+      + 'CPython\'s sendfile never looks at the offset of an empty file (it returns 0).',
     matches(step, node, py) {
       if (step.op === 'sendfile' && (step.offset ?? 0) < 0 && isError(node) && node.code === 'ERR_OUT_OF_RANGE'
         && Array.isArray(py) && py[0] === 0) return true;
@@ -87,7 +88,8 @@ export const ALLOW_LIST: Allowed[] = [
       return !!e && e[0].err === 'RangeError' && e[0].code === 'ERR_OUT_OF_RANGE' && e[1].err === 'OSError'
         && (e[1].errno === null || (step.op === 'detachFromfd' && e[1].code === 'EBADF')
           || (step.op === 'sendfile' && e[1].code === 'EINVAL')
-          || (step.op === 'fn' && step.name === 'if_indextoname' && e[1].code === 'ENXIO'));
+          || (step.op === 'fn' && step.name === 'if_indextoname' && e[1].code === 'ENXIO')
+          || (step.op === 'fn' && (step.name === 'close' || step.name === 'dup') && e[1].code === 'EBADF'));
     },
   },
   {
@@ -315,6 +317,7 @@ export const ALLOW_LIST: Allowed[] = [
 /** Argument positions where `undefined` is an omitted optional argument, not a missing constant. */
 export const OPTIONAL_POSITIONS: Record<string, number[]> = {
   recvInto: [1], recvfromInto: [1], recvmsg: [1], sendmsg: [1], getsockopt: [2], getservbyname: [1], getservbyport: [1],
+  getfqdn: [0],
 };
 
 /** The argument positions of a fn/method step that hold an explicit undefined ({u}). */

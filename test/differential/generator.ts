@@ -1,7 +1,7 @@
 // Seeded generator of operation sequences. A small model of each socket (kind, peer, mode, bytes or
 // datagrams known to be queued) keeps blocking waits to those that the sequence guarantees will end:
 // a wait that cannot end is made non-waiting (MSG_DONTWAIT, or a timeout mode) before it is emitted.
-import { UNDEFINED, methodTemplates, moduleCall } from './calls';
+import { UNDEFINED, descriptorCall, methodTemplates, moduleCall } from './calls';
 import type { AddressSpec, DataSpec, Step } from './steps';
 
 export class Rng {
@@ -60,7 +60,8 @@ const NOT_OPTIONS = new Set(['IP_DEFAULT_MULTICAST_TTL', 'IP_DEFAULT_MULTICAST_L
 const NO_SUCH_HOST = `${'x'.repeat(64)}.invalid`;
 const LEVEL_OF: Array<[string, string]> = [['SO_', 'SOL_SOCKET'], ['TCP_', 'IPPROTO_TCP'], ['IP_', 'IPPROTO_IP'], ['IPV6_', 'IPPROTO_IPV6'], ['UDP_', 'IPPROTO_UDP']];
 
-export interface Vocabulary { names: Set<string>; root: boolean }
+/** The constants both sides have; whether we are root; whether /etc/hosts names this host (getfqdn('') without DNS). */
+export interface Vocabulary { names: Set<string>; root: boolean; hostnameInHosts?: boolean }
 
 export class Generator {
   private readonly rng: Rng;
@@ -228,8 +229,9 @@ export class Generator {
     const all = [...this.ends.keys()];
     if (all.length === 0) return;
     const id = ids.length && this.rng.chance(0.95) ? this.rng.pick(ids) : this.rng.pick(all);
-    const r = this.rng.int(132);
-    if (r >= 100) this.newCallStep(id, r - 100);
+    const r = this.rng.int(150);
+    if (r >= 132) this.issue22Step();
+    else if (r >= 100) this.newCallStep(id, r - 100);
     else if (r < 22) this.sendStep(id);
     else if (r < 46) this.recvStep(id);
     else if (r < 54) this.modeStep(id);
@@ -246,12 +248,20 @@ export class Generator {
 
   // --- the calls of issue 20 part 2: module functions, undefined, sendfile, descriptors, mmsg -----
   private newCallStep(id: string, r: number): void {
-    if (r < 8) this.push(moduleCall(this.rng));
+    if (r < 8) this.push(moduleCall(this.rng, this.vocab.hostnameInHosts));
     else if (r < 13) this.undefinedStep(id);
     else if (r < 18) this.sendfileStep(id);
     else if (r < 23) this.fdsStep(id);
     else if (r < 29) this.mmsgStep(id);
     else this.pendingShutdownStep(id);
+  }
+
+  // --- issue 22's names: close(fd), dup(fd), has_ipv6 (getfqdn and sethostname are in moduleCall) ---
+  private issue22Step(): void {
+    const r = this.rng.int(18);
+    if (r < 3) this.push(descriptorCall(this.rng, [...this.ends.keys()]));
+    else if (r < 4) this.push({ op: 'attr', name: 'has_ipv6' });
+    else this.push(descriptorCall(this.rng, [...this.ends.keys()]));
   }
 
   private setMode(id: string, mode: Mode): void {

@@ -4,6 +4,7 @@
 // Usage: see docs/DIFFERENTIAL.md (npm run test:differential -- --seed N --replay).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { compareSequence, signature, type Divergence } from './compare';
@@ -190,7 +191,19 @@ function vocabulary(nodeConstants: Record<string, number>, pyConstants: Record<s
   }
   const missing = Object.keys(pyConstants).filter((n) => !(n in nodeConstants)).sort();
   if (missing.length) problems.push(`python has, bsd-sockets lacks: ${missing.join(' ')}`);
-  return [{ names, root: process.getuid?.() === 0 }, problems];
+  return [{ names, root: process.getuid?.() === 0, hostnameInHosts: hostnameInHosts() }, problems];
+}
+
+/** Whether /etc/hosts names this machine, so that getfqdn('') resolves without DNS. */
+function hostnameInHosts(): boolean {
+  let hosts = '';
+  try {
+    hosts = fs.readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    return false;
+  }
+  const me = os.hostname();
+  return hosts.split('\n').some((line) => line.replace(/#.*/, '').trim().split(/\s+/).slice(1).includes(me));
 }
 
 interface Failure { seed: number; d: Divergence; shrunk?: Step[] }

@@ -43,7 +43,7 @@ function dataOf(spec: DataSpec): Buffer {
 const sockTag = (fd: number): Json => (fd > 2 ? 'sock' : 'stdio-fd');
 
 /** The Sync twin of each module function that has one (API.md: anything that can wait). */
-const SYNC_NAMES = new Set(['getaddrinfo', 'getnameinfo', 'gethostbyname', 'gethostbynameEx', 'gethostbyaddr']);
+const SYNC_NAMES = new Set(['getaddrinfo', 'getnameinfo', 'gethostbyname', 'gethostbynameEx', 'gethostbyaddr', 'getfqdn']);
 
 function encBytes(b: Uint8Array): Json {
   return b.length <= 64 ? { b: Buffer.from(b).toString('hex') } : { len: b.length, fnv: fnv(b) };
@@ -94,7 +94,15 @@ class Seq {
     this.abstract = Buffer.concat([ABSTRACT, Buffer.from(`${seqId}-`)]);
   }
 
+  /** Copies of sequence sockets' descriptors made for close(fd)/dup(fd), [fd, inode]: the run's own to close. */
+  private readonly owned: Array<[number, number]> = [];
+
   close(): void {
+    for (const [fd, ino] of this.owned) {
+      try {
+        if (fs.fstatSync(fd).ino === ino) fs.closeSync(fd);  // still the copy: the step did not close it
+      } catch { /* closed by the step */ }
+    }
     for (const s of this.socks.values()) {
       try { s.close(); } catch { /* closing is best effort here */ }
     }
@@ -404,7 +412,21 @@ class Seq {
     if ('t' in o) return (o.t as unknown[]).map((x) => this.value(x));
     if ('buf' in o) return Buffer.alloc(o.buf as number, 0xee);
     if ('addr' in o) return this.address(o.addr as AddressSpec);
+    if ('fdOf' in o) return this.sock(o.fdOf as string).fileno();
+    if ('copyOf' in o) return this.ownedCopy(o.copyOf as string);
+    if ('closedFd' in o) {
+      const fd = this.ownedCopy(o.closedFd as string);
+      fs.closeSync(fd);  // a number that was the run's own and is closed now (nothing runs in between)
+      return fd;
+    }
     return v;
+  }
+
+  /** A copy of a sequence socket's descriptor, made here with dup(2) and closed at the end if the step did not. */
+  ownedCopy(id: string): number {
+    const fd = bsd.dup(this.sock(id).fileno());
+    this.owned.push([fd, fs.fstatSync(fd).ino]);
+    return fd;
   }
 
   normValue(v: unknown): Json {
@@ -424,7 +446,20 @@ class Seq {
   async op_fn(st: Step): Promise<Json> {
     const lib = bsd as unknown as Record<string, (...args: unknown[]) => unknown>;
     const name = st.form === 'sync' && SYNC_NAMES.has(st.name!) ? `${st.name}Sync` : st.name!;
-    return this.normValue(await lib[name](...(st.args as unknown[]).map((a) => this.value(a))));
+    const result = await lib[name](...(st.args as unknown[]).map((a) => this.value(a)));
+    if (st.name === 'dup') return this.newDescriptor(result as number);
+    return this.normValue(result);
+  }
+
+  /** dup(fd)'s result: 'fd', closed here (never 0, 1 or 2: the process's own, as sockTag says). */
+  newDescriptor(fd: number): Json {
+    if (fd > 2) fs.closeSync(fd);
+    return fd > 2 ? 'fd' : 'stdio-fd';
+  }
+
+  /** A module attribute that is a value (has_ipv6). */
+  op_attr(st: Step): Json {
+    return (bsd as unknown as Record<string, Json>)[st.name!];
   }
 
   async op_method(st: Step): Promise<Json> {
