@@ -272,9 +272,9 @@ export class BaseSelector<T extends FileDescriptorLike = FileDescriptorLike, D =
    * @throws KeyError if it is not registered; the errors of {@link register} for bad events.
    */
   modify(fileobj: T, events: number, data?: D): SelectorKey<T, D> {
-    const checked = checkEvents(events);
     const map = this.#openMap('modify');
-    const key = this.#keyOf(fileobj, map);
+    const key = this.#keyOf(fileobj, map);  // Python's order: a file object not registered is KeyError first
+    const checked = checkEvents(events);
     if (checked === key.events && data === key.data) return key;
     if (checked !== key.events) this.#backend!.change(key.fd, checked);
     const changed: SelectorKey<T, D> = Object.freeze({ ...key, events: checked, data: data as D });

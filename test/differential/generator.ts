@@ -2,6 +2,7 @@
 // datagrams known to be queued) keeps blocking waits to those that the sequence guarantees will end:
 // a wait that cannot end is made non-waiting (MSG_DONTWAIT, or a timeout mode) before it is emitted.
 import { UNDEFINED, descriptorCall, methodTemplates, moduleCall } from './calls';
+import { PollingSteps } from './polling';
 import type { AddressSpec, DataSpec, Step } from './steps';
 
 export class Rng {
@@ -69,9 +70,11 @@ export class Generator {
   private readonly ends = new Map<string, Endpoint>();
   private counter = 0;
   private readonly options: Array<[string, string]>;
+  private readonly polling: PollingSteps;
 
   constructor(seed: number, private readonly vocab: Vocabulary) {
     this.rng = new Rng(seed);
+    this.polling = new PollingSteps(this.rng, (step) => this.push(step));
     this.options = [...vocab.names].sort().flatMap((name): Array<[string, string]> => {
       if (NOT_OPTIONS.has(name)) return [];
       const level = LEVEL_OF.find(([prefix]) => name.startsWith(prefix));
@@ -256,12 +259,12 @@ export class Generator {
     else this.pendingShutdownStep(id);
   }
 
-  // --- issue 22's names: close(fd), dup(fd), has_ipv6 (getfqdn and sethostname are in moduleCall) ---
+  // --- issue 22's names: close(fd), dup(fd), has_ipv6, epoll, selectors (getfqdn, sethostname: moduleCall) ---
   private issue22Step(): void {
     const r = this.rng.int(18);
     if (r < 3) this.push(descriptorCall(this.rng, [...this.ends.keys()]));
     else if (r < 4) this.push({ op: 'attr', name: 'has_ipv6' });
-    else this.push(descriptorCall(this.rng, [...this.ends.keys()]));
+    else this.polling.burst(() => [...this.ends.entries()].map(([id, e]) => ({ id, closed: e.model.closed, raw: e.model.kind === 'raw' })));
   }
 
   private setMode(id: string, mode: Mode): void {

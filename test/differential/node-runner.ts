@@ -13,7 +13,7 @@ const C = bsd.constants as unknown as Record<string, number | undefined>;
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdd-js-'));
 const ABSTRACT = Buffer.from(`bsdd-js-${process.pid}-`);
 const PREFIXES = ['AF_', 'SOCK_', 'SOL_', 'SO_', 'IPPROTO_', 'IP_', 'IPV6_', 'TCP_', 'UDP_', 'MSG_', 'SHUT_',
-  'SCM_', 'AI_', 'NI_', 'EAI_', 'INADDR_', 'ETH_P_', 'PACKET_', 'SOMAXCONN'];
+  'SCM_', 'AI_', 'NI_', 'EAI_', 'INADDR_', 'ETH_P_', 'PACKET_', 'SOMAXCONN', 'EPOLL'];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 class NoSocket extends Error {}
@@ -73,6 +73,7 @@ function sent(n: number, spec: { n: number }): Json {
 function errorResult(error: unknown): Json {
   if (error instanceof NoSocket) return { err: 'NoSocket' };
   if (error instanceof NoConstant) return { err: 'NoConstant' };
+  if (error instanceof bsd.KeyError) return { err: 'KeyError' };
   const e = error as { name?: string; errno?: number; code?: string; constructor?: { name: string } };
   if (error instanceof bsd.GaiError) return { err: 'GaiError', errno: e.errno!, isOSError: error instanceof bsd.SocketError };
   if (error instanceof bsd.SocketError) return { err: e.constructor!.name, errno: e.errno!, code: e.code! };
@@ -94,10 +95,15 @@ class Seq {
     this.abstract = Buffer.concat([ABSTRACT, Buffer.from(`${seqId}-`)]);
   }
 
+  /** The sequence's epoll objects and selectors (issue 22), by the generator's ids. */
+  readonly eps = new Map<string, bsd.Epoll>();
+  readonly sels = new Map<string, bsd.BaseSelector>();
   /** Copies of sequence sockets' descriptors made for close(fd)/dup(fd), [fd, inode]: the run's own to close. */
   private readonly owned: Array<[number, number]> = [];
 
   close(): void {
+    for (const k of this.sels.values()) k.close();
+    for (const ep of this.eps.values()) ep.close();
     for (const [fd, ino] of this.owned) {
       try {
         if (fs.fstatSync(fd).ino === ino) fs.closeSync(fd);  // still the copy: the step did not close it
@@ -413,6 +419,8 @@ class Seq {
     if ('buf' in o) return Buffer.alloc(o.buf as number, 0xee);
     if ('addr' in o) return this.address(o.addr as AddressSpec);
     if ('fdOf' in o) return this.sock(o.fdOf as string).fileno();
+    if ('sock' in o) return this.sock(o.sock as string);
+    if ('epfd' in o) return this.epollOf(o.epfd as string).fileno();
     if ('copyOf' in o) return this.ownedCopy(o.copyOf as string);
     if ('closedFd' in o) {
       const fd = this.ownedCopy(o.closedFd as string);
@@ -455,6 +463,88 @@ class Seq {
   newDescriptor(fd: number): Json {
     if (fd > 2) fs.closeSync(fd);
     return fd > 2 ? 'fd' : 'stdio-fd';
+  }
+
+  // --- epoll and selectors (issue 22) ------------------------------------------------------------
+  epollOf(id: string): bsd.Epoll {
+    const ep = this.eps.get(id);
+    if (!ep) throw new NoSocket(id);
+    return ep;
+  }
+
+  /** A descriptor as the id of the sequence socket or epoll object that has it now, else 'other'. */
+  idOf(fd: number): string {
+    for (const [id, s] of this.socks) if (!s.closed && s.fd === fd) return id;
+    for (const [id, ep] of this.eps) if (!ep.closed && ep.fileno() === fd) return id;
+    return 'other';
+  }
+
+  /** Ready pairs with their descriptors as ids, in a fixed order. */
+  readyList(pairs: Array<[unknown, number]>, first: (item: unknown) => Json): Json {
+    const out = pairs.map(([item, events]) => [first(item), events] as Json[]);
+    return out.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  }
+
+  op_epoll(st: Step): Json {
+    this.eps.set(st.as as string, bsd.epoll(...(st.args as unknown[]).map((a) => this.value(a)) as [number?, number?]));
+    return 'epoll';
+  }
+
+  /** epoll.fromfd of a copy of another epoll object's descriptor: the new object owns the copy. */
+  op_epFromfd(st: Step): Json {
+    const copy = bsd.dup(this.epollOf(st.id!).fileno());
+    this.eps.set(st.as as string, bsd.epoll.fromfd(copy));
+    return 'epoll';
+  }
+
+  async op_ep(st: Step): Promise<Json> {
+    const args = (st.args as unknown[]).map((a) => this.value(a));
+    if (st.name === 'fromfd') {
+      bsd.epoll.fromfd(args[0] as number).close();
+      return 'epoll';
+    }
+    const ep = this.epollOf(st.id!);
+    if (st.name === 'closed') return ep.closed;
+    if (st.name === 'fileno') return ep.fileno() >= 0;
+    if (st.name === 'poll') {
+      const [timeout, max] = args as [number, number];
+      const ready = st.form === 'sync' ? ep.pollSync(timeout, max) : await ep.poll(timeout, max);
+      return this.readyList(ready, (fd) => this.idOf(fd as number));
+    }
+    const method = (ep as unknown as Record<string, (...a: unknown[]) => unknown>)[st.name!];
+    return this.normValue(method.apply(ep, args));
+  }
+
+  op_selector(st: Step): Json {
+    const make = (bsd as unknown as Record<string, new () => bsd.BaseSelector>)[st.name!];
+    this.sels.set(st.as as string, new make());
+    return 'selector';
+  }
+
+  /** A file object as given: the id of the Socket, or {fd: id} for a number. */
+  fileobjOf(fileobj: unknown): Json {
+    if (typeof fileobj === 'number') return { fd: this.idOf(fileobj) };
+    for (const [id, s] of this.socks) if (s === fileobj) return id;
+    return 'unknown';
+  }
+
+  keyOf(key: bsd.SelectorKey): Json {
+    return [this.fileobjOf(key.fileobj), this.idOf(key.fd), key.events, this.normValue(key.data)];
+  }
+
+  async op_sel(st: Step): Promise<Json> {
+    const k = this.sels.get(st.id!);
+    if (!k) throw new NoSocket(st.id!);
+    const args = (st.args as unknown[]).map((a) => this.value(a));
+    if (st.name === 'select') {
+      const ready = st.form === 'sync' ? k.selectSync(args[0] as number) : await k.select(args[0] as number);
+      return this.readyList(ready, (key) => this.keyOf(key as bsd.SelectorKey));
+    }
+    if (st.name === 'getMap') return k.getMap()?.size ?? null;
+    if (st.name === 'fileno') return k.fileno() >= 0;
+    if (st.name === 'close') return this.normValue(k.close());
+    const method = (k as unknown as Record<string, (...a: unknown[]) => bsd.SelectorKey>)[st.name!];
+    return this.keyOf(method.apply(k, args));
   }
 
   /** A module attribute that is a value (has_ipv6). */
