@@ -81,10 +81,11 @@ export const ALLOW_LIST: Allowed[] = [
       + "Node's codes, and so is an interface index past 2^32-1; CPython raises OSError there (without errno for the path "
       + 'and buflen, EBADF from dup(-1) for the descriptor, EINVAL from sendfile(2) or lseek for the offset, ENXIO for '
       + 'an index it cut to 32 bits, EBADF for a descriptor past 2^31-1 given to close(fd)/dup(fd), which it cuts to a C int). '
-      + 'CPython\'s sendfile never looks at the offset of an empty file (it returns 0).',
+      + 'CPython\'s sendfile never looks at the offset of an empty file (it returns 0), and in timeout mode waits for '
+      + 'writability before it looks (TimeoutError on a socket that never becomes writable).',
     matches(step, node, py) {
       if (step.op === 'sendfile' && (step.offset ?? 0) < 0 && isError(node) && node.code === 'ERR_OUT_OF_RANGE'
-        && Array.isArray(py) && py[0] === 0) return true;
+        && ((Array.isArray(py) && py[0] === 0) || (isError(py) && py.err === 'TimeoutError'))) return true;
       const e = bothErrors(node, py);
       return !!e && e[0].err === 'RangeError' && e[0].code === 'ERR_OUT_OF_RANGE' && e[1].err === 'OSError'
         && (e[1].errno === null || (step.op === 'detachFromfd' && e[1].code === 'EBADF')
