@@ -127,12 +127,15 @@ function knownIn(divergences: Divergence[]): string[] {
 
 /**
  * Divergences that a loaded machine can cause: a timing, a call that did not answer within HANG_MS, a timeout on
- * one side only (a 1 ms timeout runs out while a stalled side resolves an address), and any result in a parallel
- * step (its calls start 5 ms apart: a stall reorders them). They count only if they come back.
+ * one side only (a 1 ms timeout runs out while a stalled side resolves an address), what an epoll poll or a
+ * selector's select finds ready (TCP's ACKs and resets arrive when the kernel gets to them), and any result in a
+ * parallel step (its calls start 5 ms apart: a stall reorders them). They count only if they come back.
  */
 function racy(steps: Step[], f: Divergence): boolean {
   const timedOut = (r: unknown) => (r as { err?: string } | null)?.err === 'TimeoutError';
-  return f.what === 'timing' || f.what === 'hang' || timedOut(f.node) !== timedOut(f.py) || steps[f.index]?.op === 'parallel';
+  const step = steps[f.index];
+  const readiness = (step?.op === 'ep' && step.name === 'poll') || (step?.op === 'sel' && step.name === 'select');
+  return f.what === 'timing' || f.what === 'hang' || timedOut(f.node) !== timedOut(f.py) || readiness || step?.op === 'parallel';
 }
 
 /**
