@@ -12,6 +12,8 @@ import errno
 import hashlib
 import json
 import os
+import select
+import selectors
 import shutil
 import socket
 import sys
@@ -20,17 +22,23 @@ import threading
 import time
 
 PREFIXES = ('AF_', 'SOCK_', 'SOL_', 'SO_', 'IPPROTO_', 'IP_', 'IPV6_', 'TCP_', 'UDP_', 'MSG_', 'SHUT_',
-            'SCM_', 'AI_', 'NI_', 'EAI_', 'INADDR_', 'ETH_P_', 'PACKET_', 'SOMAXCONN')
+            'SCM_', 'AI_', 'NI_', 'EAI_', 'INADDR_', 'ETH_P_', 'PACKET_', 'SOMAXCONN', 'EPOLL')
 TMP = tempfile.mkdtemp(prefix='bsdd-py-')
 TMPB = os.fsencode(TMP)
 ABSTRACT = ('bsdd-py-%d-' % os.getpid()).encode()
 
 
+def constant(name):
+    """A constant of the socket module, or of select (EPOLL*); AttributeError (NoConstant) if neither has it."""
+    return getattr(socket, name) if hasattr(socket, name) else getattr(select, name)
+
+
 def constants():
     out = {}
-    for name in dir(socket):
-        if name.startswith(PREFIXES) and isinstance(getattr(socket, name), int):
-            out[name] = int(getattr(socket, name))
+    for module in (select, socket):
+        for name in dir(module):
+            if name.startswith(PREFIXES) and isinstance(getattr(module, name), int):
+                out[name] = int(getattr(module, name))
     return out
 
 
@@ -85,8 +93,21 @@ class Seq:
         self.abstract = ABSTRACT + str(seq_id).encode() + b'-'
         self.files = 0
         self.write_turns = {}
+        self.eps = {}  # epoll objects and selectors (issue 22), by the generator's ids
+        self.sels = {}
+        self.owned = []  # copies of sockets' descriptors made for close(fd)/dup(fd): (fd, inode), the run's own
 
     def close(self):
+        for k in self.sels.values():
+            k.close()
+        for ep in self.eps.values():
+            ep.close()
+        for fd, ino in self.owned:
+            try:
+                if os.fstat(fd).st_ino == ino:
+                    os.close(fd)  # still the copy: the step did not close it
+            except OSError:
+                pass
         for s in self.socks.values():
             try:
                 s.close()
@@ -173,8 +194,12 @@ class Seq:
             result = self.execute(step)
         except AttributeError:
             result = {'err': 'NoConstant'}
+        except KeyError:
+            result = {'err': 'KeyError'}  # selectors: not registered, or registered already
         except LookupError:
             result = {'err': 'NoSocket'}
+        except RuntimeError:
+            result = {'err': 'RuntimeError'}  # selectors: get_key on a closed selector
         except socket.gaierror as e:
             result = {'err': 'gaierror', 'errno': e.errno, 'isOSError': isinstance(e, OSError)}
         except OSError as e:
@@ -187,7 +212,7 @@ class Seq:
     def flags(self, names):
         value = 0
         for name in names or []:
-            value |= getattr(socket, name)
+            value |= constant(name)
         return value
 
     def flags_arg(self, st):
@@ -375,7 +400,7 @@ class Seq:
             if 'b' in v:
                 return bytes.fromhex(v['b'])
             if 'c' in v:
-                return getattr(socket, v['c'])
+                return constant(v['c'])
             if 'or' in v:
                 return self.flags(v['or'])
             if 't' in v:
@@ -384,7 +409,25 @@ class Seq:
                 return bytearray(b'\xee' * v['buf'])
             if 'addr' in v:
                 return self.address(v['addr'])
+            if 'fdOf' in v:
+                return self.sock(v['fdOf']).fileno()
+            if 'sock' in v:
+                return self.sock(v['sock'])
+            if 'epfd' in v:
+                return self.epoll_of(v['epfd']).fileno()
+            if 'copyOf' in v:
+                return self.owned_copy(v['copyOf'])
+            if 'closedFd' in v:
+                fd = self.owned_copy(v['closedFd'])
+                os.close(fd)  # a number that was the run's own and is closed now (nothing runs in between)
+                return fd
         return v
+
+    def owned_copy(self, ident):
+        """A copy of a sequence socket's descriptor, made here with dup(2) and closed at the end if the step did not."""
+        fd = os.dup(self.sock(ident).fileno())
+        self.owned.append((fd, os.fstat(fd).st_ino))
+        return fd
 
     def norm_value(self, v):
         if isinstance(v, bool) or v is None or isinstance(v, float):
@@ -404,7 +447,104 @@ class Seq:
 
     def op_fn(self, st):
         fn = getattr(socket, PY_NAMES.get(st['name'], st['name']))
-        return self.norm_value(fn(*[self.value(a) for a in st['args']]))
+        args = [self.value(a) for a in st['args']]
+        try:
+            result = fn(*args)
+        except AttributeError as e:
+            # getfqdn(name) calls name.strip() without a type check: its AttributeError is the TypeError
+            raise TypeError(str(e)) from e
+        if st['name'] == 'dup':
+            return self.new_descriptor(result)
+        return self.norm_value(result)
+
+    def new_descriptor(self, fd):
+        """dup(fd)'s result: 'fd', closed here (never 0, 1 or 2: the process's own)."""
+        if fd > 2:
+            os.close(fd)
+        return 'fd' if fd > 2 else 'stdio-fd'
+
+    # --- epoll and selectors (issue 22) -----------------------------------------------------------
+    def epoll_of(self, ident):
+        if ident not in self.eps:
+            raise LookupError('no epoll ' + str(ident))
+        return self.eps[ident]
+
+    def id_of(self, fd):
+        """A descriptor as the id of the sequence socket or epoll object that has it now, else 'other'."""
+        for ident, s in self.socks.items():
+            if s.fileno() == fd and fd >= 0:
+                return ident
+        for ident, ep in self.eps.items():
+            if not ep.closed and ep.fileno() == fd:
+                return ident
+        return 'other'
+
+    @staticmethod
+    def ready_list(pairs, first):
+        """Ready pairs with their descriptors as ids, in a fixed order (the Node side's JSON order)."""
+        out = [[first(item), events] for item, events in pairs]
+        return sorted(out, key=lambda x: json.dumps(x, separators=(',', ':')))
+
+    def op_epoll(self, st):
+        self.eps[st['as']] = select.epoll(*[self.value(a) for a in st['args']])
+        return 'epoll'
+
+    def op_epFromfd(self, st):
+        """epoll.fromfd of a copy of another epoll object's descriptor: the new object owns the copy."""
+        copy = os.dup(self.epoll_of(st['id']).fileno())
+        self.eps[st['as']] = select.epoll.fromfd(copy)
+        return 'epoll'
+
+    def op_ep(self, st):
+        args = [self.value(a) for a in st['args']]
+        if st['name'] == 'fromfd':
+            select.epoll.fromfd(*args).close()
+            return 'epoll'
+        ep = self.epoll_of(st['id'])
+        if st['name'] == 'closed':
+            return ep.closed
+        if st['name'] == 'fileno':
+            return ep.fileno() >= 0
+        if st['name'] == 'poll':
+            return self.ready_list(ep.poll(*args), self.id_of)
+        return self.norm_value(getattr(ep, st['name'])(*args))
+
+    def op_selector(self, st):
+        self.sels[st['as']] = getattr(selectors, st['name'])()
+        return 'selector'
+
+    def fileobj_of(self, fileobj):
+        """A file object as given: the id of the socket, or {fd: id} for a number."""
+        if isinstance(fileobj, int):
+            return {'fd': self.id_of(fileobj)}
+        for ident, s in self.socks.items():
+            if s is fileobj:
+                return ident
+        return 'unknown'
+
+    def key_of(self, key):
+        return [self.fileobj_of(key.fileobj), self.id_of(key.fd), key.events, self.norm_value(key.data)]
+
+    def op_sel(self, st):
+        if st['id'] not in self.sels:
+            raise LookupError('no selector ' + str(st['id']))
+        k = self.sels[st['id']]
+        args = [self.value(a) for a in st['args']]
+        name = st['name']
+        if name == 'select':
+            return self.ready_list(k.select(*args), self.key_of)
+        if name == 'getMap':
+            m = k.get_map()
+            return None if m is None else len(m)
+        if name == 'fileno':
+            return k.fileno() >= 0
+        if name == 'close':
+            return k.close()
+        return self.key_of(getattr(k, {'getKey': 'get_key'}.get(name, name))(*args))
+
+    def op_attr(self, st):
+        """A module attribute that is a value (has_ipv6)."""
+        return getattr(socket, st['name'])
 
     def op_method(self, st):
         s = self.sock(st['id'])

@@ -248,6 +248,20 @@ const STEP_NAMES = [...PYTHON.matchAll(/^ \("([^"]+)"/gm)].map((m) => m[1]);
     assert.throws(() => ep.register(b, 'x' as never), { code: 'ERR_INVALID_ARG_TYPE' });
   });
 
+  it('checks the descriptor before the event mask, in Python\'s order', () => {
+    // regression (differential suite, issue 22): register(-1, 'x') was a TypeError for the mask, Python's a ValueError for -1
+    const python = execFileSync('python3', ['-c', `import select
+ep = select.epoll()
+for fd in (-1, 'x'):
+    try: ep.register(fd, 'x'); print('no error')
+    except Exception as e: print(type(e).__name__)`], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(python, ['ValueError', 'TypeError']);
+    using ep = epoll();
+    assert.throws(() => ep.register(-1, 'x' as never), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });  // ValueError
+    assert.throws(() => ep.modify(-1, 'x' as never), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => ep.register('x' as never, 'x' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
   it('wraps an epoll descriptor with fromfd() and owns it', () => {
     const [a] = newPair();
     const ep = epoll();

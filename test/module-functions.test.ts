@@ -102,6 +102,20 @@ except OSError as e: print(e.errno)`;
     assert.equal(execFileSync('hostname', { encoding: 'utf8' }).trim(), machine);
   });
 
+  it('refuses a text name with a NUL byte before the system call, as Python (ValueError)', () => {
+    // regression (differential suite, issue 22): the bytes went to sethostname(2), which took "a\0b" as the name
+    const js = `const lib = require(${JSON.stringify(DIST_LIB)});
+const before = lib.gethostname();
+try { lib.sethostname('a\\0b'); console.log('no error'); } catch (e) { console.log(e.code); }
+console.log(lib.gethostname() === before);`;
+    const py = `import socket
+try:
+    socket.sethostname('a\\0b'); print('no error')
+except ValueError: print('ValueError')`;
+    assert.deepEqual(inUtsNamespace([process.execPath, '-e', js]), ['ERR_INVALID_ARG_VALUE', 'true']);
+    assert.deepEqual(inUtsNamespace(['python3', '-c', py]), ['ValueError']);
+  });
+
   it('refuses a value that is neither text nor bytes', () => {
     assert.throws(() => sethostname(5 as never), { code: 'ERR_INVALID_ARG_TYPE' });
   });

@@ -195,6 +195,47 @@ describe('DefaultSelector', () => {
     assert.throws(() => selector.selectSync(0), (e: SocketError) => e.code === 'EBADF');
   });
 
+  it('modify() of a file object not registered is KeyError whatever the events, as Python looks the key up first', () => {
+    // regression (differential suite, issue 22): ours checked the events first (RangeError, TypeError)
+    const [a] = newPair();
+    using selector = new DefaultSelector();
+    const python = execFileSync('python3', ['-c', `import selectors, socket
+a, b = socket.socketpair()
+sel = selectors.DefaultSelector()
+for events in (4, 0, 'x'):
+    try: sel.modify(a, events); print('no error')
+    except KeyError: print('KeyError')`], { encoding: 'utf8' }).trim().split('\n');
+    const ours = [4, 0, 'x'].map((events) => {
+      try {
+        selector.modify(a, events as number);
+        return 'no error';
+      } catch (error) {
+        return (error as Error).name;
+      }
+    });
+    assert.deepEqual(ours, python);
+    assert.deepEqual(ours, ['KeyError', 'KeyError', 'KeyError']);
+  });
+
+  it('unregisters a file object whose modify() the kernel refused, as Python', () => {
+    // regression (differential suite, issue 22): the key stayed in the map after epoll_ctl failed (EBADF)
+    const python = execFileSync('python3', ['-c', `import selectors, socket
+a, b = socket.socketpair()
+sel = selectors.DefaultSelector()
+sel.register(a, selectors.EVENT_READ)
+a.close()
+try: sel.modify(a, selectors.EVENT_WRITE); print('no error')
+except OSError as e: print(e.errno)
+print(len(sel.get_map()))`], { encoding: 'utf8' }).trim().split('\n');
+    const [a] = newPair();
+    using selector = new DefaultSelector();
+    selector.register(a, EVENT_READ);
+    a.close();
+    assert.throws(() => selector.modify(a, EVENT_WRITE), (e: SocketError) => String(e.errno) === python[0]);
+    assert.equal(String(selector.getMap()!.size), python[1]);
+    assert.deepEqual(python, ['9', '0']);
+  });
+
   it('rejects a pending select() when aborted', async () => {
     const [a] = newPair();
     using selector = new DefaultSelector();

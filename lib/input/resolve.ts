@@ -160,11 +160,12 @@ export function gethostname(): string {
 /**
  * Sets this machine's host name (in the caller's UTS namespace), as Python's `socket.sethostname`;
  * `name` is text (UTF-8) or bytes.
- * @throws PermissionError (EPERM) without the privilege; SocketError EINVAL for a name too long.
+ * @throws PermissionError (EPERM) without the privilege; SocketError EINVAL for a name too long; TypeError
+ *   (`ERR_INVALID_ARG_VALUE`) for text with a NUL byte (bytes go as given, as in Python).
  */
 export function sethostname(name: string | Uint8Array): void {
   let bytes: Uint8Array;
-  if (typeof name === 'string') bytes = Buffer.from(name, 'utf8');
+  if (typeof name === 'string') bytes = Buffer.from(checkNoNul(name, 'name'), 'utf8');  // as Python: a NUL is ValueError
   else if (name instanceof Uint8Array) bytes = Buffer.from(name);
   else throw invalidArgType('name', 'of type string or an instance of Buffer or Uint8Array', name);
   check(native.sethostname(bytes), 'sethostname');

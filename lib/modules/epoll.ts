@@ -91,7 +91,7 @@ export class Epoll {
    *   descriptor epoll cannot watch (a regular file), `EBADF` for one that is not open.
    */
   register(fd: FileDescriptorLike, eventmask: number = DEFAULT_EVENTMASK): void {
-    this.#ctl(C.EPOLL_CTL_ADD!, fd, checkEventmask(eventmask), 'register');
+    this.#ctl(C.EPOLL_CTL_ADD!, fd, eventmask, 'register');
   }
 
   /**
@@ -99,7 +99,7 @@ export class Epoll {
    * @throws FileNotFoundError (`ENOENT`) if it is not registered.
    */
   modify(fd: FileDescriptorLike, eventmask: number): void {
-    this.#ctl(C.EPOLL_CTL_MOD!, fd, checkEventmask(eventmask), 'modify');
+    this.#ctl(C.EPOLL_CTL_MOD!, fd, eventmask, 'modify');
   }
 
   /**
@@ -107,7 +107,7 @@ export class Epoll {
    * @throws FileNotFoundError (`ENOENT`) if it is not registered.
    */
   unregister(fd: FileDescriptorLike): void {
-    this.#ctl(C.EPOLL_CTL_DEL!, fd, 0, 'unregister');
+    this.#ctl(C.EPOLL_CTL_DEL!, fd, undefined, 'unregister');
   }
 
   /**
@@ -158,8 +158,10 @@ export class Epoll {
     return this.#fd;
   }
 
-  #ctl(op: number, item: FileDescriptorLike, events: number, syscall: string): void {
+  /** Python's order: the descriptor, then the event mask (none for unregister), then whether this is closed. */
+  #ctl(op: number, item: FileDescriptorLike, eventmask: unknown, syscall: string): void {
     const fd = toFd(item, 'fd', syscall);
+    const events = op === C.EPOLL_CTL_DEL ? 0 : checkEventmask(eventmask);
     const r = native.epollCtl!(this.#open(syscall), op, fd, events);
     if (r < 0) throw socketError(-r, syscall);
   }

@@ -269,14 +269,15 @@ export class BaseSelector<T extends FileDescriptorLike = FileDescriptorLike, D =
 
   /**
    * Changes the events or the datum of a registration; returns the new key.
-   * @throws KeyError if it is not registered; the errors of {@link register} for bad events.
+   * @throws KeyError if it is not registered; the errors of {@link register} for bad events; SocketError if the
+   *   kernel refuses (a descriptor closed since), and the registration is then dropped, as in Python.
    */
   modify(fileobj: T, events: number, data?: D): SelectorKey<T, D> {
-    const checked = checkEvents(events);
     const map = this.#openMap('modify');
-    const key = this.#keyOf(fileobj, map);
+    const key = this.#keyOf(fileobj, map);  // Python's order: a file object not registered is KeyError first
+    const checked = checkEvents(events);
     if (checked === key.events && data === key.data) return key;
-    if (checked !== key.events) this.#backend!.change(key.fd, checked);
+    if (checked !== key.events) this.#change(key, checked, map);
     const changed: SelectorKey<T, D> = Object.freeze({ ...key, events: checked, data: data as D });
     map.set(key.fd, changed);
     return changed;
@@ -336,6 +337,16 @@ export class BaseSelector<T extends FileDescriptorLike = FileDescriptorLike, D =
   /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** The kernel's part of modify(); if it refuses (a descriptor closed since), the key is dropped, as in Python. */
+  #change(key: SelectorKey<T, D>, events: number, map: Map<number, SelectorKey<T, D>>): void {
+    try {
+      this.#backend!.change(key.fd, events);
+    } catch (error) {
+      map.delete(key.fd);
+      throw error;
+    }
   }
 
   #openMap(syscall: string): Map<number, SelectorKey<T, D>> {

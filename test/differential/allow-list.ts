@@ -69,6 +69,7 @@ export const ALLOW_LIST: Allowed[] = [
       const hang = (py as { hang?: boolean })?.hang === true;
       const pyWaited = hang || (isError(py) && py.err === 'TimeoutError');
       if (step.op === 'sendfile' && Array.isArray(node) && node[0] === 0) return pyWaited;  // nothing left to send: no wait
+      if (step.op.startsWith('send') && !isError(node)) return isError(py) && py.err === 'TimeoutError';  // taken at once
       return isError(node) && n.err !== 'TimeoutError' && n.err !== 'BlockingIOError' && typeof n.errno === 'number'
         && pyWaited;
     },
@@ -79,15 +80,18 @@ export const ALLOW_LIST: Allowed[] = [
       + '(getsockopt buflen <= 0, a negative descriptor for fromfd, a negative sendfile offset) are RangeErrors with '
       + "Node's codes, and so is an interface index past 2^32-1; CPython raises OSError there (without errno for the path "
       + 'and buflen, EBADF from dup(-1) for the descriptor, EINVAL from sendfile(2) or lseek for the offset, ENXIO for '
-      + 'an index it cut to 32 bits). CPython\'s sendfile never looks at the offset of an empty file (it returns 0).',
+      + 'an index it cut to 32 bits, EBADF for a descriptor past 2^31-1 given to close(fd)/dup(fd), which it cuts to a C int). '
+      + 'CPython\'s sendfile never looks at the offset of an empty file (it returns 0), and in timeout mode waits for '
+      + 'writability before it looks (TimeoutError on a socket that never becomes writable).',
     matches(step, node, py) {
       if (step.op === 'sendfile' && (step.offset ?? 0) < 0 && isError(node) && node.code === 'ERR_OUT_OF_RANGE'
-        && Array.isArray(py) && py[0] === 0) return true;
+        && ((Array.isArray(py) && py[0] === 0) || (isError(py) && py.err === 'TimeoutError'))) return true;
       const e = bothErrors(node, py);
       return !!e && e[0].err === 'RangeError' && e[0].code === 'ERR_OUT_OF_RANGE' && e[1].err === 'OSError'
         && (e[1].errno === null || (step.op === 'detachFromfd' && e[1].code === 'EBADF')
           || (step.op === 'sendfile' && e[1].code === 'EINVAL')
-          || (step.op === 'fn' && step.name === 'if_indextoname' && e[1].code === 'ENXIO'));
+          || (step.op === 'fn' && step.name === 'if_indextoname' && e[1].code === 'ENXIO')
+          || (step.op === 'fn' && (step.name === 'close' || step.name === 'dup') && e[1].code === 'EBADF'));
     },
   },
   {
@@ -127,7 +131,7 @@ export const ALLOW_LIST: Allowed[] = [
       const v = step.value;
       return step.op === 'setsockopt' && typeof v === 'number' && v >= 2 ** 31 && v <= 2 ** 32 - 1
         && isError(py) && (py.err === 'TypeError' || py.err === 'OverflowError')
-        && (!isError(node) || node.err === 'SocketError' || node.code === 'EBADF');
+        && (!isError(node) || typeof node.errno === 'number');  // the kernel decided
     },
   },
   {
@@ -294,10 +298,10 @@ export const ALLOW_LIST: Allowed[] = [
   {
     id: 'errno-less-oserror',
     reason: "API.md: a SocketError carries a positive errno and its code. CPython raises a bare OSError('protocol not "
-      + "found', 'service/proto not found', 'no interface with this name') without one; ours gives the errno the C "
-      + 'call set or the nearest (ENOENT, ENODEV, EINVAL).',
+      + "found', 'service/proto not found', 'no interface with this name', epoll's 'invalid flags') without one; ours "
+      + 'gives the errno the C call set or the nearest (ENOENT, ENODEV, EINVAL).',
     matches(step, node, py) {
-      return step.op === 'fn' && isError(node) && typeof node.errno === 'number' && node.errno > 0
+      return (step.op === 'fn' || step.op === 'epoll') && isError(node) && typeof node.errno === 'number' && node.errno > 0
         && isError(py) && py.err === 'OSError' && py.errno === null;
     },
   },
@@ -310,11 +314,79 @@ export const ALLOW_LIST: Allowed[] = [
         && isError(py) && py.err === 'ValueError';
     },
   },
+  // --- issue 22: epoll and selectors ---------------------------------------------------------------
+  {
+    id: 'closed-object-is-ebadf',
+    reason: "API.md: an operation on a closed socket throws SocketError EBADF, and so does a closed socket given to "
+      + 'select/poll; ours does the same for a closed epoll object or selector and for a closed Socket given to one. '
+      + "CPython raises ValueError ('I/O operation on closed epoll object', 'file descriptor cannot be a negative "
+      + "integer (-1)', selectors' 'Invalid file descriptor: -1') or RuntimeError ('Selector is closed').",
+    matches(step, node, py) {
+      return ['ep', 'epFromfd', 'sel'].includes(step.op) && isError(node) && node.code === 'EBADF'
+        && isError(py) && (py.err === 'ValueError' || py.err === 'RuntimeError');
+    },
+  },
+  {
+    id: 'recvmmsg-end-of-input',
+    reason: "API.md: recvmmsg gives 'an empty array at end of input'; a datagram socket shut for reading is at end of "
+      + "input (recv gives 0 bytes at once). The driver's stand-in, a loop of recvmsg, cannot tell that from an empty "
+      + 'datagram and reports messages of 0 bytes. Applied by compareSequence (it needs the shutdown), never by matches().',
+    matches: () => false,
+  },
+  {
+    id: 'python-selector-after-close',
+    reason: "After close(), every call on a selector but close() throws EBADF on ours. CPython's PollSelector keeps its "
+      + 'poll object, so register() and select() still work after close(), and unregister() says KeyError (the map was '
+      + 'cleared): what close() leaves is not a documented state. Applied by compareSequence (it needs the earlier '
+      + 'steps), never by matches().',
+    matches: () => false,
+  },
+  {
+    id: 'epoll-fromfd-negative',
+    reason: "epoll.fromfd(-1): CPython's internal 'no descriptor given' value leaks through and a NEW epoll object is "
+      + 'made; ours refuses a negative descriptor (RangeError ERR_OUT_OF_RANGE), as for every descriptor argument.',
+    matches(step, node, py) {
+      return step.op === 'ep' && step.name === 'fromfd' && isError(node) && node.code === 'ERR_OUT_OF_RANGE'
+        && py === 'epoll';
+    },
+  },
+  {
+    id: 'epoll-mask-32-bits',
+    reason: 'An epoll event mask is an unsigned 32-bit value: ours takes -2^31 … 2^32-1 (a negative int32 is its bits: '
+      + "JavaScript's | makes EPOLLIN | EPOLLET negative) and refuses the rest (RangeError ERR_OUT_OF_RANGE); CPython's "
+      + "'unsigned int, bitwise' converter keeps the low 32 bits of any int (2^32 is 0).",
+    matches(step, node) {
+      const mask = step.args?.[1];
+      return step.op === 'ep' && (step.name === 'register' || step.name === 'modify') && typeof mask === 'number'
+        && (mask < -(2 ** 31) || mask > 2 ** 32 - 1) && isError(node) && node.code === 'ERR_OUT_OF_RANGE';
+    },
+  },
+  {
+    id: 'not-a-file-object-is-type-error',
+    reason: "Node's convention (API.md: a wrong type is a TypeError ERR_INVALID_ARG_TYPE, and so is undefined where a "
+      + "constant is required): a value that is neither a descriptor nor has fileno(), or events that are not a number. "
+      + "CPython's selectors raise ValueError ('Invalid file object', 'Invalid events: None').",
+    matches(step, node, py) {
+      return step.op === 'sel' && isError(node) && node.code === 'ERR_INVALID_ARG_TYPE' && isError(py) && py.err === 'ValueError';
+    },
+  },
+  {
+    id: 'selector-modify-checks-events',
+    reason: "modify() checks the events as register() does: ours refuses anything but EVENT_READ, EVENT_WRITE or both "
+      + "(RangeError ERR_OUT_OF_RANGE). CPython's _PollLikeSelector.modify does not check them: 0, 4 or -1 are stored "
+      + 'in the key as given (the kernel is asked for the bits it knows), where its register() refuses them.',
+    matches(step, node, py) {
+      return step.op === 'sel' && step.name === 'modify' && isError(node) && node.code === 'ERR_OUT_OF_RANGE' && !isError(py);
+    },
+  },
 ];
 
 /** Argument positions where `undefined` is an omitted optional argument, not a missing constant. */
 export const OPTIONAL_POSITIONS: Record<string, number[]> = {
   recvInto: [1], recvfromInto: [1], recvmsg: [1], sendmsg: [1], getsockopt: [2], getservbyname: [1], getservbyport: [1],
+  getfqdn: [0],
+  // issue 22: epoll(sizehint, flags), epoll's register(fd, eventmask) and poll(timeout, maxevents)
+  epoll: [0, 1], register: [1], poll: [1],
 };
 
 /** The argument positions of a fn/method step that hold an explicit undefined ({u}). */

@@ -74,12 +74,47 @@ const TABLE: Array<(rng: Rng) => Call> = [
   (rng) => ({ name: 'socketpair', args: [c('AF_UNIX'), c(rng.pick(['SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_SEQPACKET'])), 0], undefinable: [0, 1, 2] }),
 ];
 
+/**
+ * getfqdn's names: only ones that /etc/hosts answers both ways, never DNS. '' and '0.0.0.0' (this host's name)
+ * only where /etc/hosts names this host; not '::1': /etc/hosts has no reverse entry for it here, so its PTR
+ * query goes to DNS (strace shows it).
+ */
+function getfqdn(rng: Rng, hostnameInHosts: boolean): Call {
+  const names = ['localhost', '127.0.0.1', ' localhost ', ...(hostnameInHosts ? ['', '0.0.0.0'] : [])];
+  return { name: 'getfqdn', args: rng.chance(0.1) ? [] : [rng.pick(names)], undefinable: [0], promise: true };
+}
+
+/**
+ * sethostname only with arguments refused before anything is renamed: wrong types, and names longer than the
+ * kernel's 64 bytes (EINVAL as root, EPERM without the privilege: both before any change). Never a valid name,
+ * never '' (a valid empty name), never bytes with a NUL (Python passes them on: it would rename this machine).
+ */
+function sethostname(rng: Rng): Call {
+  const name = rng.pick<Arg>([5, null, 'x'.repeat(65), 'x'.repeat(300), bytes('78'.repeat(65)), 'é'.repeat(33), { t: ['x'] }, 'a\0b']);
+  return { name: 'sethostname', args: [name], undefinable: [0] };
+}
+
 /** A module function call, with `undefined` in one allowed position a fifth of the time. */
-export function moduleCall(rng: Rng): Step {
-  const call = rng.pick(TABLE)(rng);
+export function moduleCall(rng: Rng, hostnameInHosts = false): Step {
+  const call = rng.chance(0.12) ? (rng.chance(0.6) ? getfqdn(rng, hostnameInHosts) : sethostname(rng)) : rng.pick(TABLE)(rng);
   const args = [...call.args];
   if (call.undefinable.length && rng.chance(0.2)) args[rng.pick(call.undefinable)] = U;
   return { op: 'fn', name: call.name, args, form: call.promise && rng.chance(0.5) ? 'promise' : 'sync' };
+}
+
+/**
+ * close(fd) and dup(fd) of the socket module, only on descriptors the run owns or that cannot be open: close gets
+ * a copy the runner made of a sequence socket's descriptor ({copyOf}), or one it made and closed at once
+ * ({closedFd}); dup gets a socket's own fileno() ({fdOf}, -1 once closed) or a copy. The hostile fuzzer once
+ * closed mocha's own descriptors with a number it did not own (test/fuzz.test.ts ownedCopy). No number past
+ * 32 bits: CPython keeps the low 32 bits of a descriptor (2**40 closes descriptor 0).
+ */
+export function descriptorCall(rng: Rng, socketIds: string[]): Step {
+  const id = socketIds.length ? rng.pick(socketIds) : undefined;
+  const name = rng.pick(['close', 'dup']);
+  const owned: Arg[] = id === undefined ? [] : [{ copyOf: id }, { closedFd: id }, ...(name === 'dup' ? [{ fdOf: id }, { fdOf: id }] : [])];
+  const arg = rng.chance(0.6) && owned.length ? rng.pick(owned) : rng.pick<Arg>([-1, 2 ** 30, 2 ** 31, 1.5, 'x', U, null]);
+  return { op: 'fn', name, args: [arg], form: 'sync' };
 }
 
 /** Socket method calls with the arguments of a call that cannot wait (the socket is non-blocking first). */

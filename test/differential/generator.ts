@@ -1,7 +1,8 @@
 // Seeded generator of operation sequences. A small model of each socket (kind, peer, mode, bytes or
 // datagrams known to be queued) keeps blocking waits to those that the sequence guarantees will end:
 // a wait that cannot end is made non-waiting (MSG_DONTWAIT, or a timeout mode) before it is emitted.
-import { UNDEFINED, methodTemplates, moduleCall } from './calls';
+import { UNDEFINED, descriptorCall, methodTemplates, moduleCall } from './calls';
+import { PollingSteps } from './polling';
 import type { AddressSpec, DataSpec, Step } from './steps';
 
 export class Rng {
@@ -60,7 +61,8 @@ const NOT_OPTIONS = new Set(['IP_DEFAULT_MULTICAST_TTL', 'IP_DEFAULT_MULTICAST_L
 const NO_SUCH_HOST = `${'x'.repeat(64)}.invalid`;
 const LEVEL_OF: Array<[string, string]> = [['SO_', 'SOL_SOCKET'], ['TCP_', 'IPPROTO_TCP'], ['IP_', 'IPPROTO_IP'], ['IPV6_', 'IPPROTO_IPV6'], ['UDP_', 'IPPROTO_UDP']];
 
-export interface Vocabulary { names: Set<string>; root: boolean }
+/** The constants both sides have; whether we are root; whether /etc/hosts names this host (getfqdn('') without DNS). */
+export interface Vocabulary { names: Set<string>; root: boolean; hostnameInHosts?: boolean }
 
 export class Generator {
   private readonly rng: Rng;
@@ -68,9 +70,11 @@ export class Generator {
   private readonly ends = new Map<string, Endpoint>();
   private counter = 0;
   private readonly options: Array<[string, string]>;
+  private readonly polling: PollingSteps;
 
   constructor(seed: number, private readonly vocab: Vocabulary) {
     this.rng = new Rng(seed);
+    this.polling = new PollingSteps(this.rng, (step) => this.push(step));
     this.options = [...vocab.names].sort().flatMap((name): Array<[string, string]> => {
       if (NOT_OPTIONS.has(name)) return [];
       const level = LEVEL_OF.find(([prefix]) => name.startsWith(prefix));
@@ -228,8 +232,9 @@ export class Generator {
     const all = [...this.ends.keys()];
     if (all.length === 0) return;
     const id = ids.length && this.rng.chance(0.95) ? this.rng.pick(ids) : this.rng.pick(all);
-    const r = this.rng.int(132);
-    if (r >= 100) this.newCallStep(id, r - 100);
+    const r = this.rng.int(150);
+    if (r >= 132) this.issue22Step();
+    else if (r >= 100) this.newCallStep(id, r - 100);
     else if (r < 22) this.sendStep(id);
     else if (r < 46) this.recvStep(id);
     else if (r < 54) this.modeStep(id);
@@ -246,12 +251,20 @@ export class Generator {
 
   // --- the calls of issue 20 part 2: module functions, undefined, sendfile, descriptors, mmsg -----
   private newCallStep(id: string, r: number): void {
-    if (r < 8) this.push(moduleCall(this.rng));
+    if (r < 8) this.push(moduleCall(this.rng, this.vocab.hostnameInHosts));
     else if (r < 13) this.undefinedStep(id);
     else if (r < 18) this.sendfileStep(id);
     else if (r < 23) this.fdsStep(id);
     else if (r < 29) this.mmsgStep(id);
     else this.pendingShutdownStep(id);
+  }
+
+  // --- issue 22's names: close(fd), dup(fd), has_ipv6, epoll, selectors (getfqdn, sethostname: moduleCall) ---
+  private issue22Step(): void {
+    const r = this.rng.int(18);
+    if (r < 3) this.push(descriptorCall(this.rng, [...this.ends.keys()]));
+    else if (r < 4) this.push({ op: 'attr', name: 'has_ipv6' });
+    else this.polling.burst(() => [...this.ends.entries()].map(([id, e]) => ({ id, closed: e.model.closed, raw: e.model.kind === 'raw' })));
   }
 
   private setMode(id: string, mode: Mode): void {

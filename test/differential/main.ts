@@ -4,6 +4,7 @@
 // Usage: see docs/DIFFERENTIAL.md (npm run test:differential -- --seed N --replay).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { compareSequence, signature, type Divergence } from './compare';
@@ -125,11 +126,16 @@ function knownIn(divergences: Divergence[]): string[] {
 }
 
 /**
- * Divergences that a loaded machine can cause: a timing, a call that did not answer within HANG_MS, and any result
- * in a parallel step (its calls start 5 ms apart: a stall reorders them). They count only if they come back.
+ * Divergences that a loaded machine can cause: a timing, a call that did not answer within HANG_MS, a timeout on
+ * one side only (a 1 ms timeout runs out while a stalled side resolves an address), what an epoll poll or a
+ * selector's select finds ready (TCP's ACKs and resets arrive when the kernel gets to them), and any result in a
+ * parallel step (its calls start 5 ms apart: a stall reorders them). They count only if they come back.
  */
 function racy(steps: Step[], f: Divergence): boolean {
-  return f.what === 'timing' || f.what === 'hang' || steps[f.index]?.op === 'parallel';
+  const timedOut = (r: unknown) => (r as { err?: string } | null)?.err === 'TimeoutError';
+  const step = steps[f.index];
+  const readiness = (step?.op === 'ep' && step.name === 'poll') || (step?.op === 'sel' && step.name === 'select');
+  return f.what === 'timing' || f.what === 'hang' || timedOut(f.node) !== timedOut(f.py) || readiness || step?.op === 'parallel';
 }
 
 /**
@@ -190,7 +196,19 @@ function vocabulary(nodeConstants: Record<string, number>, pyConstants: Record<s
   }
   const missing = Object.keys(pyConstants).filter((n) => !(n in nodeConstants)).sort();
   if (missing.length) problems.push(`python has, bsd-sockets lacks: ${missing.join(' ')}`);
-  return [{ names, root: process.getuid?.() === 0 }, problems];
+  return [{ names, root: process.getuid?.() === 0, hostnameInHosts: hostnameInHosts() }, problems];
+}
+
+/** Whether /etc/hosts names this machine, so that getfqdn('') resolves without DNS. */
+function hostnameInHosts(): boolean {
+  let hosts = '';
+  try {
+    hosts = fs.readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    return false;
+  }
+  const me = os.hostname();
+  return hosts.split('\n').some((line) => line.replace(/#.*/, '').trim().split(/\s+/).slice(1).includes(me));
 }
 
 interface Failure { seed: number; d: Divergence; shrunk?: Step[] }

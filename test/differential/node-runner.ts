@@ -13,7 +13,7 @@ const C = bsd.constants as unknown as Record<string, number | undefined>;
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdd-js-'));
 const ABSTRACT = Buffer.from(`bsdd-js-${process.pid}-`);
 const PREFIXES = ['AF_', 'SOCK_', 'SOL_', 'SO_', 'IPPROTO_', 'IP_', 'IPV6_', 'TCP_', 'UDP_', 'MSG_', 'SHUT_',
-  'SCM_', 'AI_', 'NI_', 'EAI_', 'INADDR_', 'ETH_P_', 'PACKET_', 'SOMAXCONN'];
+  'SCM_', 'AI_', 'NI_', 'EAI_', 'INADDR_', 'ETH_P_', 'PACKET_', 'SOMAXCONN', 'EPOLL'];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 class NoSocket extends Error {}
@@ -43,7 +43,7 @@ function dataOf(spec: DataSpec): Buffer {
 const sockTag = (fd: number): Json => (fd > 2 ? 'sock' : 'stdio-fd');
 
 /** The Sync twin of each module function that has one (API.md: anything that can wait). */
-const SYNC_NAMES = new Set(['getaddrinfo', 'getnameinfo', 'gethostbyname', 'gethostbynameEx', 'gethostbyaddr']);
+const SYNC_NAMES = new Set(['getaddrinfo', 'getnameinfo', 'gethostbyname', 'gethostbynameEx', 'gethostbyaddr', 'getfqdn']);
 
 function encBytes(b: Uint8Array): Json {
   return b.length <= 64 ? { b: Buffer.from(b).toString('hex') } : { len: b.length, fnv: fnv(b) };
@@ -73,6 +73,7 @@ function sent(n: number, spec: { n: number }): Json {
 function errorResult(error: unknown): Json {
   if (error instanceof NoSocket) return { err: 'NoSocket' };
   if (error instanceof NoConstant) return { err: 'NoConstant' };
+  if (error instanceof bsd.KeyError) return { err: 'KeyError' };
   const e = error as { name?: string; errno?: number; code?: string; constructor?: { name: string } };
   if (error instanceof bsd.GaiError) return { err: 'GaiError', errno: e.errno!, isOSError: error instanceof bsd.SocketError };
   if (error instanceof bsd.SocketError) return { err: e.constructor!.name, errno: e.errno!, code: e.code! };
@@ -94,7 +95,20 @@ class Seq {
     this.abstract = Buffer.concat([ABSTRACT, Buffer.from(`${seqId}-`)]);
   }
 
+  /** The sequence's epoll objects and selectors (issue 22), by the generator's ids. */
+  readonly eps = new Map<string, bsd.Epoll>();
+  readonly sels = new Map<string, bsd.BaseSelector>();
+  /** Copies of sequence sockets' descriptors made for close(fd)/dup(fd), [fd, inode]: the run's own to close. */
+  private readonly owned: Array<[number, number]> = [];
+
   close(): void {
+    for (const k of this.sels.values()) k.close();
+    for (const ep of this.eps.values()) ep.close();
+    for (const [fd, ino] of this.owned) {
+      try {
+        if (fs.fstatSync(fd).ino === ino) fs.closeSync(fd);  // still the copy: the step did not close it
+      } catch { /* closed by the step */ }
+    }
     for (const s of this.socks.values()) {
       try { s.close(); } catch { /* closing is best effort here */ }
     }
@@ -404,7 +418,23 @@ class Seq {
     if ('t' in o) return (o.t as unknown[]).map((x) => this.value(x));
     if ('buf' in o) return Buffer.alloc(o.buf as number, 0xee);
     if ('addr' in o) return this.address(o.addr as AddressSpec);
+    if ('fdOf' in o) return this.sock(o.fdOf as string).fileno();
+    if ('sock' in o) return this.sock(o.sock as string);
+    if ('epfd' in o) return this.epollOf(o.epfd as string).fileno();
+    if ('copyOf' in o) return this.ownedCopy(o.copyOf as string);
+    if ('closedFd' in o) {
+      const fd = this.ownedCopy(o.closedFd as string);
+      fs.closeSync(fd);  // a number that was the run's own and is closed now (nothing runs in between)
+      return fd;
+    }
     return v;
+  }
+
+  /** A copy of a sequence socket's descriptor, made here with dup(2) and closed at the end if the step did not. */
+  ownedCopy(id: string): number {
+    const fd = bsd.dup(this.sock(id).fileno());
+    this.owned.push([fd, fs.fstatSync(fd).ino]);
+    return fd;
   }
 
   normValue(v: unknown): Json {
@@ -424,7 +454,102 @@ class Seq {
   async op_fn(st: Step): Promise<Json> {
     const lib = bsd as unknown as Record<string, (...args: unknown[]) => unknown>;
     const name = st.form === 'sync' && SYNC_NAMES.has(st.name!) ? `${st.name}Sync` : st.name!;
-    return this.normValue(await lib[name](...(st.args as unknown[]).map((a) => this.value(a))));
+    const result = await lib[name](...(st.args as unknown[]).map((a) => this.value(a)));
+    if (st.name === 'dup') return this.newDescriptor(result as number);
+    return this.normValue(result);
+  }
+
+  /** dup(fd)'s result: 'fd', closed here (never 0, 1 or 2: the process's own, as sockTag says). */
+  newDescriptor(fd: number): Json {
+    if (fd > 2) fs.closeSync(fd);
+    return fd > 2 ? 'fd' : 'stdio-fd';
+  }
+
+  // --- epoll and selectors (issue 22) ------------------------------------------------------------
+  epollOf(id: string): bsd.Epoll {
+    const ep = this.eps.get(id);
+    if (!ep) throw new NoSocket(id);
+    return ep;
+  }
+
+  /** A descriptor as the id of the sequence socket or epoll object that has it now, else 'other'. */
+  idOf(fd: number): string {
+    for (const [id, s] of this.socks) if (!s.closed && s.fd === fd) return id;
+    for (const [id, ep] of this.eps) if (!ep.closed && ep.fileno() === fd) return id;
+    return 'other';
+  }
+
+  /** Ready pairs with their descriptors as ids, in a fixed order. */
+  readyList(pairs: Array<[unknown, number]>, first: (item: unknown) => Json): Json {
+    const out = pairs.map(([item, events]) => [first(item), events] as Json[]);
+    return out.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  }
+
+  op_epoll(st: Step): Json {
+    this.eps.set(st.as as string, bsd.epoll(...(st.args as unknown[]).map((a) => this.value(a)) as [number?, number?]));
+    return 'epoll';
+  }
+
+  /** epoll.fromfd of a copy of another epoll object's descriptor: the new object owns the copy. */
+  op_epFromfd(st: Step): Json {
+    const copy = bsd.dup(this.epollOf(st.id!).fileno());
+    this.eps.set(st.as as string, bsd.epoll.fromfd(copy));
+    return 'epoll';
+  }
+
+  async op_ep(st: Step): Promise<Json> {
+    const args = (st.args as unknown[]).map((a) => this.value(a));
+    if (st.name === 'fromfd') {
+      bsd.epoll.fromfd(args[0] as number).close();
+      return 'epoll';
+    }
+    const ep = this.epollOf(st.id!);
+    if (st.name === 'closed') return ep.closed;
+    if (st.name === 'fileno') return ep.fileno() >= 0;
+    if (st.name === 'poll') {
+      const [timeout, max] = args as [number, number];
+      const ready = st.form === 'sync' ? ep.pollSync(timeout, max) : await ep.poll(timeout, max);
+      return this.readyList(ready, (fd) => this.idOf(fd as number));
+    }
+    const method = (ep as unknown as Record<string, (...a: unknown[]) => unknown>)[st.name!];
+    return this.normValue(method.apply(ep, args));
+  }
+
+  op_selector(st: Step): Json {
+    const make = (bsd as unknown as Record<string, new () => bsd.BaseSelector>)[st.name!];
+    this.sels.set(st.as as string, new make());
+    return 'selector';
+  }
+
+  /** A file object as given: the id of the Socket, or {fd: id} for a number. */
+  fileobjOf(fileobj: unknown): Json {
+    if (typeof fileobj === 'number') return { fd: this.idOf(fileobj) };
+    for (const [id, s] of this.socks) if (s === fileobj) return id;
+    return 'unknown';
+  }
+
+  keyOf(key: bsd.SelectorKey): Json {
+    return [this.fileobjOf(key.fileobj), this.idOf(key.fd), key.events, this.normValue(key.data)];
+  }
+
+  async op_sel(st: Step): Promise<Json> {
+    const k = this.sels.get(st.id!);
+    if (!k) throw new NoSocket(st.id!);
+    const args = (st.args as unknown[]).map((a) => this.value(a));
+    if (st.name === 'select') {
+      const ready = st.form === 'sync' ? k.selectSync(args[0] as number) : await k.select(args[0] as number);
+      return this.readyList(ready, (key) => this.keyOf(key as bsd.SelectorKey));
+    }
+    if (st.name === 'getMap') return k.getMap()?.size ?? null;
+    if (st.name === 'fileno') return k.fileno() >= 0;
+    if (st.name === 'close') return this.normValue(k.close());
+    const method = (k as unknown as Record<string, (...a: unknown[]) => bsd.SelectorKey>)[st.name!];
+    return this.keyOf(method.apply(k, args));
+  }
+
+  /** A module attribute that is a value (has_ipv6). */
+  op_attr(st: Step): Json {
+    return (bsd as unknown as Record<string, Json>)[st.name!];
   }
 
   async op_method(st: Step): Promise<Json> {
