@@ -192,12 +192,28 @@ function activeClient(port, ms) {
 // ---------------------------------------------------------------------------------------------
 // The driver
 
+/**
+ * Forks a part of the bench. Its messages queue up until `next()` takes them: a message that comes
+ * while the driver awaits something else (the active client's result while the server, busy, is
+ * slow to report) is kept, never dropped (dropping it once stalled the poller run at 19 000).
+ */
 function child(args, execArgv = []) {
   const c = fork(__filename, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  c.next = () => new Promise((resolve, reject) => {
-    c.once('message', resolve);
-    c.once('exit', (code) => reject(new Error(`${args[0]} ${args[1] ?? ''} exited (${code})`)));
-  });
+  const inbox = [];
+  const waiting = [];
+  let ended;
+  c.on('message', (m) => (waiting.length > 0 ? waiting.shift().resolve(m) : inbox.push(m)));
+  const end = (why) => {
+    ended ??= new Error(`${args[0]} ${args[1] ?? ''} ${why}`);
+    for (const w of waiting.splice(0)) w.reject(ended);
+  };
+  c.on('exit', (code) => end(`exited (${code})`));
+  c.on('error', (e) => end(`failed: ${e.message}`));
+  c.next = () => {
+    if (inbox.length > 0) return Promise.resolve(inbox.shift());
+    if (ended) return Promise.reject(ended);
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  };
   return c;
 }
 

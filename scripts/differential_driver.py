@@ -660,14 +660,25 @@ class Seq:
     def op_parallel(self, st):
         results = [None] * len(st['steps'])
 
-        def worker(k, sub):
-            if sub['op'] in WRITES:
-                with self.write_turns.setdefault(sub['id'], threading.Lock()):
-                    results[k] = self.run(sub)
-            else:
+        def worker(k, sub, before, done):
+            if before is not None:
+                before.wait()  # the socket's earlier write, in call order however the threads are scheduled
+            try:
                 results[k] = self.run(sub)
+            finally:
+                if done is not None:
+                    done.set()
 
-        threads = [threading.Thread(target=worker, args=(k, sub)) for k, sub in enumerate(st['steps'])]
+        def turn(sub):
+            """The write before this one on its socket (an Event to wait for), and this one's."""
+            if sub['op'] not in WRITES:
+                return None, None
+            done = threading.Event()
+            before = self.write_turns.get(sub['id'])
+            self.write_turns[sub['id']] = done
+            return before, done
+
+        threads = [threading.Thread(target=worker, args=(k, sub, *turn(sub))) for k, sub in enumerate(st['steps'])]
         for t in threads:
             t.start()
             time.sleep(0.005)  # start order = queue order, as the Node side starts them in order

@@ -381,6 +381,24 @@ except OSError: pass
       });
     }
 
+    // Found by the differential suite: MSG_ERRQUEUE never waits (the IP families never wait for
+    // the error queue), but AF_UNIX ignores the flag and waits for data on a blocking descriptor.
+    for (const mode of ['timeout', 'blocking'] as const) {
+      for (const [name, call] of [
+        ['recvSync', (s: bs.Socket) => s.recvSync(10, bs.MSG_ERRQUEUE!)],
+        ['recvmsgSync', (s: bs.Socket) => s.recvmsgSync(10, 0, bs.MSG_ERRQUEUE!)],
+      ] as const) {
+        it(`${name} with MSG_ERRQUEUE on a Unix socket in ${mode} mode fails at once with BlockingIOError after a dup() cleared O_NONBLOCK`, () => {
+          const [a, b] = bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM);
+          track.add(a);
+          lateSender(b.detach());
+          clearedByDup(a);
+          if (mode === 'blocking') a.setblocking(true);
+          assert.throws(() => call(a), bs.BlockingIOError);
+        });
+      }
+    }
+
     it('acceptSync in non-blocking mode fails at once after a dup() cleared O_NONBLOCK', () => {
       const listener = unixListener(track, dir);
       lateConnector(listener.getsockname() as string);

@@ -10,6 +10,7 @@ import type { Ancillary } from './messages';
 
 const { POLLIN, POLLOUT } = native.constants;
 const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
+const MSG_ERRQUEUE = native.constants.MSG_ERRQUEUE ?? 0;
 
 /** Options accepted by every Promise form. */
 export interface OperationOptions {
@@ -41,10 +42,13 @@ export const nonblockingSync = (caller: Caller): boolean => !caller.promise && c
 
 /**
  * The flags of a receive's system call: MSG_DONTWAIT in a Promise form (it never blocks the loop)
- * and in a Sync one in non-blocking mode; a Sync one in timeout mode polls first (wait.ts).
+ * and in a Sync one in non-blocking mode; a Sync one in timeout mode polls first (wait.ts). A read
+ * of the error queue never waits (deadline.ts), also where the family ignores the flag and would
+ * wait for data on a blocking descriptor (AF_UNIX).
  */
 export function recvFlags(caller: Caller, flags: number): number {
-  return caller.promise || nonblockingSync(caller) ? flags | MSG_DONTWAIT : flags;
+  const neverBlocks = caller.promise || nonblockingSync(caller) || (flags & MSG_ERRQUEUE) !== 0;
+  return neverBlocks ? flags | MSG_DONTWAIT : flags;
 }
 
 /** A send: waits for POLLOUT. */

@@ -561,6 +561,12 @@ class Seq {
   }
 
   private files = 0;
+  /** A parallel step's sendfile files, opened before its first call: the open must not delay the call. */
+  private readonly opened = new WeakMap<Step, fs.promises.FileHandle>();
+
+  private openFile(st: Step): Promise<fs.promises.FileHandle> {
+    return fs.promises.open(this.writeFile(st.file!), 'r');
+  }
 
   private writeFile(spec: DataSpec): string {
     const file = path.join(this.dir, `file${this.files++}`);
@@ -571,7 +577,7 @@ class Seq {
   /** [bytes sent, the 4 bytes at the file's position afterwards] (sendfile seeks there, as Python's does). */
   async op_sendfile(st: Step): Promise<Json> {
     const s = this.sock(st.id!);
-    const handle = await fs.promises.open(this.writeFile(st.file!), 'r');
+    const handle = this.opened.get(st) ?? await this.openFile(st);
     try {
       const source = st.handle ? handle : handle.fd;
       const n = st.form === 'sync' ? s.sendfileSync(source, st.offset, st.count) : await s.sendfile(source, st.offset, st.count);
@@ -645,9 +651,12 @@ class Seq {
   }
 
   async op_parallel(st: Step): Promise<Json> {
+    const steps = st.steps!.map((sub): Step => ({ ...sub, form: 'promise' }));
+    // Files first: a sendfile that awaited its open would be called after the steps queued behind it.
+    for (const sub of steps) if (sub.op === 'sendfile') this.opened.set(sub, await this.openFile(sub));
     const pending: Array<Promise<[Json, number]>> = [];
-    for (const sub of st.steps!) {
-      pending.push(this.run({ ...sub, form: 'promise' }));
+    for (const sub of steps) {
+      pending.push(this.run(sub));
       await new Promise((resolve) => setTimeout(resolve, 5));  // start order = queue order, as in the driver
     }
     return (await Promise.all(pending)).map(([r, ms]) => ({ r, ms: Math.round(ms * 10) / 10 }));
