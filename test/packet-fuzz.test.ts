@@ -4,6 +4,7 @@
 // input's time: the suite also runs under valgrind). Seeded, so that a failure can be replayed:
 // FUZZ_SEED=<n>.
 import * as assert from 'node:assert/strict';
+import * as bs from '../lib';
 import * as pk from '../lib/packet';
 import * as nl from '../lib/netlink';
 
@@ -49,6 +50,17 @@ const address = nl.encodeMessage({ type: 20 }, Buffer.from([2, 24, 0, 0, 1, 0, 0
 const route = nl.encodeMessage({ type: 24 }, Buffer.from([2, 16, 0, 0, 254, 4, 0, 1, 0, 0, 0, 0]), nl.encodeAttributes([[1, Buffer.from([10, 9, 0, 0])], [5, Buffer.from([10, 0, 0, 2])], [4, 3]]));
 const neigh = nl.encodeMessage({ type: 28 }, Buffer.from([2, 0, 0, 0, 3, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0]).subarray(0, 12), nl.encodeAttributes([[1, Buffer.from([10, 0, 0, 2])], [2, Buffer.alloc(6)]]));
 const family = nl.encodeMessage({ type: 16 }, nl.genlHeader(1), nl.encodeAttributes([[1, Buffer.from([16, 0])], [2, 'nlctrl'], [7, [[1, [[1, 'notify'], [2, 16]]]], nl.NLA_F_NESTED]]));
+/** An IP_RECVERR message as the kernel writes it (host byte order): port unreachable from 10.0.0.2. */
+const extendedError = ((): Buffer => {
+  const b = Buffer.alloc(32);
+  const view = new DataView(b.buffer, b.byteOffset, b.length);
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  view.setUint32(0, 111, le);
+  b.set([2, 3, 3], 4);
+  view.setUint16(16, bs.AF_INET, le);
+  b.set([10, 0, 0, 2], 20);
+  return b;
+})();
 const each = <T>(m: Buffer, decode: (message: nl.NetlinkMessage) => T): T[] => nl.decodeMessages(m).map(decode);
 
 const DECODERS: Array<[string, Buffer, (b: Buffer) => unknown]> = [
@@ -62,6 +74,7 @@ const DECODERS: Array<[string, Buffer, (b: Buffer) => unknown]> = [
   ['decodeUdp', udp4.subarray(24), (b) => pk.decodeUdp(b)],
   ['decodeTcp', tcp4.subarray(20), (b) => pk.decodeTcp(b)],
   ['readPcap', pcap, (b) => pk.readPcap(b)],
+  ['decodeExtendedError', extendedError, (b) => pk.decodeExtendedError(b)],
   ['decodeMessages', Buffer.concat([link, address]), (b) => nl.decodeMessages(b)],
   ['decodeAttributes', link.subarray(32), (b) => nl.decodeAttributes(b)],
   ['decodeLink', link, (b) => each(b, nl.decodeLink)],
