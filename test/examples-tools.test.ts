@@ -8,6 +8,7 @@ import * as bs from '../lib';
 import * as pk from '../lib/packet';
 import { Tracker, isRoot, sleep, tempDir, within } from './helpers';
 import { netnsUnavailable, runInNetns } from './netns';
+import { pingUnavailable } from '../examples/ping';
 
 const examples = path.resolve(__dirname, '../examples');
 
@@ -19,20 +20,12 @@ function run(name: string, args: string[] = [], timeout = 15000): Promise<{ code
   });
 }
 
-function pingAllowed(): string | null {
-  if (isRoot()) return null;
-  if (process.platform !== 'linux') return 'not root, and no unprivileged ICMP sockets here';
-  const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8').trim().split(/\s+/).map(Number);
-  const gid = process.getgid!();
-  return gid >= lo && gid <= hi ? null : `not root, and net.ipv4.ping_group_range (${lo} ${hi}) excludes gid ${gid}`;
-}
-
 describe('examples: tools', function () {
   this.timeout(20000);
   const track = new Tracker().install();
 
   it('ping -c 2 127.0.0.1 gets 2 replies with times', async function () {
-    const why = pingAllowed();
+    const why = pingUnavailable();
     if (why) { console.log(`      skipped: ${why}`); this.skip(); }
     const { code, stdout, stderr } = await run('ping', ['-c', '2', '127.0.0.1']);
     assert.equal(code, 0, stderr);
