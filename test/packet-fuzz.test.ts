@@ -61,6 +61,12 @@ const extendedError = ((): Buffer => {
   b.set([10, 0, 0, 2], 20);
   return b;
 })();
+/** An NLMSG_ERROR (EEXIST) quoting only the request's header (NLM_F_CAPPED), with the kernel's extended ACK text. */
+const ack = (() => {
+  const errno = Buffer.from(new Int32Array([-17]).buffer);  // host order
+  const body = Buffer.concat([errno, nl.encodeMessage({ type: 20 }), nl.encodeAttributes([[nl.NLMSGERR_ATTR_MSG, 'File exists']])]);
+  return nl.encodeMessage({ type: bs.NLMSG_ERROR!, flags: bs.NLM_F_ACK_TLVS! | bs.NLM_F_CAPPED! }, body);
+})();
 const each = <T>(m: Buffer, decode: (message: nl.NetlinkMessage) => T): T[] => nl.decodeMessages(m).map(decode);
 
 const DECODERS: Array<[string, Buffer, (b: Buffer) => unknown]> = [
@@ -82,6 +88,7 @@ const DECODERS: Array<[string, Buffer, (b: Buffer) => unknown]> = [
   ['decodeRoute', route, (b) => each(b, nl.decodeRoute)],
   ['decodeNeighbour', neigh, (b) => each(b, nl.decodeNeighbour)],
   ['decodeFamily', family, (b) => each(b, nl.decodeFamily)],
+  ['ackError', ack, (b) => each(b, (m) => nl.ackError(m, 'fuzz'))],
 ];
 
 /** A mutation of `seed`: flipped bytes, a cut, a tail of garbage, or pure noise. */
