@@ -4,6 +4,9 @@
 // input's time: the suite also runs under valgrind). Seeded, so that a failure can be replayed:
 // FUZZ_SEED=<n>.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as bs from '../lib';
 import * as pk from '../lib/packet';
 import * as nl from '../lib/netlink';
@@ -45,6 +48,16 @@ const icmp6Error = pk.encodeIcmpv6({ type: pk.ICMPV6_DEST_UNREACH }, udp6.subarr
 const frame = pk.encodeEthernet({ dst: 'ff:ff:ff:ff:ff:ff', src: '02:00:00:00:00:01', etherType: pk.ETHERTYPE_IPV4, vlans: [{ id: 5 }, { id: 6 }] }, udp4);
 const arp = pk.encodeArp({ operation: 1, senderHardware: '02:00:00:00:00:01', senderProtocol: '10.0.0.1', targetHardware: '00:00:00:00:00:00', targetProtocol: '10.0.0.2' });
 const pcap = Buffer.concat([pk.pcapFileHeader(), pk.pcapRecordHeader(1n, frame.length), frame, pk.pcapRecordHeader(2n, arp.length), arp]);
+const pcapng = ((): Buffer => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bsd-sockets-fuzz-')), 'seed.pcapng');
+  const writer = new pk.PcapWriter(file, { format: 'pcapng', nanosecond: true });
+  writer.write(frame, 1n);
+  writer.write(arp, 2n);
+  writer.close();
+  const bytes = fs.readFileSync(file);
+  fs.rmSync(path.dirname(file), { recursive: true });
+  return bytes;
+})();
 const link = nl.encodeMessage({ type: 16 }, Buffer.alloc(16), nl.encodeAttributes([[3, 'eth0'], [4, 1500], [1, Buffer.alloc(6)], [18, [[1, 'veth']], nl.NLA_F_NESTED]]));
 const address = nl.encodeMessage({ type: 20 }, Buffer.from([2, 24, 0, 0, 1, 0, 0, 0]), nl.encodeAttributes([[2, Buffer.from([10, 0, 0, 1])], [3, 'eth0'], [8, 0x80]]));
 const route = nl.encodeMessage({ type: 24 }, Buffer.from([2, 16, 0, 0, 254, 4, 0, 1, 0, 0, 0, 0]), nl.encodeAttributes([[1, Buffer.from([10, 9, 0, 0])], [5, Buffer.from([10, 0, 0, 2])], [4, 3]]));
@@ -80,6 +93,7 @@ const DECODERS: Array<[string, Buffer, (b: Buffer) => unknown]> = [
   ['decodeUdp', udp4.subarray(24), (b) => pk.decodeUdp(b)],
   ['decodeTcp', tcp4.subarray(20), (b) => pk.decodeTcp(b)],
   ['readPcap', pcap, (b) => pk.readPcap(b)],
+  ['readPcap pcapng', pcapng, (b) => pk.readPcap(b)],
   ['decodeExtendedError', extendedError, (b) => pk.decodeExtendedError(b)],
   ['decodeMessages', Buffer.concat([link, address]), (b) => nl.decodeMessages(b)],
   ['decodeAttributes', link.subarray(32), (b) => nl.decodeAttributes(b)],
