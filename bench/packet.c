@@ -1,7 +1,7 @@
 // The C side of bench/packet.js: decode Ethernet + IPv4 + UDP frames and verify the UDP checksum,
 // the same fields and checks as the JavaScript side, written by hand. Reads the frames from a file
 // (u32 length, then the frame, repeated), decodes them over and over for a fixed number of frames,
-// and prints "ns_per_frame <n> checksum_ok <count> sum <s>".
+// and prints "ns_per_frame <n> checksum_ok <count> sum <s>", the time being this process's CPU time.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,12 +70,12 @@ int main(int argc, char **argv) {
   uint64_t acc = 0;
   long ok = 0;
   struct timespec a, b;
-  clock_gettime(CLOCK_MONOTONIC, &a);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
   for (long i = 0; i < total; i++) {
     const struct frame *fr = &frames[(size_t)i % count];
     if (decode(fr->data, fr->length, &acc) == 1) ok++;
   }
-  clock_gettime(CLOCK_MONOTONIC, &b);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
   double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
   printf("ns_per_frame %.2f checksum_ok %ld sum %llu\n", ns / (double)total, ok, (unsigned long long)acc);
   return 0;

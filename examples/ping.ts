@@ -4,6 +4,7 @@
 //
 // As root it uses a raw socket (SOCK_RAW); otherwise Linux's unprivileged ICMP datagram socket
 // (SOCK_DGRAM + IPPROTO_ICMP), which net.ipv4.ping_group_range must allow for our group.
+import * as fs from 'node:fs';
 import * as bs from '../lib';
 import * as pk from '../lib/packet';
 
@@ -36,6 +37,15 @@ export function openIcmpSocket(family: number): { sock: bs.Socket; raw: boolean 
   const proto = family === bs.AF_INET6 ? bs.IPPROTO_ICMPV6 : bs.IPPROTO_ICMP;
   const raw = typeof process.getuid === 'function' && process.getuid() === 0;
   return { sock: bs.socket(family, raw ? bs.SOCK_RAW : bs.SOCK_DGRAM, proto), raw };
+}
+
+/** Why this process cannot ping here (no raw socket, no ICMP datagram socket for its group), or null. */
+export function pingUnavailable(): string | null {
+  if (typeof process.getuid === 'function' && process.getuid() === 0) return null;
+  if (process.platform !== 'linux') return 'not root, and no unprivileged ICMP sockets here';
+  const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8').trim().split(/\s+/).map(Number);
+  const gid = process.getgid!();
+  return gid >= lo && gid <= hi ? null : `not root, and net.ipv4.ping_group_range (${lo} ${hi}) excludes gid ${gid}`;
 }
 
 function usage(): never {

@@ -1,5 +1,6 @@
 // tour: what `npm start` runs. A short guided tour of the examples, each run as a child process
-// on the loopback interface with servers on ephemeral ports; their output is shown indented.
+// on the loopback interface with servers on ephemeral ports (the packet and netlink tools, as root,
+// in network namespaces the tour makes and removes); their output is shown indented.
 // It takes a few seconds and exits 0 if every example did what it should.
 //
 // Usage: node dist/examples/tour.js
@@ -7,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createConnection } from '../lib/modules/create';
 import { streamsTour } from './tour-streams';
+import { toolsTour } from './tour-tools';
 
 const TIMEOUT_MS = 15000;
 
@@ -23,8 +25,10 @@ interface Example {
   waitFor(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
-function launch(name: string, args: Array<string | number> = []): Example {
-  const child = spawn(process.execPath, [script(name), ...args.map(String)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts an example; `prefix` is a command to run node under (`ip netns exec NAME`). */
+function launch(name: string, args: Array<string | number> = [], prefix: string[] = []): Example {
+  const command = [...prefix, process.execPath, script(name), ...args.map(String)];
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let pending = '';
   let err = '';
@@ -64,8 +68,8 @@ function launch(name: string, args: Array<string | number> = []): Example {
 }
 
 /** Runs an example to completion; rejects if it fails or hangs. */
-function run(name: string, args: Array<string | number> = []): Promise<string> {
-  return launch(name, args).done;
+function run(name: string, args: Array<string | number> = [], prefix: string[] = []): Promise<string> {
+  return launch(name, args, prefix).done;
 }
 
 /** Starts a server example; resolves with the port it printed, and the running example. */
@@ -130,6 +134,8 @@ async function main(): Promise<void> {
 
   title('11. Every core: a TCPServer per worker thread on one SO_REUSEPORT port (examples/multicore-server.ts)');
   await run('multicore-server', [0, 2, 20]);
+
+  await toolsTour({ title, launch, run });
 
   console.log(`\ntour finished in ${((performance.now() - begin) / 1000).toFixed(1)} s: every example ran.`);
 }

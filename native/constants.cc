@@ -24,6 +24,7 @@
 
 #if defined(__linux__)
 #include <sys/epoll.h>
+#include <linux/errqueue.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
@@ -2473,6 +2474,27 @@ Napi::Object Constants(Napi::Env env) {
 #endif
 #ifdef SO_DONTROUTE
   Define(env, out, "SO_DONTROUTE", SO_DONTROUTE);
+#endif
+#ifdef SO_EE_ORIGIN_ICMP
+  Define(env, out, "SO_EE_ORIGIN_ICMP", SO_EE_ORIGIN_ICMP);
+#endif
+#ifdef SO_EE_ORIGIN_ICMP6
+  Define(env, out, "SO_EE_ORIGIN_ICMP6", SO_EE_ORIGIN_ICMP6);
+#endif
+#ifdef SO_EE_ORIGIN_LOCAL
+  Define(env, out, "SO_EE_ORIGIN_LOCAL", SO_EE_ORIGIN_LOCAL);
+#endif
+#ifdef SO_EE_ORIGIN_NONE
+  Define(env, out, "SO_EE_ORIGIN_NONE", SO_EE_ORIGIN_NONE);
+#endif
+#ifdef SO_EE_ORIGIN_TXSTATUS
+  Define(env, out, "SO_EE_ORIGIN_TXSTATUS", SO_EE_ORIGIN_TXSTATUS);
+#endif
+#ifdef SO_EE_ORIGIN_TXTIME
+  Define(env, out, "SO_EE_ORIGIN_TXTIME", SO_EE_ORIGIN_TXTIME);
+#endif
+#ifdef SO_EE_ORIGIN_ZEROCOPY
+  Define(env, out, "SO_EE_ORIGIN_ZEROCOPY", SO_EE_ORIGIN_ZEROCOPY);
 #endif
 #ifdef SO_ERROR
   Define(env, out, "SO_ERROR", SO_ERROR);

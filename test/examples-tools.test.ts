@@ -8,6 +8,7 @@ import * as bs from '../lib';
 import * as pk from '../lib/packet';
 import { Tracker, isRoot, sleep, tempDir, within } from './helpers';
 import { netnsUnavailable, runInNetns } from './netns';
+import { pingUnavailable } from '../examples/ping';
 
 const examples = path.resolve(__dirname, '../examples');
 
@@ -19,20 +20,12 @@ function run(name: string, args: string[] = [], timeout = 15000): Promise<{ code
   });
 }
 
-function pingAllowed(): string | null {
-  if (isRoot()) return null;
-  if (process.platform !== 'linux') return 'not root, and no unprivileged ICMP sockets here';
-  const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8').trim().split(/\s+/).map(Number);
-  const gid = process.getgid!();
-  return gid >= lo && gid <= hi ? null : `not root, and net.ipv4.ping_group_range (${lo} ${hi}) excludes gid ${gid}`;
-}
-
 describe('examples: tools', function () {
   this.timeout(20000);
   const track = new Tracker().install();
 
   it('ping -c 2 127.0.0.1 gets 2 replies with times', async function () {
-    const why = pingAllowed();
+    const why = pingUnavailable();
     if (why) { console.log(`      skipped: ${why}`); this.skip(); }
     const { code, stdout, stderr } = await run('ping', ['-c', '2', '127.0.0.1']);
     assert.equal(code, 0, stderr);
@@ -118,34 +111,70 @@ describe('examples: tools', function () {
     capture.packets.forEach((p, i) => assert.match(lines[i], new RegExp(`length ${p.data.length}( |$)`)));
   });
 
-  it('traceroute finds the router and the host of namespaces the test made', function () {
-    const why = netnsUnavailable();
-    if (why) { console.log(`      skipped: ${why}`); this.skip(); }
-    // us (10.31.1.1) --veth-- router namespace (10.31.1.2 | 10.31.2.1) --veth-- host namespace (10.31.2.2)
-    const [router, host] = [`bsdtr-${process.pid}-r`, `bsdtr-${process.pid}-h`];
+  /**
+   * Runs the traceroute example (`prefix` before node: a user to run as) toward the last host of a
+   * chain of namespaces the test makes, and returns its exit status and lines:
+   *   us (10.31.1.1) -- (10.31.1.2) r1 (10.31.2.1) -- (10.31.2.2) r2 (10.31.3.1) -- (10.31.3.2) host
+   * so that TTL 1 expires at r1, TTL 2 at r2, and TTL 3 reaches the host.
+   */
+  function traceChain(prefix: string[], args: string[]): { status: number; lines: string[]; stderr: string } {
+    const [r1, r2, host] = ['r1', 'r2', 'h'].map((n) => `bsdtr-${process.pid}-${n}`);
     try {
       // Made from here: "ip netns add" inside "ip netns exec" mounts into that command's private mount namespace.
-      for (const ns of [router, host]) execFileSync('ip', ['netns', 'add', ns]);
+      for (const ns of [r1, r2, host]) execFileSync('ip', ['netns', 'add', ns]);
+      const router = (ns: string, inside: string, inAddr: string, out: string, outAddr: string, peer: string) => [
+        `ip -n ${ns} link add ${out} type veth peer name ${out}p netns ${peer}`,
+        `ip -n ${ns} addr add ${inAddr}/24 dev ${inside}`, `ip -n ${ns} addr add ${outAddr}/24 dev ${out}`,
+        `ip -n ${ns} link set ${inside} up`, `ip -n ${ns} link set ${out} up`, `ip -n ${ns} link set lo up`,
+        `ip netns exec ${ns} sysctl -qw net.ipv4.ip_forward=1`,
+      ];
       const out = runInNetns([
-        `ip link add a0 type veth peer name r0 netns ${router}`, 'ip addr add 10.31.1.1/24 dev a0', 'ip link set a0 up',
-        'ip route add 10.31.2.0/24 via 10.31.1.2',
-        `ip -n ${router} link add r1 type veth peer name h0 netns ${host}`,
-        `ip -n ${router} addr add 10.31.1.2/24 dev r0`, `ip -n ${router} addr add 10.31.2.1/24 dev r1`,
-        `ip -n ${router} link set r0 up`, `ip -n ${router} link set r1 up`, `ip -n ${router} link set lo up`,
-        `ip netns exec ${router} sysctl -qw net.ipv4.ip_forward=1`,
-        `ip -n ${host} addr add 10.31.2.2/24 dev h0`, `ip -n ${host} link set h0 up`, `ip -n ${host} link set lo up`,
-        `ip -n ${host} route add default via 10.31.2.1`,
-      ], `const r = require('node:child_process').spawnSync(process.execPath, [${JSON.stringify(path.join(examples, 'traceroute.js'))}, '-m', '5', '-w', '3', '10.31.2.2'], { encoding: 'utf8' });
+        `ip link add a0 type veth peer name a0p netns ${r1}`, 'ip addr add 10.31.1.1/24 dev a0', 'ip link set a0 up',
+        'ip route add 10.31.0.0/16 via 10.31.1.2',
+        ...router(r1, 'a0p', '10.31.1.2', 'b0', '10.31.2.1', r2), `ip -n ${r1} route add 10.31.3.0/24 via 10.31.2.2`,
+        ...router(r2, 'b0p', '10.31.2.2', 'c0', '10.31.3.1', host), `ip -n ${r2} route add 10.31.1.0/24 via 10.31.2.1`,
+        `ip -n ${host} addr add 10.31.3.2/24 dev c0p`, `ip -n ${host} link set c0p up`, `ip -n ${host} link set lo up`,
+        `ip -n ${host} route add default via 10.31.3.1`,
+      ], `const argv = ${JSON.stringify([...prefix, process.execPath, path.join(examples, 'traceroute.js'), ...args, '10.31.3.2'])};
+const r = require('node:child_process').spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
 console.log(JSON.stringify({ status: r.status, stdout: r.stdout, stderr: r.stderr }));`, 30000);
       const { status, stdout, stderr } = JSON.parse(out);
-      assert.equal(status, 0, stderr + stdout);
-      const hops = stdout.trim().split('\n').slice(1);
-      assert.equal(hops.length, 2, stdout);
-      assert.match(hops[0], /^ 1 {2}10\.31\.1\.2 {2}\d+\.\d{3} ms$/);
-      assert.match(hops[1], /^ 2 {2}10\.31\.2\.2 {2}\d+\.\d{3} ms$/);
+      return { status, lines: stdout.trim().split('\n'), stderr };
     } finally {
-      for (const ns of [router, host]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      for (const ns of [r1, r2, host]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
     }
+  }
+
+  /** The hops a trace of the chain must print, in order. */
+  const CHAIN_HOPS = [/^ 1 {2}10\.31\.1\.2 {2}\d+\.\d{3} ms$/, /^ 2 {2}10\.31\.2\.2 {2}\d+\.\d{3} ms$/, /^ 3 {2}10\.31\.3\.2 {2}\d+\.\d{3} ms$/];
+
+  it('traceroute as root (raw ICMP socket) finds both routers and the host of namespaces the test made', function () {
+    const why = netnsUnavailable();
+    if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+    const { status, lines, stderr } = traceChain([], ['-m', '5', '-w', '3']);
+    assert.equal(status, 0, stderr + lines.join('\n'));
+    assert.match(lines[0], /^traceroute to 10\.31\.3\.2, 5 hops max, ICMP read on a raw socket$/);
+    assert.equal(lines.length - 1, CHAIN_HOPS.length, lines.join('\n'));
+    CHAIN_HOPS.forEach((hop, i) => assert.match(lines[i + 1], hop));
+  });
+
+  it('traceroute as nobody (IP_RECVERR and MSG_ERRQUEUE, no privileges) finds the same hops', function () {
+    const why = netnsUnavailable() ?? (spawnSync('setpriv', ['--version']).status === 0 ? null : 'setpriv (util-linux) is not installed');
+    if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+    const { status, lines, stderr } = traceChain(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'], ['-m', '5', '-w', '3']);
+    assert.equal(status, 0, stderr + lines.join('\n'));
+    assert.match(lines[0], /^traceroute to 10\.31\.3\.2, 5 hops max, ICMP errors read from the error queue \(IP_RECVERR\)$/);
+    assert.equal(lines.length - 1, CHAIN_HOPS.length, lines.join('\n'));
+    CHAIN_HOPS.forEach((hop, i) => assert.match(lines[i + 1], hop));
+  });
+
+  it('traceroute -E as root takes the IP_RECVERR way too', function () {
+    const why = netnsUnavailable();
+    if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+    const { status, lines, stderr } = traceChain([], ['-E', '-m', '5', '-w', '3']);
+    assert.equal(status, 0, stderr + lines.join('\n'));
+    assert.match(lines[0], /\(IP_RECVERR\)$/);
+    CHAIN_HOPS.forEach((hop, i) => assert.match(lines[i + 1], hop));
   });
 
   it('traceroute without a host prints its usage and exits 2', async () => {

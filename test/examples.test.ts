@@ -1,7 +1,7 @@
 // Every example in examples/, run as a child process (node dist/examples/<name>.js) and checked
 // by its output, with Python peers where an example is a server waiting for outside clients.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tracker, runPythonScript, within } from './helpers';
@@ -265,5 +265,18 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
     assert.match(out, /tour: client 0 got "client 0"/);
     assert.match(out, /100 echoes verified/);
     assert.match(out, /tour finished in [\d.]+ s: every example ran\.\n$/);
+    assert.match(out, /\n== 12\. Packets and netlink/);
+    if (process.platform !== 'linux') return;
+    assert.match(out, /^ {4}\d+: lo mtu \d+ /m);  // links
+    assert.match(out, /^ {4}traceroute to 127\.0\.0\.1, 3 hops max, ICMP errors read from the error queue \(IP_RECVERR\)\n {5}1 {2}127\.0\.0\.1 {2}\d+\.\d{3} ms$/m);
+    if (process.getuid!() !== 0) {
+      assert.match(out, /tour: traceroute across a router, sniff and ip-monitor skipped: making network namespaces needs root/);
+      return;
+    }
+    assert.match(out, /^ {4}2 packets transmitted, 2 received, 0% packet loss$/m);  // ping
+    assert.match(out, /^ {4}a0 \w+ [\da-f:]+ > [\da-f:]+ ethertype 0x0800 length \d+ IPv4 10\.32\.1\.1:\d+ > 10\.32\.2\.2:\d+ UDP/m);  // sniff
+    assert.match(out, /^ {5}1 {2}10\.32\.1\.2 {2}\d+\.\d{3} ms\n {5}2 {2}10\.32\.2\.2 {2}\d+\.\d{3} ms$/m);  // traceroute, raw
+    assert.match(out, /^ {4}address new 10\.41\.0\.1\/24 on \d+$/m);  // ip-monitor
+    assert.equal(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes('bsdtour-'), false, 'the namespaces are gone');
   });
 });

@@ -35,9 +35,15 @@ describe('packet: encoders on the wire (raw socket out, AF_PACKET back, Python r
     if (process.platform !== 'linux' || !isRoot()) { console.log('      skipped: raw and AF_PACKET sockets need Linux and root'); this.skip(); }
   });
 
-  /** Opens an AF_PACKET socket on lo; `until` receives frames until one holds `marker` with the IP protocol and first byte wanted. */
+  /**
+   * Opens an AF_PACKET socket on lo; `until` receives frames until one holds `marker` with the IP
+   * protocol and first byte wanted. Open it just before sending: it sees all of lo's traffic, and
+   * with its large buffer (SO_RCVBUFFORCE: we are root) a bulk TCP transfer of another process on
+   * lo, 64 KiB frames, cannot fill it before our frame arrives.
+   */
   function sniffer(): { until(marker: Buffer, protocol: number, firstByte?: number): Promise<Buffer> } {
     const sock = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_RAW, bs.htons(bs.ETH_P_IP!)));
+    sock.setsockopt(bs.SOL_SOCKET, bs.SO_RCVBUFFORCE!, 64 << 20);
     sock.bind(['lo', bs.ETH_P_IP!]);
     sock.settimeout(5);
     return {
@@ -60,10 +66,9 @@ describe('packet: encoders on the wire (raw socket out, AF_PACKET back, Python r
       pk.encodeTcp({ srcPort: 9, dstPort: 9, seq: 1, flags: pk.TcpFlags.SYN, window: 512, options: { mss: 1400, windowScale: 2 } }, marker, ip));
     assert.equal(udp.toString('hex'), ref.udp);
     assert.equal(tcp.toString('hex'), ref.tcp);
-    const sniff = sniffer();
     const raw = track.add(bs.socket(bs.AF_INET, bs.SOCK_RAW, bs.IPPROTO_RAW));
     for (const [packet, expected] of [[udp, ref.udp], [tcp, ref.tcp]]) {
-      const waiting = sniff.until(marker, (packet as Buffer)[9]);
+      const waiting = sniffer().until(marker, (packet as Buffer)[9]);
       raw.sendtoSync(packet as Buffer, ['127.0.0.1', 0]);
       const frame = await waiting;
       const eth = pk.decodeEthernet(frame);

@@ -177,6 +177,27 @@ print(~s & 0xffff)`, [data.toString('hex')]).trim());
     assert.equal(pk.internetChecksum([data.subarray(0, 3), data.subarray(3, 4), data.subarray(4, 4), data.subarray(4, 777), data.subarray(777)]), expected);
     assert.equal(pk.transportChecksum(Buffer.alloc(4), Buffer.alloc(4), 0, Buffer.alloc(0)), 0xffff);
   });
+
+  it('agrees with Python past 64 KiB (several stretches of the sum) and folds sums up to 2^53', () => {
+    const data = Buffer.from(Array.from({ length: 200_003 }, (_, i) => (i * 7919 + 13) & 0xff));
+    const large = [0x10000, 0xffffffff, 2 ** 40 + 12345, 2 ** 53 - 1];
+    const [checksum, ...folds] = runPythonScript(String.raw`
+import sys, struct
+def fold(s):
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return s
+b = bytes((i * 7919 + 13) & 0xff for i in range(200003)) + b'\0'
+print(~fold(sum(struct.unpack('!%dH' % (len(b) // 2), b))) & 0xffff)
+for s in sys.argv[1:]: print(fold(int(s)))`, large.map(String)).trim().split('\n').map(Number);
+    assert.equal(pk.internetChecksum(data), checksum);
+    assert.deepEqual(large.map((s) => pk.foldSum(s)), folds);
+  });
+});
+
+describe('packet: a buffer that is not one', () => {
+  it('is a TypeError naming the protocol', () => {
+    assert.throws(() => pk.decodeIpv4([0x45] as unknown as Uint8Array), { name: 'TypeError', message: 'ipv4: the buffer must be a Uint8Array' });
+  });
 });
 
 describe('packet: malformed input is a RangeError naming the field', () => {
@@ -202,6 +223,9 @@ describe('packet: malformed input is a RangeError naming the field', () => {
     ['ICMP error quoting a bad header', () => pk.decodeIcmp(pk.encodeIcmp({ type: 3 }, Buffer.from([0x45, 0, 0]))), 'ipv4.length'],
     ['ARP addresses cut off', () => pk.decodeArp(pk.encodeArp({ operation: 1, senderHardware: '00:00:00:00:00:00', senderProtocol: '0.0.0.0', targetHardware: '00:00:00:00:00:00', targetProtocol: '0.0.0.0' }).subarray(0, 27)), 'arp.length'],
     ['offset past the end', () => pk.decodeUdp(good, 999), 'udp.offset'],
+    ['offset not an integer', () => pk.decodeIpv4(good, 0.5), 'ipv4.offset'],
+    ['end before the offset', () => pk.decodeUdp(good, 20, 10), 'udp.end'],
+    ['end past the buffer', () => pk.decodeEthernet(Buffer.alloc(20), 0, 21), 'ethernet.end'],
     ['encoder: port 70000', () => pk.encodeUdp({ srcPort: 70000, dstPort: 1 }), 'udp.srcPort'],
     ['encoder: bad address', () => pk.encodeIpv4({ src: '1.2.3', dst: '1.1.1.1', protocol: 1 }), 'ipv4.src'],
   ];

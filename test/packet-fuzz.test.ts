@@ -4,6 +4,10 @@
 // input's time: the suite also runs under valgrind). Seeded, so that a failure can be replayed:
 // FUZZ_SEED=<n>.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as bs from '../lib';
 import * as pk from '../lib/packet';
 import * as nl from '../lib/netlink';
 
@@ -44,11 +48,38 @@ const icmp6Error = pk.encodeIcmpv6({ type: pk.ICMPV6_DEST_UNREACH }, udp6.subarr
 const frame = pk.encodeEthernet({ dst: 'ff:ff:ff:ff:ff:ff', src: '02:00:00:00:00:01', etherType: pk.ETHERTYPE_IPV4, vlans: [{ id: 5 }, { id: 6 }] }, udp4);
 const arp = pk.encodeArp({ operation: 1, senderHardware: '02:00:00:00:00:01', senderProtocol: '10.0.0.1', targetHardware: '00:00:00:00:00:00', targetProtocol: '10.0.0.2' });
 const pcap = Buffer.concat([pk.pcapFileHeader(), pk.pcapRecordHeader(1n, frame.length), frame, pk.pcapRecordHeader(2n, arp.length), arp]);
+const pcapng = ((): Buffer => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bsd-sockets-fuzz-')), 'seed.pcapng');
+  const writer = new pk.PcapWriter(file, { format: 'pcapng', nanosecond: true });
+  writer.write(frame, 1n);
+  writer.write(arp, 2n);
+  writer.close();
+  const bytes = fs.readFileSync(file);
+  fs.rmSync(path.dirname(file), { recursive: true });
+  return bytes;
+})();
 const link = nl.encodeMessage({ type: 16 }, Buffer.alloc(16), nl.encodeAttributes([[3, 'eth0'], [4, 1500], [1, Buffer.alloc(6)], [18, [[1, 'veth']], nl.NLA_F_NESTED]]));
 const address = nl.encodeMessage({ type: 20 }, Buffer.from([2, 24, 0, 0, 1, 0, 0, 0]), nl.encodeAttributes([[2, Buffer.from([10, 0, 0, 1])], [3, 'eth0'], [8, 0x80]]));
 const route = nl.encodeMessage({ type: 24 }, Buffer.from([2, 16, 0, 0, 254, 4, 0, 1, 0, 0, 0, 0]), nl.encodeAttributes([[1, Buffer.from([10, 9, 0, 0])], [5, Buffer.from([10, 0, 0, 2])], [4, 3]]));
 const neigh = nl.encodeMessage({ type: 28 }, Buffer.from([2, 0, 0, 0, 3, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0]).subarray(0, 12), nl.encodeAttributes([[1, Buffer.from([10, 0, 0, 2])], [2, Buffer.alloc(6)]]));
 const family = nl.encodeMessage({ type: 16 }, nl.genlHeader(1), nl.encodeAttributes([[1, Buffer.from([16, 0])], [2, 'nlctrl'], [7, [[1, [[1, 'notify'], [2, 16]]]], nl.NLA_F_NESTED]]));
+/** An IP_RECVERR message as the kernel writes it (host byte order): port unreachable from 10.0.0.2. */
+const extendedError = ((): Buffer => {
+  const b = Buffer.alloc(32);
+  const view = new DataView(b.buffer, b.byteOffset, b.length);
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  view.setUint32(0, 111, le);
+  b.set([2, 3, 3], 4);
+  view.setUint16(16, bs.AF_INET, le);
+  b.set([10, 0, 0, 2], 20);
+  return b;
+})();
+/** An NLMSG_ERROR (EEXIST) quoting only the request's header (NLM_F_CAPPED), with the kernel's extended ACK text. */
+const ack = (() => {
+  const errno = Buffer.from(new Int32Array([-17]).buffer);  // host order
+  const body = Buffer.concat([errno, nl.encodeMessage({ type: 20 }), nl.encodeAttributes([[nl.NLMSGERR_ATTR_MSG, 'File exists']])]);
+  return nl.encodeMessage({ type: bs.NLMSG_ERROR!, flags: bs.NLM_F_ACK_TLVS! | bs.NLM_F_CAPPED! }, body);
+})();
 const each = <T>(m: Buffer, decode: (message: nl.NetlinkMessage) => T): T[] => nl.decodeMessages(m).map(decode);
 
 const DECODERS: Array<[string, Buffer, (b: Buffer) => unknown]> = [
@@ -62,6 +93,8 @@ const DECODERS: Array<[string, Buffer, (b: Buffer) => unknown]> = [
   ['decodeUdp', udp4.subarray(24), (b) => pk.decodeUdp(b)],
   ['decodeTcp', tcp4.subarray(20), (b) => pk.decodeTcp(b)],
   ['readPcap', pcap, (b) => pk.readPcap(b)],
+  ['readPcap pcapng', pcapng, (b) => pk.readPcap(b)],
+  ['decodeExtendedError', extendedError, (b) => pk.decodeExtendedError(b)],
   ['decodeMessages', Buffer.concat([link, address]), (b) => nl.decodeMessages(b)],
   ['decodeAttributes', link.subarray(32), (b) => nl.decodeAttributes(b)],
   ['decodeLink', link, (b) => each(b, nl.decodeLink)],
@@ -69,6 +102,7 @@ const DECODERS: Array<[string, Buffer, (b: Buffer) => unknown]> = [
   ['decodeRoute', route, (b) => each(b, nl.decodeRoute)],
   ['decodeNeighbour', neigh, (b) => each(b, nl.decodeNeighbour)],
   ['decodeFamily', family, (b) => each(b, nl.decodeFamily)],
+  ['ackError', ack, (b) => each(b, (m) => nl.ackError(m, 'fuzz'))],
 ];
 
 /** A mutation of `seed`: flipped bytes, a cut, a tail of garbage, or pure noise. */

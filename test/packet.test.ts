@@ -16,6 +16,18 @@ describe('AF_PACKET', () => {
     if (!isRoot()) { console.log('      skipped: AF_PACKET needs root (CAP_NET_RAW)'); this.skip(); }
   });
 
+  /**
+   * An AF_PACKET socket of `type` bound to lo for `protocol`, with a large buffer (SO_RCVBUFFORCE:
+   * we are root): it sees all of lo's traffic, and another process's bulk TCP transfer on lo (64 KiB
+   * frames) would fill the default buffer before our frame arrives.
+   */
+  function onLo(type: number, protocol: number): bs.Socket {
+    const s = track.add(bs.socket(bs.AF_PACKET!, type, bs.htons(protocol)));
+    s.setsockopt(bs.SOL_SOCKET, bs.SO_RCVBUFFORCE!, 64 << 20);
+    s.bind(['lo', protocol]);
+    return s;
+  }
+
   /** Receives until `match` accepts a frame, within `ms`. */
   async function until(s: bs.Socket, match: (frame: Buffer, from: bs.ReturnedAddress) => boolean, ms = 3000): Promise<[Buffer, bs.ReturnedAddress]> {
     return within((async () => {
@@ -27,20 +39,21 @@ describe('AF_PACKET', () => {
   }
 
   it("SOCK_RAW bound to ['lo', ETH_P_ALL] captures a UDP datagram that Python sends on 127.0.0.1", async () => {
-    const s = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_RAW, bs.htons(bs.ETH_P_ALL!)));
-    s.bind(['lo', bs.ETH_P_ALL!]);
-    const [ifname, proto] = s.getsockname();
+    const marker = `captured-${process.pid}-${Date.now()}`;
+    // Python starts first and sends when told: lo may be busy, so the socket opens just before.
+    const child = spawn('python3', ['-u', '-c', `import socket, sys, time
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+print('ready'); sys.stdin.readline()
+for i in range(3):
+    u.sendto(sys.argv[1].encode(), ('127.0.0.1', 9)); time.sleep(0.05)`, marker], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await within(new Promise((resolve) => child.stdout!.once('data', resolve)), 10000, 'python');
+    const s = onLo(bs.SOCK_RAW, bs.ETH_P_ALL!);
+    const [ifname, proto] = s.getsockname() as [string, number];
     assert.equal(ifname, 'lo');
     assert.equal(proto, bs.ETH_P_ALL);
-    const marker = `captured-${process.pid}-${Date.now()}`;
-    // lo may be busy: a big buffer, and Python runs alongside (not blocking our reads), sending thrice.
-    s.setsockopt(bs.SOL_SOCKET, bs.SO_RCVBUFFORCE ?? bs.SO_RCVBUF, 8 << 20);
     const capture = until(s, (frame) => frame.includes(marker), 5000);
-    const child = spawn('python3', ['-c', `import socket, sys, time
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(3):
-    u.sendto(sys.argv[1].encode(), ('127.0.0.1', 9)); time.sleep(0.05)`, marker], { stdio: 'ignore' });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.stdin!.end('go\n');
     const [frame, from] = await capture;
     await within(exited, 5000, 'python');
     assert.equal(frame.readUInt16BE(12), bs.ETH_P_IP);  // Ethernet header on lo, all-zero MACs
@@ -55,8 +68,7 @@ for i in range(3):
   });
 
   it('SOCK_DGRAM gets the IP packet without the link header, from [lo, ETH_P_IP, pkttype, hatype, addr]', async () => {
-    const s = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP!)));
-    s.bind(['lo', bs.ETH_P_IP!]);
+    const s = onLo(bs.SOCK_DGRAM, bs.ETH_P_IP!);
     const marker = `cooked-${process.pid}-${Date.now()}`;
     const capture = until(s, (packet) => packet.includes(marker));
     const u = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));
@@ -74,8 +86,7 @@ for i in range(3):
   });
 
   it('a frame sent with AF_PACKET on lo comes back to a socket bound to its ethertype (both forms)', async () => {
-    const rx = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_RAW, bs.htons(ETH_P_EXPERIMENTAL)));
-    rx.bind(['lo', ETH_P_EXPERIMENTAL]);
+    const rx = onLo(bs.SOCK_RAW, ETH_P_EXPERIMENTAL);
     const tx = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_RAW, 0));
     const frame = (text: string): Buffer => {
       const f = Buffer.alloc(14 + 46);
@@ -98,8 +109,7 @@ for i in range(3):
   // The kernel refuses MSG_CMSG_CLOEXEC on packet sockets (EINVAL); recvmsg must work regardless.
   for (const form of ['Sync', 'Promise'] as const) {
     it(`recvmsg (${form}) on SOCK_DGRAM bound to lo returns a UDP datagram sent to 127.0.0.1`, async () => {
-      const s = track.add(bs.socket(bs.AF_PACKET!, bs.SOCK_DGRAM, bs.htons(bs.ETH_P_IP!)));
-      s.bind(['lo', bs.ETH_P_IP!]);
+      const s = onLo(bs.SOCK_DGRAM, bs.ETH_P_IP!);
       s.settimeout(3);
       const marker = `recvmsg-${form}-${process.pid}-${Date.now()}`;
       const u = track.add(bs.socket(bs.AF_INET, bs.SOCK_DGRAM));

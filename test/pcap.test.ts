@@ -1,12 +1,13 @@
-// pcap files: ours read by `tcpdump -r`, tcpdump's (`-w`, on lo, filtered on a port this test
-// owns) read by readPcap and decoded: tcpdump's own reading of the same packets is the oracle.
+// pcap files: ours (classic and pcapng) read by `tcpdump -r`, tcpdump's (`-w`, on lo, filtered on
+// a port this test owns) read by readPcap and decoded: tcpdump's own reading of the same packets is
+// the oracle; a pcapng that Python packs from the spec, in the other byte order, read by readPcap.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as bs from '../lib';
 import * as pk from '../lib/packet';
-import { Tracker, isRoot, sleep, tempDir, within } from './helpers';
+import { Tracker, isRoot, runPythonScript, sleep, tempDir, within } from './helpers';
 
 function tcpdumpMissing(): string | null {
   const r = spawnSync('tcpdump', ['--version'], { encoding: 'utf8' });
@@ -45,32 +46,37 @@ describe('pcap', function () {
       pk.encodeArp({ operation: pk.ARP_REQUEST, senderHardware: '02:00:00:00:00:01', senderProtocol: '10.1.2.3', targetHardware: '00:00:00:00:00:00', targetProtocol: '10.4.5.6' })),
   ];
 
-  it('writes a file that readPcap reads back (µs and ns stamps, snaplen cuts)', () => {
-    const file = path.join(tempDir(), 'ours.pcap');
-    const stamps = [1_700_000_000_123_456_789n, 1_700_000_001_000_000_000n, 1_700_000_002_999_999_999n];
-    for (const nanosecond of [false, true]) {
-      using writer = new pk.PcapWriter(file, { nanosecond, snaplen: 60 });
-      frames.forEach((f, i) => writer.write(f, stamps[i]));
-      writer.close();
-      const read = pk.readPcap(fs.readFileSync(file));
-      assert.deepEqual([read.linktype, read.snaplen, read.nanosecond, read.packets.length], [1, 60, nanosecond, 3]);
-      read.packets.forEach((p, i) => {
-        assert.equal(p.timestamp, nanosecond ? stamps[i] : stamps[i] - (stamps[i] % 1000n));
-        assert.equal(p.originalLength, frames[i].length);
-        assert.deepEqual(p.data, frames[i].subarray(0, 60));
-      });
-    }
-  });
+  for (const format of ['pcap', 'pcapng'] as const) {
+    it(`writes a ${format} file that readPcap reads back (µs and ns stamps, snaplen cuts)`, () => {
+      const file = path.join(tempDir(), `ours.${format}`);
+      const stamps = [1_700_000_000_123_456_789n, 1_700_000_001_000_000_000n, 1_700_000_002_999_999_999n];
+      for (const nanosecond of [false, true]) {
+        using writer = new pk.PcapWriter(file, { nanosecond, snaplen: 60, format });
+        frames.forEach((f, i) => writer.write(f, stamps[i]));
+        writer.close();
+        const read = pk.readPcap(fs.readFileSync(file));
+        assert.deepEqual([read.format, read.linktype, read.snaplen, read.nanosecond, read.packets.length], [format, 1, 60, nanosecond, 3]);
+        read.packets.forEach((p, i) => {
+          assert.equal(p.timestamp, nanosecond ? stamps[i] : stamps[i] - (stamps[i] % 1000n));
+          assert.equal(p.originalLength, frames[i].length);
+          assert.deepEqual(p.data, frames[i].subarray(0, 60));
+        });
+      }
+    });
 
-  it('tcpdump -r reads our file and decodes what we encoded', function () {
-    const why = tcpdumpMissing();
-    if (why) { console.log(`      skipped: ${why}`); this.skip(); }
-    const file = path.join(tempDir(), 'ours.pcap');
-    const writer = new pk.PcapWriter(file, { nanosecond: true });
-    frames.forEach((f, i) => writer.write(f, 1_700_000_000_000_000_000n + BigInt(i) * 1_000_000_001n));
-    writer.close();
-    const lines = tcpdumpRead(file, '-tt', '--nano', '-e', '-vv');
-    const text = lines.join('\n');
+    it(`tcpdump -r reads our ${format} file and decodes what we encoded`, function () {
+      const why = tcpdumpMissing();
+      if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+      const file = path.join(tempDir(), `ours.${format}`);
+      const writer = new pk.PcapWriter(file, { nanosecond: true, format });
+      frames.forEach((f, i) => writer.write(f, 1_700_000_000_000_000_000n + BigInt(i) * 1_000_000_001n));
+      writer.close();
+      checkTcpdumpReading(tcpdumpRead(file, '-tt', '--nano', '-e', '-vv').join('\n'));
+    });
+  }
+
+  /** What tcpdump must print of `frames` stamped 1700000000 s + i × 1.000000001 s. */
+  function checkTcpdumpReading(text: string): void {
     assert.match(text, /^1700000000\.000000000 02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype IPv4 \(0x0800\)/m);
     assert.match(text, /10\.1\.2\.3\.40001 > 10\.4\.5\.6\.40002: \[udp sum ok\] UDP, length 5/);
     assert.match(text, /^1700000001\.000000001 /m);
@@ -78,6 +84,24 @@ describe('pcap', function () {
     assert.match(text, /ethertype 802\.1Q \(0x8100\).*vlan 42.*ethertype ARP/s);
     assert.match(text, /Request who-has 10\.4\.5\.6 tell 10\.1\.2\.3/);
     assert.doesNotMatch(text, /bad|incorrect/);
+  }
+
+  it('reads a big-endian pcapng Python packs from the spec: other blocks skipped, if_tsresol in ms', () => {
+    const file = Buffer.from(runPythonScript(String.raw`
+import struct, sys
+def block(kind, body): return struct.pack('>II', kind, 12 + len(body)) + body + struct.pack('>I', 12 + len(body))
+shb = block(0x0A0D0D0A, struct.pack('>IHHq', 0x1A2B3C4D, 1, 0, -1))
+odd = block(0x0BAD, b'skip me!')
+idb = block(1, struct.pack('>HHI', 1, 0, 96) + struct.pack('>HHB3x', 9, 1, 3) + struct.pack('>HH', 0, 0))
+data = bytes.fromhex(sys.argv[1])
+ms = 1700000000123
+epb = block(6, struct.pack('>IIIII', 0, ms >> 32, ms & 0xffffffff, len(data), len(data) + 4) + data + bytes(-len(data) % 4))
+print((shb + odd + idb + epb).hex())`, [frames[0].toString('hex')]).trim(), 'hex');
+    const read = pk.readPcap(file);
+    assert.deepEqual([read.format, read.linktype, read.snaplen, read.nanosecond, read.packets.length], ['pcapng', 1, 96, false, 1]);
+    assert.equal(read.packets[0].timestamp, 1_700_000_000_123_000_000n);
+    assert.equal(read.packets[0].originalLength, frames[0].length + 4);
+    assert.deepEqual(read.packets[0].data, frames[0]);
   });
 
   it('reads what tcpdump -w captured on lo, and decodes a TCP handshake as tcpdump does', async function () {
@@ -131,5 +155,16 @@ describe('pcap', function () {
     assert.throws(() => pk.readPcap(file), { code: 'ERR_OUT_OF_RANGE', message: /"pcap\.capturedLength"/ });
     assert.throws(() => pk.readPcap(Buffer.alloc(24)), { code: 'ERR_OUT_OF_RANGE', message: /"pcap\.magic"/ });
     assert.throws(() => pk.readPcap(file.subarray(0, 30)), { code: 'ERR_OUT_OF_RANGE', message: /"pcap\.record"/ });
+  });
+
+  it('a pcapng file cut short (a block longer than what is left, no interface, no header) is a RangeError naming the field', () => {
+    const file = path.join(tempDir(), 'cut.pcapng');
+    const writer = new pk.PcapWriter(file, { format: 'pcapng' });
+    writer.write(frames[0], 0n);
+    writer.close();
+    const whole = fs.readFileSync(file);
+    assert.throws(() => pk.readPcap(whole.subarray(0, whole.length - 8)), { code: 'ERR_OUT_OF_RANGE', message: /"pcapng\.blockLength"/ });
+    assert.throws(() => pk.readPcap(whole.subarray(0, 28)), { code: 'ERR_OUT_OF_RANGE', message: /"pcapng\.interface"/ });
+    assert.throws(() => pk.readPcap(whole.subarray(0, 20)), { code: 'ERR_OUT_OF_RANGE', message: /"pcapng\.header"/ });
   });
 });

@@ -1633,6 +1633,20 @@ export type Constants = {
   readonly SO_DOMAIN?: number;
   /** `SO_DONTROUTE` from the C headers. */
   readonly SO_DONTROUTE: number;
+  /** `SO_EE_ORIGIN_ICMP` from the C headers. */
+  readonly SO_EE_ORIGIN_ICMP?: number;
+  /** `SO_EE_ORIGIN_ICMP6` from the C headers. */
+  readonly SO_EE_ORIGIN_ICMP6?: number;
+  /** `SO_EE_ORIGIN_LOCAL` from the C headers. */
+  readonly SO_EE_ORIGIN_LOCAL?: number;
+  /** `SO_EE_ORIGIN_NONE` from the C headers. */
+  readonly SO_EE_ORIGIN_NONE?: number;
+  /** `SO_EE_ORIGIN_TXSTATUS` from the C headers. */
+  readonly SO_EE_ORIGIN_TXSTATUS?: number;
+  /** `SO_EE_ORIGIN_TXTIME` from the C headers. */
+  readonly SO_EE_ORIGIN_TXTIME?: number;
+  /** `SO_EE_ORIGIN_ZEROCOPY` from the C headers. */
+  readonly SO_EE_ORIGIN_ZEROCOPY?: number;
   /** `SO_ERROR` from the C headers. */
   readonly SO_ERROR: number;
   /** `SO_GET_FILTER` from the C headers. */
@@ -3837,6 +3851,20 @@ export const SO_DETACH_REUSEPORT_BPF: number | undefined = c.SO_DETACH_REUSEPORT
 export const SO_DOMAIN: number | undefined = c.SO_DOMAIN;
 /** `SO_DONTROUTE` from the C headers. */
 export const SO_DONTROUTE: number = c.SO_DONTROUTE;
+/** `SO_EE_ORIGIN_ICMP` from the C headers; undefined where the platform lacks it. */
+export const SO_EE_ORIGIN_ICMP: number | undefined = c.SO_EE_ORIGIN_ICMP;
+/** `SO_EE_ORIGIN_ICMP6` from the C headers; undefined where the platform lacks it. */
+export const SO_EE_ORIGIN_ICMP6: number | undefined = c.SO_EE_ORIGIN_ICMP6;
+/** `SO_EE_ORIGIN_LOCAL` from the C headers; undefined where the platform lacks it. */
+export const SO_EE_ORIGIN_LOCAL: number | undefined = c.SO_EE_ORIGIN_LOCAL;
+/** `SO_EE_ORIGIN_NONE` from the C headers; undefined where the platform lacks it. */
+export const SO_EE_ORIGIN_NONE: number | undefined = c.SO_EE_ORIGIN_NONE;
+/** `SO_EE_ORIGIN_TXSTATUS` from the C headers; undefined where the platform lacks it. */
+export const SO_EE_ORIGIN_TXSTATUS: number | undefined = c.SO_EE_ORIGIN_TXSTATUS;
+/** `SO_EE_ORIGIN_TXTIME` from the C headers; undefined where the platform lacks it. */
+export const SO_EE_ORIGIN_TXTIME: number | undefined = c.SO_EE_ORIGIN_TXTIME;
+/** `SO_EE_ORIGIN_ZEROCOPY` from the C headers; undefined where the platform lacks it. */
+export const SO_EE_ORIGIN_ZEROCOPY: number | undefined = c.SO_EE_ORIGIN_ZEROCOPY;
 /** `SO_ERROR` from the C headers. */
 export const SO_ERROR: number = c.SO_ERROR;
 /** `SO_GET_FILTER` from the C headers; undefined where the platform lacks it. */

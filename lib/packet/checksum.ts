@@ -3,20 +3,20 @@
 import { malformed } from './view';
 
 /**
- * The sum of `data`'s 16-bit big-endian words in [start, end), added to `sum` (an odd last byte
- * counts as its word's high byte). High and low bytes are summed apart, eight bytes a step, in
+ * The unfolded sum of `data`'s 16-bit big-endian words in [start, end), added to `sum` (an odd last
+ * byte counts as its word's high byte). High and low bytes are summed apart, sixteen bytes a step, in
  * small integers that cannot overflow within a 64 KiB stretch; sum = high × 256 + low exactly.
  */
-function addWords(data: Uint8Array, start: number, end: number, sum: number): number {
+export function sumRange(data: Uint8Array, start: number, end: number, sum = 0): number {
   let i = start;
   const even = end - ((end - start) & 1);
   while (i < even) {
     const stop = Math.min(even, i + 65536);
     let high = 0;
     let low = 0;
-    for (; i + 7 < stop; i += 8) {
-      high = (high + data[i] + data[i + 2] + data[i + 4] + data[i + 6]) | 0;
-      low = (low + data[i + 1] + data[i + 3] + data[i + 5] + data[i + 7]) | 0;
+    for (; i + 15 < stop; i += 16) {
+      high = (high + data[i] + data[i + 2] + data[i + 4] + data[i + 6] + data[i + 8] + data[i + 10] + data[i + 12] + data[i + 14]) | 0;
+      low = (low + data[i + 1] + data[i + 3] + data[i + 5] + data[i + 7] + data[i + 9] + data[i + 11] + data[i + 13] + data[i + 15]) | 0;
     }
     for (; i < stop; i += 2) {
       high = (high + data[i]) | 0;
@@ -30,7 +30,10 @@ function addWords(data: Uint8Array, start: number, end: number, sum: number): nu
 
 /** Folds a sum into 16 bits (end-around carry). */
 export function foldSum(sum: number): number {
-  while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
+  while (sum > 0xffff) {
+    const high = Math.floor(sum / 0x10000);
+    sum = sum - high * 0x10000 + high;  // not sum % 0x10000: on a double, % is a call to fmod
+  }
   return sum;
 }
 
@@ -44,7 +47,7 @@ export function internetChecksum(data: Uint8Array | readonly Uint8Array[], initi
 }
 
 function sumOf(data: Uint8Array | readonly Uint8Array[], initial: number): number {
-  if (data instanceof Uint8Array) return addWords(data, 0, data.length, initial);
+  if (data instanceof Uint8Array) return sumRange(data, 0, data.length, initial);
   let sum = initial;
   let carry = -1;  // the odd byte left over from the previous buffer
   for (const part of data) {
@@ -55,16 +58,11 @@ function sumOf(data: Uint8Array | readonly Uint8Array[], initial: number): numbe
       start = 1;
     }
     const even = start + ((part.length - start) & ~1);
-    sum = addWords(part, start, even, sum);
+    sum = sumRange(part, start, even, sum);
     if (even < part.length) carry = part[even];
   }
   if (carry >= 0) sum += carry << 8;
   return sum;
-}
-
-/** The unfolded sum of a range of `data`, for checksums computed over a part of a larger buffer. */
-export function sumRange(data: Uint8Array, start: number, end: number, initial = 0): number {
-  return addWords(data, start, end, initial);
 }
 
 /**
@@ -75,8 +73,8 @@ export function pseudoHeaderSum(src: Uint8Array, dst: Uint8Array, protocol: numb
   if (src.length !== dst.length || (src.length !== 4 && src.length !== 16)) {
     throw malformed('pseudoHeader.address', '4 bytes (IPv4) or 16 bytes (IPv6), both the same', `${src.length} and ${dst.length}`);
   }
-  let sum = addWords(src, 0, src.length, 0);
-  sum = addWords(dst, 0, dst.length, sum);
+  let sum = sumRange(src, 0, src.length, 0);
+  sum = sumRange(dst, 0, dst.length, sum);
   return sum + protocol + Math.floor(length / 0x10000) + (length % 0x10000);
 }
 

@@ -1,5 +1,5 @@
 // bsd-sockets/packet: packet headers decoded over the caller's Buffer and encoded from plain
-// objects, the Internet checksum, and libpcap files.
+// objects, the Internet checksum, libpcap files, and the extended errors of Linux's error queue.
 export { internetChecksum, pseudoHeaderSum, transportChecksum, foldSum, sumRange } from './checksum';
 export { HeaderView } from './view';
 export { EthernetHeader, decodeEthernet, encodeEthernet, ETHERTYPE_IPV4, ETHERTYPE_ARP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_QINQ } from './ethernet';
@@ -22,3 +22,5 @@ export type { TcpOptions, TcpFields, TcpTimestamp, TcpOtherOption } from './tcp'
 export type { PseudoHeaderSource, Endpoints } from './transport';
 export { PcapWriter, readPcap, pcapFileHeader, pcapRecordHeader, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LINUX_SLL } from './pcap';
 export type { PcapOptions, PcapPacket, PcapFile } from './pcap';
+export { decodeExtendedError } from './errqueue';
+export type { ExtendedError } from './errqueue';

@@ -27,11 +27,9 @@ export class Ipv4Header extends HeaderView {
     need(end, offset, 20, 'ipv4.length');
     if (buffer[offset] >> 4 !== 4) throw malformed('ipv4.version', '4', buffer[offset] >> 4);
     const headerLength = (buffer[offset] & 0x0f) * 4;
-    if (headerLength < 20 || offset + headerLength > end) throw malformed('ipv4.ihl', `>= 5 and <= ${Math.min(15, (end - offset) >> 2)}`, headerLength >> 2);
+    if (headerLength < 20 || offset + headerLength > end) throw badIhl(headerLength, offset, end);
     const total = (buffer[offset + 2] << 8) | buffer[offset + 3];
-    if (total < headerLength || (offset + total > end && !options?.partial)) {
-      throw malformed('ipv4.totalLength', `>= ${headerLength} and <= ${end - offset}`, total);
-    }
+    if (total < headerLength || (offset + total > end && !options?.partial)) throw badTotalLength(total, headerLength, offset, end);
     if (headerLength > 20) walkOptions(buffer, offset + 20, offset + headerLength, null);
     this.attach(buffer, offset, Math.min(end, offset + total));
     this.headerLength = headerLength;
@@ -87,8 +85,20 @@ export class Ipv4Header extends HeaderView {
    * (by default the payload's), read from the buffer without allocating.
    */
   pseudoHeaderSum(length = this.payloadLength): number {
-    return sumRange(this.buffer, this.offset + 12, this.offset + 20, this.protocol + length);
+    const b = this.buffer;
+    const at = this.offset;
+    return ((b[at + 12] << 8) | b[at + 13]) + ((b[at + 14] << 8) | b[at + 15]) + ((b[at + 16] << 8) | b[at + 17]) +
+      ((b[at + 18] << 8) | b[at + 19]) + b[at + 9] + length;
   }
+}
+
+// The errors of decode(), apart so that decode() stays small enough for the JIT to inline.
+function badIhl(headerLength: number, offset: number, end: number): RangeError {
+  return malformed('ipv4.ihl', `>= 5 and <= ${Math.min(15, (end - offset) >> 2)}`, headerLength >> 2);
+}
+
+function badTotalLength(total: number, headerLength: number, offset: number, end: number): RangeError {
+  return malformed('ipv4.totalLength', `>= ${headerLength} and <= ${end - offset}`, total);
 }
 
 /** Checks the option list of [start, end) and, given a list, fills it. */

@@ -1,8 +1,9 @@
 // Classic libpcap files: a global header, then a 16-byte record header before each packet.
 // Written in this machine's byte order with microsecond (or nanosecond) stamps; read in either
-// byte order, either resolution.
+// byte order, either resolution. pcapng (pcapng.ts) is written on request and read when found.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { pcapngHeader, pcapngPacketBlock, readPcapng } from './pcapng';
 import { checkField, malformed, need } from './view';
 
 /** Link type of Ethernet frames (tcpdump's EN10MB). */
@@ -17,6 +18,7 @@ const MAGIC_NANO = 0xa1b23c4d;
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
 const LE = os.endianness() === 'LE';
+const PCAPNG_SECTION = 0x0a0d0d0a;  // a section header block's type: the same in both byte orders
 
 /** What a pcap file's global header says. */
 export interface PcapOptions {
@@ -26,6 +28,8 @@ export interface PcapOptions {
   snaplen?: number;
   /** Timestamps in nanoseconds instead of microseconds (false). */
   nanosecond?: boolean;
+  /** The file format: classic `'pcap'` (the default) or `'pcapng'` (one interface, enhanced packet blocks). */
+  format?: 'pcap' | 'pcapng';
 }
 
 /** One packet of a pcap file. */
@@ -46,6 +50,8 @@ export interface PcapFile {
   snaplen: number;
   /** Whether its timestamps had nanosecond resolution. */
   nanosecond: boolean;
+  /** Which format it was in. */
+  format: 'pcap' | 'pcapng';
   /** The packets, in order. */
   packets: PcapPacket[];
 }
@@ -88,6 +94,7 @@ export class PcapWriter {
   readonly #owned: boolean;
   readonly #snaplen: number;
   readonly #nanosecond: boolean;
+  readonly #pcapng: boolean;
   #closed = false;
 
   /** Creates (or truncates) the file at `path` and writes the global header; given a descriptor number, writes to it and leaves it open on close. */
@@ -96,14 +103,16 @@ export class PcapWriter {
     this.fd = typeof path === 'string' ? fs.openSync(path, 'w') : path;
     this.#snaplen = options.snaplen ?? 262144;
     this.#nanosecond = options.nanosecond ?? false;
-    fs.writeSync(this.fd, pcapFileHeader(options));
+    this.#pcapng = options.format === 'pcapng';
+    fs.writeSync(this.fd, this.#pcapng ? pcapngHeader(options) : pcapFileHeader(options));
   }
 
   /** Appends one packet (cut to the snaplen), stamped `timestamp` ns since the epoch (now by default). */
   write(packet: Uint8Array, timestamp: bigint = now()): void {
     if (this.#closed) throw new Error('PcapWriter: write after close');
     const kept = packet.length > this.#snaplen ? packet.subarray(0, this.#snaplen) : packet;
-    fs.writevSync(this.fd, [pcapRecordHeader(timestamp, kept.length, packet.length, this.#nanosecond), kept]);
+    if (this.#pcapng) fs.writeSync(this.fd, pcapngPacketBlock(timestamp, kept, packet.length, this.#nanosecond));
+    else fs.writevSync(this.fd, [pcapRecordHeader(timestamp, kept.length, packet.length, this.#nanosecond), kept]);
   }
 
   /** Closes the file if this writer opened it. Idempotent. */
@@ -119,9 +128,10 @@ export class PcapWriter {
   }
 }
 
-/** Reads a whole pcap file from `data` (its packets are views of `data`). */
+/** Reads a whole pcap or pcapng file from `data` (its packets are views of `data`). */
 export function readPcap(data: Uint8Array): PcapFile {
   const b = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (b.length >= 4 && b.readUInt32LE(0) === PCAPNG_SECTION) return readPcapng(b);
   need(b.length, 0, FILE_HEADER, 'pcap.header');
   const magicLE = b.readUInt32LE(0);
   const magicBE = b.readUInt32BE(0);
@@ -129,7 +139,7 @@ export function readPcap(data: Uint8Array): PcapFile {
   if (!le && magicBE !== MAGIC_MICRO && magicBE !== MAGIC_NANO) throw malformed('pcap.magic', '0xa1b2c3d4 or 0xa1b23c4d in either byte order', `0x${magicBE.toString(16)}`);
   const u32 = (at: number): number => (le ? b.readUInt32LE(at) : b.readUInt32BE(at));
   const nanosecond = (le ? magicLE : magicBE) === MAGIC_NANO;
-  const file: PcapFile = { linktype: u32(20) & 0x0fffffff, snaplen: u32(16), nanosecond, packets: [] };
+  const file: PcapFile = { linktype: u32(20) & 0x0fffffff, snaplen: u32(16), nanosecond, format: 'pcap', packets: [] };
   for (let at = FILE_HEADER; at < b.length;) {
     need(b.length, at, RECORD_HEADER, 'pcap.record');
     const captured = u32(at + 8);

@@ -13,7 +13,7 @@ export class UdpHeader extends HeaderView {
     checkBounds(buffer, offset, end, 'udp');
     need(end, offset, 8, 'udp.length');
     const length = (buffer[offset + 4] << 8) | buffer[offset + 5];
-    if (length < 8 || (offset + length > end && !options?.partial)) throw malformed('udp.length', `>= 8 and <= ${end - offset}`, length);
+    if (length < 8 || (offset + length > end && !options?.partial)) throw badLength(length, offset, end);
     this.attach(buffer, offset, Math.min(end, offset + length));
     this.headerLength = 8;
     return this;
@@ -35,6 +35,10 @@ export class UdpHeader extends HeaderView {
     if (this.checksum === 0) return true;
     return foldSum(sumRange(this.buffer, this.offset, this.end, ip.pseudoHeaderSum(this.end - this.offset))) === 0xffff;
   }
+}
+
+function badLength(length: number, offset: number, end: number): RangeError {
+  return malformed('udp.length', `>= 8 and <= ${end - offset}`, length);
 }
 
 /** Decodes a UDP datagram. */

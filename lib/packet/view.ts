@@ -1,5 +1,7 @@
 // What every decoded header shares: the caller's buffer, where the header starts, how long it is
 // and where its protocol's data ends. Fields are read from the buffer when asked for (no copy).
+// Buffer is imported, not the global: the global is a getter, called on every use in a hot loop.
+import { Buffer } from 'node:buffer';
 import { inet_ntop, inet_pton } from '../modules/convert';
 import { AF_INET, AF_INET6 } from '../binding/constants';
 import { outOfRange } from '../input/validate';
@@ -11,14 +13,25 @@ export function malformed(field: string, range: string, actual: unknown): RangeE
 
 /** Throws unless `buffer` holds `length` bytes from `offset` up to `end`. */
 export function need(end: number, offset: number, length: number, field: string): void {
-  if (offset + length > end) throw malformed(field, `at least ${length} bytes`, end - offset);
+  if (offset + length > end) throw tooShort(end, offset, length, field);
+}
+
+function tooShort(end: number, offset: number, length: number, field: string): RangeError {
+  return malformed(field, `at least ${length} bytes`, end - offset);
 }
 
 /** Where the decoding starts and ends in a buffer; checked before any byte is read. */
 export function checkBounds(buffer: Uint8Array, offset: number, end: number, protocol: string): void {
-  if (!(buffer instanceof Uint8Array)) throw new TypeError(`${protocol}: the buffer must be a Uint8Array`);
-  if (!Number.isInteger(offset) || offset < 0 || offset > buffer.length) throw malformed(`${protocol}.offset`, `>= 0 and <= ${buffer.length}`, offset);
-  if (!Number.isInteger(end) || end < offset || end > buffer.length) throw malformed(`${protocol}.end`, `>= ${offset} and <= ${buffer.length}`, end);
+  // One test on the path taken for every frame; which bound is wrong is worked out apart, when one is.
+  if (!(buffer instanceof Uint8Array) || !(Number.isInteger(offset) && offset >= 0 && offset <= end && Number.isInteger(end) && end <= buffer.length)) {
+    throw badBounds(buffer, offset, end, protocol);
+  }
+}
+
+function badBounds(buffer: Uint8Array, offset: number, end: number, protocol: string): Error {
+  if (!(buffer instanceof Uint8Array)) return new TypeError(`${protocol}: the buffer must be a Uint8Array`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > buffer.length) return malformed(`${protocol}.offset`, `>= 0 and <= ${buffer.length}`, offset);
+  return malformed(`${protocol}.end`, `>= ${offset} and <= ${buffer.length}`, end);
 }
 
 /** A decoded header: a window on the caller's buffer. */
