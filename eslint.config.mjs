@@ -16,6 +16,7 @@ const RANKS = {
   'address.ts': 2,
   'readiness.ts': 3,
   'wait.ts': 3,
+  'completion.ts': 3,
   'deadline.ts': 3,
   // The Socket's parts: what its methods run (Op builders, option coding, the O_NONBLOCK books).
   'attempts.ts': 4,

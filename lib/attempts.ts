@@ -6,6 +6,7 @@ import { packAddress, toBlobAsync } from './address';
 import { deadlineOf } from './deadline';
 import { EndOfInput, type Op, type Waits } from './wait';
 import { attached } from './views';
+import type { RingWork } from './completion';
 import type { Ancillary } from './messages';
 
 const { POLLIN, POLLOUT } = native.constants;
@@ -22,7 +23,12 @@ export interface Caller {
   readonly timeout: number | null;
   readonly promise: boolean;
   readonly signal?: AbortSignal;
+  /** A Promise form on a stream socket while the ring takes operations (readiness.ts's ringOps). */
+  readonly ring?: boolean;
 }
+
+/** Whether a call goes to the ring (completion.ts): one the ring takes, with no flags. */
+export const onRing = (caller: Caller, flags: number): boolean => caller.ring === true && flags === 0;
 
 /** An Op but for its attempt. */
 export type Call = Omit<Op, 'attempt'>;
@@ -69,14 +75,15 @@ export function sendFlags(caller: Caller, flags: number): number {
 /** send(): `length` bytes of `data`, checked still there at each attempt. */
 export function sendOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
   const f = sendFlags(caller, flags);
-  return sending(caller, 'send', flags, (fd) => native.send(fd, data, 0, attached(data, length, 'data'), f));
+  const op = sending(caller, 'send', flags, (fd) => native.send(fd, data, 0, attached(data, length, 'data'), f));
+  return onRing(caller, flags) ? { ...op, ring: ringSend(data, length) } : op;
 }
 
 /** sendall(): sends from where the last attempt stopped until every byte is gone or it would block. */
 export function sendallOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
   const f = sendFlags(caller, flags);
   let offset = 0;
-  return sending(caller, 'send', flags, (fd) => {
+  const op = sending(caller, 'send', flags, (fd) => {
     do {  // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
       const r = native.send(fd, data, offset, attached(data, length, 'data') - offset, f);
       if (r < 0) return r;
@@ -84,6 +91,28 @@ export function sendallOp(caller: Caller, data: Uint8Array, length: number, flag
     } while (offset < length);
     return offset;
   });
+  return onRing(caller, flags) ? { ...op, ring: ringSendall(data, length) } : op;
+}
+
+/** send() on the ring: the first `length` bytes of `data` (or the first MiB of them), copied when submitted. */
+function ringSend(data: Uint8Array, length: number): RingWork {
+  return {
+    submit: (ring) => ring.send(data, 0, attached(data, length, 'data'), 0),
+    complete: (_, count) => count,
+  };
+}
+
+/** sendall() on the ring: submits the rest after each short send, until every byte is sent. */
+function ringSendall(data: Uint8Array, length: number): RingWork {
+  let offset = 0;
+  return {
+    // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
+    submit: (ring) => ring.send(data, offset, attached(data, length, 'data') - offset, 0),
+    complete: (_, count) => {
+      offset += count;
+      return offset < length ? undefined : offset;
+    },
+  };
 }
 
 /** sendto(): `length` bytes of `data` to an address blob, checked still there at each attempt. */

@@ -6,7 +6,7 @@
 import { native, type NativeFdHandle } from './native';
 import { EAGAIN, SocketError, check, closedError, socketError, timeoutError, unavailable } from './errors';
 import { fromBlob, newBlob, toBlobSync, type AddressOf, type ReceivedAddressOf, type ReturnedAddressOf } from './address';
-import { closeWatch, isWatched } from './readiness';
+import { closeWatch, isWatched, ringOps } from './readiness';
 import { deadlineOf } from './deadline';
 import { Waits, type Op, type Session } from './wait';
 import {
@@ -576,7 +576,7 @@ export class Socket<F extends number = number> {
 
   /** A Promise call being made now: the socket's timeout now, and the signal of its `options`. */
   private promised(options: unknown): Caller {
-    return { timeout: this._timeout, promise: true, signal: readSignal(options) };
+    return { timeout: this._timeout, promise: true, signal: readSignal(options), ring: ringOps && this._type === C.SOCK_STREAM };
   }
 
   // --- streams and hand-off (lib/stream.ts, lib/sendfile.ts) ----------------------------------
