@@ -97,6 +97,7 @@ export function sendallOp(caller: Caller, data: Uint8Array, length: number, flag
 /** send() on the ring: the first `length` bytes of `data` (or the first MiB of them), copied when submitted. */
 function ringSend(data: Uint8Array, length: number): RingWork {
   return {
+    tries: false,
     submit: (ring) => ring.send(data, 0, attached(data, length, 'data'), 0),
     complete: (_, count) => count,
   };
@@ -106,6 +107,7 @@ function ringSend(data: Uint8Array, length: number): RingWork {
 function ringSendall(data: Uint8Array, length: number): RingWork {
   let offset = 0;
   return {
+    tries: false,
     // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
     submit: (ring) => ring.send(data, offset, attached(data, length, 'data') - offset, 0),
     complete: (_, count) => {

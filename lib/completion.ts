@@ -20,6 +20,12 @@ const ECANCELED = E.ECANCELED;
 
 /** What an operation does on the ring. */
 export interface RingWork {
+  /**
+   * Whether the engine tries the operation's own system call first, as for readiness (a receive:
+   * data already there goes straight into the caller's buffer, in the caller's tick), and submits
+   * only once it would wait; otherwise it submits at once (a send, batched with the loop turn's).
+   */
+  readonly tries: boolean;
   /** Submits the operation (or, after a short send, its rest): ≥ 0, or -errno when nothing was submitted. */
   submit(ring: NativeUringOp): number;
   /**
@@ -47,6 +53,8 @@ export class Completing {
   private work?: RingWork;
   private ring?: NativeUringOp;
   private ringFd = -1;
+  /** Whether the native op holds the loop while in flight (its default). */
+  private refd = true;
   private releases = true;
   private finish?: (result: number) => unknown;
   private resolve?: (value: unknown) => void;
@@ -87,8 +95,11 @@ export class Completing {
     this.releases = releases;
     this.finish = finish;
     this.reason = undefined;
-    if (ref) ring.ref();
-    else ring.unref();
+    if (ref !== this.refd) {
+      if (ref) ring.ref();
+      else ring.unref();
+      this.refd = ref;
+    }
     const promise = new Promise<unknown>(this.settleWith);
     if (call.deadline !== Infinity) {
       this.timer = new LongTimer(() => this.cancel(timeoutError(call.syscall, call.address)), Math.max(0, call.deadline - now()), ref);
@@ -108,6 +119,7 @@ export class Completing {
     if (handle === undefined || native.UringOp === undefined) return undefined;
     this.ring = new native.UringOp(handle, this.onComplete);
     this.ringFd = fd;
+    this.refd = true;
     return this.ring;
   }
 

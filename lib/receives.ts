@@ -27,6 +27,7 @@ export function recvIntoOp(caller: Caller, buffer: Uint8Array, length: number, f
 /** recv_into() on the ring: at most `length` bytes, copied into `buffer` at the completion once it is checked still there. */
 function ringReceive(buffer: Uint8Array, length: number): RingWork {
   return {
+    tries: true,
     submit: (ring) => ring.recv(length, 0),
     complete: (ring, count) => (count === 0 ? 0 : ring.copyTo(buffer, 0, Math.min(count, attached(buffer, length, 'buffer')))),
   };

@@ -438,12 +438,13 @@ export class Waits {
 
   /** Tries `op` once the turn is the caller's; on EAGAIN, the direction's Waiting waits and retries. */
   tryInTurn(turns: Turns, op: Op, releases: boolean, finish?: (result: number) => unknown): Promise<unknown> {
-    if (op.ring !== undefined) {
+    const { answer, waitFirst } = this.answers.begin(turns.reading, op.deadline);
+    const ring = op.ring !== undefined;
+    if (ring && (waitFirst || !op.ring!.tries)) {
       const submitted = this.onRing(turns, op, releases, finish);
       if (submitted !== undefined) return submitted;
     }
     const attempt = attemptOf(this.owner, op);
-    const { answer, waitFirst } = this.answers.begin(turns.reading, op.deadline);
     if (waitFirst) return this.waitingOf(turns).start(op, attempt, releases, finish);
     let r: number;
     try {
@@ -454,7 +455,7 @@ export class Waits {
       return Promise.reject(error);
     }
     if (answer) this.answers.note(r >= 0);
-    if (r < 0) return this.waitingOf(turns).start(op, attempt, releases, finish);
+    if (r < 0) return (ring ? this.onRing(turns, op, releases, finish) : undefined) ?? this.waitingOf(turns).start(op, attempt, releases, finish);
     if (releases) turns.release();
     if (finish === undefined) return Promise.resolve(r);
     try {

@@ -117,7 +117,7 @@ class FdHandle : public Napi::ObjectWrap<FdHandle> {
 
   void Bind(BoundWatcher* watcher) {
     if (watcher_ == watcher) return;
-    Unbind();  // one watcher per descriptor: an earlier one stops
+    UnbindWatcher();  // one watcher per descriptor: an earlier one stops
     watcher_ = watcher;
     watcher->handle_ = this;
   }
@@ -150,10 +150,15 @@ class FdHandle : public Napi::ObjectWrap<FdHandle> {
     if (it != state_->byFd.end() && it->second == this) state_->byFd.erase(it);
   }
 
+  // Stops everything bound: the descriptor is about to close or be given up.
   void Unbind() {
     std::vector<BoundWatcher*> shared;
     shared.swap(shared_);
     for (BoundWatcher* other : shared) Stop(other);
+    UnbindWatcher();
+  }
+
+  void UnbindWatcher() {
     BoundWatcher* watcher = watcher_;
     if (watcher == nullptr) return;
     watcher_ = nullptr;

@@ -100,6 +100,7 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
     Napi::HandleScope scope(Env());
     Napi::Object self = Value();  // keeps this object alive during the call
     onComplete_.Call(Env(), self, res);
+    if (closed_ && inflight_ == 0) onComplete_.Reset(Env());
   }
 
   // Environment teardown: nothing is called back any more; the in-flight submission, if any, is
@@ -164,6 +165,7 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
   void StopWatching() override {
     Cancel();
     closed_ = true;
+    if (inflight_ == 0) onComplete_.Reset(Env());  // else once the cancel's completion is delivered
   }
 
   int Ready() const {
@@ -188,14 +190,18 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
     sqe->len = static_cast<uint32_t>(n);
     sqe->msg_flags = static_cast<uint32_t>(flags);
     receiving_ = receiving;
+    cancelled_ = false;
     received_ = 0;
     inflight_ = state_->Submit(sqe, this);
     Hold(true);
     return 0;
   }
 
+  // Once per submission: close() and then the FdHandle both ask.
   void Cancel() {
-    if (state_ != nullptr && inflight_ != 0) state_->Cancel(inflight_, false, true);
+    if (state_ == nullptr || inflight_ == 0 || cancelled_) return;
+    cancelled_ = true;
+    state_->Cancel(inflight_, false, true);
   }
 
   // Going while the kernel has the buffer: an Orphan keeps it until the completion, which nobody reads.
@@ -220,6 +226,7 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
   size_t received_ = 0;    // what the last receive completed with
   uint64_t inflight_ = 0;  // the token of the submission in the kernel; 0 when none
   bool receiving_ = false;
+  bool cancelled_ = false;  // the submission in flight has been cancelled
   bool refd_ = true;
   bool holding_ = false;
   bool closed_ = false;

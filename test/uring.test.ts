@@ -14,6 +14,7 @@ import { native } from '../lib/native';
 
 const INDEX_JS = path.join(__dirname, '..', 'lib', 'index.js');
 const READINESS_JS = path.join(__dirname, '..', 'lib', 'readiness.js');
+const NATIVE_JS = path.join(__dirname, '..', 'lib', 'native.js');
 
 interface Child {
   code: number | null;
@@ -266,13 +267,14 @@ describe('io_uring operations (recv, recvInto, send, sendall on the ring)', func
     const script = `${PRELUDE}
       (async () => {
         const [a, b] = bs.socketpair();
-        const before = bs.native ? 0 : require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'native.js'))}).native.uringCounters().submitted;
+        const { native } = require(${JSON.stringify(NATIVE_JS)});
+        const before = native.uringCounters().submitted;
         for (let i = 0; i < 50; i++) {
           const reply = a.recv(10);
           await b.sendall(Buffer.from('ping' + i));
           if ((await reply).toString() !== 'ping' + i) throw new Error('wrong data');
         }
-        const after = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'native.js'))}).native.uringCounters().submitted;
+        const after = native.uringCounters().submitted;
         a.close();
         b.close();
         console.log(backend, ringOps, after - before >= 100);
@@ -412,6 +414,58 @@ describe('io_uring operations (recv, recvInto, send, sendall on the ring)', func
     `, URING);
     assertClean(r);
     assert.equal(r.stdout.trim(), 'true true true EBADF EBADF EBADF');
+  });
+
+  it('an operation in flight is not stopped when a readiness watcher starts on the same socket', async () => {
+    const r = await run(`${PRELUDE}
+      (async () => {
+        const [a, b] = bs.socketpair();
+        const read = a.recv(10).then((d) => d.toString(), (e) => e.code);
+        await new Promise((r) => setImmediate(r));
+        const [ready] = await bs.select([a], [], [], 0.05);  // watches a's descriptor for readiness
+        b.sendSync(Buffer.from('still here'));
+        const got = await read;
+        a.close();
+        b.close();
+        console.log(ringOps, ready.length, got);
+      })();
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'true 0 still here');
+  });
+
+  it('sockets dropped after operations on the ring are collected as those of the readiness path are', async () => {
+    const script = `${PRELUDE}
+      require('v8').setFlagsFromString('--expose-gc');
+      const gc = require('vm').runInNewContext('gc');
+      let warnings = 0;
+      process.on('warning', (w) => { if (w.code === 'BSD_SOCKETS_UNCLOSED') warnings++; });
+      (async () => {
+        const before = fdCount();
+        for (let i = 0; i < 20; i++) {
+          const [a, b] = bs.socketpair();
+          const read = a.recv(10);  // waits: on the ring, or for readiness
+          await b.sendall(Buffer.from('x'));
+          await read;
+          a.close();  // b is dropped, not closed
+        }
+        for (let i = 0; i < 20 && warnings < 20; i++) {
+          gc();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        console.log(ringOps, warnings, fdCount() - before);
+      })();
+    `;
+    const [ring, readiness] = await Promise.all([run(script, URING), run(script, { ...URING, BSD_SOCKETS_URING_OPS: '0' })]);
+    assertClean(ring);
+    assertClean(readiness);
+    const [ops, collected, open] = ring.stdout.trim().split(' ').map((x, i) => (i === 0 ? x : Number(x))) as [string, number, number];
+    const [readinessOps, readinessCollected, readinessOpen] = readiness.stdout.trim().split(' ');
+    assert.equal(ops, 'true');
+    assert.equal(readinessOps, 'false');
+    assert.ok(collected >= 15, `only ${collected} of 20 dropped sockets were collected`);
+    assert.ok(collected >= Number(readinessCollected) - 1 && open <= Number(readinessOpen) + 1,
+      `ring: ${ring.stdout.trim()}; readiness: ${readiness.stdout.trim()}: the ring keeps sockets alive`);
   });
 
   it('a buffer detached while a recvInto is pending gets ERR_INVALID_STATE and is never written', async () => {
