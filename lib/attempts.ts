@@ -33,10 +33,10 @@ export const onRing = (caller: Caller, flags: number): boolean => caller.ring ==
 /** An Op but for its attempt. */
 export type Call = Omit<Op, 'attempt'>;
 
-/** A receive: waits for POLLIN, gives 0 bytes at the end of input. */
-export function receiving(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number): Op {
+/** A receive: waits for POLLIN, gives 0 bytes at the end of input; `ring`, its work on the ring where it goes there. */
+export function receiving(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number, ring?: RingWork): Op {
   const { timeout, signal } = caller;
-  return { events: POLLIN, syscall, deadline: deadlineOf(timeout, flags), signal, attempt, atEnd: EndOfInput.RECEIVE };
+  return { events: POLLIN, syscall, deadline: deadlineOf(timeout, flags), signal, attempt, atEnd: EndOfInput.RECEIVE, ring };
 }
 
 /**
@@ -58,8 +58,9 @@ export function sendCall(caller: Caller, syscall: string, flags: number, address
   return { events: POLLOUT, syscall, deadline: deadlineOf(caller.timeout, flags), signal: caller.signal, address };
 }
 
-export function sending(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number, address?: unknown): Op {
-  return { ...sendCall(caller, syscall, flags, address), attempt };
+export function sending(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number, address?: unknown,
+  ring?: RingWork): Op {
+  return { events: POLLOUT, syscall, deadline: deadlineOf(caller.timeout, flags), signal: caller.signal, address, attempt, ring };
 }
 
 /**
@@ -75,23 +76,23 @@ export function sendFlags(caller: Caller, flags: number): number {
 /** send(): `length` bytes of `data`, checked still there at each attempt. */
 export function sendOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
   const f = sendFlags(caller, flags);
-  const op = sending(caller, 'send', flags, (fd) => native.send(fd, data, 0, attached(data, length, 'data'), f));
-  return onRing(caller, flags) ? { ...op, ring: ringSend(data, length) } : op;
+  const attempt = (fd: number): number => native.send(fd, data, 0, attached(data, length, 'data'), f);
+  return sending(caller, 'send', flags, attempt, undefined, onRing(caller, flags) ? ringSend(data, length) : undefined);
 }
 
 /** sendall(): sends from where the last attempt stopped until every byte is gone or it would block. */
 export function sendallOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
   const f = sendFlags(caller, flags);
   let offset = 0;
-  const op = sending(caller, 'send', flags, (fd) => {
+  const attempt = (fd: number): number => {
     do {  // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
       const r = native.send(fd, data, offset, attached(data, length, 'data') - offset, f);
       if (r < 0) return r;
       offset += r;
     } while (offset < length);
     return offset;
-  });
-  return onRing(caller, flags) ? { ...op, ring: ringSendall(data, length) } : op;
+  };
+  return sending(caller, 'send', flags, attempt, undefined, onRing(caller, flags) ? ringSendall(data, length) : undefined);
 }
 
 /** send() on the ring: the first `length` bytes of `data` (or the first MiB of them), copied when submitted. */

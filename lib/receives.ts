@@ -20,8 +20,8 @@ export interface Receive<T> {
 /** recv_into(): `length` bytes into `buffer`, checked still there at each attempt. */
 export function recvIntoOp(caller: Caller, buffer: Uint8Array, length: number, flags: number): Op {
   const f = recvFlags(caller, flags);
-  const op = receiving(caller, 'recv', flags, (fd) => native.recv(fd, buffer, 0, attached(buffer, length, 'buffer'), f));
-  return onRing(caller, flags) ? { ...op, ring: ringReceive(buffer, length) } : op;
+  const attempt = (fd: number): number => native.recv(fd, buffer, 0, attached(buffer, length, 'buffer'), f);
+  return receiving(caller, 'recv', flags, attempt, onRing(caller, flags) ? ringReceive(buffer, length) : undefined);
 }
 
 /** recv_into() on the ring: at most `length` bytes, copied into `buffer` at the completion once it is checked still there. */
