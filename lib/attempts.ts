@@ -80,7 +80,11 @@ export function sendOp(caller: Caller, data: Uint8Array, length: number, flags: 
   return sending(caller, 'send', flags, attempt, undefined, onRing(caller, flags) ? ringSend(data, length) : undefined);
 }
 
-/** sendall(): sends from where the last attempt stopped until every byte is gone or it would block. */
+/**
+ * sendall(): sends from where the last attempt stopped until every byte is gone or it would block;
+ * on the ring, submits the rest after each short send. The attempt and the ring share the offset:
+ * a try that sent part leaves the rest to the ring.
+ */
 export function sendallOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
   const f = sendFlags(caller, flags);
   let offset = 0;
@@ -92,29 +96,31 @@ export function sendallOp(caller: Caller, data: Uint8Array, length: number, flag
     } while (offset < length);
     return offset;
   };
-  return sending(caller, 'send', flags, attempt, undefined, onRing(caller, flags) ? ringSendall(data, length) : undefined);
-}
-
-/** send() on the ring: the first `length` bytes of `data` (or the first MiB of them), copied when submitted. */
-function ringSend(data: Uint8Array, length: number): RingWork {
-  return {
-    tries: false,
-    submit: (ring) => ring.send(data, 0, attached(data, length, 'data'), 0),
-    complete: (_, count) => count,
-  };
-}
-
-/** sendall() on the ring: submits the rest after each short send, until every byte is sent. */
-function ringSendall(data: Uint8Array, length: number): RingWork {
-  let offset = 0;
-  return {
-    tries: false,
-    // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
-    submit: (ring) => ring.send(data, offset, attached(data, length, 'data') - offset, 0),
+  const ring: RingWork | undefined = onRing(caller, flags) ? {
+    tries: sendsAtOnce,
+    submit: (r) => r.send(data, offset, attached(data, length, 'data') - offset, 0),
     complete: (_, count) => {
       offset += count;
       return offset < length ? undefined : offset;
     },
+  } : undefined;
+  return sending(caller, 'send', flags, attempt, undefined, ring);
+}
+
+/**
+ * Whether a send on the ring tries its system call first: unless the ring is delivering a batch
+ * of completions, whose sends then go to the kernel together in one io_uring_enter. A single
+ * completion (a round trip on one connection) has nothing to share the enter with, and a send
+ * made at once settles without a completion of its own.
+ */
+const sendsAtOnce = (): boolean => (native.uringBatch?.() ?? 0) <= 1;
+
+/** send() on the ring: the first `length` bytes of `data` (or the first MiB of them), copied when submitted. */
+function ringSend(data: Uint8Array, length: number): RingWork {
+  return {
+    tries: sendsAtOnce,
+    submit: (ring) => ring.send(data, 0, attached(data, length, 'data'), 0),
+    complete: (_, count) => count,
   };
 }
 

@@ -23,9 +23,10 @@ export interface RingWork {
   /**
    * Whether the engine tries the operation's own system call first, as for readiness (a receive:
    * data already there goes straight into the caller's buffer, in the caller's tick), and submits
-   * only once it would wait; otherwise it submits at once (a send, batched with the loop turn's).
+   * only once it would wait; otherwise it submits at once (a send in a batch of completions, to
+   * go to the kernel with the others).
    */
-  readonly tries: boolean;
+  readonly tries: () => boolean;
   /** Submits the operation (or, after a short send, its rest): ≥ 0, or -errno when nothing was submitted. */
   submit(ring: NativeUringOp): number;
   /**

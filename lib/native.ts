@@ -266,6 +266,8 @@ export interface Native {
   UringOp?: NativeUringOpClass;
   /** Whether the environment's ring is open and the kernel has what UringOp needs (receive, send, cancel, timed waits). */
   uringSocketOps?(): boolean;
+  /** While the ring's completions are being delivered, how many the current batch holds; 0 otherwise. */
+  uringBatch?(): number;
   /** What the environment's ring has done: io_uring_enter calls, entries submitted, completions reaped. */
   uringCounters?(): { enters: number; submitted: number; reaped: number };
 }

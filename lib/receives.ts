@@ -24,10 +24,12 @@ export function recvIntoOp(caller: Caller, buffer: Uint8Array, length: number, f
   return receiving(caller, 'recv', flags, attempt, onRing(caller, flags) ? ringReceive(buffer, length) : undefined);
 }
 
+const always = (): boolean => true;
+
 /** recv_into() on the ring: at most `length` bytes, copied into `buffer` at the completion once it is checked still there. */
 function ringReceive(buffer: Uint8Array, length: number): RingWork {
   return {
-    tries: true,
+    tries: always,
     submit: (ring) => ring.recv(length, 0),
     complete: (ring, count) => (count === 0 ? 0 : ring.copyTo(buffer, 0, Math.min(count, attached(buffer, length, 'buffer')))),
   };

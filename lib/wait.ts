@@ -440,7 +440,7 @@ export class Waits {
   tryInTurn(turns: Turns, op: Op, releases: boolean, finish?: (result: number) => unknown): Promise<unknown> {
     const { answer, waitFirst } = this.answers.begin(turns.reading, op.deadline);
     const ring = op.ring !== undefined;
-    if (ring && (waitFirst || !op.ring!.tries)) {
+    if (ring && (waitFirst || !op.ring!.tries())) {
       const submitted = this.onRing(turns, op, releases, finish);
       if (submitted !== undefined) return submitted;
     }

@@ -6,6 +6,7 @@
 //   new UringWatcher(fd, onReady)  start(events) -> 0 | -errno  ref()  unref()  close()
 //   startUring() -> 0 | -errno     (opens the environment's ring: the probe)
 //   uringSocketOps() -> boolean    (the ring can receive and send: see uring_ops.cc)
+//   uringBatch() -> number         (the batch of completions being delivered, 0 outside one)
 //   uringCounters() -> { enters, submitted, reaped }
 //
 // Readiness is a one-shot IORING_OP_POLL_ADD, armed again after its callback has run while the
@@ -215,6 +216,13 @@ Napi::Value UringSocketOps(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), state != nullptr && state->ring().IsOpen() && state->ring().HasSocketOps());
 }
 
+// The size of the batch of completions being delivered (0 outside a delivery): sends made in a
+// batch of several go to the ring together (lib/attempts.ts).
+Napi::Value UringBatch(const Napi::CallbackInfo& info) {
+  UringEnv* state = static_cast<UringSlot*>(info.Data())->env;
+  return Num(info.Env(), state != nullptr ? static_cast<double>(state->DeliveringBatch()) : 0);
+}
+
 // { enters, submitted, reaped } of the environment's ring (zeros before it exists).
 Napi::Value UringCounters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -237,6 +245,7 @@ void RegisterUring(Napi::Env env, Napi::Object exports) {
   }
   exports.Set("UringWatcher", UringWatcher::Define(env, slot));
   exports.Set("UringOp", DefineUringOp(env, slot));
+  exports.Set("uringBatch", Napi::Function::New(env, UringBatch, "uringBatch", slot));
   exports.Set("uringSocketOps", Napi::Function::New(env, UringSocketOps, "uringSocketOps", slot));
   exports.Set("startUring", Napi::Function::New(env, StartUring, "startUring", slot));
   exports.Set("uringCounters", Napi::Function::New(env, UringCounters, "uringCounters", slot));

@@ -62,6 +62,8 @@ class UringEnv {
 
   const uring::Ring& ring() const { return ring_; }
   bool tearingDown() const { return tearingDown_; }
+  // While completions are being delivered, how many the batch being delivered holds; 0 otherwise.
+  size_t DeliveringBatch() const { return delivering_ ? batch_.size() : 0; }
   void AddLive(Completer* completer) { live_.insert(completer); }
   void RemoveLive(Completer* completer) { live_.erase(completer); }
 
