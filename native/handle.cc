@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -108,15 +109,22 @@ class FdHandle : public Napi::ObjectWrap<FdHandle> {
     state_ = nullptr;
   }
 
+  void BindShared(BoundWatcher* watcher) {
+    if (std::find(shared_.begin(), shared_.end(), watcher) != shared_.end()) return;
+    shared_.push_back(watcher);
+    watcher->handle_ = this;
+  }
+
   void Bind(BoundWatcher* watcher) {
     if (watcher_ == watcher) return;
-    Unbind();  // one watcher per descriptor: an earlier one stops
+    UnbindWatcher();  // one watcher per descriptor: an earlier one stops
     watcher_ = watcher;
     watcher->handle_ = this;
   }
 
   void Forget(BoundWatcher* watcher) {
     if (watcher_ == watcher) watcher_ = nullptr;
+    shared_.erase(std::remove(shared_.begin(), shared_.end(), watcher), shared_.end());
   }
 
  private:
@@ -142,10 +150,22 @@ class FdHandle : public Napi::ObjectWrap<FdHandle> {
     if (it != state_->byFd.end() && it->second == this) state_->byFd.erase(it);
   }
 
+  // Stops everything bound: the descriptor is about to close or be given up.
   void Unbind() {
+    std::vector<BoundWatcher*> shared;
+    shared.swap(shared_);
+    for (BoundWatcher* other : shared) Stop(other);
+    UnbindWatcher();
+  }
+
+  void UnbindWatcher() {
     BoundWatcher* watcher = watcher_;
     if (watcher == nullptr) return;
     watcher_ = nullptr;
+    Stop(watcher);
+  }
+
+  static void Stop(BoundWatcher* watcher) {
     watcher->handle_ = nullptr;
     watcher->StopWatching();
   }
@@ -157,6 +177,7 @@ class FdHandle : public Napi::ObjectWrap<FdHandle> {
   HandleEnv* state_ = nullptr;
   int fd_ = -1;  // -1 once closed or released
   BoundWatcher* watcher_ = nullptr;
+  std::vector<BoundWatcher*> shared_;  // bound beside the watcher: see BindTo
   Napi::FunctionReference onCollected_;
 };
 
@@ -164,13 +185,14 @@ BoundWatcher::~BoundWatcher() {
   if (handle_ != nullptr) handle_->Forget(this);
 }
 
-int BoundWatcher::BindTo(const Napi::Value& target) {
+int BoundWatcher::BindTo(const Napi::Value& target, bool shared) {
   Napi::Env env = target.Env();
   if (target.IsNumber()) return target.As<Napi::Number>().Int32Value();
   if (!IsHandle(target)) ThrowArgType(env, "a descriptor number or an FdHandle");
   FdHandle* handle = FdHandle::Unwrap(target.As<Napi::Object>());
   if (handle->fd() < 0) return -1;  // closed: start() reports EBADF
-  handle->Bind(this);
+  if (shared) handle->BindShared(this);
+  else handle->Bind(this);
   return handle->fd();
 }
 

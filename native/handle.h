@@ -24,8 +24,9 @@ class BoundWatcher {
   BoundWatcher& operator=(const BoundWatcher&) = delete;
 
   // A watcher's first constructor argument: an FdHandle (then bound to it) or a descriptor number.
-  // Returns the descriptor; throws a TypeError for anything else.
-  int BindTo(const Napi::Value& target);
+  // Returns the descriptor; throws a TypeError for anything else. `shared`: one of several bound
+  // beside the descriptor's one readiness watcher (io_uring's socket operations).
+  int BindTo(const Napi::Value& target, bool shared = false);
 
  private:
   friend class FdHandle;

@@ -53,11 +53,16 @@ class Ring {
     int r = EnsureCloexec();
     if (r == 0) r = Map(params);
     if (r == 0) r = ProbeOpcodes();
+    extArg_ = (params.features & IORING_FEAT_EXT_ARG) != 0;
+    socketOps_ = socketOps_ && extArg_;
     return r < 0 ? Fail(r) : 0;
   }
 
   bool IsOpen() const { return fd_ >= 0; }
   int fd() const { return fd_; }
+  // The kernel has what completion-based socket operations need: IORING_OP_RECV, IORING_OP_SEND and
+  // IORING_OP_ASYNC_CANCEL (5.6), and waits with a timeout (IORING_FEAT_EXT_ARG, 5.11).
+  bool HasSocketOps() const { return socketOps_; }
   const Counters& counters() const { return counters_; }
 
   // The next free submission entry, zeroed, or null when the queue is full (Flush, then retry).
@@ -96,6 +101,21 @@ class Ring {
     }
     __atomic_store_n(cqHead_, head, __ATOMIC_RELEASE);
     counters_.reaped += static_cast<double>(out.size());
+  }
+
+  // Waits until at least one completion is in the ring, or `timeoutMs` passes. -> 0 | -errno (-ETIME)
+  int WaitForCompletion(long timeoutMs) {
+    if (fd_ < 0 || !extArg_) return -EBADF;
+    __kernel_timespec ts{};
+    ts.tv_sec = timeoutMs / 1000;
+    ts.tv_nsec = (timeoutMs % 1000) * 1000000L;
+    io_uring_getevents_arg arg{};
+    arg.ts = reinterpret_cast<uint64_t>(&ts);
+    counters_.enters++;
+    long r = RetryOnEintr([&] {
+      return syscall(__NR_io_uring_enter, fd_, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+    });
+    return r < 0 ? -errno : 0;
   }
 
   // Closing the ring's descriptor makes the kernel cancel whatever is still in flight.
@@ -169,16 +189,23 @@ class Ring {
     return 0;
   }
 
-  // The kernel must know the two operations used (IORING_REGISTER_PROBE: 5.6 and newer).
+  // The kernel must know the two operations of readiness (IORING_REGISTER_PROBE: 5.6 and newer); the
+  // socket operations are used where it knows them too.
   int ProbeOpcodes() {
     constexpr unsigned kOps = 64;
     std::vector<char> buffer(sizeof(io_uring_probe) + kOps * sizeof(io_uring_probe_op), 0);
     auto* probe = reinterpret_cast<io_uring_probe*>(buffer.data());
     if (syscall(__NR_io_uring_register, fd_, IORING_REGISTER_PROBE, probe, kOps) < 0) return -errno;
     for (unsigned op : {IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE}) {
-      if (op > probe->last_op || !(probe->ops[op].flags & IO_URING_OP_SUPPORTED)) return -ENOSYS;
+      if (!Supported(*probe, op)) return -ENOSYS;
     }
+    socketOps_ = true;
+    for (unsigned op : {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_ASYNC_CANCEL}) socketOps_ = socketOps_ && Supported(*probe, op);
     return 0;
+  }
+
+  static bool Supported(const io_uring_probe& probe, unsigned op) {
+    return op <= probe.last_op && (probe.ops[op].flags & IO_URING_OP_SUPPORTED) != 0;
   }
 
   int fd_ = -1;
@@ -196,6 +223,8 @@ class Ring {
   io_uring_cqe* cqes_ = nullptr;
   unsigned tail_ = 0;       // entries written
   unsigned submitted_ = 0;  // entries the kernel has taken
+  bool extArg_ = false;
+  bool socketOps_ = false;
   Counters counters_;
 };
 

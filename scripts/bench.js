@@ -11,9 +11,11 @@
 //   --only a,b            workloads to run (tcp-recv,tcp-send,tcp-rr,udp-rr,udp-recvfrom,
 //                         udp-recvmmsg,accept,stream-recv,sendfile,sendall-file, and servers:
 //                         scripts/bench-servers.js)
-//   --sides a,b           sides to run (binding,sync,promise,uring,node,c); binding runs only where it
-//                         has the workload (tcp-recv, tcp-rr, udp-rr); uring is the Promise side
-//                         with BSD_SOCKETS_BACKEND=uring (readiness from io_uring, native/uring.cc)
+//   --sides a,b           sides to run (binding,sync,promise,uring,ringops,node,c); binding runs only
+//                         where it has the workload (tcp-recv, tcp-rr, udp-rr); uring is the Promise
+//                         side with BSD_SOCKETS_BACKEND=uring and BSD_SOCKETS_URING_OPS=0 (readiness
+//                         from io_uring), ringops the same with the ring's operations on
+//                         (BSD_SOCKETS_URING_OPS=1: stream recv/send submitted to the ring)
 //   --node-arg ARG        passed to the node of the JS sides (repeatable), e.g. --node-arg=--cpu-prof
 //   --json FILE           also write every measurement to FILE
 const { spawnSync } = require('node:child_process');
@@ -80,11 +82,14 @@ const WORKLOADS = [
   { id: 'sendfile', title: 'send a 16 MiB file: sendfile / sendfileSync', unit: 'MB/s', scale: 1e-6, peer: 'stream-sink', server: 'peer', cores: [0, 1], target: {}, sides: ['sync', 'promise'] },
   { id: 'sendall-file', title: 'send the same file read into memory: sendall / sendallSync', unit: 'MB/s', scale: 1e-6, peer: 'stream-sink', server: 'peer', cores: [0, 1], target: {}, sides: ['sync', 'promise'] },
 ];
-const SIDES = ['binding', 'sync', 'promise', 'uring', 'node', 'c'];
-const SIDE_NAMES = { binding: 'binding', sync: 'Sync', promise: 'Promise', uring: 'Promise io_uring', node: 'net/dgram', c: 'C' };
+const SIDES = ['binding', 'sync', 'promise', 'uring', 'ringops', 'node', 'c'];
+const SIDE_NAMES = { binding: 'binding', sync: 'Sync', promise: 'Promise', uring: 'Promise io_uring', ringops: 'Promise io_uring ops', node: 'net/dgram', c: 'C' };
 /** The environment a side runs with, and the side.js side it runs. */
-const SIDE_ENV = { uring: { BSD_SOCKETS_BACKEND: 'uring' } };
-const jsSide = (side) => (side === 'uring' ? 'promise' : side);
+const SIDE_ENV = {
+  uring: { BSD_SOCKETS_BACKEND: 'uring', BSD_SOCKETS_URING_OPS: '0' },
+  ringops: { BSD_SOCKETS_BACKEND: 'uring', BSD_SOCKETS_URING_OPS: '1' },
+};
+const jsSide = (side) => (side === 'uring' || side === 'ringops' ? 'promise' : side);
 
 /** The sides that run workload `w`. */
 function sidesOf(w, sides) {
@@ -226,7 +231,7 @@ function summarize(results, workloads, sides) {
     if (note.length) notes.push(`${w.id}: ${note.join('; ')}`);
     rows.push([
       `${w.id} (${w.unit})`,
-      fmt(med.binding), fmt(med.sync), fmt(med.promise), fmt(med.uring), fmt(med.node), fmt(med.c),
+      fmt(med.binding), fmt(med.sync), fmt(med.promise), fmt(med.uring), fmt(med.ringops), fmt(med.node), fmt(med.c),
       sameCore ? 'rate' : 'per CPU',
       ratioCell(cmp.binding ?? null, c),
       ratioCell(cmp.sync ?? null, c, t.sync),
@@ -234,12 +239,13 @@ function summarize(results, workloads, sides) {
         ? `${ratioCell(cmp.promise ?? null, c)}; ${ratioCell(med.promise ?? null, med.node ?? null, t.promiseVsNode, true)}`
         : ratioCell(cmp.promise ?? null, c, t.promise),
       ratioCell(cmp.uring ?? null, c, t.promise),
+      ratioCell(cmp.ringops ?? null, c, t.promise),
       ratioCell(cmp.node ?? null, c),
       note.length ? '⚠ peer-bound' : (sameCore ? 'one core' : ''),
     ]);
   }
   return {
-    main: table(['workload', 'binding', 'Sync', 'Promise', 'io_uring', 'net/dgram', 'C', 'ratio of', 'binding/C', 'Sync/C', 'Promise/C', 'io_uring/C', 'net/C', 'note'], rows),
+    main: table(['workload', 'binding', 'Sync', 'Promise', 'io_uring', 'io_uring ops', 'net/dgram', 'C', 'ratio of', 'binding/C', 'Sync/C', 'Promise/C', 'io_uring/C', 'ops/C', 'net/C', 'note'], rows),
     detail: table(['workload', 'side', 'median', 'min–max', 'runs', 'side proc', 'peer proc', 'core busy side / peer', 'others', 'per side core'], detail),
     notes,
   };

@@ -1,9 +1,12 @@
-// The io_uring backend (native/uring.cc) as the package uses it: chosen with
+// The io_uring backend (native/uring*.cc) as the package uses it: chosen with
 // BSD_SOCKETS_BACKEND=uring, reported by features.ioUring, falling back to libuv where the kernel
 // refuses io_uring (the test hook BSD_SOCKETS_URING_PROBE=fail, and a real seccomp filter), and its
 // life cycle: close() with a wait in flight, Workers terminated mid-wait, process exit with polls in
-// flight, no descriptor left behind. Each case runs in a child process with the backend forced, so
-// the file tests uring whichever backend the mocha process itself uses.
+// flight, no descriptor left behind. Then its completion-based operations (lib/engine/completion.ts,
+// native/uring_ops.cc): nothing received lost when an abort or a deadline races a completion,
+// close() with an operation in flight, a buffer detached under a pending recvInto, Workers and
+// processes ending with operations in flight. Each case runs in a child process with the backend
+// forced, so the file tests uring whichever backend the mocha process itself uses.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -11,6 +14,7 @@ import { native } from '../lib/binding/native';
 
 const INDEX_JS = path.join(__dirname, '..', 'lib', 'index.js');
 const READINESS_JS = path.join(__dirname, '..', 'lib', 'engine', 'readiness.js');
+const NATIVE_JS = path.join(__dirname, '..', 'lib', 'binding', 'native.js');
 
 interface Child {
   code: number | null;
@@ -39,10 +43,10 @@ function run(script: string, env: Record<string, string>, wrapper: string[] = []
   });
 }
 
-const URING = { BSD_SOCKETS_BACKEND: 'uring' };
+const URING = { BSD_SOCKETS_BACKEND: 'uring', BSD_SOCKETS_URING_OPS: '1' };
 const PRELUDE = `
   const bs = require(${JSON.stringify(INDEX_JS)});
-  const { backend } = require(${JSON.stringify(READINESS_JS)});
+  const { backend, ringOps } = require(${JSON.stringify(READINESS_JS)});
   const fdCount = () => require('fs').readdirSync('/proc/self/fd').length;
   function listener() {
     const s = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
@@ -239,6 +243,293 @@ describe('io_uring backend', function () {
     `, URING);
     assertClean(r);
     assert.equal(r.stdout.trim(), 'uring 0');
+  });
+});
+
+/** Why the ring's socket operations cannot be tested here, or undefined. */
+function opsUnavailable(): string | undefined {
+  const reason = unavailable();
+  if (reason !== undefined) return reason;
+  return native.uringSocketOps?.() === true ? undefined : 'the kernel lacks IORING_OP_RECV/SEND/ASYNC_CANCEL or timed waits';
+}
+
+describe('io_uring operations (recv, recvInto, send, sendall on the ring)', function () {
+  this.timeout(60000);
+  const reason = opsUnavailable();
+  before(function () {
+    if (reason !== undefined) {
+      console.log(`    skipped: ${reason}`);
+      this.skip();
+    }
+  });
+
+  it('are used with the uring backend, and BSD_SOCKETS_URING_OPS=0 keeps readiness only', async () => {
+    const script = `${PRELUDE}
+      const { isWatched } = require(${JSON.stringify(READINESS_JS)});
+      const { native } = require(${JSON.stringify(NATIVE_JS)});
+      (async () => {
+        const [a, b] = bs.socketpair();
+        const before = native.uringCounters().submitted;
+        const reply = a.recv(10);
+        await new Promise((r) => setImmediate(r));
+        const watched = isWatched(a.fd);  // a wait for readiness, or a receive on the ring
+        const submitted = native.uringCounters().submitted - before;
+        b.sendSync(Buffer.from('ping'));
+        const got = (await reply).toString();
+        a.close();
+        b.close();
+        console.log(backend, ringOps, watched, submitted, got);
+      })();
+    `;
+    const on = await run(script, URING);
+    assertClean(on);
+    assert.equal(on.stdout.trim(), 'uring true false 1 ping');  // one submission: the receive itself
+    const off = await run(script, { ...URING, BSD_SOCKETS_URING_OPS: '0' });
+    assertClean(off);
+    assert.equal(off.stdout.trim(), 'uring false true 1 ping');  // one submission: a poll
+  });
+
+  it('sendall of 3 MiB resubmits after each short send; send reports its count; order holds', async () => {
+    const r = await run(`${PRELUDE}
+      (async () => {
+        const [a, b] = bs.socketpair();
+        const big = Buffer.alloc(3 << 20);
+        for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 12)) & 255;
+        const got = [];
+        let total = 0;
+        const reader = (async () => {
+          while (total < big.length) { const d = await b.recv(65536); got.push(d); total += d.length; }
+        })();
+        const first = a.sendall(big);
+        const second = a.sendall(Buffer.from('!'));  // queued behind: must come after every byte of the first
+        await first;
+        await second;
+        await reader.catch(() => {});
+        while (total < big.length + 1) { const d = await b.recv(65536); got.push(d); total += d.length; }
+        const all = Buffer.concat(got);
+        const n = await a.send(big);
+        a.close();
+        b.close();
+        console.log(ringOps, all.length, all.subarray(0, big.length).equals(big), all[big.length] === 33, n > 0 && n <= big.length);
+      })();
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), `true ${(3 << 20) + 1} true true true`);
+  });
+
+  it('loses nothing received when an abort races the completion: the data or the AbortError, and the data then comes next', async () => {
+    const r = await run(`${PRELUDE}
+      (async () => {
+        let resolved = 0, aborted = 0;
+        for (let i = 0; i < 400; i++) {
+          const [a, b] = bs.socketpair();
+          const ac = new AbortController();
+          const pending = a.recv(16, 0, { signal: ac.signal });
+          if (i % 2) await new Promise((r) => setImmediate(r));  // the recv armed in the kernel, or not yet
+          b.sendSync(Buffer.from('m' + i));
+          ac.abort();
+          let got;
+          try {
+            got = (await pending).toString();
+            resolved++;
+          } catch (e) {
+            if (e.name !== 'AbortError') throw e;
+            aborted++;
+            a.settimeout(5);
+            got = (await a.recv(16)).toString();
+          }
+          if (got !== 'm' + i) throw new Error('round ' + i + ': got ' + JSON.stringify(got));
+          a.close();
+          b.close();
+        }
+        console.log(ringOps, resolved + aborted, resolved > 0 || aborted > 0);
+      })().catch((e) => console.log('failed', e.message));
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'true 400 true');
+  });
+
+  it('loses nothing received when the deadline races the completion', async () => {
+    const r = await run(`${PRELUDE}
+      (async () => {
+        let timedOut = 0;
+        for (let i = 0; i < 200; i++) {
+          const [a, b] = bs.socketpair();
+          a.settimeout(0.001);
+          const pending = a.recv(16);
+          if (i % 3 === 0) b.sendSync(Buffer.from('d' + i));  // before the deadline: the data wins
+          else if (i % 3 === 1) setTimeout(() => b.sendSync(Buffer.from('d' + i)), 5);  // after it: the timeout wins
+          else {  // at it: the loop is held past the deadline, then the data comes before the timer runs
+            const t = Date.now();
+            while (Date.now() - t < 2) {}
+            b.sendSync(Buffer.from('d' + i));
+          }
+          let got;
+          try {
+            got = (await pending).toString();
+          } catch (e) {
+            if (e.name !== 'TimeoutError') throw e;
+            timedOut++;
+            a.settimeout(5);
+            got = (await a.recv(16)).toString();
+          }
+          if (got !== 'd' + i) throw new Error('round ' + i + ': got ' + JSON.stringify(got));
+          a.close();
+          b.close();
+        }
+        console.log(ringOps, 'ok', timedOut > 0);
+      })().catch((e) => console.log('failed', e.message));
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'true ok true');
+  });
+
+  it('close() with a recv and a sendall in flight: they settle, and the peers get their FIN at once', async () => {
+    const r = await run(`${PRELUDE}
+      (async () => {
+        const server = listener();
+        const client = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        const accepted = server.accept();
+        await client.connect(server.getsockname());
+        const [conn] = await accepted;
+        server.close();
+        const read = client.recv(10).then(() => 'resolved', (e) => e.code);  // nobody sends: stays in flight
+        const [c, d] = bs.socketpair();
+        const write = c.sendall(Buffer.alloc(8 << 20)).then(() => 'resolved', (e) => e.code);  // nobody reads
+        const [e, f] = bs.socketpair();
+        const unixRead = e.recv(10).then(() => 'resolved', (e) => e.code);
+        await wokenByTheRing();
+        // the kernel holds a socket's file while an operation is in flight on it: only a cancel
+        // submitted inside close() lets the FIN go now
+        client.close();
+        c.close();
+        e.close();
+        const [readable] = bs.selectSync([conn], [], [], 2);
+        conn.setblocking(false);
+        const tcpEof = readable.length === 1 && conn.recvSync(10).length === 0;
+        f.setblocking(false);
+        const unixEof = f.recvSync(10).length === 0;
+        for (const s of [conn, d, f]) s.close();
+        console.log(ringOps, tcpEof, unixEof, await read, await write, await unixRead);
+      })().catch((e) => console.log('failed', e.code, e.message));
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'true true true EBADF EBADF EBADF');
+  });
+
+  it('an operation in flight is not stopped when a readiness watcher starts on the same socket', async () => {
+    const r = await run(`${PRELUDE}
+      (async () => {
+        const [a, b] = bs.socketpair();
+        const read = a.recv(10).then((d) => d.toString(), (e) => e.code);
+        await new Promise((r) => setImmediate(r));
+        const [ready] = await bs.select([a], [], [], 0.05);  // watches a's descriptor for readiness
+        b.sendSync(Buffer.from('still here'));
+        const got = await read;
+        a.close();
+        b.close();
+        console.log(ringOps, ready.length, got);
+      })();
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'true 0 still here');
+  });
+
+  it('sockets dropped after operations on the ring are collected as those of the readiness path are', async () => {
+    const script = `${PRELUDE}
+      require('v8').setFlagsFromString('--expose-gc');
+      const gc = require('vm').runInNewContext('gc');
+      let warnings = 0;
+      process.on('warning', (w) => { if (w.code === 'BSD_SOCKETS_UNCLOSED') warnings++; });
+      (async () => {
+        const before = fdCount();
+        for (let i = 0; i < 20; i++) {
+          const [a, b] = bs.socketpair();
+          const read = a.recv(10);  // waits: on the ring, or for readiness
+          await b.sendall(Buffer.from('x'));
+          await read;
+          a.close();  // b is dropped, not closed
+        }
+        for (let i = 0; i < 20 && warnings < 20; i++) {
+          gc();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        console.log(ringOps, warnings, fdCount() - before);
+      })();
+    `;
+    const [ring, readiness] = await Promise.all([run(script, URING), run(script, { ...URING, BSD_SOCKETS_URING_OPS: '0' })]);
+    assertClean(ring);
+    assertClean(readiness);
+    const [ops, collected, open] = ring.stdout.trim().split(' ').map((x, i) => (i === 0 ? x : Number(x))) as [string, number, number];
+    const [readinessOps, readinessCollected, readinessOpen] = readiness.stdout.trim().split(' ');
+    assert.equal(ops, 'true');
+    assert.equal(readinessOps, 'false');
+    assert.ok(collected >= 15, `only ${collected} of 20 dropped sockets were collected`);
+    assert.ok(collected >= Number(readinessCollected) - 1 && open <= Number(readinessOpen) + 1,
+      `ring: ${ring.stdout.trim()}; readiness: ${readiness.stdout.trim()}: the ring keeps sockets alive`);
+  });
+
+  it('a buffer detached while a recvInto is pending gets ERR_INVALID_STATE and is never written', async () => {
+    const r = await run(`${PRELUDE}
+      (async () => {
+        const [a, b] = bs.socketpair();
+        const view = new Uint8Array(64);
+        const pending = a.recvInto(view).then((n) => 'resolved ' + n, (e) => e.code);
+        await new Promise((r) => setImmediate(r));
+        const moved = new Uint8Array(structuredClone(view.buffer, { transfer: [view.buffer] }));
+        b.sendSync(Buffer.from('must not land'));
+        const outcome = await pending;
+        const untouched = moved.every((x) => x === 0);
+        a.close();
+        b.close();
+        console.log(ringOps, outcome, view.byteLength, untouched);
+      })();
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'true ERR_INVALID_STATE 0 true');
+  });
+
+  it('Workers terminated with a recv and a sendall in flight: no crash, no descriptor left', async () => {
+    const r = await run(`${PRELUDE}
+      const { Worker } = require('worker_threads');
+      const inWorker = \`
+        const bs = require(${JSON.stringify(INDEX_JS)});
+        const { ringOps } = require(${JSON.stringify(READINESS_JS)});
+        const [a, b] = bs.socketpair();
+        a.recv(1 << 16);
+        b.sendall(Buffer.alloc(4 << 20, 1));
+        setImmediate(() => require('worker_threads').parentPort.postMessage(ringOps));
+      \`;
+      (async () => {
+        const once = () => new Promise((resolve, reject) => {
+          const w = new Worker(inWorker, { eval: true });
+          w.on('message', (m) => { w.terminate().then(() => resolve(m)); });
+          w.on('error', reject);
+        });
+        await once();
+        const before = fdCount();
+        const seen = new Set();
+        for (let i = 0; i < 8; i++) seen.add(await once());
+        console.log([...seen].join(','), fdCount() - before);
+      })();
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'true 0');
+  });
+
+  it('the process exits cleanly with receives and sends in flight', async () => {
+    const r = await run(`${PRELUDE}
+      const socks = [];
+      for (let i = 0; i < 50; i++) {
+        const [a, b] = bs.socketpair();
+        socks.push(a, b);
+        a.recv(10).catch(() => {});
+        b.sendall(Buffer.alloc(1 << 20, 2)).catch(() => {});
+      }
+      setImmediate(() => { console.log(ringOps, 'exiting'); process.exit(0); });
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'true exiting');
   });
 });
 

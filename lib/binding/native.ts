@@ -73,6 +73,25 @@ export interface NativeFdHandle {
   watch?: object;
 }
 
+/**
+ * A completion-based receive or send on one stream socket through the thread's io_uring
+ * (native/uring_ops.cc): one submission in flight at a time, into or from memory of its own.
+ */
+export interface NativeUringOp {
+  /** Submits a receive of up to `length` bytes: 0, or -errno. */
+  recv(length: number, flags: number): number;
+  /** Copies `length` bytes of `data` from `offset` (at most 1 MiB of them) and submits their send: the count copied, or -errno. */
+  send(data: Uint8Array, offset: number, length: number, flags: number): number;
+  /** Copies the first `n` bytes of the last receive into `view` at `offset`: n, or -EFAULT. */
+  copyTo(view: Uint8Array, offset: number, n: number): number;
+  /** Submits the cancellation of what is in flight; its completion still comes (-ECANCELED, or its count). */
+  cancel(): void;
+  ref(): void;
+  unref(): void;
+}
+
+export type NativeUringOpClass = new (handle: NativeFdHandle, onComplete: (res: number) => void) => NativeUringOp;
+
 /** `fresh`: the system call has just made `fd`, so a handle still listed for that number is stale. */
 export type NativeFdHandleClass = new (fd: number, fresh: boolean, onCollected?: (fd: number) => void) => NativeFdHandle;
 
@@ -244,6 +263,11 @@ export interface Native {
   UringWatcher?: NativeWatcherClass;
   /** Opens the environment's io_uring (the probe): 0, or -errno where the kernel refuses it. */
   startUring?(): number;
+  UringOp?: NativeUringOpClass;
+  /** Whether the environment's ring is open and the kernel has what UringOp needs (receive, send, cancel, timed waits). */
+  uringSocketOps?(): boolean;
+  /** While the ring's completions are being delivered, how many the current batch holds; 0 otherwise. */
+  uringBatch?(): number;
   /** What the environment's ring has done: io_uring_enter calls, entries submitted, completions reaped. */
   uringCounters?(): { enters: number; submitted: number; reaped: number };
 }

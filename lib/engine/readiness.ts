@@ -350,6 +350,14 @@ export type Backend = 'libuv' | 'thread' | 'uring';
  */
 export const backend: Backend = chooseBackend();
 
+/**
+ * Whether the Promise forms of recv, recvInto, send and sendall on a stream socket are submitted to
+ * the ring (completion.ts) rather than tried and waited for: the uring backend is in use, the
+ * kernel has the operations, and BSD_SOCKETS_URING_OPS is not `0` (bench/README.md has the
+ * measurements behind the default).
+ */
+export const ringOps: boolean = backend === 'uring' && process.env.BSD_SOCKETS_URING_OPS !== '0' && native.uringSocketOps?.() === true;
+
 const Watcher: NativeWatcherClass = backend === 'uring' ? native.UringWatcher! :
   backend === 'thread' ? native.ThreadWatcher! : native.UvWatcher;
 

@@ -11,6 +11,7 @@ import { native } from '../binding/native';
 import { E, EAGAIN, EINPROGRESS, abortReason, closedError, socketError, timeoutError } from '../binding/errors';
 import { LongTimer, MAX_TIMER_MS, NO_WAIT, isTimed, msLeft, now } from './deadline';
 import { sharedWatch, waitAny, type FdWatch, type ReadyWaiter, type WatchItem } from './readiness';
+import { Completing, settlePromise, type RingWork } from './completion';
 
 const { POLLIN, POLLHUP } = native.constants;
 const RDHUP = native.constants.POLLRDHUP ?? 0;
@@ -48,6 +49,8 @@ export interface Op {
   readonly atEnd?: number;
   /** The attempt needs an O_NONBLOCK descriptor (it cannot pass MSG_DONTWAIT): set before each try. */
   readonly nonblocking?: boolean;
+  /** The operation as one submission to the thread's io_uring (completion.ts), used instead of the attempt where the ring takes it. */
+  readonly ring?: RingWork;
 }
 
 /** The books of the descriptor's O_NONBLOCK (the Socket's FdMode, the one place that keeps them). */
@@ -325,19 +328,7 @@ class Waiting implements ReadyWaiter {
     if (op?.signal && this.onAbort) op.signal.removeEventListener('abort', this.onAbort);
     this.resolve = this.reject = this.attempt = this.finish = this.timer = this.watch = this.op = undefined;
     if (this.releases) this.turns.release();
-    if (error !== undefined) {
-      reject!(error);
-      return;
-    }
-    if (finish === undefined) {
-      resolve(result);
-      return;
-    }
-    try {
-      resolve(finish(result));
-    } catch (failure) {
-      reject!(failure);
-    }
+    settlePromise(resolve, reject!, error, result, finish);
   }
 }
 
@@ -402,6 +393,8 @@ export class Waits {
   ref = true;
   private reading?: Waiting;
   private writing?: Waiting;
+  private readingOnRing?: Completing;
+  private writingOnRing?: Completing;
   private readonly answers = new AwaitAnswers();
   /** The phases in progress; made by the first (an idle connection carries no empty Set). */
   private phases?: Set<Phase>;
@@ -451,8 +444,13 @@ export class Waits {
 
   /** Tries `op` once the turn is the caller's; on EAGAIN, the direction's Waiting waits and retries. */
   tryInTurn(turns: Turns, op: Op, releases: boolean, finish?: (result: number) => unknown): Promise<unknown> {
-    const attempt = attemptOf(this.books, op);
     const { answer, waitFirst } = this.answers.begin(turns.reading, op.deadline);
+    const ring = op.ring !== undefined;
+    if (ring && (waitFirst || !op.ring!.tries())) {
+      const submitted = this.onRing(turns, op, releases, finish);
+      if (submitted !== undefined) return submitted;
+    }
+    const attempt = attemptOf(this.books, op);
     if (waitFirst) return this.waitingOf(turns).start(op, attempt, releases, finish);
     let r: number;
     try {
@@ -463,7 +461,7 @@ export class Waits {
       return Promise.reject(error);
     }
     if (answer) this.answers.note(r >= 0);
-    if (r < 0) return this.waitingOf(turns).start(op, attempt, releases, finish);
+    if (r < 0) return (ring ? this.onRing(turns, op, releases, finish) : undefined) ?? this.waitingOf(turns).start(op, attempt, releases, finish);
     if (releases) turns.release();
     if (finish === undefined) return Promise.resolve(r);
     try {
@@ -471,6 +469,21 @@ export class Waits {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Runs `op` as a submission to the ring, or undefined where the ring does not take it. */
+  private onRing(turns: Turns, op: Op, releases: boolean, finish?: (result: number) => unknown): Promise<unknown> | undefined {
+    let fd: number;
+    try {
+      fd = this.fd(op.syscall);
+    } catch (error) {
+      if (releases) turns.release();
+      return Promise.reject(error);
+    }
+    const completing = turns === this.readers
+      ? (this.readingOnRing ??= new Completing(this.readers))
+      : (this.writingOnRing ??= new Completing(this.writers));
+    return completing.start(op, fd, this.ref, releases, finish);
   }
 
   private waitingOf(turns: Turns): Waiting {
@@ -540,9 +553,12 @@ export class Waits {
 
   /**
    * Rejects every queued operation and every phase in progress with the error `makeError` builds
-   * (once, and only if some wait). The operations waiting for readiness are failed by their watch.
+   * (once, and only if some wait). The operations waiting for readiness are failed by their watch;
+   * those on the ring are cancelled, and settle when the kernel confirms (completion.ts).
    */
   close(makeError: () => unknown): void {
+    this.readingOnRing?.close(makeError);
+    this.writingOnRing?.close(makeError);
     if (!this.readers.queued() && !this.writers.queued() && !this.phases?.size) return;
     const error = makeError();
     this.readers.failAll(error);

@@ -2,7 +2,7 @@
 // interface needs: a section header block, one interface description block (with if_tsresol) and
 // enhanced packet blocks. Written in this machine's byte order; read in either, other blocks skipped.
 import * as os from 'node:os';
-import type { PcapFile, PcapOptions, PcapPacket } from './pcap';
+import type { PcapFile, PcapOptions, PcapPacket } from './capture';
 import { checkField, malformed, need } from './view';
 
 const SHB = 0x0a0d0d0a;

@@ -6,6 +6,7 @@ import { packAddress, toBlobAsync } from '../input/address';
 import { deadlineOf } from '../engine/deadline';
 import { EndOfInput, type Op, type Waits } from '../engine/wait';
 import { attached } from './views';
+import type { RingWork } from '../engine/completion';
 import type { Ancillary } from './messages';
 
 const { POLLIN, POLLOUT } = native.constants;
@@ -23,15 +24,20 @@ export interface Caller {
   readonly timeout: number | null;
   readonly promise: boolean;
   readonly signal?: AbortSignal;
+  /** A Promise form on a stream socket while the ring takes operations (readiness.ts's ringOps). */
+  readonly ring?: boolean;
 }
+
+/** Whether a call goes to the ring (completion.ts): one the ring takes, with no flags. */
+export const onRing = (caller: Caller, flags: number): boolean => caller.ring === true && flags === 0;
 
 /** An Op but for its attempt. */
 export type Call = Omit<Op, 'attempt'>;
 
-/** A receive: waits for POLLIN, gives 0 bytes at the end of input. */
-export function receiving(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number): Op {
+/** A receive: waits for POLLIN, gives 0 bytes at the end of input; `ring`, its work on the ring where it goes there. */
+export function receiving(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number, ring?: RingWork): Op {
   const { timeout, signal } = caller;
-  return { events: POLLIN, syscall, deadline: deadlineOf(timeout, flags), signal, attempt, atEnd: EndOfInput.RECEIVE };
+  return { events: POLLIN, syscall, deadline: deadlineOf(timeout, flags), signal, attempt, atEnd: EndOfInput.RECEIVE, ring };
 }
 
 /**
@@ -56,8 +62,9 @@ export function sendCall(caller: Caller, syscall: string, flags: number, address
   return { events: POLLOUT, syscall, deadline: deadlineOf(caller.timeout, flags), signal: caller.signal, address };
 }
 
-export function sending(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number, address?: unknown): Op {
-  return { ...sendCall(caller, syscall, flags, address), attempt };
+export function sending(caller: Caller, syscall: string, flags: number, attempt: (fd: number) => number, address?: unknown,
+  ring?: RingWork): Op {
+  return { events: POLLOUT, syscall, deadline: deadlineOf(caller.timeout, flags), signal: caller.signal, address, attempt, ring };
 }
 
 /**
@@ -73,21 +80,52 @@ export function sendFlags(caller: Caller, flags: number): number {
 /** send(): `length` bytes of `data`, checked still there at each attempt. */
 export function sendOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
   const f = sendFlags(caller, flags);
-  return sending(caller, 'send', flags, (fd) => native.send(fd, data, 0, attached(data, length, 'data'), f));
+  const attempt = (fd: number): number => native.send(fd, data, 0, attached(data, length, 'data'), f);
+  return sending(caller, 'send', flags, attempt, undefined, onRing(caller, flags) ? ringSend(data, length) : undefined);
 }
 
-/** sendall(): sends from where the last attempt stopped until every byte is gone or it would block. */
+/**
+ * sendall(): sends from where the last attempt stopped until every byte is gone or it would block;
+ * on the ring, submits the rest after each short send. The attempt and the ring share the offset:
+ * a try that sent part leaves the rest to the ring.
+ */
 export function sendallOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
   const f = sendFlags(caller, flags);
   let offset = 0;
-  return sending(caller, 'send', flags, (fd) => {
+  const attempt = (fd: number): number => {
     do {  // at least one send, as Python: sendall(b'') still reports EPIPE, ENOTCONN ...
       const r = native.send(fd, data, offset, attached(data, length, 'data') - offset, f);
       if (r < 0) return r;
       offset += r;
     } while (offset < length);
     return offset;
-  });
+  };
+  const ring: RingWork | undefined = onRing(caller, flags) ? {
+    tries: sendsAtOnce,
+    submit: (r) => r.send(data, offset, attached(data, length, 'data') - offset, 0),
+    complete: (_, count) => {
+      offset += count;
+      return offset < length ? undefined : offset;
+    },
+  } : undefined;
+  return sending(caller, 'send', flags, attempt, undefined, ring);
+}
+
+/**
+ * Whether a send on the ring tries its system call first: unless the ring is delivering a batch
+ * of completions, whose sends then go to the kernel together in one io_uring_enter. A single
+ * completion (a round trip on one connection) has nothing to share the enter with, and a send
+ * made at once settles without a completion of its own.
+ */
+const sendsAtOnce = (): boolean => (native.uringBatch?.() ?? 0) <= 1;
+
+/** send() on the ring: the first `length` bytes of `data` (or the first MiB of them), copied when submitted. */
+function ringSend(data: Uint8Array, length: number): RingWork {
+  return {
+    tries: sendsAtOnce,
+    submit: (ring) => ring.send(data, 0, attached(data, length, 'data'), 0),
+    complete: (_, count) => count,
+  };
 }
 
 /** sendto(): `length` bytes of `data` to an address blob, checked still there at each attempt. */

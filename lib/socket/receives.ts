@@ -6,7 +6,8 @@ import { native } from '../binding/native';
 import { fromBlob, type ReceivedAddressOf } from '../input/address';
 import type { NativeRecvmsg, RecvmsgResult } from './messages';
 import type { Op } from '../engine/wait';
-import { receiving, recvFlags, type Caller } from './attempts';
+import { onRing, receiving, recvFlags, type Caller } from './attempts';
+import type { RingWork } from '../engine/completion';
 import { attached, trimmed } from './views';
 
 /** A receive whose result is more than the count the engine returns. */
@@ -19,7 +20,19 @@ export interface Receive<T> {
 /** recv_into(): `length` bytes into `buffer`, checked still there at each attempt. */
 export function recvIntoOp(caller: Caller, buffer: Uint8Array, length: number, flags: number): Op {
   const f = recvFlags(caller, flags);
-  return receiving(caller, 'recv', flags, (fd) => native.recv(fd, buffer, 0, attached(buffer, length, 'buffer'), f));
+  const attempt = (fd: number): number => native.recv(fd, buffer, 0, attached(buffer, length, 'buffer'), f);
+  return receiving(caller, 'recv', flags, attempt, onRing(caller, flags) ? ringReceive(buffer, length) : undefined);
+}
+
+const always = (): boolean => true;
+
+/** recv_into() on the ring: at most `length` bytes, copied into `buffer` at the completion once it is checked still there. */
+function ringReceive(buffer: Uint8Array, length: number): RingWork {
+  return {
+    tries: always,
+    submit: (ring) => ring.recv(length, 0),
+    complete: (ring, count) => (count === 0 ? 0 : ring.copyTo(buffer, 0, Math.min(count, attached(buffer, length, 'buffer')))),
+  };
 }
 
 /** recvfrom_into(): the count and the sender's address (null when the wait ended with no datagram). */

@@ -6,7 +6,7 @@
 import { native, type NativeFdHandle } from '../binding/native';
 import { EAGAIN, SocketError, check, closedError, socketError, timeoutError, unavailable } from '../binding/errors';
 import { fromBlob, newBlob, toBlobSync, type AddressOf, type ReceivedAddressOf, type ReturnedAddressOf } from '../input/address';
-import { closeWatch, isWatched } from '../engine/readiness';
+import { closeWatch, isWatched, ringOps } from '../engine/readiness';
 import { deadlineOf } from '../engine/deadline';
 import { Waits, type Op, type Session } from '../engine/wait';
 import {
@@ -583,7 +583,7 @@ export class Socket<F extends number = number> {
 
   /** A Promise call being made now: the socket's timeout now, and the signal of its `options`. */
   private promised(options: unknown): Caller {
-    return { timeout: this._timeout, promise: true, signal: readSignal(options) };
+    return { timeout: this._timeout, promise: true, signal: readSignal(options), ring: ringOps && this._type === C.SOCK_STREAM };
   }
 
   // --- streams and hand-off (lib/socket/stream.ts, lib/socket/sendfile.ts) ----------------------------------

@@ -1,0 +1,242 @@
+// Completion-based receive and send on a stream socket, through the environment's ring
+// (uring_env.h): the Promise forms of recv, recvInto, send and sendall when the io_uring backend
+// and its socket operations are on (lib/completion.ts runs them in the engine's turn). One UringOp
+// per socket and direction, one submission in flight at a time. The kernel reads from and writes
+// into memory of the op's own, never into the caller's buffer, which JavaScript may detach or
+// shrink at any time: a receive is copied into the caller's view once JavaScript has checked it.
+//
+//   new UringOp(handle, onComplete)                 bound to the socket's FdHandle
+//   recv(length, flags) -> 0 | -errno               IORING_OP_RECV of up to length bytes (kMaxBytes)
+//   send(data, offset, length, flags) -> n | -errno copies n bytes (≤ length, kMaxBytes), IORING_OP_SEND
+//   copyTo(view, offset, n) -> n | -EFAULT          the first n bytes the last receive completed with
+//   cancel()                                        IORING_OP_ASYNC_CANCEL, submitted at once
+//   ref()  unref()
+//
+// onComplete(res) runs once per submission, with its count or -errno (-ECANCELED when the cancel
+// came first; a completion that beat the cancel keeps its count). The FdHandle closing or giving
+// the descriptor up cancels what is in flight before it does, as the kernel holds the socket while
+// an operation is in flight. The op's memory outlives the object while the kernel may use it (an
+// Orphan takes it over), and environment teardown waits for the kernel to give it back.
+#include "platform.h"
+#include "uring_env.h"
+#include "handle.h"
+#include "watcher.h"
+
+#if BSD_HAVE_IO_URING
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace bsd {
+
+namespace {
+
+// The most one submission moves: a receive gives at most this much (a stream receive may give
+// less than asked), a send reports at most this much sent (send may be partial; sendall goes on).
+constexpr size_t kMaxBytes = 1 << 20;
+
+using Bytes = std::unique_ptr<uint8_t[]>;
+
+// The memory of an operation whose UringOp went while the kernel still had it: freed at the
+// completion, or leaked if teardown cannot get it back.
+class Orphan : public Completer {
+ public:
+  explicit Orphan(Bytes bytes) : bytes_(std::move(bytes)) {}
+  void OnCompletion(uint64_t, int) override { delete this; }
+  void Detach() override {}
+  bool HoldsMemory() const override { return true; }
+  void Abandon() override {
+    bytes_.release();  // NOLINT(bugprone-unused-return-value): deliberately leaked
+    delete this;
+  }
+
+ private:
+  Bytes bytes_;
+};
+
+class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Completer {
+ public:
+  static Napi::Function Define(Napi::Env env, UringSlot* slot) {
+    return DefineClass(env, "UringOp",
+                       {
+                           InstanceMethod<&UringOp::Recv>("recv"),
+                           InstanceMethod<&UringOp::Send>("send"),
+                           InstanceMethod<&UringOp::CopyTo>("copyTo"),
+                           InstanceMethod<&UringOp::CancelJs>("cancel"),
+                           InstanceMethod<&UringOp::Ref>("ref"),
+                           InstanceMethod<&UringOp::Unref>("unref"),
+                       },
+                       slot);
+  }
+
+  explicit UringOp(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UringOp>(info) {
+    Napi::Env env = info.Env();
+    if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "UringOp(handle: FdHandle, onComplete: function)");
+    int fd = BindTo(info[0], true);
+    UringEnv* state = static_cast<UringSlot*>(info.Data())->Get(env);
+    state_ = state != nullptr && state->ring().IsOpen() && state->ring().HasSocketOps() ? state : nullptr;
+    fd_ = fd;
+    onComplete_.Init(env, info[1].As<Napi::Function>());
+    if (state_ != nullptr) state_->AddLive(this);
+  }
+
+  ~UringOp() override {
+    if (state_ != nullptr) {
+      if (inflight_ != 0) HandOver();
+      Hold(false);
+      state_->RemoveLive(this);
+    }
+    if (abandoned_) bytes_.release();  // NOLINT(bugprone-unused-return-value): the kernel may still use it
+  }
+
+  void OnCompletion(uint64_t token, int res) override {
+    if (token != inflight_) return;
+    inflight_ = 0;
+    if (receiving_ && res >= 0) received_ = static_cast<size_t>(res);
+    Hold(false);
+    if (onComplete_.Empty()) return;
+    Napi::HandleScope scope(Env());
+    Napi::Object self = Value();  // keeps this object alive during the call
+    onComplete_.Call(Env(), self, res);
+    if (closed_ && inflight_ == 0) onComplete_.Reset(Env());
+  }
+
+  // Environment teardown: nothing is called back any more; the in-flight submission, if any, is
+  // drained by the environment before the ring closes.
+  void Detach() override {
+    Hold(false);
+    closed_ = true;
+    onComplete_.Reset(Env());
+    state_ = nullptr;
+  }
+
+  bool HoldsMemory() const override { return true; }
+  void Abandon() override { abandoned_ = true; }
+
+ private:
+  // recv(length, flags) -> 0 | -errno
+  Napi::Value Recv(const Napi::CallbackInfo& info) {
+    double length = DoubleArg(info, 0);
+    int flags = IntArg(info, 1);
+    int r = Ready();
+    if (r == 0 && !(length >= 1)) r = -EINVAL;
+    size_t n = r == 0 ? static_cast<size_t>(std::min<double>(length, kMaxBytes)) : 0;
+    if (r == 0) r = Submit(IORING_OP_RECV, n, flags, true);
+    return Num(info.Env(), r);
+  }
+
+  // send(data, offset, length, flags) -> the bytes queued | -errno
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    ByteRange from = RangeArg(info, 0, 1, 2);
+    int flags = IntArg(info, 3);
+    if (!from.ok) return Num(info.Env(), -EFAULT);
+    int r = Ready();
+    if (r < 0) return Num(info.Env(), r);
+    size_t n = std::min(from.length, kMaxBytes);
+    Reserve(n);
+    if (n > 0) std::memcpy(bytes_.get(), from.data, n);
+    r = Submit(IORING_OP_SEND, n, flags | MSG_NOSIGNAL, false);
+    return Num(info.Env(), r < 0 ? r : static_cast<double>(n));
+  }
+
+  // copyTo(view, offset, n) -> n | -EFAULT: n within what the last receive gave and within the view.
+  Napi::Value CopyTo(const Napi::CallbackInfo& info) {
+    ByteRange into = RangeArg(info, 0, 1, 2);
+    if (!into.ok || inflight_ != 0 || into.length > received_) return Num(info.Env(), -EFAULT);
+    if (into.length > 0) std::memcpy(into.data, bytes_.get(), into.length);
+    return Num(info.Env(), static_cast<double>(into.length));
+  }
+
+  void CancelJs(const Napi::CallbackInfo&) { Cancel(); }
+
+  void Ref(const Napi::CallbackInfo&) {
+    refd_ = true;
+    Hold(inflight_ != 0);
+  }
+
+  void Unref(const Napi::CallbackInfo&) {
+    refd_ = false;
+    Hold(false);
+  }
+
+  // The FdHandle is about to close or give up the descriptor: the kernel must let go of it first.
+  void StopWatching() override {
+    Cancel();
+    closed_ = true;
+    if (inflight_ == 0) onComplete_.Reset(Env());  // else once the cancel's completion is delivered
+  }
+
+  int Ready() const {
+    if (closed_ || state_ == nullptr || fd_ < 0) return -EBADF;
+    if (inflight_ != 0) return -EBUSY;
+    return 0;
+  }
+
+  void Reserve(size_t n) {
+    if (n <= capacity_ && bytes_) return;
+    bytes_ = Bytes(new uint8_t[std::max<size_t>(n, 1)]);
+    capacity_ = std::max<size_t>(n, 1);
+  }
+
+  int Submit(uint8_t opcode, size_t n, int flags, bool receiving) {
+    if (receiving) Reserve(n);
+    io_uring_sqe* sqe = state_->Entry();
+    if (sqe == nullptr) return -EAGAIN;
+    sqe->opcode = opcode;
+    sqe->fd = fd_;
+    sqe->addr = reinterpret_cast<uint64_t>(bytes_.get());
+    sqe->len = static_cast<uint32_t>(n);
+    sqe->msg_flags = static_cast<uint32_t>(flags);
+    receiving_ = receiving;
+    cancelled_ = false;
+    received_ = 0;
+    inflight_ = state_->Submit(sqe, this);
+    Hold(true);
+    return 0;
+  }
+
+  // Once per submission: close() and then the FdHandle both ask.
+  void Cancel() {
+    if (state_ == nullptr || inflight_ == 0 || cancelled_) return;
+    cancelled_ = true;
+    state_->Cancel(inflight_, false, true);
+  }
+
+  // Going while the kernel has the buffer: an Orphan keeps it until the completion, which nobody reads.
+  void HandOver() {
+    state_->Retarget(inflight_, new Orphan(std::move(bytes_)));
+    state_->Cancel(inflight_, false, false);
+    inflight_ = 0;
+  }
+
+  // Holds the loop while a submission is in flight and the op is referenced.
+  void Hold(bool inflight) {
+    bool hold = state_ != nullptr && inflight && refd_;
+    if (hold == holding_ || state_ == nullptr) return;
+    holding_ = hold;
+    state_->Hold(hold);
+  }
+
+  UringEnv* state_ = nullptr;
+  int fd_ = -1;
+  Bytes bytes_;
+  size_t capacity_ = 0;
+  size_t received_ = 0;    // what the last receive completed with
+  uint64_t inflight_ = 0;  // the token of the submission in the kernel; 0 when none
+  bool receiving_ = false;
+  bool cancelled_ = false;  // the submission in flight has been cancelled
+  bool refd_ = true;
+  bool holding_ = false;
+  bool closed_ = false;
+  bool abandoned_ = false;  // teardown could not get the memory back from the kernel
+  ReadyCallback onComplete_;
+};
+
+}  // namespace
+
+Napi::Function DefineUringOp(Napi::Env env, UringSlot* slot) { return UringOp::Define(env, slot); }
+
+}  // namespace bsd
+#endif
