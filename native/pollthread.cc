@@ -18,7 +18,7 @@
 // threadsafe function is referenced while at least one such watcher exists.
 #include "poller.h"
 #include "handle.h"
-#include "watcher.h"
+#include "held_watcher.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -175,35 +175,27 @@ class PollEnv {
   uint64_t nextToken_ = kWakeToken + 1;
 };
 
-class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher>, public BoundWatcher {
+class ThreadWatcher : public HeldWatcher<ThreadWatcher, PollEnv> {
  public:
   static Napi::Function Define(Napi::Env env, PollEnv* state) {
     return DefineClass(env, "ThreadWatcher",
                        {
                            InstanceMethod<&ThreadWatcher::Start>("start"),
-                           InstanceMethod<&ThreadWatcher::Ref>("ref"),
-                           InstanceMethod<&ThreadWatcher::Unref>("unref"),
-                           InstanceMethod<&ThreadWatcher::Close>("close"),
+                           InstanceMethod("ref", &ThreadWatcher::Ref),
+                           InstanceMethod("unref", &ThreadWatcher::Unref),
+                           InstanceMethod("close", &ThreadWatcher::Close),
                        },
                        state);
   }
 
-  explicit ThreadWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ThreadWatcher>(info) {
-    Napi::Env env = info.Env();
-    if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "ThreadWatcher(fd: number | FdHandle, onReady: function)");
-    int fd = BindTo(info[0]);
-    state_ = static_cast<PollEnv*>(info.Data());
-    fd_ = fd;
-    onReady_.Init(env, info[1].As<Napi::Function>());
-    if (state_ != nullptr) state_->AddLive(this);
-  }
+  explicit ThreadWatcher(const Napi::CallbackInfo& info)
+      : HeldWatcher(info, static_cast<PollEnv*>(info.Data()), "ThreadWatcher(fd: number | FdHandle, onReady: function)") {}
 
   ~ThreadWatcher() override {
     try {
       Shut();
     } catch (...) {  // a destructor must not throw; nothing is left to report to
     }
-    if (state_ != nullptr) state_->RemoveLive(this);
   }
 
   // Environment teardown: the thread is stopped and the poller about to close; forget both.
@@ -263,27 +255,9 @@ class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher>, public BoundWatche
     return 0;
   }
 
-  void UpdateHold() {
-    bool hold = state_ != nullptr && token_ != 0 && events_ != 0 && refd_;
-    if (hold == holding_) return;
-    holding_ = hold;
-    if (state_ != nullptr) state_->Hold(hold);
-  }
+  friend class HeldWatcher<ThreadWatcher, PollEnv>;
 
-  void Ref(const Napi::CallbackInfo&) {
-    refd_ = true;
-    UpdateHold();
-  }
-
-  void Unref(const Napi::CallbackInfo&) {
-    refd_ = false;
-    UpdateHold();
-  }
-
-  void Close(const Napi::CallbackInfo&) { Shut(); }
-
-  // The FdHandle bound to this watcher is about to close or give up its descriptor.
-  void StopWatching() override { Shut(); }
+  bool Armed() const { return token_ != 0; }
 
   void Shut() {
     Unregister();
@@ -293,21 +267,7 @@ class ThreadWatcher : public Napi::ObjectWrap<ThreadWatcher>, public BoundWatche
     onReady_.Reset(Env());
   }
 
-  void Dispatch(int revents) {
-    if (onReady_.Empty()) return;
-    Napi::HandleScope scope(Env());
-    Napi::Object self = Value();  // keeps this object alive during the call
-    onReady_.Call(Env(), self, revents);
-  }
-
-  PollEnv* state_ = nullptr;
-  int fd_ = -1;
-  int events_ = 0;       // POLL* bits that start() last asked for
   uint64_t token_ = 0;   // the registration in the kernel's set; 0 when not registered
-  bool refd_ = true;
-  bool holding_ = false;  // counted in PollEnv::Hold
-  bool closed_ = false;
-  ReadyCallback onReady_;
 };
 
 void PollEnv::Deliver(napi_env env, napi_value, void* context, void*) {

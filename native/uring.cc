@@ -18,7 +18,7 @@
 #include "platform.h"
 #include "uring_env.h"
 #include "handle.h"
-#include "watcher.h"
+#include "held_watcher.h"
 
 #if BSD_HAVE_IO_URING
 #include <poll.h>
@@ -40,35 +40,27 @@ constexpr int kWatchable = POLLIN | POLLOUT | POLLPRI;
 // socket that is readable but not urgent costs a re-arm per loop turn while POLLPRI alone is watched.
 int KernelEvents(int events) { return (events & POLLPRI) ? events | POLLIN : events; }
 
-class UringWatcher : public Napi::ObjectWrap<UringWatcher>, public BoundWatcher, public Completer {
+class UringWatcher : public HeldWatcher<UringWatcher, UringEnv>, public Completer {
  public:
   static Napi::Function Define(Napi::Env env, UringSlot* slot) {
     return DefineClass(env, "UringWatcher",
                        {
                            InstanceMethod<&UringWatcher::Start>("start"),
-                           InstanceMethod<&UringWatcher::Ref>("ref"),
-                           InstanceMethod<&UringWatcher::Unref>("unref"),
-                           InstanceMethod<&UringWatcher::Close>("close"),
+                           InstanceMethod("ref", &UringWatcher::Ref),
+                           InstanceMethod("unref", &UringWatcher::Unref),
+                           InstanceMethod("close", &UringWatcher::Close),
                        },
                        slot);
   }
 
-  explicit UringWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UringWatcher>(info) {
-    Napi::Env env = info.Env();
-    if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "UringWatcher(fd: number | FdHandle, onReady: function)");
-    int fd = BindTo(info[0]);
-    state_ = static_cast<UringSlot*>(info.Data())->Get(env);
-    fd_ = fd;
-    onReady_.Init(env, info[1].As<Napi::Function>());
-    if (state_ != nullptr) state_->AddLive(this);
-  }
+  explicit UringWatcher(const Napi::CallbackInfo& info)
+      : HeldWatcher(info, static_cast<UringSlot*>(info.Data())->Get(info.Env()), "UringWatcher(fd: number | FdHandle, onReady: function)") {}
 
   ~UringWatcher() override {
     try {
       Shut();
     } catch (...) {  // a destructor must not throw; nothing is left to report to
     }
-    if (state_ != nullptr) state_->RemoveLive(this);
   }
 
   // Environment teardown: the ring is about to close and take every poll with it.
@@ -151,27 +143,9 @@ class UringWatcher : public Napi::ObjectWrap<UringWatcher>, public BoundWatcher,
     if (r < 0) Dispatch(r);  // the owner hears -errno and closes the watch
   }
 
-  void UpdateHold() {
-    bool hold = state_ != nullptr && registered_ && events_ != 0 && refd_;
-    if (hold == holding_) return;
-    holding_ = hold;
-    if (state_ != nullptr) state_->Hold(hold);
-  }
+  friend class HeldWatcher<UringWatcher, UringEnv>;
 
-  void Ref(const Napi::CallbackInfo&) {
-    refd_ = true;
-    UpdateHold();
-  }
-
-  void Unref(const Napi::CallbackInfo&) {
-    refd_ = false;
-    UpdateHold();
-  }
-
-  void Close(const Napi::CallbackInfo&) { Shut(); }
-
-  // The FdHandle bound to this watcher is about to close or give up its descriptor.
-  void StopWatching() override { Shut(); }
+  bool Armed() const { return registered_; }
 
   void Shut() {
     if (state_ != nullptr && inflight_ != 0) CancelPoll(true);
@@ -186,23 +160,9 @@ class UringWatcher : public Napi::ObjectWrap<UringWatcher>, public BoundWatcher,
     onReady_.Reset(Env());
   }
 
-  void Dispatch(int revents) {
-    if (onReady_.Empty()) return;
-    Napi::HandleScope scope(Env());
-    Napi::Object self = Value();  // keeps this object alive during the call
-    onReady_.Call(Env(), self, revents);
-  }
-
-  UringEnv* state_ = nullptr;
-  int fd_ = -1;
-  int events_ = 0;        // POLL* bits that start() last asked for
   uint64_t inflight_ = 0;  // the token of the poll in the kernel; 0 when none
   bool registered_ = false;
   bool dispatching_ = false;  // inside onReady: the poll is re-armed afterwards
-  bool refd_ = true;
-  bool holding_ = false;  // counted in UringEnv::Hold
-  bool closed_ = false;
-  ReadyCallback onReady_;
 };
 
 Napi::Value StartUring(const Napi::CallbackInfo& info) {
