@@ -2,7 +2,7 @@
 // way: createConnection (Promise) / createConnectionSync, createServer, hasDualstackIpv6.
 import { native } from '../binding/native';
 import { SocketError, TimeoutError, E, abortReason, timeoutError } from '../binding/errors';
-import { getaddrinfo, getaddrinfoSync, type AddrInfo } from '../input/resolve';
+import { getaddrinfo, getaddrinfoSync, type AddrInfo, type AddrInfoAddress } from '../input/resolve';
 import { Socket, getdefaulttimeout, type OperationOptions } from '../socket/socket';
 import type { AddressOf, Inet6Address, InetAddress } from '../input/address';
 import type { AF_INET, AF_INET6 } from '../binding/constants';
@@ -138,23 +138,41 @@ export function createConnectionSync(address: ConnectionAddress, options?: Creat
   for (const [family, type, proto, , sa] of infos) {
     let sock: Socket<InetFamily> | undefined;
     try {
-      sock = new Socket(family as InetFamily, type, proto);
-      applyTimeout(sock, timeout, deadline, sa);
-      if (sourceAddress !== undefined) sock.bind(sourceAddress);
+      sock = boundSocket(family, type, proto, timeout, deadline, sa, sourceAddress);
       sock.connectSync(sa);
       sock.settimeout(timeout);
       return sock;
     } catch (error) {
       sock?.close();
-      if (isFinal(error, deadline)) {
-        if (!(error instanceof SocketError) || !allErrors) throw error;
-        errors.push(error);
-        break;
-      }
-      errors.push(error);
+      if (recordFailure(error, deadline, allErrors, errors)) break;
     }
   }
   throw failure(errors, allErrors, address);
+}
+
+/** A socket for one address of the look-up: its timeout for the connect, bound to `sourceAddress` if given. */
+function boundSocket(family: number, type: number, proto: number, timeout: number | null, deadline: number,
+  sa: AddrInfoAddress, sourceAddress: InetAddress | Inet6Address | undefined): Socket<InetFamily> {
+  const sock = new Socket(family as InetFamily, type, proto);
+  try {
+    applyTimeout(sock, timeout, deadline, sa);
+    if (sourceAddress !== undefined) sock.bind(sourceAddress);
+    return sock;
+  } catch (error) {
+    sock.close();
+    throw error;
+  }
+}
+
+/**
+ * After an address failed: keeps its error for the final one, or throws it (a final error
+ * without allErrors); true when no other address is to be tried (the deadline passed).
+ */
+function recordFailure(error: unknown, deadline: number, allErrors: boolean, errors: unknown[]): boolean {
+  const final = isFinal(error, deadline);
+  if (final && (!(error instanceof SocketError) || !allErrors)) throw error;
+  errors.push(error);
+  return final;
 }
 
 /** Resolves as getaddrinfo does, but gives up at the deadline or on abort (the look-up itself runs on). */
@@ -206,20 +224,13 @@ export async function createConnection(address: ConnectionAddress, options?: Cre
     if (signal?.aborted) throw abortReason(signal);
     let sock: Socket<InetFamily> | undefined;
     try {
-      sock = new Socket(family as InetFamily, type, proto);
-      applyTimeout(sock, timeout, deadline, sa);
-      if (sourceAddress !== undefined) sock.bind(sourceAddress);
+      sock = boundSocket(family, type, proto, timeout, deadline, sa, sourceAddress);
       await sock.connect(sa, operation);
       sock.settimeout(timeout);
       return sock;
     } catch (error) {
       sock?.close();
-      if (isFinal(error, deadline)) {
-        if (!(error instanceof SocketError) || !allErrors) throw error;
-        errors.push(error);
-        break;
-      }
-      errors.push(error);
+      if (recordFailure(error, deadline, allErrors, errors)) break;
     }
   }
   throw failure(errors, allErrors, address);
