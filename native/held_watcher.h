@@ -14,18 +14,14 @@ namespace bsd {
 template <typename Self, typename State>
 class HeldWatcher : public Napi::ObjectWrap<Self>, public BoundWatcher {
  public:
-  // The JavaScript constructor's checks; `usage` is the TypeError's message.
+  // The JavaScript constructor's checks; `usage` is the TypeError's message. Self's constructor
+  // puts it on the environment's live list and its destructor takes it off: here, in the base's,
+  // `this` is not yet (or no longer) a Self.
   HeldWatcher(const Napi::CallbackInfo& info, State* state, const char* usage) : Napi::ObjectWrap<Self>(info) {
     if (!info[1].IsFunction()) throw Napi::TypeError::New(info.Env(), usage);
     fd_ = BindTo(info[0]);
     state_ = state;
     onReady_.Init(info.Env(), info[1].As<Napi::Function>());
-    if (state_ != nullptr) state_->AddLive(self());
-  }
-
-  // Self's destructor stops it first (Shut); the environment then forgets it.
-  ~HeldWatcher() override {
-    if (state_ != nullptr) state_->RemoveLive(self());
   }
 
   // The FdHandle bound to this watcher is about to close or give up its descriptor.

@@ -189,13 +189,16 @@ class ThreadWatcher : public HeldWatcher<ThreadWatcher, PollEnv> {
   }
 
   explicit ThreadWatcher(const Napi::CallbackInfo& info)
-      : HeldWatcher(info, static_cast<PollEnv*>(info.Data()), "ThreadWatcher(fd: number | FdHandle, onReady: function)") {}
+      : HeldWatcher(info, static_cast<PollEnv*>(info.Data()), "ThreadWatcher(fd: number | FdHandle, onReady: function)") {
+    if (state_ != nullptr) state_->AddLive(this);
+  }
 
   ~ThreadWatcher() override {
     try {
       Shut();
     } catch (...) {  // a destructor must not throw; nothing is left to report to
     }
+    if (state_ != nullptr) state_->RemoveLive(this);
   }
 
   // Environment teardown: the thread is stopped and the poller about to close; forget both.

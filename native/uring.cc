@@ -54,13 +54,16 @@ class UringWatcher : public HeldWatcher<UringWatcher, UringEnv>, public Complete
   }
 
   explicit UringWatcher(const Napi::CallbackInfo& info)
-      : HeldWatcher(info, static_cast<UringSlot*>(info.Data())->Get(info.Env()), "UringWatcher(fd: number | FdHandle, onReady: function)") {}
+      : HeldWatcher(info, static_cast<UringSlot*>(info.Data())->Get(info.Env()), "UringWatcher(fd: number | FdHandle, onReady: function)") {
+    if (state_ != nullptr) state_->AddLive(this);
+  }
 
   ~UringWatcher() override {
     try {
       Shut();
     } catch (...) {  // a destructor must not throw; nothing is left to report to
     }
+    if (state_ != nullptr) state_->RemoveLive(this);
   }
 
   // Environment teardown: the ring is about to close and take every poll with it.
