@@ -94,6 +94,23 @@ function unavailable(): string | undefined {
   return r < 0 ? `the kernel refuses io_uring (errno ${-r})` : undefined;
 }
 
+/**
+ * Child-script lines: runs the script in \`inWorker\` in a Worker, terminated once it posts its
+ * message, 9 times; prints the distinct messages of the last 8 and how many descriptors they left.
+ */
+const WORKER_ROUNDS = `(async () => {
+        const once = () => new Promise((resolve, reject) => {
+          const w = new Worker(inWorker, { eval: true });
+          w.on('message', (m) => { w.terminate().then(() => resolve(m)); });
+          w.on('error', reject);
+        });
+        await once();  // the first Worker makes Node open what it keeps
+        const before = fdCount();
+        const seen = new Set();
+        for (let i = 0; i < 8; i++) seen.add(await once());
+        console.log([...seen].join(','), fdCount() - before);
+      })();`;
+
 describe('io_uring backend', function () {
   this.timeout(30000);
   const reason = unavailable();
@@ -191,18 +208,7 @@ describe('io_uring backend', function () {
         a.recv(10);
         require('worker_threads').parentPort.postMessage(backend);
       \`;
-      (async () => {
-        const once = () => new Promise((resolve, reject) => {
-          const w = new Worker(inWorker, { eval: true });
-          w.on('message', (m) => { w.terminate().then(() => resolve(m)); });
-          w.on('error', reject);
-        });
-        await once();  // the first Worker makes Node open what it keeps
-        const before = fdCount();
-        const seen = new Set();
-        for (let i = 0; i < 8; i++) seen.add(await once());
-        console.log([...seen].join(','), fdCount() - before);
-      })();
+      ${WORKER_ROUNDS}
     `, URING);
     assertClean(r);
     assert.equal(r.stdout.trim(), 'uring 0');
@@ -500,18 +506,7 @@ describe('io_uring operations (recv, recvInto, send, sendall on the ring)', func
         b.sendall(Buffer.alloc(4 << 20, 1));
         setImmediate(() => require('worker_threads').parentPort.postMessage(ringOps));
       \`;
-      (async () => {
-        const once = () => new Promise((resolve, reject) => {
-          const w = new Worker(inWorker, { eval: true });
-          w.on('message', (m) => { w.terminate().then(() => resolve(m)); });
-          w.on('error', reject);
-        });
-        await once();
-        const before = fdCount();
-        const seen = new Set();
-        for (let i = 0; i < 8; i++) seen.add(await once());
-        console.log([...seen].join(','), fdCount() - before);
-      })();
+      ${WORKER_ROUNDS}
     `, URING);
     assertClean(r);
     assert.equal(r.stdout.trim(), 'true 0');
