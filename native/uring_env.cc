@@ -88,16 +88,28 @@ bool UringEnv::DeliverReaped() {
     ring_.Reap(batch_);
     if (batch_.empty()) return any;
     any = true;
-    for (const uring::Completion& c : batch_) {
-      if (c.token == kUntracked) continue;
-      auto it = tokens_.find(c.token);
-      if (it == tokens_.end()) continue;
-      Completer* completer = it->second;
-      tokens_.erase(it);
-      completer->OnCompletion(c.token, c.res);
-      if (tearingDown_) return any;
-    }
+    if (!Dispatch(batch_)) return any;
   }
+}
+
+bool UringEnv::Dispatch(const std::vector<uring::Completion>& reaped) {
+  for (const uring::Completion& c : reaped) {
+    if (c.token == kUntracked) continue;
+    auto it = tokens_.find(c.token);
+    if (it == tokens_.end()) continue;
+    Completer* completer = it->second;
+    tokens_.erase(it);
+    completer->OnCompletion(c.token, c.res);
+    if (tearingDown_) return false;
+  }
+  return true;
+}
+
+void UringEnv::DeliverNow() {
+  if (tearingDown_ || !ring_.IsOpen()) return;
+  std::vector<uring::Completion> reaped;
+  ring_.Reap(reaped);
+  if (!reaped.empty()) Dispatch(reaped);
 }
 
 // Delivers what the ring holds, then flushes what the callbacks queued, and again while the flush

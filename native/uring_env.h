@@ -84,6 +84,11 @@ class UringEnv {
   // returning (the descriptor is about to close and the kernel must let go of its file).
   void Cancel(uint64_t token, bool poll, bool now);
 
+  // Delivers the completions the ring holds now, from inside a call: after a cancel submitted
+  // `now`, the kernel has usually completed the cancelled operation already, and close() settles
+  // what was pending before it returns. Safe while a batch is being delivered (its own list).
+  void DeliverNow();
+
   bool HasFd(int fd) const { return fds_.count(fd) != 0; }
   void Track(int fd) { fds_.insert(fd); }
   void Untrack(int fd) { fds_.erase(fd); }
@@ -104,6 +109,8 @@ class UringEnv {
   int OpenRing();
   void FlushUnlessDelivering();
   bool DeliverReaped();
+  // Hands each completion of `reaped` to its completer; false if teardown began meanwhile.
+  bool Dispatch(const std::vector<uring::Completion>& reaped);
   void Deliver();
   void Drain();
   static void Teardown(UringEnv* self);

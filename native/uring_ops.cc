@@ -9,7 +9,8 @@
 //   recv(length, flags) -> 0 | -errno               IORING_OP_RECV of up to length bytes (kMaxBytes)
 //   send(data, offset, length, flags) -> n | -errno copies n bytes (≤ length, kMaxBytes), IORING_OP_SEND
 //   copyTo(view, offset, n) -> n | -EFAULT          the first n bytes the last receive completed with
-//   cancel()                                        IORING_OP_ASYNC_CANCEL, submitted at once
+//   cancel()                                        IORING_OP_ASYNC_CANCEL, submitted at once; the
+//                                                   completions then in the ring are delivered
 //   ref()  unref()
 //
 // onComplete(res) runs once per submission, with its count or -errno (-ECANCELED when the cancel
@@ -149,7 +150,12 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
     return Num(info.Env(), static_cast<double>(into.length));
   }
 
-  void CancelJs(const Napi::CallbackInfo&) { Cancel(); }
+  // The kernel cancels a socket operation within the io_uring_enter that submits the cancel, so
+  // its completion is delivered before this returns: close() settles what it cancels at once.
+  void CancelJs(const Napi::CallbackInfo&) {
+    Cancel();
+    if (state_ != nullptr && inflight_ != 0) state_->DeliverNow();
+  }
 
   void Ref(const Napi::CallbackInfo&) {
     refd_ = true;

@@ -466,4 +466,37 @@ except OSError: pass
       assert.throws(() => a.sendfileSync(c.fileno()), check);
     });
   });
+
+  // Found by the model suite on io_uring (docs/MODEL.md, sixth round): a receive or send that was a
+  // submission on the ring settled a loop turn after close(); every backend must settle it by the
+  // microtasks close() queued. ci-uring runs this file on the ring.
+  describe('close() and detach() settle pending operations before the loop turns, on every backend', () => {
+    const microtasks = async (): Promise<void> => { for (let i = 0; i < 20; i++) await null; };
+    const ending = ['close', 'detach'] as const;
+
+    async function settledBy(end: 'close' | 'detach', pending: (s: bs.Socket) => Promise<unknown>): Promise<void> {
+      const [a] = track.add(bs.socketpair());
+      const call = pending(a);
+      let outcome: unknown = 'pending';
+      call.then(() => { outcome = 'resolved'; }, (error: unknown) => { outcome = error; });
+      await new Promise((resolve) => setImmediate(resolve));  // on the ring by now, or waiting
+      const fd = end === 'close' ? (a.close(), -1) : a.detach();
+      if (fd >= 0) track.defer(() => bs.close(fd));
+      await microtasks();
+      assert.ok(outcome instanceof bs.SocketError, `still ${String(outcome)} after ${end}()`);
+      assert.equal((outcome as bs.SocketError).code, 'EBADF');
+    }
+
+    for (const end of ending) {
+      it(`recvInto, recv (${end})`, async () => {
+        await settledBy(end, (s) => s.recvInto(Buffer.alloc(100)));
+        await settledBy(end, (s) => s.recv(100));
+      });
+
+      it(`sendall of more than the socket buffer holds (${end})`, async () => {
+        await settledBy(end, (s) => s.sendall(Buffer.alloc(8 << 20, 1)));
+      });
+    }
+  });
 });
+

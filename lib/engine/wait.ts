@@ -553,17 +553,20 @@ export class Waits {
 
   /**
    * Rejects every queued operation and every phase in progress with the error `makeError` builds
-   * (once, and only if some wait). The operations waiting for readiness are failed by their watch;
-   * those on the ring are cancelled, and settle when the kernel confirms (completion.ts).
+   * (once, and only if some wait). The operations waiting for readiness are failed by their watch
+   * after this; those on the ring are cancelled last, so that the turn they leave goes to nobody,
+   * and settle when the kernel confirms, which it has almost always done before cancel() returns
+   * (completion.ts).
    */
   close(makeError: () => unknown): void {
+    if (this.readers.queued() || this.writers.queued() || this.phases?.size) {
+      const error = makeError();
+      this.readers.failAll(error);
+      this.writers.failAll(error);
+      for (const phase of [...(this.phases ?? [])]) phase.fail(error);
+    }
     this.readingOnRing?.close(makeError);
     this.writingOnRing?.close(makeError);
-    if (!this.readers.queued() && !this.writers.queued() && !this.phases?.size) return;
-    const error = makeError();
-    this.readers.failAll(error);
-    this.writers.failAll(error);
-    for (const phase of [...(this.phases ?? [])]) phase.fail(error);
   }
 }
 
