@@ -498,5 +498,44 @@ except OSError: pass
       });
     }
   });
+
+  // Found by the differential suite (seed 5036): a deadline already past when the call would wait
+  // made it time out without looking, where CPython polls once with the timeout rounded up to 1 ms.
+  describe('a timeout shorter than the call still looks once, as CPython does', () => {
+    const refusedPort = (): number => {
+      const probe = new bs.Socket(bs.AF_INET);
+      probe.bind(['127.0.0.1', 0]);
+      const port = (probe.getsockname() as [string, number])[1];
+      probe.close();  // nothing listens there now: a connect is refused at once
+      return port;
+    };
+    const pythonSays = (port: number): string => runPythonScript(`
+import socket, sys
+s = socket.socket(); s.settimeout(1e-9)
+try:
+    s.connect(('127.0.0.1', int(sys.argv[1]))); print('connected')
+except OSError as e:
+    print(type(e).__name__)
+`, [String(port)]).trim();
+
+    it('connectSync and connect with a 1 ns timeout to a closed loopback port: ConnectionRefusedError, as Python', async () => {
+      const port = refusedPort();
+      const expected = pythonSays(port);
+      assert.equal(expected, 'ConnectionRefusedError');
+      const sync = track.add(new bs.Socket(bs.AF_INET));
+      sync.settimeout(1e-9);
+      assert.throws(() => sync.connectSync(['127.0.0.1', port]), (e: Error) => e.constructor.name === expected);
+      const promised = track.add(new bs.Socket(bs.AF_INET));
+      promised.settimeout(1e-9);
+      await assert.rejects(promised.connect(['127.0.0.1', port]), (e: Error) => e.constructor.name === expected);
+    });
+
+    it('a receive with a 1 ns timeout and nothing to read still times out', async () => {
+      const [a] = track.add(bs.socketpair());
+      a.settimeout(1e-9);
+      assert.throws(() => a.recvSync(1), bs.TimeoutError);
+      await assert.rejects(a.recv(1), bs.TimeoutError);
+    });
+  });
 });
 

@@ -30,9 +30,13 @@ export function deadlineInMs(timeoutMs: number): number {
   return timeoutMs < 0 ? Infinity : now() + timeoutMs;
 }
 
-/** Milliseconds left before `deadline`, for poll(): -1 for none, 0 once passed or for NO_WAIT. */
+/**
+ * Whole milliseconds left before `deadline`, for poll(): -1 for none, 0 once passed or for NO_WAIT.
+ * Rounded up, as CPython rounds a wait's timeout: any time left waits at least 1 ms (a 1 ns timeout
+ * still sees a loopback connect refused).
+ */
 export function msLeft(deadline: number): number {
-  return deadline === Infinity ? -1 : Math.max(0, deadline - now());
+  return deadline === Infinity ? -1 : Math.max(0, Math.ceil(deadline - now()));
 }
 
 /** Whether a deadline is a time (timeout mode), neither "forever" nor "never". */

@@ -72,6 +72,17 @@ function attemptOf(books: NonblockingBooks, op: Op): (fd: number) => number {
  * After an attempt returned `result` < 0: throws unless the call would block (EAGAIN, or a
  * connect's EINPROGRESS) and its deadline lets it wait.
  */
+/**
+ * A try that would wait once the deadline has passed looks once more without waiting, and tries
+ * again if the descriptor is ready: CPython never skips its first wait (it polls with the whole
+ * timeout, rounded up to 1 ms), so a 1 ns timeout still sees a loopback connect refused. One
+ * poll(2), only where the call would otherwise time out.
+ */
+function lastLook(fd: number, op: Op, attempt: (fd: number) => number, result: number): number {
+  if ((result !== -EAGAIN && result !== -EINPROGRESS) || !isTimed(op.deadline) || op.deadline > now()) return result;
+  return native.waitFd(fd, op.events, 0) > 0 ? attempt(fd) : result;
+}
+
 function checkMayWait(result: number, op: Op): void {
   if (result !== -EAGAIN && result !== -EINPROGRESS) throw socketError(-result, op.syscall, op.address);
   if (op.deadline === NO_WAIT) throw socketError(-result, op.syscall, op.address);
@@ -295,7 +306,7 @@ class Waiting implements ReadyWaiter {
     let r: number;
     try {
       const fd = this.waits.fd(op.syscall);
-      r = this.attempt!(fd);
+      r = lastLook(fd, op, this.attempt!, this.attempt!(fd));
       if (r === -EAGAIN && op.atEnd !== undefined && hungUp(fd)) r = op.atEnd;
       if (r < 0) checkMayWait(r, op);
     } catch (error) {
@@ -454,7 +465,8 @@ export class Waits {
     if (waitFirst) return this.waitingOf(turns).start(op, attempt, releases, finish);
     let r: number;
     try {
-      r = attempt(this.fd(op.syscall));
+      const fd = this.fd(op.syscall);
+      r = lastLook(fd, op, attempt, attempt(fd));
       if (r < 0) checkMayWait(r, op);
     } catch (error) {
       if (releases) turns.release();
@@ -532,7 +544,7 @@ export class Waits {
     let woken = isTimed(op.deadline) && op.events === POLLIN && this.pollSync(op);
     for (;;) {
       const fd = this.fd(op.syscall);
-      const r = attempt(fd);
+      const r = lastLook(fd, op, attempt, attempt(fd));
       if (r >= 0) return r;
       if (woken && r === -EAGAIN && op.atEnd !== undefined && hungUp(fd)) {
         if (op.atEnd >= 0) return op.atEnd;
