@@ -260,4 +260,36 @@ print(n, h.hexdigest())
     a.close();
     assert.throws(() => a.sendfileSync(fd), (e: unknown) => e instanceof bs.SocketError && e.code === 'EBADF');
   });
+
+  // Differential seed 9477: CPython gives up on sendfile(2) after any error before the first byte
+  // and sends instead, so a peer's reset is reported by that send: EPIPE.
+  it('a peer that reset before the first byte: the error Python gives (EPIPE), Sync and Promise', async () => {
+    const expected = runPythonScript(`
+import socket, struct, sys, time
+l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen()
+c = socket.create_connection(l.getsockname()); s, _ = l.accept()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()
+time.sleep(0.05)
+try:
+    c.sendfile(open(sys.argv[1], 'rb')); print('sent')
+except OSError as e:
+    print(e.errno)
+`, [small]).trim();
+    assert.equal(expected, String(bs.errno.EPIPE));
+    for (const form of ['sync', 'promise'] as const) {
+      const listener = track.add(new bs.Socket(bs.AF_INET));
+      listener.bind(['127.0.0.1', 0]);
+      listener.listen();
+      const client = track.add(bs.createConnectionSync(listener.getsockname() as [string, number]));
+      const [server] = listener.acceptSync();
+      server.setsockopt(bs.SOL_SOCKET, bs.SO_LINGER, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]));
+      server.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const fd = openTracked(small);
+      const check = (e: unknown): boolean => e instanceof bs.SocketError && String(e.errno) === expected;
+      if (form === 'sync') assert.throws(() => client.sendfileSync(fd), check);
+      else await assert.rejects(client.sendfile(fd), check);
+    }
+  });
 });
+

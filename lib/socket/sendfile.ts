@@ -20,8 +20,6 @@ const MSG_DONTWAIT = C.MSG_DONTWAIT ?? 0;
 const MAX_BLOCK = 2 ** 30;
 /** Read-and-send chunk where sendfile(2) is not used. */
 const COPY_BLOCK = 64 * 1024;
-/** sendfile(2) failing with these before any byte was sent means "not for this file": copy instead. */
-const FALLBACK = new Set([E.ENOSYS, E.EINVAL, E.EOPNOTSUPP, E.ENOTSUP, E.ESPIPE].filter((e) => e !== undefined));
 
 /** What sendfile needs of a Socket: its writers' turn and its Sync twin (see Socket.writeSession). */
 export interface SendfileSocket {
@@ -57,14 +55,16 @@ class Transfer {
 
   /**
    * The attempt of the sendfile(2) path: sends until the end (the bytes sent), EAGAIN, or an
-   * error (-errno); 0 with `copies` set when this file is not for sendfile(2).
+   * error (-errno); 0 with `copies` set when sendfile(2) failed before sending anything. As in
+   * CPython, any error then means "read and send instead" (a file sendfile(2) refuses, and also a
+   * peer's reset: the send that follows reports EPIPE, as Python's does).
    */
   readonly sendfileAttempt = (fd: number): number => {
     while (this.remaining > 0) {
       const r = native.sendfile(fd, this.fileFd, this.offset + this.sent, Math.min(this.remaining, MAX_BLOCK));
       if (r === 0) break;
       if (r < 0) {
-        if (this.sent !== 0 || !FALLBACK.has(-r)) return r;
+        if (this.sent !== 0 || r === -E.EAGAIN) return r;
         this.copies = true;
         return 0;
       }

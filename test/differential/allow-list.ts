@@ -332,6 +332,14 @@ export const ALLOW_LIST: Allowed[] = [
     },
   },
   {
+    id: 'sendfile-closed-socket-empty-file',
+    reason: 'API.md: an operation on a closed socket throws SocketError EBADF. CPython\'s socket.sendfile looks at the '
+      + 'file first and returns 0 for an empty one without touching the socket (whose fileno() is -1 once closed).',
+    matches(step, node, py) {
+      return step.op === 'sendfile' && isError(node) && node.code === 'EBADF' && Array.isArray(py) && py[0] === 0;
+    },
+  },
+  {
     id: 'recvmmsg-end-of-input',
     reason: "API.md: recvmmsg gives 'an empty array at end of input'; a datagram socket shut for reading is at end of "
       + "input (recv gives 0 bytes at once). The driver's stand-in, a loop of recvmsg, cannot tell that from an empty "
