@@ -595,10 +595,10 @@ class Seq:
     def op_sendmmsg(self, st):
         """sendmmsg(2) as repeated sendto: the count sent, or the first message's error."""
         s = self.sock(st['id'])
+        addr = self.address(st['addr']) if 'addr' in st else None  # an argument's value, made before the call
         flags = self.flags_arg(st)
         if flags is None:
             raise TypeError('flags')  # as a binding parses its arguments before the loop
-        addr = self.address(st['addr']) if 'addr' in st else None
         count = 0
         for d in st['msgs']:
             try:

@@ -97,6 +97,12 @@ function endOfInputVsEmpty(d: Divergence): boolean {
   return !!ours && !!theirs && ours.length === 0 && theirs.length > 0 && theirs.every((m) => m[0] === 0);
 }
 
+/** The sockets a divergence of step `st` is about: the step's own, or those of its sub-steps that made `d` (parallel). */
+function idsOf(st: Step, d: Divergence): string[] {
+  if (st.op !== 'parallel') return st.id === undefined ? [] : [st.id];
+  return st.steps!.filter((sub) => sub.op === d.op && sub.id !== undefined).map((sub) => sub.id!);
+}
+
 /** An argument refused before any system call. */
 const refused = (r: unknown) => isError(r) && ['TypeError', 'RangeError', 'ValueError', 'OverflowError'].includes(r.err);
 
@@ -143,7 +149,11 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
     // a receive, and anything that waits for POLLIN first (accept in timeout mode: CPython polls before it)
     for (const d of found) if (!d.allowedBy && (d.op.startsWith('recv') || d.op === 'accept') && raw.has(st.id!)) d.allowedBy = 'raw-sees-both-sides';
     if (st.op === 'mode' || st.op === 'settimeout') adopted.delete(st.id!);
-    for (const d of found) if (!d.allowedBy && adopted.has(st.id!) && pythonWouldBlock(d.py) && !pythonWouldBlock(d.node)) d.allowedBy = 'fromfd-applies-mode';
+    for (const d of found) {
+      if (!d.allowedBy && idsOf(st, d).some((id) => adopted.has(id)) && pythonWouldBlock(d.py) && !pythonWouldBlock(d.node)) {
+        d.allowedBy = 'fromfd-applies-mode';
+      }
+    }
     out.push(...found);
     // the bytes were consumed on one side only, or a known defect did something else: the rest of the
     // sequence would compare different states
