@@ -617,6 +617,11 @@ class Seq:
         """recvmmsg(2) with MSG_WAITFORONE as repeated recvmsg: the first waits as the mode says, the rest never."""
         s = self.sock(st['id'])
         flags = self.flags_arg(st)
+        if isinstance(flags, int) and not flags & socket.MSG_ERRQUEUE:
+            # as the kernel's recvmmsg does before it receives anything: a pending error first (sock_error)
+            pending = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if pending:
+                raise OSError(pending, os.strerror(pending))
         out, bufs = [], []
         for k, size in enumerate(st['sizes']):
             buf = bytearray(b'\xee' * size)

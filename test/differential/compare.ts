@@ -97,6 +97,17 @@ function endOfInputVsEmpty(d: Divergence): boolean {
   return !!ours && !!theirs && ours.length === 0 && theirs.length > 0 && theirs.every((m) => m[0] === 0);
 }
 
+/** Keeps `nonblocking`, the sockets whose own mode is non-blocking, up to date after step `st`. */
+function noteMode(st: Step, nonblocking: Set<string>): void {
+  const made = typeof st.as === 'string' ? st.as : undefined;
+  if (st.op === 'socket' && made && st.typeFlags?.includes('SOCK_NONBLOCK')) nonblocking.add(made);
+  else if (st.op === 'dup' && made && nonblocking.has(st.id!)) nonblocking.add(made);
+  else if (st.op === 'mode' || st.op === 'settimeout') {
+    if (st.mode === 'nonblocking' || (st.op === 'settimeout' && st.value === 0)) nonblocking.add(st.id!);
+    else nonblocking.delete(st.id!);
+  }
+}
+
 /** The sockets a divergence of step `st` is about: the step's own, or those of its sub-steps that made `d` (parallel). */
 function idsOf(st: Step, d: Divergence): string[] {
   if (st.op !== 'parallel') return st.id === undefined ? [] : [st.id];
@@ -116,6 +127,7 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
   const shutForReading = new Set<string>();  // sockets after SHUT_RD or SHUT_RDWR (allowed: recvmmsg-end-of-input)
   const closedSelectors = new Set<string>();  // selectors after close() (allowed: python-selector-after-close)
   const adopted = new Set<string>();  // sockets made by fromfd whose mode was not set since (allowed: fromfd-applies-mode)
+  const nonblocking = new Set<string>();  // sockets in non-blocking mode (allowed: mode-is-the-sockets, Python hanging)
   // raw-sees-both-sides: the two sides run a sequence at the same time on one machine, and a raw
   // or packet socket receives every packet of its protocol on loopback, the other side's too: what
   // a receive on it finds, and whether it times out, depends on the other side's timing.
@@ -149,6 +161,12 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
     // a receive, and anything that waits for POLLIN first (accept in timeout mode: CPython polls before it)
     for (const d of found) if (!d.allowedBy && (d.op.startsWith('recv') || d.op === 'accept') && raw.has(st.id!)) d.allowedBy = 'raw-sees-both-sides';
     if (st.op === 'mode' || st.op === 'settimeout') adopted.delete(st.id!);
+    noteMode(st, nonblocking);
+    for (const d of found) {
+      if (!d.allowedBy && nonblocking.has(st.id!) && HANG(d.py) && isError(d.node) && d.node.err === 'BlockingIOError') {
+        d.allowedBy = 'mode-is-the-sockets';
+      }
+    }
     for (const d of found) {
       if (!d.allowedBy && idsOf(st, d).some((id) => adopted.has(id)) && pythonWouldBlock(d.py) && !pythonWouldBlock(d.node)) {
         d.allowedBy = 'fromfd-applies-mode';
