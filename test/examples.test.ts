@@ -48,6 +48,13 @@ async function run(name: string, args: Array<string | number> = [], ms = 15000):
   return out;
 }
 
+/** The network namespaces tours make (examples/tour-tools.ts names them bsdtour-<pid>-…). */
+function tourNamespaces(): string[] {
+  if (process.platform !== 'linux' || process.getuid!() !== 0) return [];
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')
+    .map((line) => line.split(' ')[0]).filter((name) => name.startsWith('bsdtour-'));
+}
+
 function lines(text: string): string[] {
   return text.trim().split('\n');
 }
@@ -256,11 +263,11 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
     assert.match(out, /AF_INET SOCK_DGRAM udp \["127\.0\.0\.1",80\]/);
   });
 
-  it('the tour (npm start) runs every example and exits 0 within 30 s', async function () {
-    this.timeout(40000);
-    const start = performance.now();
-    const out = await run('tour', [], 30000);
-    assert.ok(performance.now() - start < 30000);
+  // No upper bound on its time (it runs under sanitizers and valgrind too): it must end by itself.
+  it('the tour (npm start) runs every example and exits 0 by itself', async function () {
+    this.timeout(190000);
+    const namespacesBefore = tourNamespaces();
+    const out = await run('tour', [], 180000);
     for (let i = 1; i <= 7; i++) assert.match(out, new RegExp(`\\n== ${i}\\. `), `section ${i}`);
     assert.match(out, /tour: client 0 got "client 0"/);
     assert.match(out, /100 echoes verified/);
@@ -280,6 +287,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
     const hop2 = out.search(/^ {5}2 {2}10\.32\.2\.2 {2}\d+\.\d{3} ms$/m);
     assert.ok(hop1 >= 0 && hop2 > hop1, `traceroute's hops 1 and 2, in order:\n${out}`);
     assert.match(out, /^ {4}address new 10\.41\.0\.1\/24 on \d+$/m);  // ip-monitor
-    assert.equal(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes('bsdtour-'), false, 'the namespaces are gone');
+    const left = tourNamespaces().filter((name) => !namespacesBefore.includes(name));
+    assert.deepEqual(left, [], 'the namespaces the tour made are gone');
   });
 });
