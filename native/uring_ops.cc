@@ -1,6 +1,7 @@
-// Completion-based receive and send on a stream socket, through the environment's ring
-// (uring_env.h): the Promise forms of recv, recvInto, send and sendall when the io_uring backend
-// and its socket operations are on (lib/completion.ts runs them in the engine's turn). One UringOp
+// Completion-based receive and send on a stream socket, and accept on a listener, through the
+// environment's ring (uring_env.h): the Promise forms of recv, recvInto, send, sendall and accept
+// when the io_uring backend and its socket operations are on (lib/completion.ts runs them in the
+// engine's turn). One UringOp
 // per socket and direction, one submission in flight at a time. The kernel reads from and writes
 // into memory of the op's own, never into the caller's buffer, which JavaScript may detach or
 // shrink at any time: a receive is copied into the caller's view once JavaScript has checked it.
@@ -9,16 +10,24 @@
 //   recv(length, flags) -> 0 | -errno               IORING_OP_RECV of up to length bytes (kMaxBytes)
 //   send(data, offset, length, flags) -> n | -errno copies n bytes (≤ length, kMaxBytes), IORING_OP_SEND
 //   copyTo(view, offset, n) -> n | -EFAULT          the first n bytes the last receive completed with
-//   cancel()                                        IORING_OP_ASYNC_CANCEL, submitted at once
+//   accept(nonblock) -> 0 | -errno                  waits for the listener's accept queue (uring_accept.h)
+//   accepted(blob, nonblock) -> fd | -errno         the oldest descriptor queued, the peer in blob
+//   cancel() -> boolean                             IORING_OP_ASYNC_CANCEL, submitted at once; true
+//                                                   when nothing was in the kernel (an accept waiting
+//                                                   for the queue): it is cancelled there and then
 //   ref()  unref()
+//   uringAccepted(fd, blob, nonblock, stop) -> fd | -EAGAIN (armed, none queued) | -ENOENT (none)
 //
-// onComplete(res) runs once per submission, with its count or -errno (-ECANCELED when the cancel
+// onComplete(res) runs once per submission (an accept: once per accept waited for, 0 when a
+// descriptor can be taken), with its count or -errno (-ECANCELED when the cancel
 // came first; a completion that beat the cancel keeps its count). The FdHandle closing or giving
 // the descriptor up cancels what is in flight before it does, as the kernel holds the socket while
 // an operation is in flight. The op's memory outlives the object while the kernel may use it (an
 // Orphan takes it over), and environment teardown waits for the kernel to give it back.
 #include "platform.h"
 #include "uring_env.h"
+#include "uring_accept.h"
+#include "addresses.h"
 #include "handle.h"
 #include "watcher.h"
 
@@ -39,6 +48,14 @@ constexpr size_t kMaxBytes = 1 << 20;
 
 using Bytes = std::unique_ptr<uint8_t[]>;
 
+// The oldest descriptor `queue` holds, its peer written to the blob argument `blobIndex`.
+Napi::Value TakeAccepted(const Napi::CallbackInfo& info, AcceptQueue* queue, bool nonblock, bool stop, size_t blobIndex) {
+  SockAddr addr;
+  int fd = queue->Take(nonblock, stop, addr);
+  if (fd >= 0) WriteAddrBlob(info, blobIndex, addr);
+  return Num(info.Env(), fd);
+}
+
 // The memory of an operation whose UringOp went while the kernel still had it: freed at the
 // completion, or leaked if teardown cannot get it back.
 class Orphan : public Completer {
@@ -56,7 +73,7 @@ class Orphan : public Completer {
   Bytes bytes_;
 };
 
-class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Completer {
+class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Completer, public AcceptWaiter {
  public:
   static Napi::Function Define(Napi::Env env, UringSlot* slot) {
     return DefineClass(env, "UringOp",
@@ -64,6 +81,8 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
                            InstanceMethod<&UringOp::Recv>("recv"),
                            InstanceMethod<&UringOp::Send>("send"),
                            InstanceMethod<&UringOp::CopyTo>("copyTo"),
+                           InstanceMethod<&UringOp::Accept>("accept"),
+                           InstanceMethod<&UringOp::Accepted>("accepted"),
                            InstanceMethod<&UringOp::CancelJs>("cancel"),
                            InstanceMethod<&UringOp::Ref>("ref"),
                            InstanceMethod<&UringOp::Unref>("unref"),
@@ -83,6 +102,7 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
   }
 
   ~UringOp() override {
+    if (accept_ != nullptr) accept_->Orphan();
     if (state_ != nullptr) {
       if (inflight_ != 0) HandOver();
       Hold(false);
@@ -96,12 +116,10 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
     inflight_ = 0;
     if (receiving_ && res >= 0) received_ = static_cast<size_t>(res);
     Hold(false);
-    if (onComplete_.Empty()) return;
-    Napi::HandleScope scope(Env());
-    Napi::Object self = Value();  // keeps this object alive during the call
-    onComplete_.Call(Env(), self, res);
-    if (closed_ && inflight_ == 0) onComplete_.Reset(Env());
+    CallBack(res);
   }
+
+  void OnAcceptReady(int res) override { CallBack(res); }
 
   // Environment teardown: nothing is called back any more; the in-flight submission, if any, is
   // drained by the environment before the ring closes.
@@ -149,20 +167,54 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
     return Num(info.Env(), static_cast<double>(into.length));
   }
 
-  void CancelJs(const Napi::CallbackInfo&) { Cancel(); }
+  // accept(nonblock) -> 0 | -errno
+  Napi::Value Accept(const Napi::CallbackInfo& info) {
+    bool nonblock = info[0].ToBoolean();
+    int r = Ready();
+    if (r == 0 && accept_ == nullptr) {
+      if (!state_->ring().HasAccept()) return Num(info.Env(), -ENOSYS);
+      accept_ = new AcceptQueue(state_, fd_, this);
+      accept_->SetRef(refd_);
+    }
+    return Num(info.Env(), r < 0 ? r : accept_->Wait(nonblock));
+  }
+
+  // accepted(blob, nonblock) -> fd | -errno
+  Napi::Value Accepted(const Napi::CallbackInfo& info) {
+    if (accept_ == nullptr) return Num(info.Env(), -ENOENT);
+    return TakeAccepted(info, accept_, info[1].ToBoolean(), false, 0);
+  }
+
+  Napi::Value CancelJs(const Napi::CallbackInfo& info) {
+    bool now = accept_ != nullptr && accept_->StopWaiting();
+    Cancel();
+    return Napi::Boolean::New(info.Env(), now);
+  }
 
   void Ref(const Napi::CallbackInfo&) {
     refd_ = true;
     Hold(inflight_ != 0);
+    if (accept_ != nullptr) accept_->SetRef(true);
   }
 
   void Unref(const Napi::CallbackInfo&) {
     refd_ = false;
     Hold(false);
+    if (accept_ != nullptr) accept_->SetRef(false);
+  }
+
+  // onComplete(res), with this object kept alive during the call.
+  void CallBack(int res) {
+    if (onComplete_.Empty()) return;
+    Napi::HandleScope scope(Env());
+    Napi::Object self = Value();
+    onComplete_.Call(Env(), self, res);
+    if (closed_ && inflight_ == 0) onComplete_.Reset(Env());
   }
 
   // The FdHandle is about to close or give up the descriptor: the kernel must let go of it first.
   void StopWatching() override {
+    if (accept_ != nullptr) accept_->Close();
     Cancel();
     closed_ = true;
     if (inflight_ == 0) onComplete_.Reset(Env());  // else once the cancel's completion is delivered
@@ -220,6 +272,7 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
   }
 
   UringEnv* state_ = nullptr;
+  AcceptQueue* accept_ = nullptr;  // made by the first accept; orphaned (not deleted) with this
   int fd_ = -1;
   Bytes bytes_;
   size_t capacity_ = 0;
@@ -234,9 +287,21 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
   ReadyCallback onComplete_;
 };
 
+// uringAccepted(fd, blob, nonblock, stop): a try of accept takes what the ring accepted first.
+Napi::Value UringAccepted(const Napi::CallbackInfo& info) {
+  UringEnv* state = static_cast<UringSlot*>(info.Data())->env;
+  AcceptQueue* queue = state != nullptr ? AcceptQueue::Of(state, IntArg(info, 0)) : nullptr;
+  if (queue == nullptr) return Num(info.Env(), -ENOENT);
+  return TakeAccepted(info, queue, info[2].ToBoolean(), info[3].ToBoolean(), 1);
+}
+
 }  // namespace
 
 Napi::Function DefineUringOp(Napi::Env env, UringSlot* slot) { return UringOp::Define(env, slot); }
+
+Napi::Function DefineUringAccepted(Napi::Env env, UringSlot* slot) {
+  return Napi::Function::New(env, UringAccepted, "uringAccepted", slot);
+}
 
 }  // namespace bsd
 #endif

@@ -1,7 +1,8 @@
 // Completion-based operations on the thread's io_uring (native/uring_ops.cc), a part of the engine
 // (wait.ts runs them in the direction's turn, as it runs a try and a wait for readiness). With the
 // uring backend and its socket operations on (readiness.ts's `ringOps`), the Promise forms of
-// recv, recvInto, send and sendall on a stream socket are one submission each: the ring batches
+// recv, recvInto, send and sendall on a stream socket are one submission each (and accept waits for
+// the listener's accept queue, which a multishot accept fills: native/uring_accept.h): the ring batches
 // the submissions of a loop turn into one io_uring_enter and hands back the completions when its
 // descriptor is readable, so a request costs no system call of its own.
 //
@@ -129,7 +130,7 @@ export class Completing {
     this.reason = error;
     this.timer?.clear();
     this.timer = undefined;
-    this.ring!.cancel();
+    if (this.ring!.cancel()) this.completed(-ECANCELED);  // an accept waiting for its queue: nothing in the kernel to wait for
   }
 
   private completed(res: number): void {

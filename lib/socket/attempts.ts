@@ -2,14 +2,16 @@
 // one call, with its deadline fixed from the socket's timeout at the call, for its Sync form (run
 // by Waits.runSync) or its Promise form (run by Waits.run). The receive family is receives.ts's.
 import { native } from '../binding/native';
+import { E, check } from '../binding/errors';
 import { packAddress, toBlobAsync } from '../input/address';
 import { deadlineOf } from '../engine/deadline';
 import { EndOfInput, type Op, type Waits } from '../engine/wait';
+import { ringOps } from '../engine/readiness';
 import { attached } from './views';
 import type { RingWork } from '../engine/completion';
 import type { Ancillary } from './messages';
 
-const { POLLIN, POLLOUT } = native.constants;
+const { AF_UNIX, POLLIN, POLLOUT } = native.constants;
 const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
 const MSG_ERRQUEUE = native.constants.MSG_ERRQUEUE ?? 0;
 
@@ -144,12 +146,51 @@ export function sendmsgAttempt(caller: Caller, parts: Uint8Array[], anc: Ancilla
 /**
  * An accept into `addressOut`: a Promise form, and a Sync one in non-blocking mode, ask for an
  * O_NONBLOCK listener (accept has no MSG_DONTWAIT); `nonblock` makes the new descriptor non-blocking.
+ * On the ring (a Promise form while the ring takes operations), an accept that would wait waits
+ * for the listener's accept queue, which a multishot accept fills (native/uring_accept.h). Not on
+ * a Unix listener: shut down, its non-blocking accept says EAGAIN for ever and the kernel's ring
+ * accept never completes, where readiness sees the hang-up (EndOfInput.ACCEPT).
  */
-export function accepting(caller: Caller, nonblock: boolean, addressOut: Buffer): Op {
+export function accepting(caller: Caller, family: number, nonblock: boolean, addressOut: Buffer): Op {
   const { timeout, signal, promise } = caller;
+  const ring = caller.ring === true && family !== AF_UNIX;
   return {
     events: POLLIN, syscall: 'accept', deadline: deadlineOf(timeout), signal, atEnd: EndOfInput.ACCEPT,
-    nonblocking: promise || nonblockingSync(caller), attempt: (s) => native.accept(s, addressOut, nonblock),
+    nonblocking: promise || nonblockingSync(caller),
+    attempt: ring ? acceptAttempt(nonblock, addressOut) : (s) => native.accept(s, addressOut, nonblock),
+    ring: ring ? ringAccept(nonblock, addressOut) : undefined,
+  };
+}
+
+const ENOENT = E.ENOENT;
+
+/** accept's try on the ring: the oldest descriptor the ring has accepted for this listener, else accept(2). */
+function acceptAttempt(nonblock: boolean, addressOut: Buffer): (fd: number) => number {
+  const queued = native.uringAccepted;
+  if (queued === undefined) return (s) => native.accept(s, addressOut, nonblock);
+  return (s) => {
+    const r = queued(s, addressOut, nonblock, false);
+    return r === -ENOENT ? native.accept(s, addressOut, nonblock) : r;
+  };
+}
+
+/**
+ * Before a Sync accept, which waits in poll(2) off the loop: the oldest descriptor the ring has
+ * accepted for this listener (its peer in `addressOut`), or -1 when there is none; the ring's
+ * multishot accept is stopped first, as poll(2) would never see the connections it takes.
+ */
+export function acceptedByRing(fd: number, nonblock: boolean, addressOut: Buffer): number {
+  if (!ringOps || native.uringAccepted === undefined) return -1;
+  const r = native.uringAccepted(fd, addressOut, nonblock, true);
+  return r === -ENOENT ? -1 : check(r, 'accept');
+}
+
+/** accept() on the ring: waits for the accept queue, and takes its oldest descriptor at the completion. */
+function ringAccept(nonblock: boolean, addressOut: Buffer): RingWork {
+  return {
+    tries: () => true,
+    submit: (ring) => ring.accept(nonblock),
+    complete: (ring) => ring.accepted(addressOut, nonblock),
   };
 }
 

@@ -10,7 +10,7 @@ import { closeWatch, isWatched, ringOps } from '../engine/readiness';
 import { deadlineOf } from '../engine/deadline';
 import { Waits, type Op, type Session } from '../engine/wait';
 import {
-  accepting, rejecting, sendCall, sendFlags, sending, sendingTo, sendallOp, sendmsgAttempt, sendOp, sendtoAttempt,
+  acceptedByRing, accepting, rejecting, sendCall, sendFlags, sending, sendingTo, sendallOp, sendmsgAttempt, sendOp, sendtoAttempt,
   type Caller, type OperationOptions,
 } from './attempts';
 import { getdefaulttimeout } from './defaults';
@@ -278,7 +278,9 @@ export class Socket<F extends number = number> {
   /** Waits for a connection: `[Socket, address]`. The new socket starts with the default timeout. */
   acceptSync(): [Socket<F>, ReturnedAddressOf<F>] {
     const nonblock = getdefaulttimeout() !== null;
-    return this.accepted(this._waits.runSync(accepting(this.sync(), nonblock, addressOut)), nonblock);
+    const queued = acceptedByRing(this.openFd('accept'), nonblock, addressOut);
+    if (queued >= 0) return this.accepted(queued, nonblock);
+    return this.accepted(this._waits.runSync(accepting(this.sync(), this._family, nonblock, addressOut)), nonblock);
   }
 
   /** Promise form of acceptSync. */
@@ -287,7 +289,7 @@ export class Socket<F extends number = number> {
       const caller = this.promised(options);
       this.openFd('accept');
       const nonblock = getdefaulttimeout() !== null;
-      return this._waits.run(this._waits.readers, accepting(caller, nonblock, addressOut), (fd) => this.accepted(fd, nonblock));
+      return this._waits.run(this._waits.readers, accepting(caller, this._family, nonblock, addressOut), (fd) => this.accepted(fd, nonblock));
     });
   }
 
