@@ -40,6 +40,30 @@ void PeerOf(int fd, SockAddr& addr) {
 
 }  // namespace
 
+// The oldest descriptor `queue` holds, its peer written to the blob argument `blobIndex`.
+Napi::Value TakeAccepted(const Napi::CallbackInfo& info, AcceptQueue* queue, bool nonblock, bool stop, size_t blobIndex) {
+  SockAddr addr;
+  int fd = queue->Take(nonblock, stop, addr);
+  if (fd >= 0) WriteAddrBlob(info, blobIndex, addr);
+  return Num(info.Env(), fd);
+}
+
+namespace {
+
+// uringAccepted(fd, blob, nonblock, stop): a try of accept takes what the ring accepted first.
+Napi::Value UringAccepted(const Napi::CallbackInfo& info) {
+  UringEnv* state = static_cast<UringSlot*>(info.Data())->env;
+  AcceptQueue* queue = state != nullptr ? AcceptQueue::Of(state, IntArg(info, 0)) : nullptr;
+  if (queue == nullptr) return Num(info.Env(), -ENOENT);
+  return TakeAccepted(info, queue, info[2].ToBoolean(), info[3].ToBoolean(), 1);
+}
+
+}  // namespace
+
+Napi::Function DefineUringAccepted(Napi::Env env, UringSlot* slot) {
+  return Napi::Function::New(env, UringAccepted, "uringAccepted", slot);
+}
+
 AcceptQueue::AcceptQueue(UringEnv* env, int listener, AcceptWaiter* waiter) : env_(env), listener_(listener), waiter_(waiter) {
   env_->AddLive(this);
   env_->SetAcceptor(listener_, this);

@@ -98,5 +98,9 @@ class AcceptQueue : public Completer {
   bool orphaned_ = false;
 };
 
+// The oldest descriptor `queue` holds (AcceptQueue::Take), its peer written to the blob argument
+// `blobIndex`: the descriptor, or -errno.
+Napi::Value TakeAccepted(const Napi::CallbackInfo& info, AcceptQueue* queue, bool nonblock, bool stop, size_t blobIndex);
+
 }  // namespace bsd
 #endif

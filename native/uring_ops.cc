@@ -10,6 +10,11 @@
 //   recv(length, flags) -> 0 | -errno               IORING_OP_RECV of up to length bytes (kMaxBytes)
 //   send(data, offset, length, flags) -> n | -errno copies n bytes (≤ length, kMaxBytes), IORING_OP_SEND
 //   copyTo(view, offset, n) -> n | -EFAULT          the first n bytes the last receive completed with
+//   recvmsg(length, ancbufsize, flags) -> 0 | -errno  IORING_OP_RECVMSG into a msghdr of the op's own
+//   received(blob) -> [ancdata, msgFlags] | -EFAULT the last recvmsg's ancillary data and flags, the
+//                                                   sender in blob (received descriptors: CLOEXEC)
+//   sendmsg(parts, ancdata, flags, blob | null) -> n | -errno  copies the parts (n bytes, at most
+//                                                   kMaxBytes, else -EMSGSIZE), IORING_OP_SENDMSG
 //   accept(nonblock) -> 0 | -errno                  waits for the listener's accept queue (uring_accept.h)
 //   accepted(blob, nonblock) -> fd | -errno         the oldest descriptor queued, the peer in blob
 //   cancel() -> boolean                             IORING_OP_ASYNC_CANCEL, submitted at once; true
@@ -28,11 +33,14 @@
 #include "uring_env.h"
 #include "uring_accept.h"
 #include "addresses.h"
+#include "messages.h"
+#include "uring_message.h"
 #include "handle.h"
 #include "watcher.h"
 
 #if BSD_HAVE_IO_URING
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -48,29 +56,30 @@ constexpr size_t kMaxBytes = 1 << 20;
 
 using Bytes = std::unique_ptr<uint8_t[]>;
 
-// The oldest descriptor `queue` holds, its peer written to the blob argument `blobIndex`.
-Napi::Value TakeAccepted(const Napi::CallbackInfo& info, AcceptQueue* queue, bool nonblock, bool stop, size_t blobIndex) {
-  SockAddr addr;
-  int fd = queue->Take(nonblock, stop, addr);
-  if (fd >= 0) WriteAddrBlob(info, blobIndex, addr);
-  return Num(info.Env(), fd);
-}
+
 
 // The memory of an operation whose UringOp went while the kernel still had it: freed at the
 // completion, or leaked if teardown cannot get it back.
 class Orphan : public Completer {
  public:
-  explicit Orphan(Bytes bytes) : bytes_(std::move(bytes)) {}
-  void OnCompletion(uint64_t, int) override { delete this; }
+  Orphan(Bytes bytes, UringMessagePtr message, bool receivingMessage)
+      : bytes_(std::move(bytes)), message_(std::move(message)), receivingMessage_(receivingMessage) {}
+  void OnCompletion(uint64_t, int res) override {
+    if (receivingMessage_ && res >= 0) message_->CloseReceivedFds();
+    delete this;
+  }
   void Detach() override {}
   bool HoldsMemory() const override { return true; }
   void Abandon() override {
-    bytes_.release();  // NOLINT(bugprone-unused-return-value): deliberately leaked
+    bytes_.release();    // NOLINT(bugprone-unused-return-value): deliberately leaked
+    message_.release();  // NOLINT(bugprone-unused-return-value)
     delete this;
   }
 
  private:
   Bytes bytes_;
+  UringMessagePtr message_;
+  bool receivingMessage_;
 };
 
 class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Completer, public AcceptWaiter {
@@ -81,6 +90,9 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
                            InstanceMethod<&UringOp::Recv>("recv"),
                            InstanceMethod<&UringOp::Send>("send"),
                            InstanceMethod<&UringOp::CopyTo>("copyTo"),
+                           InstanceMethod<&UringOp::Recvmsg>("recvmsg"),
+                           InstanceMethod<&UringOp::Received>("received"),
+                           InstanceMethod<&UringOp::Sendmsg>("sendmsg"),
                            InstanceMethod<&UringOp::Accept>("accept"),
                            InstanceMethod<&UringOp::Accepted>("accepted"),
                            InstanceMethod<&UringOp::CancelJs>("cancel"),
@@ -108,15 +120,22 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
       Hold(false);
       state_->RemoveLive(this);
     }
-    if (abandoned_) bytes_.release();  // NOLINT(bugprone-unused-return-value): the kernel may still use it
+    if (abandoned_) {  // the kernel may still use them
+      bytes_.release();    // NOLINT(bugprone-unused-return-value)
+      message_.release();  // NOLINT(bugprone-unused-return-value)
+    } else {
+      DropUnclaimed();
+    }
   }
 
   void OnCompletion(uint64_t token, int res) override {
     if (token != inflight_) return;
     inflight_ = 0;
     if (receiving_ && res >= 0) received_ = static_cast<size_t>(res);
+    unclaimed_ = messaging_ && receiving_ && res >= 0;
     Hold(false);
     CallBack(res);
+    if (onComplete_.Empty()) DropUnclaimed();  // closed: nobody will take what it received
   }
 
   void OnAcceptReady(int res) override { CallBack(res); }
@@ -124,6 +143,7 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
   // Environment teardown: nothing is called back any more; the in-flight submission, if any, is
   // drained by the environment before the ring closes.
   void Detach() override {
+    DropUnclaimed();
     Hold(false);
     closed_ = true;
     onComplete_.Reset(Env());
@@ -143,6 +163,70 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
     size_t n = r == 0 ? static_cast<size_t>(std::min<double>(length, kMaxBytes)) : 0;
     if (r == 0) r = Submit(IORING_OP_RECV, n, flags, true);
     return Num(info.Env(), r);
+  }
+
+  // recvmsg(length, ancbufsize, flags) -> 0 | -errno
+  Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
+    double length = DoubleArg(info, 0);
+    double ancbufsize = DoubleArg(info, 1);
+    int flags = IntArg(info, 2);
+    int r = Ready();
+    if (r == 0 && (!(length >= 1) || !(ancbufsize >= 0) || ancbufsize > kMaxBytes)) r = -EINVAL;
+    if (r < 0) return Num(info.Env(), r);
+    size_t n = static_cast<size_t>(std::min<double>(length, kMaxBytes));
+    Reserve(n);
+    UringMessage& m = MessageOf(static_cast<size_t>(ancbufsize));
+    m.addr = SockAddr{};
+    m.addr.length = sizeof m.addr.storage;
+    m.Point(bytes_.get(), n, true);
+    return Num(info.Env(), SubmitMessage(IORING_OP_RECVMSG, flags | kCmsgCloexec, true));
+  }
+
+  // received(blob) -> [ancdata, msgFlags] | -EFAULT
+  Napi::Value Received(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!unclaimed_ || inflight_ != 0) return Num(env, -EFAULT);
+    unclaimed_ = false;
+    UringMessage& m = *message_;
+    m.addr.length = m.msg.msg_namelen;
+    WriteAddrBlob(info, 0, m.addr);
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, UnpackAncillary(env, &m.msg));
+    out.Set(1u, Num(env, m.msg.msg_flags & ~kCmsgCloexec));
+    return out;
+  }
+
+  // sendmsg(parts, ancdata, flags, blob | null) -> the bytes queued | -errno
+  Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::vector<Napi::Value> parts = Elements(env, info[0], "an array of Uint8Array");
+    std::vector<AncillaryValue> ancillary = ReadAncillary(env, info[1]);
+    int flags = IntArg(info, 2);
+    SockAddr addr;
+    bool named = !info[3].IsNull() && !info[3].IsUndefined();
+    if (named && !ReadAddrBlob(info, 3, &addr)) return Num(env, -EINVAL);
+    int r = Ready();
+    if (r < 0) return Num(env, r);
+    // Phase 2: no JavaScript runs from here on.
+    std::vector<Napi::Uint8Array> views;
+    size_t total = 0;
+    for (const Napi::Value& part : parts) {
+      views.push_back(Uint8ArrayOf(env, part));
+      total += views.back().ByteLength();
+    }
+    if (total > kMaxBytes) return Num(env, -EMSGSIZE);  // a datagram is sent whole or not at all
+    Reserve(total);
+    size_t offset = 0;
+    for (const Napi::Uint8Array& view : views) {
+      if (view.ByteLength() > 0) std::memcpy(bytes_.get() + offset, view.Data(), view.ByteLength());
+      offset += view.ByteLength();
+    }
+    UringMessage& m = MessageOf(0);
+    m.control = PackAncillary(env, ancillary);
+    m.addr = addr;
+    m.Point(bytes_.get(), total, named);
+    r = SubmitMessage(IORING_OP_SENDMSG, flags | MSG_NOSIGNAL, false);
+    return Num(env, r < 0 ? r : static_cast<double>(total));
   }
 
   // send(data, offset, length, flags) -> the bytes queued | -errno
@@ -232,14 +316,38 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
     capacity_ = std::max<size_t>(n, 1);
   }
 
+  UringMessage& MessageOf(size_t controlSize) {
+    DropUnclaimed();
+    if (!message_) message_ = std::make_unique<UringMessage>();
+    message_->control.assign(controlSize, 0);
+    return *message_;
+  }
+
+  // Descriptors the last recvmsg received that JavaScript never took: closed.
+  void DropUnclaimed() {
+    if (unclaimed_ && message_) message_->CloseReceivedFds();
+    unclaimed_ = false;
+  }
+
   int Submit(uint8_t opcode, size_t n, int flags, bool receiving) {
     if (receiving) Reserve(n);
+    DropUnclaimed();
+    messaging_ = false;
+    return SubmitEntry(opcode, reinterpret_cast<uint64_t>(bytes_.get()), static_cast<uint32_t>(n), flags, receiving);
+  }
+
+  int SubmitMessage(uint8_t opcode, int flags, bool receiving) {
+    messaging_ = true;
+    return SubmitEntry(opcode, reinterpret_cast<uint64_t>(&message_->msg), 1, flags, receiving);
+  }
+
+  int SubmitEntry(uint8_t opcode, uint64_t addr, uint32_t len, int flags, bool receiving) {
     io_uring_sqe* sqe = state_->Entry();
     if (sqe == nullptr) return -EAGAIN;
     sqe->opcode = opcode;
     sqe->fd = fd_;
-    sqe->addr = reinterpret_cast<uint64_t>(bytes_.get());
-    sqe->len = static_cast<uint32_t>(n);
+    sqe->addr = addr;
+    sqe->len = len;
     sqe->msg_flags = static_cast<uint32_t>(flags);
     receiving_ = receiving;
     cancelled_ = false;
@@ -258,7 +366,7 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
 
   // Going while the kernel has the buffer: an Orphan keeps it until the completion, which nobody reads.
   void HandOver() {
-    state_->Retarget(inflight_, new Orphan(std::move(bytes_)));
+    state_->Retarget(inflight_, new Orphan(std::move(bytes_), std::move(message_), messaging_ && receiving_));
     state_->Cancel(inflight_, false, false);
     inflight_ = 0;
   }
@@ -279,6 +387,9 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
   size_t received_ = 0;    // what the last receive completed with
   uint64_t inflight_ = 0;  // the token of the submission in the kernel; 0 when none
   bool receiving_ = false;
+  bool messaging_ = false;  // the submission is a RECVMSG or SENDMSG, over message_
+  bool unclaimed_ = false;  // the last recvmsg's ancillary data has not been taken (received())
+  UringMessagePtr message_;
   bool cancelled_ = false;  // the submission in flight has been cancelled
   bool refd_ = true;
   bool holding_ = false;
@@ -287,21 +398,12 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
   ReadyCallback onComplete_;
 };
 
-// uringAccepted(fd, blob, nonblock, stop): a try of accept takes what the ring accepted first.
-Napi::Value UringAccepted(const Napi::CallbackInfo& info) {
-  UringEnv* state = static_cast<UringSlot*>(info.Data())->env;
-  AcceptQueue* queue = state != nullptr ? AcceptQueue::Of(state, IntArg(info, 0)) : nullptr;
-  if (queue == nullptr) return Num(info.Env(), -ENOENT);
-  return TakeAccepted(info, queue, info[2].ToBoolean(), info[3].ToBoolean(), 1);
-}
 
 }  // namespace
 
 Napi::Function DefineUringOp(Napi::Env env, UringSlot* slot) { return UringOp::Define(env, slot); }
 
-Napi::Function DefineUringAccepted(Napi::Env env, UringSlot* slot) {
-  return Napi::Function::New(env, UringAccepted, "uringAccepted", slot);
-}
+
 
 }  // namespace bsd
 #endif

@@ -61,8 +61,8 @@ class Ring {
 
   bool IsOpen() const { return fd_ >= 0; }
   int fd() const { return fd_; }
-  // The kernel has what completion-based socket operations need: IORING_OP_RECV, IORING_OP_SEND and
-  // IORING_OP_ASYNC_CANCEL (5.6), and waits with a timeout (IORING_FEAT_EXT_ARG, 5.11).
+  // The kernel has what completion-based socket operations need: IORING_OP_RECV, IORING_OP_SEND,
+  // IORING_OP_RECVMSG, IORING_OP_SENDMSG and IORING_OP_ASYNC_CANCEL (5.6), and waits with a timeout (IORING_FEAT_EXT_ARG, 5.11).
   bool HasSocketOps() const { return socketOps_; }
   // IORING_OP_ACCEPT (5.5), and its multishot form (5.19: told by IORING_OP_SOCKET, of the same
   // release, as the opcode probe does not report an opcode's flags).
@@ -205,7 +205,9 @@ class Ring {
       if (!Supported(*probe, op)) return -ENOSYS;
     }
     socketOps_ = true;
-    for (unsigned op : {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_ASYNC_CANCEL}) socketOps_ = socketOps_ && Supported(*probe, op);
+    for (unsigned op : {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_RECVMSG, IORING_OP_SENDMSG, IORING_OP_ASYNC_CANCEL}) {
+      socketOps_ = socketOps_ && Supported(*probe, op);
+    }
     // BSD_SOCKETS_URING_ACCEPT=0|oneshot (a test hook): as a kernel without accept, or without multishot.
     accept_ = Supported(*probe, IORING_OP_ACCEPT) && !EnvIs("BSD_SOCKETS_URING_ACCEPT", "0");
     multishotAccept_ = accept_ && Supported(*probe, IORING_OP_SOCKET) && !EnvIs("BSD_SOCKETS_URING_ACCEPT", "oneshot");

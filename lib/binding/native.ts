@@ -84,6 +84,12 @@ export interface NativeUringOp {
   send(data: Uint8Array, offset: number, length: number, flags: number): number;
   /** Copies the first `n` bytes of the last receive into `view` at `offset`: n, or -EFAULT. */
   copyTo(view: Uint8Array, offset: number, n: number): number;
+  /** Submits a recvmsg of up to `length` bytes and `ancbufsize` bytes of ancillary data (received descriptors close-on-exec): 0, or -errno. */
+  recvmsg(length: number, ancbufsize: number, flags: number): number;
+  /** The last recvmsg's `[ancdata, msgFlags]`, the sender written to `blob` (once per completion), or -EFAULT. */
+  received(blob: Buffer): [ancdata: Array<[number, number, Buffer]>, msgFlags: number] | number;
+  /** Copies `parts` (at most 1 MiB in all, else -EMSGSIZE) and submits their sendmsg with `ancdata`, to `blob` or the peer: the count, or -errno. */
+  sendmsg(parts: Uint8Array[], ancdata: Array<[number, number, Uint8Array]> | null, flags: number, blob: Buffer | null): number;
   /**
    * Waits for the listener's accept queue (native/uring_accept.h), arming the multishot accept
    * unless armed: 0, or -errno (the ring does not accept here, or a descriptor is queued already).

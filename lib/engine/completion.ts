@@ -1,7 +1,7 @@
 // Completion-based operations on the thread's io_uring (native/uring_ops.cc), a part of the engine
 // (wait.ts runs them in the direction's turn, as it runs a try and a wait for readiness). With the
 // uring backend and its socket operations on (readiness.ts's `ringOps`), the Promise forms of
-// recv, recvInto, send and sendall on a stream socket are one submission each (and accept waits for
+// recv, recvInto, send and sendall on a stream socket and the datagram calls are one submission each (and accept waits for
 // the listener's accept queue, which a multishot accept fills: native/uring_accept.h): the ring batches
 // the submissions of a loop turn into one io_uring_enter and hands back the completions when its
 // descriptor is readable, so a request costs no system call of its own.

@@ -11,7 +11,7 @@ import { attached } from './views';
 import type { RingWork } from '../engine/completion';
 import type { Ancillary } from './messages';
 
-const { AF_UNIX, POLLIN, POLLOUT } = native.constants;
+const { AF_INET, AF_INET6, AF_UNIX, POLLIN, POLLOUT, SOCK_DGRAM, SOCK_STREAM } = native.constants;
 const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
 const MSG_ERRQUEUE = native.constants.MSG_ERRQUEUE ?? 0;
 
@@ -26,12 +26,41 @@ export interface Caller {
   readonly timeout: number | null;
   readonly promise: boolean;
   readonly signal?: AbortSignal;
-  /** A Promise form on a stream socket while the ring takes operations (readiness.ts's ringOps). */
-  readonly ring?: boolean;
+  /** A Promise form on a socket whose calls the ring takes (ringKind), while it takes operations (readiness.ts's ringOps). */
+  readonly ring?: RingKind;
 }
 
-/** Whether a call goes to the ring (completion.ts): one the ring takes, with no flags. */
-export const onRing = (caller: Caller, flags: number): boolean => caller.ring === true && flags === 0;
+/**
+ * The sockets whose Promise calls go to the ring: streams, and datagrams of the IP and Unix
+ * families. A Unix datagram socket receives on the ring but sends on readiness: unconnected, it
+ * polls writable while the receiver is full, so the ring's send says EAGAIN at once where
+ * readiness tries again until the deadline.
+ */
+export type RingKind = 'stream' | 'datagram' | 'unix-datagram';
+
+export function ringKind(family: number, type: number): RingKind | undefined {
+  if (type === SOCK_STREAM) return 'stream';
+  if (type !== SOCK_DGRAM) return undefined;
+  return family === AF_UNIX ? 'unix-datagram' : family === AF_INET || family === AF_INET6 ? 'datagram' : undefined;
+}
+
+/** The most one submission moves (native/uring_ops.cc's kMaxBytes): a longer datagram call takes the readiness path. */
+const RING_MAX = 1 << 20;
+
+/**
+ * Whether a call goes to the ring (completion.ts): one the ring takes, with no flags; on a
+ * datagram socket, one of at most RING_MAX bytes (a datagram moves whole or not at all).
+ */
+export const onRing = (caller: Caller, flags: number, length = 0): boolean =>
+  caller.ring !== undefined && flags === 0 && (caller.ring === 'stream' || length <= RING_MAX);
+
+/** Whether a send goes to the ring: onRing, and not from a Unix datagram socket (RingKind). */
+const sendsOnRing = (caller: Caller, flags: number, length = 0): boolean => onRing(caller, flags, length) && caller.ring !== 'unix-datagram';
+
+/** The first `length` bytes of `data`, checked still there. */
+function firstBytes(data: Uint8Array, length: number): Uint8Array {
+  return attached(data, length, 'data') === data.length ? data : data.subarray(0, length);
+}
 
 /** An Op but for its attempt. */
 export type Call = Omit<Op, 'attempt'>;
@@ -83,7 +112,7 @@ export function sendFlags(caller: Caller, flags: number): number {
 export function sendOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
   const f = sendFlags(caller, flags);
   const attempt = (fd: number): number => native.send(fd, data, 0, attached(data, length, 'data'), f);
-  return sending(caller, 'send', flags, attempt, undefined, onRing(caller, flags) ? ringSend(data, length) : undefined);
+  return sending(caller, 'send', flags, attempt, undefined, sendsOnRing(caller, flags, length) ? ringSend(caller, data, length) : undefined);
 }
 
 /**
@@ -102,7 +131,7 @@ export function sendallOp(caller: Caller, data: Uint8Array, length: number, flag
     } while (offset < length);
     return offset;
   };
-  const ring: RingWork | undefined = onRing(caller, flags) ? {
+  const ring: RingWork | undefined = onRing(caller, flags) && caller.ring === 'stream' ? {  // a datagram's: on readiness
     tries: sendsAtOnce,
     submit: (r) => r.send(data, offset, attached(data, length, 'data') - offset, 0),
     complete: (_, count) => {
@@ -121,13 +150,38 @@ export function sendallOp(caller: Caller, data: Uint8Array, length: number, flag
  */
 const sendsAtOnce = (): boolean => (native.uringBatch?.() ?? 0) <= 1;
 
-/** send() on the ring: the first `length` bytes of `data` (or the first MiB of them), copied when submitted. */
-function ringSend(data: Uint8Array, length: number): RingWork {
+/**
+ * send() on the ring: the first `length` bytes of `data`, copied when submitted; on a stream, the
+ * first MiB of them; a datagram whole, to `blob` (sendto) or the peer.
+ */
+function ringSend(caller: Caller, data: Uint8Array, length: number, blob: Buffer | null = null): RingWork {
   return {
     tries: sendsAtOnce,
-    submit: (ring) => ring.send(data, 0, attached(data, length, 'data'), 0),
+    submit: caller.ring === 'stream' && blob === null
+      ? (ring) => ring.send(data, 0, attached(data, length, 'data'), 0)
+      : (ring) => ring.sendmsg([firstBytes(data, length)], null, 0, blob),
     complete: (_, count) => count,
   };
+}
+
+/** sendto() on the ring, once the address blob is known; undefined where it does not go there. */
+export function sendtoRing(caller: Caller, data: Uint8Array, length: number, flags: number): ((blob: Buffer) => RingWork) | undefined {
+  return sendsOnRing(caller, flags, length) ? (blob) => ringSend(caller, data, length, blob) : undefined;
+}
+
+/**
+ * sendmsg() on the ring, to a blob or (null) the peer; undefined where it does not go there. Not
+ * with ancillary data: descriptors passed (SCM_RIGHTS) would be looked up by the kernel whenever it
+ * sends, after the call has returned to its caller, who may have closed them by then.
+ */
+export function sendmsgRing(caller: Caller, parts: Uint8Array[], anc: Ancillary[] | null, flags: number):
+  ((blob: Buffer | null) => RingWork) | undefined {
+  if (!sendsOnRing(caller, flags) || (anc !== null && anc.length > 0)) return undefined;
+  return (blob) => ({
+    tries: sendsAtOnce,
+    submit: (ring) => ring.sendmsg(parts, null, 0, blob),
+    complete: (_, count) => count,
+  });
 }
 
 /** sendto(): `length` bytes of `data` to an address blob, checked still there at each attempt. */
@@ -153,7 +207,7 @@ export function sendmsgAttempt(caller: Caller, parts: Uint8Array[], anc: Ancilla
  */
 export function accepting(caller: Caller, family: number, nonblock: boolean, addressOut: Buffer): Op {
   const { timeout, signal, promise } = caller;
-  const ring = caller.ring === true && family !== AF_UNIX;
+  const ring = caller.ring === 'stream' && family !== AF_UNIX;
   return {
     events: POLLIN, syscall: 'accept', deadline: deadlineOf(timeout), signal, atEnd: EndOfInput.ACCEPT,
     nonblocking: promise || nonblockingSync(caller),
@@ -216,12 +270,13 @@ export function destination(family: number, address: unknown, syscall: string): 
  * look-up is a phase of the operation, in the writers' turn taken at the call (it keeps its place
  * in the order of calls).
  */
-export function sendingTo(waits: Waits, family: number, send: Call, attempt: (fd: number, blob: Buffer) => number): Promise<number> {
+export function sendingTo(waits: Waits, family: number, send: Call, attempt: (fd: number, blob: Buffer) => number,
+  ring?: (blob: Buffer) => RingWork): Promise<number> {
   const to = destination(family, send.address, send.syscall);
   if (!to.lookup) {
     waits.fd(send.syscall);  // a name is looked up first, then the descriptor checked
     const blob = to.blob!;
-    return waits.run(waits.writers, { ...send, attempt: (fd) => attempt(fd, blob) });
+    return waits.run(waits.writers, { ...send, attempt: (fd) => attempt(fd, blob), ring: ring?.(blob) });
   }
   return waits.session(waits.writers, send.deadline, send.signal, send.syscall, send.address, async (session) => {
     const blob = await session.wait(to.lookup!);

@@ -10,7 +10,7 @@ import { closeWatch, isWatched, ringOps } from '../engine/readiness';
 import { deadlineOf } from '../engine/deadline';
 import { Waits, type Op, type Session } from '../engine/wait';
 import {
-  acceptedByRing, accepting, rejecting, sendCall, sendFlags, sending, sendingTo, sendallOp, sendmsgAttempt, sendOp, sendtoAttempt,
+  acceptedByRing, accepting, rejecting, ringKind, sendmsgRing, sendtoRing, sendCall, sendFlags, sending, sendingTo, sendallOp, sendmsgAttempt, sendOp, sendtoAttempt,
   type Caller, type OperationOptions,
 } from './attempts';
 import { getdefaulttimeout } from './defaults';
@@ -397,7 +397,8 @@ export class Socket<F extends number = number> {
       const f = withFlags ? checkFlags(a, 2, 1) : 0;
       const address = withFlags ? b : a;
       const caller = this.promised(withFlags ? c : b);
-      return sendingTo(this._waits, this._family, sendCall(caller, 'sendto', f, address), sendtoAttempt(caller, data, length, f));
+      return sendingTo(this._waits, this._family, sendCall(caller, 'sendto', f, address), sendtoAttempt(caller, data, length, f),
+        sendtoRing(caller, data, length, f));
     });
   }
 
@@ -504,10 +505,11 @@ export class Socket<F extends number = number> {
       const caller = this.promised(options);
       this.openFd('sendmsg');
       const send = sendmsgAttempt(caller, parts, anc, f);
+      const ring = sendmsgRing(caller, parts, anc, f);
       if (address === undefined || address === null) {
-        return this._waits.run(this._waits.writers, sending(caller, 'sendmsg', f, (fd) => send(fd, null)));
+        return this._waits.run(this._waits.writers, sending(caller, 'sendmsg', f, (fd) => send(fd, null), undefined, ring?.(null)));
       }
-      return sendingTo(this._waits, this._family, sendCall(caller, 'sendmsg', f, address), send);
+      return sendingTo(this._waits, this._family, sendCall(caller, 'sendmsg', f, address), send, ring);
     });
   }
 
@@ -585,7 +587,7 @@ export class Socket<F extends number = number> {
 
   /** A Promise call being made now: the socket's timeout now, and the signal of its `options`. */
   private promised(options: unknown): Caller {
-    return { timeout: this._timeout, promise: true, signal: readSignal(options), ring: ringOps && this._type === C.SOCK_STREAM };
+    return { timeout: this._timeout, promise: true, signal: readSignal(options), ring: ringOps ? ringKind(this._family, this._type) : undefined };
   }
 
   // --- streams and hand-off (lib/socket/stream.ts, lib/socket/sendfile.ts) ----------------------------------
