@@ -15,6 +15,7 @@
 //                                                   sender in blob (received descriptors: CLOEXEC)
 //   sendmsg(parts, ancdata, flags, blob | null) -> n | -errno  copies the parts (n bytes, at most
 //                                                   kMaxBytes, else -EMSGSIZE), IORING_OP_SENDMSG
+//   connect(blob) -> 0 | -errno                     IORING_OP_CONNECT to a copy of the address
 //   accept(nonblock) -> 0 | -errno                  waits for the listener's accept queue (uring_accept.h)
 //   accepted(blob, nonblock) -> fd | -errno         the oldest descriptor queued, the peer in blob
 //   cancel() -> boolean                             IORING_OP_ASYNC_CANCEL, submitted at once; true
@@ -93,6 +94,7 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
                            InstanceMethod<&UringOp::Recvmsg>("recvmsg"),
                            InstanceMethod<&UringOp::Received>("received"),
                            InstanceMethod<&UringOp::Sendmsg>("sendmsg"),
+                           InstanceMethod<&UringOp::Connect>("connect"),
                            InstanceMethod<&UringOp::Accept>("accept"),
                            InstanceMethod<&UringOp::Accepted>("accepted"),
                            InstanceMethod<&UringOp::CancelJs>("cancel"),
@@ -194,6 +196,26 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
     out.Set(0u, UnpackAncillary(env, &m.msg));
     out.Set(1u, Num(env, m.msg.msg_flags & ~kCmsgCloexec));
     return out;
+  }
+
+  // connect(blob) -> 0 | -errno: IORING_OP_CONNECT to a copy of the address; completes with 0 or -errno.
+  Napi::Value Connect(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    SockAddr addr;
+    if (!ReadAddrBlob(info, 0, &addr)) return Num(env, -EINVAL);
+    int r = Ready();
+    if (r == 0 && !state_->ring().HasConnect()) r = -ENOSYS;
+    if (r < 0) return Num(env, r);
+    UringMessage& m = MessageOf(0);
+    m.addr = addr;
+    messaging_ = false;
+    io_uring_sqe* sqe = state_->Entry();
+    if (sqe == nullptr) return Num(env, -EAGAIN);
+    sqe->opcode = IORING_OP_CONNECT;
+    sqe->fd = fd_;
+    sqe->addr = reinterpret_cast<uint64_t>(m.addr.get());
+    sqe->off = m.addr.length;
+    return Num(env, Submitted(sqe, false));
   }
 
   // sendmsg(parts, ancdata, flags, blob | null) -> the bytes queued | -errno
@@ -349,6 +371,11 @@ class UringOp : public Napi::ObjectWrap<UringOp>, public BoundWatcher, public Co
     sqe->addr = addr;
     sqe->len = len;
     sqe->msg_flags = static_cast<uint32_t>(flags);
+    return Submitted(sqe, receiving);
+  }
+
+  // The entry filled in goes to the kernel, the op's memory held until its completion.
+  int Submitted(io_uring_sqe* sqe, bool receiving) {
     receiving_ = receiving;
     cancelled_ = false;
     received_ = 0;

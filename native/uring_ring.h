@@ -68,6 +68,8 @@ class Ring {
   // release, as the opcode probe does not report an opcode's flags).
   bool HasAccept() const { return accept_ && socketOps_; }
   bool HasMultishotAccept() const { return multishotAccept_; }
+  // IORING_OP_CONNECT (5.5).
+  bool HasConnect() const { return connect_ && socketOps_; }
   const Counters& counters() const { return counters_; }
 
   // The next free submission entry, zeroed, or null when the queue is full (Flush, then retry).
@@ -208,6 +210,7 @@ class Ring {
     for (unsigned op : {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_RECVMSG, IORING_OP_SENDMSG, IORING_OP_ASYNC_CANCEL}) {
       socketOps_ = socketOps_ && Supported(*probe, op);
     }
+    connect_ = Supported(*probe, IORING_OP_CONNECT);
     // BSD_SOCKETS_URING_ACCEPT=0|oneshot (a test hook): as a kernel without accept, or without multishot.
     accept_ = Supported(*probe, IORING_OP_ACCEPT) && !EnvIs("BSD_SOCKETS_URING_ACCEPT", "0");
     multishotAccept_ = accept_ && Supported(*probe, IORING_OP_SOCKET) && !EnvIs("BSD_SOCKETS_URING_ACCEPT", "oneshot");
@@ -242,6 +245,7 @@ class Ring {
   bool socketOps_ = false;
   bool accept_ = false;
   bool multishotAccept_ = false;
+  bool connect_ = false;
   Counters counters_;
 };
 

@@ -874,3 +874,84 @@ describe('io_uring datagrams (recvfrom, recvfromInto, recvmsg, sendto, sendmsg, 
     assert.equal(out, 'true true 0');
   });
 });
+
+/** Connects' results, printed as JSON: the same on the ring as on readiness, or the ring is wrong. */
+const CONNECTS = `${PRELUDE}
+  const { native } = require(${JSON.stringify(NATIVE_JS)});
+  const submitted = () => (native.uringCounters ? native.uringCounters().submitted : 0);
+  (async () => {
+    const out = [];
+    const before = submitted();
+    for (const [family, host] of [[bs.AF_INET, '127.0.0.1'], [bs.AF_INET6, '::1']]) {
+      const server = bs.socket(family, bs.SOCK_STREAM);
+      server.bind([host, 0]);
+      server.listen(4);
+      for (const timeout of [null, 2]) {
+        const c = bs.socket(family, bs.SOCK_STREAM);
+        c.settimeout(timeout);
+        await c.connect(server.getsockname());
+        const [conn] = server.acceptSync();
+        out.push(c.getpeername()[1] === server.getsockname()[1], conn.getpeername()[1] === c.getsockname()[1]);
+        out.push(await c.connect(server.getsockname()).then(() => 'again', (e) => [e.code, e.errno, e.syscall]));
+        conn.close();
+        c.close();
+      }
+      const port = server.getsockname()[1];
+      server.close();
+      const refused = bs.socket(family, bs.SOCK_STREAM);
+      out.push(await refused.connect([host, port]).then(() => 'connected', (e) => [e.constructor.name, e.code, e.syscall, e.address[1] === port]));
+      refused.close();
+    }
+    console.log(JSON.stringify(out));
+    console.log(ringOps, submitted() - before >= 4);
+  })();
+`;
+
+describe('io_uring connect', function () {
+  needsUring(this);
+
+  it('gives on the ring what it gives on readiness: connected, EISCONN (blocking) or connected again (timeout mode), ECONNREFUSED with the address', async () => {
+    const readiness = await run(CONNECTS, { BSD_SOCKETS_BACKEND: 'libuv' });
+    assertClean(readiness);
+    const ring = await run(CONNECTS, URING);
+    assertClean(ring);
+    const [expected] = readiness.stdout.trim().split('\n');
+    const [got, used] = ring.stdout.trim().split('\n');
+    assert.equal(got, expected);
+    assert.equal(used, 'true true');
+    assert.match(expected, /ECONNREFUSED/);
+    assert.match(expected, /EISCONN/);
+  });
+
+  it('a deadline, an abort and close() settle a connect that never completes (a full backlog), leaving nothing open', async () => {
+    const r = await run(`${PRELUDE}
+      (async () => {
+        const server = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        server.bind(['127.0.0.1', 0]);
+        server.listen(0);
+        const first = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        await first.connect(server.getsockname());  // fills the accept queue: the next SYNs are dropped
+        const before = fdCount();
+        const out = [];
+        const timed = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        timed.settimeout(0.1);
+        out.push(await timed.connect(server.getsockname()).catch((e) => e.constructor.name));
+        timed.close();
+        const aborted = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        const ac = new AbortController();
+        const pending = aborted.connect(server.getsockname(), { signal: ac.signal });
+        setTimeout(() => ac.abort(), 50);
+        out.push(await pending.catch((e) => e.name));
+        aborted.close();
+        const closed = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        const closing = closed.connect(server.getsockname());
+        setTimeout(() => closed.close(), 50);
+        out.push(await closing.catch((e) => e.code));
+        for (const s of [first, server]) s.close();
+        console.log(out.join(' '), fdCount() - before + 2);
+      })();
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'TimeoutError AbortError EBADF 0');
+  });
+});

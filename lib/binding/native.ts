@@ -90,6 +90,8 @@ export interface NativeUringOp {
   received(blob: Buffer): [ancdata: Array<[number, number, Buffer]>, msgFlags: number] | number;
   /** Copies `parts` (at most 1 MiB in all, else -EMSGSIZE) and submits their sendmsg with `ancdata`, to `blob` or the peer: the count, or -errno. */
   sendmsg(parts: Uint8Array[], ancdata: Array<[number, number, Uint8Array]> | null, flags: number, blob: Buffer | null): number;
+  /** Submits a connect to the address in `blob` (copied): 0, or -errno; it completes with 0 or -errno. */
+  connect(blob: Buffer): number;
   /**
    * Waits for the listener's accept queue (native/uring_accept.h), arming the multishot accept
    * unless armed: 0, or -errno (the ring does not accept here, or a descriptor is queued already).
