@@ -18,6 +18,9 @@ import { E, abortReason, closedError, socketError, timeoutError } from '../bindi
 import { LongTimer, NO_WAIT, now } from './deadline';
 
 const ECANCELED = E.ECANCELED;
+const EAGAIN = E.EAGAIN;
+const { POLLIN, POLLHUP } = native.constants;
+const RDHUP = native.constants.POLLRDHUP ?? 0;
 
 /** What an operation does on the ring. */
 export interface RingWork {
@@ -43,6 +46,8 @@ export interface RingCall {
   readonly deadline: number;
   readonly signal?: AbortSignal;
   readonly address?: unknown;
+  /** The end-of-input rule (wait.ts's EndOfInput), for an operation that has one. */
+  readonly atEnd?: number;
   readonly ring?: RingWork;
 }
 
@@ -125,6 +130,10 @@ export class Completing {
     return this.ring;
   }
 
+  private hungUp(): boolean {
+    return (native.waitFd(this.ringFd, POLLIN | RDHUP, 0) & (RDHUP | POLLHUP)) !== 0;
+  }
+
   private cancel(error: unknown): void {
     if (this.resolve === undefined || this.reason !== undefined) return;
     this.reason = error;
@@ -138,6 +147,13 @@ export class Completing {
     if (call === undefined || work === undefined || ring === undefined) return;
     if (res === -ECANCELED) {
       this.settle(this.reason ?? closedError(call.syscall));
+      return;
+    }
+    if (res === -EAGAIN && call.atEnd !== undefined && this.hungUp()) {
+      // The kernel's retry after the wake-up said EAGAIN: a socket shut for reading (a Unix
+      // datagram socket), where the blocking call gives what the end-of-input rule says.
+      if (call.atEnd >= 0) this.settle(undefined, call.atEnd);
+      else this.settle(socketError(-call.atEnd, call.syscall, call.address));
       return;
     }
     let r: number | undefined;
