@@ -107,10 +107,10 @@ int AcceptQueue::Arm(bool nonblock) {
   sqe->fd = listener_;
   sqe->accept_flags = SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0);
   if (ring.HasMultishotAccept()) sqe->ioprio = IORING_ACCEPT_MULTISHOT;
-  armedNonblock_ = nonblock;
   stopping_ = false;
   inflight_++;
   token_ = env_->Submit(sqe, this);
+  modes_[token_] = nonblock;
   return 0;
 }
 
@@ -146,12 +146,12 @@ bool AcceptQueue::StopWaiting() {
   return was;
 }
 
-void AcceptQueue::Keep(int fd) {
+void AcceptQueue::Keep(uint64_t token, int fd) {
   if (closed_) {
     close(fd);
     return;
   }
-  queue_.push_back({fd, armedNonblock_});
+  queue_.push_back({fd, modes_[token]});
   if (!waiting_ && queue_.size() >= kBound) Stop(false);
 }
 
@@ -160,11 +160,13 @@ void AcceptQueue::Keep(int fd) {
 void AcceptQueue::OnResult(uint64_t token, int res, bool more) {
   if (token == 0) return;
   bool current = token == token_;
+  bool nonblock = modes_[token];
+  if (res >= 0) Keep(token, res);
   if (!more) {
     inflight_--;
+    modes_.erase(token);
     if (current) token_ = 0, stopping_ = false;
   }
-  if (res >= 0) Keep(res);
   if (orphaned_ || closed_) {
     if (orphaned_ && inflight_ == 0) delete this;
     return;
@@ -181,7 +183,7 @@ void AcceptQueue::OnResult(uint64_t token, int res, bool more) {
     waiter_->OnAcceptReady(res);
     return;
   }
-  int r = Arm(armedNonblock_);  // stopped by the bound, or a one-shot ended: one still waits
+  int r = Arm(nonblock);  // stopped by the bound, or a one-shot ended: one still waits
   if (r < 0) {
     StopWaiting();
     waiter_->OnAcceptReady(r);
@@ -194,6 +196,7 @@ void AcceptQueue::Close() {
   Hold();
   Stop(true);
   CloseQueued();
+  if (env_ != nullptr) env_->RemoveAcceptor(listener_, this);  // the number may be reused at once
 }
 
 void AcceptQueue::Orphan() {

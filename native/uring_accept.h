@@ -17,6 +17,7 @@
 
 #if BSD_HAVE_IO_URING
 #include <deque>
+#include <unordered_map>
 
 namespace bsd {
 
@@ -78,7 +79,7 @@ class AcceptQueue : public Completer {
 
   int Arm(bool nonblock);
   void Stop(bool now);
-  void Keep(int fd);
+  void Keep(uint64_t token, int fd);
   void Hold();
   void CloseQueued();
   void Unregister();
@@ -89,7 +90,7 @@ class AcceptQueue : public Completer {
   std::deque<Accepted> queue_;
   uint64_t token_ = 0;      // the submission armed now; 0 when none
   size_t inflight_ = 0;     // submissions the kernel still has (a stopped one may still complete)
-  bool armedNonblock_ = false;
+  std::unordered_map<uint64_t, bool> modes_;  // each submission's SOCK_NONBLOCK, until its last completion
   bool stopping_ = false;   // token_'s cancel is submitted
   bool waiting_ = false;
   bool refd_ = true;
