@@ -773,6 +773,18 @@ except OSError as e:
     assert.equal(out, 'true 0');
   });
 
+  it('a multishot armed for nobody, or an accept waiting on an unref()ed listener, lets the process exit by itself', async () => {
+    const out = await onServed(`
+        const other = listener();
+        await served(other);
+        other.unref();
+        other.accept();
+        globalThis.kept = [server, other];  // never collected, never closed: the process must end on its own
+        console.log('served');
+    `);
+    assert.equal(out, 'served');
+  });
+
   it('the process exits cleanly with a multishot armed and descriptors queued', async () => {
     const out = await onServed(`
         await connected(server, 3);
