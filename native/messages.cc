@@ -1,5 +1,6 @@
 // sendmsg / recvmsg with scatter-gather buffers and ancillary data, and (Linux) the batched
 // recvmmsg / sendmmsg. Ancillary data crosses as [level, type, Buffer][] in both directions.
+#include "messages.h"
 #include "addresses.h"
 #include "parse.h"
 #include "platform.h"
@@ -25,6 +26,8 @@ constexpr int kNoSignal = 0;
 // in case anything else does not, every call here still reads all its JS values first (phase 1)
 // and only then takes pointers into buffers (phase 2), with no JS read in between.
 
+}  // namespace
+
 // Phase 1: the elements of a JS array, each read once.
 std::vector<Napi::Value> Elements(Napi::Env env, Napi::Value value, const char* expected) {
   if (!value.IsArray()) ThrowArgType(env, expected);
@@ -35,12 +38,6 @@ std::vector<Napi::Value> Elements(Napi::Env env, Napi::Value value, const char* 
   for (uint32_t i = 0; i < count; i++) out.push_back(array.Get(i));
   return out;
 }
-
-// One ancillary message as read in phase 1: [level, type, data].
-struct AncillaryValue {
-  int level = 0, type = 0;
-  Napi::Value data;
-};
 
 std::vector<AncillaryValue> ReadAncillary(Napi::Env env, Napi::Value value) {
   std::vector<AncillaryValue> out;
@@ -53,6 +50,8 @@ std::vector<AncillaryValue> ReadAncillary(Napi::Env env, Napi::Value value) {
   return out;
 }
 
+namespace {
+
 // Phase 2: an iovec per buffer.
 std::vector<iovec> Iovecs(Napi::Env env, const std::vector<Napi::Value>& buffers) {
   std::vector<iovec> iov(buffers.size());
@@ -63,6 +62,8 @@ std::vector<iovec> Iovecs(Napi::Env env, const std::vector<Napi::Value>& buffers
   }
   return iov;
 }
+
+}  // namespace
 
 // Phase 2: packs the ancillary messages into a control buffer, each sized and copied from one
 // look at its data.
@@ -114,6 +115,8 @@ Napi::Array UnpackAncillary(Napi::Env env, msghdr* msg) {
   });
   return out;
 }
+
+namespace {
 
 // sendmsg(fd, buffers, ancdata, flags, blob | null) -> bytes sent
 Napi::Value Sendmsg(const Napi::CallbackInfo& info) {

@@ -208,6 +208,7 @@ void RegisterUring(Napi::Env env, Napi::Object exports) {
   }
   exports.Set("UringWatcher", UringWatcher::Define(env, slot));
   exports.Set("UringOp", DefineUringOp(env, slot));
+  exports.Set("uringAccepted", DefineUringAccepted(env, slot));
   exports.Set("uringBatch", Napi::Function::New(env, UringBatch, "uringBatch", slot));
   exports.Set("uringSocketOps", Napi::Function::New(env, UringSocketOps, "uringSocketOps", slot));
   exports.Set("startUring", Napi::Function::New(env, StartUring, "startUring", slot));

@@ -44,6 +44,27 @@ void UringEnv::Cancel(uint64_t token, bool poll, bool now) {
   else FlushUnlessDelivering();
 }
 
+void UringEnv::ReapFor(Completer* completer) {
+  std::vector<uring::Completion> reaped;
+  ring_.Reap(reaped);
+  for (const uring::Completion& c : reaped) {
+    auto it = c.token == kUntracked ? tokens_.end() : tokens_.find(c.token);
+    if (it == tokens_.end() || it->second != completer) {
+      aside_.push_back(c);
+      continue;
+    }
+    bool more = (c.flags & IORING_CQE_F_MORE) != 0;
+    if (!more) tokens_.erase(it);
+    completer->OnResult(c.token, c.res, more);
+  }
+  if (aside_.empty()) return;
+  io_uring_sqe* sqe = Entry();  // makes the ring readable again, so that a delivery comes
+  if (sqe == nullptr) return;
+  sqe->opcode = IORING_OP_NOP;
+  sqe->user_data = kUntracked;
+  FlushUnlessDelivering();
+}
+
 void UringEnv::Hold(bool on) {
   if (handle_ == nullptr) return;
   if (on && holds_++ == 0) uv_ref(reinterpret_cast<uv_handle_t*>(handle_));
@@ -85,6 +106,7 @@ bool UringEnv::DeliverReaped() {
   bool any = false;
   for (;;) {
     batch_.clear();
+    batch_.swap(aside_);
     ring_.Reap(batch_);
     if (batch_.empty()) return any;
     any = true;
@@ -98,8 +120,9 @@ bool UringEnv::Dispatch(const std::vector<uring::Completion>& reaped) {
     auto it = tokens_.find(c.token);
     if (it == tokens_.end()) continue;
     Completer* completer = it->second;
-    tokens_.erase(it);
-    completer->OnCompletion(c.token, c.res);
+    bool more = (c.flags & IORING_CQE_F_MORE) != 0;
+    if (!more) tokens_.erase(it);
+    completer->OnResult(c.token, c.res, more);
     if (tearingDown_) return false;
   }
   return true;
@@ -108,6 +131,7 @@ bool UringEnv::Dispatch(const std::vector<uring::Completion>& reaped) {
 void UringEnv::DeliverNow() {
   if (tearingDown_ || !ring_.IsOpen()) return;
   std::vector<uring::Completion> reaped;
+  reaped.swap(aside_);  // what ReapFor put aside comes first, as in DeliverReaped
   ring_.Reap(reaped);
   if (!reaped.empty()) Dispatch(reaped);
 }
@@ -159,9 +183,13 @@ void UringEnv::Drain() {
     for (const uring::Completion& c : batch_) {
       auto it = inflight.find(c.token);
       if (it == inflight.end()) continue;
-      tokens_.erase(c.token);
-      it->second->OnCompletion(c.token, c.res);  // detached by now: only frees what it may
-      inflight.erase(it);
+      Completer* completer = it->second;
+      bool more = (c.flags & IORING_CQE_F_MORE) != 0;
+      if (!more) {
+        tokens_.erase(c.token);
+        inflight.erase(it);
+      }
+      completer->OnResult(c.token, c.res, more);  // detached by now: only frees or closes what it may
     }
     uint64_t now = uv_hrtime();
     if (inflight.empty() || now >= deadline) break;
@@ -184,6 +212,7 @@ void UringEnv::Teardown(UringEnv* self) {
   self->Drain();
   self->tokens_.clear();
   self->fds_.clear();
+  self->acceptors_.clear();
   if (self->handle_ != nullptr) {
     self->handle_->data = self;
     self->closing_ = true;

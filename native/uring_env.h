@@ -31,6 +31,12 @@ class Completer {
   virtual ~Completer() = default;
   // The completion of this completer's submission `token`: its result, or -errno.
   virtual void OnCompletion(uint64_t token, int res) = 0;
+  // A completion of a submission that may give several (a multishot accept): `more` while the
+  // kernel keeps it going, and the token stays registered until the one without.
+  virtual void OnResult(uint64_t token, int res, bool more) {
+    (void)more;
+    OnCompletion(token, res);
+  }
   // Environment teardown: the ring is about to close; nothing is called back any more.
   virtual void Detach() = 0;
   // Whether the kernel may write into or read from memory of this completer's while its
@@ -80,6 +86,11 @@ class UringEnv {
   // Forgets `token`: its completion, if any comes, is dropped.
   void Forget(uint64_t token) { tokens_.erase(token); }
 
+  // Reaps the ring outside a delivery (a Sync call that must see at once what `completer`'s
+  // submissions gave): `completer`'s completions are handed to it now, the others kept aside and
+  // delivered first by the next delivery, which a no-op submitted here makes happen.
+  void ReapFor(Completer* completer);
+
   // Submits IORING_OP_POLL_REMOVE (`poll`) or IORING_OP_ASYNC_CANCEL for `token`. `now`: before
   // returning (the descriptor is about to close and the kernel must let go of its file).
   void Cancel(uint64_t token, bool poll, bool now);
@@ -88,6 +99,17 @@ class UringEnv {
   // `now`, the kernel has usually completed the cancelled operation already, and close() settles
   // what was pending before it returns. Safe while a batch is being delivered (its own list).
   void DeliverNow();
+
+  // The accept queue (uring_accept.h) of a listener, by its descriptor.
+  Completer* AcceptorOf(int fd) const {
+    auto it = acceptors_.find(fd);
+    return it == acceptors_.end() ? nullptr : it->second;
+  }
+  void SetAcceptor(int fd, Completer* queue) { acceptors_[fd] = queue; }
+  void RemoveAcceptor(int fd, Completer* queue) {
+    auto it = acceptors_.find(fd);
+    if (it != acceptors_.end() && it->second == queue) acceptors_.erase(it);
+  }
 
   bool HasFd(int fd) const { return fds_.count(fd) != 0; }
   void Track(int fd) { fds_.insert(fd); }
@@ -129,13 +151,17 @@ class UringEnv {
   size_t holds_ = 0;
   uint64_t nextToken_ = kUntracked + 1;
   std::vector<uring::Completion> batch_;
+  std::vector<uring::Completion> aside_;  // reaped by ReapFor for others: delivered first
   std::unordered_map<uint64_t, Completer*> tokens_;
   std::unordered_set<int> fds_;
+  std::unordered_map<int, Completer*> acceptors_;
   std::unordered_set<Completer*> live_;
 };
 
-// uring_ops.cc: the UringOp class (completion-based receive and send on a stream socket).
+// uring_ops.cc: the UringOp class (completion-based receive and send on a stream socket, accept
+// on a listener) and uringAccepted(fd, blob, nonblock, stop), a queued accept taken by a try.
 Napi::Function DefineUringOp(Napi::Env env, UringSlot* slot);
+Napi::Function DefineUringAccepted(Napi::Env env, UringSlot* slot);
 
 }  // namespace bsd
 #endif

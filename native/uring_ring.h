@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -60,9 +61,15 @@ class Ring {
 
   bool IsOpen() const { return fd_ >= 0; }
   int fd() const { return fd_; }
-  // The kernel has what completion-based socket operations need: IORING_OP_RECV, IORING_OP_SEND and
-  // IORING_OP_ASYNC_CANCEL (5.6), and waits with a timeout (IORING_FEAT_EXT_ARG, 5.11).
+  // The kernel has what completion-based socket operations need: IORING_OP_RECV, IORING_OP_SEND,
+  // IORING_OP_RECVMSG, IORING_OP_SENDMSG and IORING_OP_ASYNC_CANCEL (5.6), and waits with a timeout (IORING_FEAT_EXT_ARG, 5.11).
   bool HasSocketOps() const { return socketOps_; }
+  // IORING_OP_ACCEPT (5.5), and its multishot form (5.19: told by IORING_OP_SOCKET, of the same
+  // release, as the opcode probe does not report an opcode's flags).
+  bool HasAccept() const { return accept_ && socketOps_; }
+  bool HasMultishotAccept() const { return multishotAccept_; }
+  // IORING_OP_CONNECT (5.5).
+  bool HasConnect() const { return connect_ && socketOps_; }
   const Counters& counters() const { return counters_; }
 
   // The next free submission entry, zeroed, or null when the queue is full (Flush, then retry).
@@ -200,8 +207,19 @@ class Ring {
       if (!Supported(*probe, op)) return -ENOSYS;
     }
     socketOps_ = true;
-    for (unsigned op : {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_ASYNC_CANCEL}) socketOps_ = socketOps_ && Supported(*probe, op);
+    for (unsigned op : {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_RECVMSG, IORING_OP_SENDMSG, IORING_OP_ASYNC_CANCEL}) {
+      socketOps_ = socketOps_ && Supported(*probe, op);
+    }
+    connect_ = Supported(*probe, IORING_OP_CONNECT);
+    // BSD_SOCKETS_URING_ACCEPT=0|oneshot (a test hook): as a kernel without accept, or without multishot.
+    accept_ = Supported(*probe, IORING_OP_ACCEPT) && !EnvIs("BSD_SOCKETS_URING_ACCEPT", "0");
+    multishotAccept_ = accept_ && Supported(*probe, IORING_OP_SOCKET) && !EnvIs("BSD_SOCKETS_URING_ACCEPT", "oneshot");
     return 0;
+  }
+
+  static bool EnvIs(const char* name, const char* value) {
+    const char* v = std::getenv(name);
+    return v != nullptr && std::strcmp(v, value) == 0;
   }
 
   static bool Supported(const io_uring_probe& probe, unsigned op) {
@@ -225,6 +243,9 @@ class Ring {
   unsigned submitted_ = 0;  // entries the kernel has taken
   bool extArg_ = false;
   bool socketOps_ = false;
+  bool accept_ = false;
+  bool multishotAccept_ = false;
+  bool connect_ = false;
   Counters counters_;
 };
 

@@ -2,7 +2,9 @@
 # CI: the whole mocha suite and the differential suite again on a per-thread io_uring
 # (native/uring*.cc) instead of libuv's loop, forced with BSD_SOCKETS_BACKEND=uring, with the ring's
 # completion-based operations on (BSD_SOCKETS_URING_OPS=1: the Promise recv, recvInto, send and
-# sendall of stream sockets are submitted to the ring; test/uring.test.ts, part of the suite, also
+# sendall of stream sockets and the datagram calls are submitted to the ring, and accept waits for
+# a multishot accept;
+# test/uring.test.ts, part of the suite, also
 # tests the fallback to libuv and the operations off). Prints the suites'
 # "N passed, M failed[, K skipped]" lines. Where the kernel refuses io_uring (a container's seccomp
 # profile, kernel.io_uring_disabled) it says why and reports one skipped test.

@@ -537,5 +537,20 @@ except OSError as e:
       await assert.rejects(a.recv(1), bs.TimeoutError);
     });
   });
+
+  // Found by the model suite on io_uring (docs/MODEL.md, sixth round): with a Promise accept armed
+  // on the ring, acceptSync in timeout mode failed at once with EAGAIN instead of waiting.
+  it('acceptSync in timeout mode beside a pending Promise accept waits for its timeout, on every backend', async () => {
+    const listener = track.add(new bs.Socket(bs.AF_INET));
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen();
+    const pending = listener.accept();
+    pending.catch(() => {});
+    await new Promise((resolve) => setImmediate(resolve));
+    listener.settimeout(0.05);
+    assert.throws(() => listener.acceptSync(), bs.TimeoutError);
+    listener.close();
+    await assert.rejects(pending, { code: 'EBADF' });
+  });
 });
 

@@ -8,7 +8,7 @@
 // processes ending with operations in flight. Each case runs in a child process with the backend
 // forced, so the file tests uring whichever backend the mocha process itself uses.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { native } from '../lib/binding/native';
 
@@ -111,8 +111,9 @@ const WORKER_ROUNDS = `(async () => {
         console.log([...seen].join(','), fdCount() - before);
       })();`;
 
-describe('io_uring backend', function () {
-  this.timeout(30000);
+/** A suite's setup: a generous timeout, and a skip that says why where io_uring cannot be tested. */
+function needsUring(suite: Mocha.Suite): void {
+  suite.timeout(30000);
   const reason = unavailable();
   before(function () {
     if (reason !== undefined) {
@@ -120,6 +121,27 @@ describe('io_uring backend', function () {
       this.skip();
     }
   });
+}
+
+/**
+ * Runs `inWorker` (after `bs` is required) in Workers terminated once it posts its message, in a
+ * child on the ring (WORKER_ROUNDS): what the child prints.
+ */
+async function inWorkers(inWorker: string): Promise<string> {
+  const r = await run(`${PRELUDE}
+    const { Worker } = require('worker_threads');
+    const inWorker = \`
+      const bs = require(${JSON.stringify(INDEX_JS)});
+      ${inWorker}
+    \`;
+    ${WORKER_ROUNDS}
+  `, URING);
+  assertClean(r);
+  return r.stdout.trim();
+}
+
+describe('io_uring backend', function () {
+  needsUring(this);
 
   it('is chosen with BSD_SOCKETS_BACKEND=uring, and features.ioUring says so', async () => {
     const r = await run(ECHO, URING);
@@ -195,10 +217,7 @@ describe('io_uring backend', function () {
   });
 
   it('Workers terminated mid-wait leave the process running and no descriptor behind', async () => {
-    const r = await run(`${PRELUDE}
-      const { Worker } = require('worker_threads');
-      const inWorker = \`
-        const bs = require(${JSON.stringify(INDEX_JS)});
+    const out = await inWorkers(`
         const { backend } = require(${JSON.stringify(READINESS_JS)});
         const [a, b] = bs.socketpair();
         const s = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
@@ -207,11 +226,8 @@ describe('io_uring backend', function () {
         s.accept();
         a.recv(10);
         require('worker_threads').parentPort.postMessage(backend);
-      \`;
-      ${WORKER_ROUNDS}
-    `, URING);
-    assertClean(r);
-    assert.equal(r.stdout.trim(), 'uring 0');
+    `);
+    assert.equal(out, 'uring 0');
   });
 
   it('the process exits cleanly with polls in flight and submissions queued', async () => {
@@ -496,20 +512,14 @@ describe('io_uring operations (recv, recvInto, send, sendall on the ring)', func
   });
 
   it('Workers terminated with a recv and a sendall in flight: no crash, no descriptor left', async () => {
-    const r = await run(`${PRELUDE}
-      const { Worker } = require('worker_threads');
-      const inWorker = \`
-        const bs = require(${JSON.stringify(INDEX_JS)});
+    const out = await inWorkers(`
         const { ringOps } = require(${JSON.stringify(READINESS_JS)});
         const [a, b] = bs.socketpair();
         a.recv(1 << 16);
         b.sendall(Buffer.alloc(4 << 20, 1));
         setImmediate(() => require('worker_threads').parentPort.postMessage(ringOps));
-      \`;
-      ${WORKER_ROUNDS}
-    `, URING);
-    assertClean(r);
-    assert.equal(r.stdout.trim(), 'true 0');
+    `);
+    assert.equal(out, 'true 0');
   });
 
   it('the process exits cleanly with receives and sends in flight', async () => {
@@ -551,3 +561,412 @@ if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(fprog), 0, 
   sys.exit(77)
 os.execv(sys.argv[1], sys.argv[1:])
 `;
+
+/** Child-script lines: `await connected(server, n)`: n clients connected to `server`, not yet accepted. */
+const CLIENTS = `
+  async function connected(server, n) {
+    const clients = [];
+    for (let i = 0; i < n; i++) {
+      const c = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+      c.settimeout(null);
+      await c.connect(server.getsockname());
+      clients.push(c);
+    }
+    return clients;
+  }
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const { native } = require(${JSON.stringify(NATIVE_JS)});
+  // Arms the listener's multishot accept: one Promise accept served.
+  async function served(server) {
+    const pending = server.accept();
+    const [c] = await connected(server, 1);
+    const [conn] = await pending;
+    conn.close();
+    c.close();
+  }
+`;
+
+/** Runs `body` in a child on the ring, with `server` a listener whose multishot is armed: what it prints. */
+async function onServed(body: string): Promise<string> {
+  const r = await run(`${PRELUDE}${CLIENTS}
+    (async () => {
+      const server = listener();
+      await served(server);
+      ${body}
+    })();
+  `, URING);
+  assertClean(r);
+  return r.stdout.trim();
+}
+
+describe('io_uring accept (multishot, queued natively)', function () {
+  needsUring(this);
+
+  /** The accepts' results the same way on the ring and on libuv: peers, modes, close-on-exec. */
+  const RESULTS = `${PRELUDE}${CLIENTS}
+    (async () => {
+      const server = listener();
+      const out = [];
+      for (const timeout of [null, 0.5, 0]) {
+        bs.setdefaulttimeout(timeout);
+        const pending = server.accept();
+        const [c] = await connected(server, 1);
+        const [conn, peer] = await pending;
+        const mine = c.getsockname();
+        out.push([peer[0] === mine[0] && peer[1] === mine[1], conn.gettimeout(), conn.getInheritable(),
+          (native.getFdFlags(conn.fd) & 1) === 1]);
+        conn.close();
+        c.close();
+      }
+      console.log(JSON.stringify(out));
+      server.close();
+    })();
+  `;
+
+  it('gives the peer, blocking mode and close-on-exec that accept(2) gives (compared with libuv), also one-shot', async () => {
+    const libuv = await run(RESULTS, { BSD_SOCKETS_BACKEND: 'libuv' });
+    assertClean(libuv);
+    assert.equal(libuv.stdout.trim(), JSON.stringify([[true, null, false, false], [true, 0.5, false, true], [true, 0, false, true]]));
+    for (const mode of ['multishot', 'oneshot', '0']) {
+      const ring = await run(RESULTS, { ...URING, BSD_SOCKETS_URING_ACCEPT: mode });
+      assertClean(ring);
+      assert.equal(ring.stdout.trim(), libuv.stdout.trim(), `BSD_SOCKETS_URING_ACCEPT=${mode}`);
+    }
+  });
+
+  it('queues what the kernel accepts before anyone asks, up to 64, and hands each out once, in order', async () => {
+    const out = await onServed(`
+        server.listen(200);
+        const before = fdCount() - 1;  // the listener is closed at the end
+        const clients = await connected(server, 100);
+        await sleep(100);
+        const held = fdCount() - before - 101;  // descriptors the ring accepted for nobody
+        const ports = [];
+        for (let i = 0; i < 100; i++) {
+          const [conn, peer] = await server.accept();
+          ports.push(peer[1]);
+          conn.close();
+        }
+        const expected = clients.map((c) => c.getsockname()[1]);
+        const sameSet = [...ports].sort().join() === [...expected].sort().join();
+        const firstInOrder = ports.slice(0, 64).join() === expected.slice(0, 64).join();
+        for (const c of clients) c.close();
+        server.close();
+        console.log(held, sameSet, firstInOrder, fdCount() - before);
+    `);
+    assert.equal(out, '64 true true 0');
+  });
+
+  it('a deadline, an abort and close() settle a pending accept; close() closes what is queued and frees the port', async () => {
+    const out = await onServed(`
+        const before = fdCount() - 1;  // the listener is closed at the end
+        server.settimeout(0.05);
+        const timedOut = await server.accept().catch((e) => e.constructor.name);
+        server.settimeout(null);
+        const ac = new AbortController();
+        const aborted = server.accept({ signal: ac.signal });
+        ac.abort();
+        const abortName = await aborted.catch((e) => e.name);
+        const clients = await connected(server, 3);
+        await sleep(50);
+        const queued = fdCount() - before - 4;
+        const [conn] = await server.accept();  // the oldest queued
+        conn.close();
+        const port = server.getsockname()[1];
+        server.close();  // two still queued
+        const other = listener();
+        await served(other);
+        const closing = other.accept();
+        await sleep(20);
+        other.close();
+        const closeCode = await closing.then(([c]) => { c.close(); return 'took one'; }, (e) => e.code);
+        const late = bs.socket(bs.AF_INET, bs.SOCK_STREAM);  // the kernel let go of the listener: refused
+        const refused = await late.connect(['127.0.0.1', port]).then(() => 'connected', (e) => e.code);
+        late.close();
+        const ends = await Promise.all(clients.map((c) => c.recv(1).then((b) => b.length, (e) => e.code)));
+        for (const c of clients) c.close();
+        console.log(timedOut, abortName, queued, closeCode, refused, ends.every((e) => e === 0 || e === 'ECONNRESET'), fdCount() - before);
+    `);
+    assert.equal(out, 'TimeoutError AbortError 3 EBADF ECONNREFUSED true 0');
+  });
+
+  it('shutdown() of a listener with an accept pending rejects it as Python does (EINVAL)', async () => {
+    const out = await onServed(`
+        const pending = server.accept();
+        await sleep(20);
+        server.shutdown(bs.SHUT_RDWR);
+        const errno = await pending.then(() => 0, (e) => e.errno);
+        server.close();
+        console.log(errno);
+    `);
+    const python = Number(execFileSync('python3', ['-c', `
+import socket
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); s.shutdown(socket.SHUT_RDWR)
+try:
+    s.accept(); print(0)
+except OSError as e:
+    print(e.errno)
+`]).toString().trim());
+    assert.ok(python > 0);
+    assert.equal(Number(out), python);
+  });
+
+  it('acceptSync after Promise accepts stops the multishot and does not hang', async () => {
+    const out = await onServed(`
+        const before = fdCount() - 1;  // the listener is closed at the end
+        server.settimeout(2);
+        const pendingClients = connected(server, 1);
+        const clients = await pendingClients;
+        await sleep(50);
+        const [conn] = server.acceptSync();  // may be the queued one
+        conn.close();
+        const [c2] = await connected(server, 1);
+        const [conn2, peer2] = server.acceptSync();  // the multishot is stopped: accept(2) gets it
+        const ok = peer2[1] === c2.getsockname()[1];
+        conn2.close();
+        for (const c of [...clients, c2]) c.close();
+        server.close();
+        console.log(ok, fdCount() - before);
+    `);
+    assert.equal(out, 'true 0');
+  });
+
+  it('a listener collected with descriptors queued closes them', async () => {
+    const r = await run(`${PRELUDE}${CLIENTS}
+      (async () => {
+        let server = listener();
+        await served(server);
+        const before = fdCount();
+        const clients = await connected(server, 5);
+        await sleep(50);
+        server = null;
+        process.on('warning', () => {});
+        require('v8').setFlagsFromString('--expose_gc');
+        const gc = require('vm').runInNewContext('gc');
+        for (let i = 0; i < 10 && fdCount() - before > 5; i++) {
+          gc();
+          await sleep(20);
+        }
+        for (const c of clients) c.close();
+        console.log(fdCount() - before);
+      })();
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), '0');
+  });
+
+  it('Workers terminated with a multishot armed and descriptors queued: no crash, no descriptor left', async () => {
+    const out = await inWorkers(`
+        const { ringOps } = require(${JSON.stringify(READINESS_JS)});
+        ${CLIENTS.replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}
+        (async () => {
+          const s = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+          s.bind(['127.0.0.1', 0]);
+          s.listen(16);
+          await served(s);
+          const clients = await connected(s, 3);
+          await sleep(20);
+          s.accept();
+          require('worker_threads').parentPort.postMessage(ringOps);
+        })();
+    `);
+    assert.equal(out, 'true 0');
+  });
+
+  it('a multishot armed for nobody, or an accept waiting on an unref()ed listener, lets the process exit by itself', async () => {
+    const out = await onServed(`
+        const other = listener();
+        await served(other);
+        other.unref();
+        other.accept();
+        globalThis.kept = [server, other];  // never collected, never closed: the process must end on its own
+        console.log('served');
+    `);
+    assert.equal(out, 'served');
+  });
+
+  it('the process exits cleanly with a multishot armed and descriptors queued', async () => {
+    const out = await onServed(`
+        await connected(server, 3);
+        await sleep(20);
+        server.accept().catch(() => {});
+        setImmediate(() => { console.log(ringOps, 'exiting'); process.exit(0); });
+    `);
+    assert.equal(out, 'true exiting');
+  });
+});
+
+/**
+ * Runs `script` (which prints its results, then `ringOps` and whether the ring took submissions) on
+ * readiness and on the ring; asserts the results are the same and the ring was used: the results.
+ */
+async function sameOnTheRing(script: string): Promise<string> {
+  const readiness = await run(script, { BSD_SOCKETS_BACKEND: 'libuv' });
+  assertClean(readiness);
+  const ring = await run(script, URING);
+  assertClean(ring);
+  const [expected] = readiness.stdout.trim().split('\n');
+  const [got, used] = ring.stdout.trim().split('\n');
+  assert.equal(got, expected);
+  assert.equal(used, 'true true');
+  return expected;
+}
+
+/** The datagram calls' results, printed as JSON: the same on the ring as on readiness, or the ring is wrong. */
+const DATAGRAMS = `${PRELUDE}
+  (async () => {
+    const out = [];
+    for (const [family, host] of [[bs.AF_INET, '127.0.0.1'], [bs.AF_INET6, '::1']]) {
+      const a = bs.socket(family, bs.SOCK_DGRAM);
+      const b = bs.socket(family, bs.SOCK_DGRAM);
+      a.bind([host, 0]);
+      b.bind([host, 0]);
+      const from = (addr) => addr && addr[1] === b.getsockname()[1];
+      if (family === bs.AF_INET) a.setsockopt(bs.IPPROTO_IP, bs.IP_PKTINFO, 1);
+      let p = a.recvfrom(100);
+      out.push(await b.sendto(Buffer.from('hello'), a.getsockname()));
+      let [data, addr] = await p;
+      out.push(data.toString(), from(addr));
+      const small = Buffer.alloc(4);
+      p = a.recvfromInto(small);
+      await b.sendto(Buffer.from('123456'), a.getsockname());
+      [data, addr] = await p;
+      out.push(data, small.toString(), from(addr));
+      p = a.recvmsg(3, 256);
+      out.push(await b.sendmsg([Buffer.from('ab'), Buffer.from('cdef')], null, 0, a.getsockname()));
+      let [bytes, anc, flags, sender] = await p;
+      out.push(bytes.toString(), anc.map(([l, t, d]) => [l, t, d.length]), flags, from(sender));
+      p = a.recvmsg(10, 1);  // the ancillary data cut: MSG_CTRUNC where there is some
+      await b.sendto(Buffer.from('x'), a.getsockname());
+      [bytes, anc, flags] = await p;
+      out.push(bytes.toString(), anc.length, flags);
+      p = a.recvfrom(10);
+      await b.sendto(Buffer.alloc(0), a.getsockname());
+      [data, addr] = await p;
+      out.push(data.length, from(addr));
+      b.connect(a.getsockname());
+      p = a.recv(100);
+      out.push(await b.send(Buffer.from('connected')), (await p).toString());
+      a.settimeout(0.05);
+      out.push(await a.recvfrom(10).catch((e) => e.constructor.name));
+      a.settimeout(null);
+      p = a.recvfrom(10);  // nothing lost to the timeout: the next datagram is the next one
+      await b.send(Buffer.from('next'));
+      out.push((await p)[0].toString());
+      a.close();
+      b.close();
+    }
+    const { native } = require(${JSON.stringify(NATIVE_JS)});
+    console.log(JSON.stringify(out));
+    console.log(ringOps, native.uringCounters ? native.uringCounters().submitted > 0 : false);
+  })();
+`;
+
+describe('io_uring datagrams (recvfrom, recvfromInto, recvmsg, sendto, sendmsg, recv, send)', function () {
+  needsUring(this);
+
+  it('give on the ring what they give on readiness: data, counts, addresses, MSG_TRUNC/MSG_CTRUNC, ancillary data', async () => {
+    const expected = await sameOnTheRing(DATAGRAMS);
+    assert.match(expected, /TimeoutError/);
+  });
+
+  it('a descriptor received (SCM_RIGHTS) is close-on-exec, and one received for a Worker terminated first is closed', async () => {
+    const out = await inWorkers(`
+        const { ringOps } = require(${JSON.stringify(READINESS_JS)});
+        const { native } = require(${JSON.stringify(NATIVE_JS)});
+        const [u1, u2] = bs.socketpair(bs.AF_UNIX, bs.SOCK_DGRAM);
+        (async () => {
+          const rights = (fd) => [[bs.SOL_SOCKET, bs.SCM_RIGHTS, Buffer.from(new Int32Array([fd]).buffer)]];
+          const first = u2.recvmsg(10, 64);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          u1.sendmsgSync([Buffer.from('a')], rights(0));
+          const [, anc] = await first;
+          const fd = anc[0][2].readInt32LE(0);
+          const cloexec = (native.getFdFlags(fd) & 2) === 2;
+          bs.close(fd);
+          // Pending on the ring when the descriptor comes, and never delivered: the loop is kept
+          // busy until the Worker is terminated, so the ring's teardown must close it.
+          u2.recvmsg(10, 64);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          u1.sendmsgSync([Buffer.from('b')], rights(0));
+          require('worker_threads').parentPort.postMessage(ringOps + ' ' + cloexec);
+          for (;;);
+        })();
+    `);
+    assert.equal(out, 'true true 0');
+  });
+});
+
+/** Connects' results, printed as JSON: the same on the ring as on readiness, or the ring is wrong. */
+const CONNECTS = `${PRELUDE}
+  const { native } = require(${JSON.stringify(NATIVE_JS)});
+  const submitted = () => (native.uringCounters ? native.uringCounters().submitted : 0);
+  (async () => {
+    const out = [];
+    const before = submitted();
+    for (const [family, host] of [[bs.AF_INET, '127.0.0.1'], [bs.AF_INET6, '::1']]) {
+      const server = bs.socket(family, bs.SOCK_STREAM);
+      server.bind([host, 0]);
+      server.listen(4);
+      for (const timeout of [null, 2]) {
+        const c = bs.socket(family, bs.SOCK_STREAM);
+        c.settimeout(timeout);
+        await c.connect(server.getsockname());
+        const [conn] = server.acceptSync();
+        out.push(c.getpeername()[1] === server.getsockname()[1], conn.getpeername()[1] === c.getsockname()[1]);
+        out.push(await c.connect(server.getsockname()).then(() => 'again', (e) => [e.code, e.errno, e.syscall]));
+        conn.close();
+        c.close();
+      }
+      const port = server.getsockname()[1];
+      server.close();
+      const refused = bs.socket(family, bs.SOCK_STREAM);
+      out.push(await refused.connect([host, port]).then(() => 'connected', (e) => [e.constructor.name, e.code, e.syscall, e.address[1] === port]));
+      refused.close();
+    }
+    console.log(JSON.stringify(out));
+    console.log(ringOps, submitted() - before >= 4);
+  })();
+`;
+
+describe('io_uring connect', function () {
+  needsUring(this);
+
+  it('gives on the ring what it gives on readiness: connected, EISCONN (blocking) or connected again (timeout mode), ECONNREFUSED with the address', async () => {
+    const expected = await sameOnTheRing(CONNECTS);
+    assert.match(expected, /ECONNREFUSED/);
+    assert.match(expected, /EISCONN/);
+  });
+
+  it('a deadline, an abort and close() settle a connect that never completes (a full backlog), leaving nothing open', async () => {
+    const r = await run(`${PRELUDE}
+      (async () => {
+        const server = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        server.bind(['127.0.0.1', 0]);
+        server.listen(0);
+        const first = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        await first.connect(server.getsockname());  // fills the accept queue: the next SYNs are dropped
+        const before = fdCount();
+        const out = [];
+        const timed = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        timed.settimeout(0.1);
+        out.push(await timed.connect(server.getsockname()).catch((e) => e.constructor.name));
+        timed.close();
+        const aborted = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        const ac = new AbortController();
+        const pending = aborted.connect(server.getsockname(), { signal: ac.signal });
+        setTimeout(() => ac.abort(), 50);
+        out.push(await pending.catch((e) => e.name));
+        aborted.close();
+        const closed = bs.socket(bs.AF_INET, bs.SOCK_STREAM);
+        const closing = closed.connect(server.getsockname());
+        setTimeout(() => closed.close(), 50);
+        out.push(await closing.catch((e) => e.code));
+        for (const s of [first, server]) s.close();
+        console.log(out.join(' '), fdCount() - before + 2);
+      })();
+    `, URING);
+    assertClean(r);
+    assert.equal(r.stdout.trim(), 'TimeoutError AbortError EBADF 0');
+  });
+});

@@ -84,8 +84,27 @@ export interface NativeUringOp {
   send(data: Uint8Array, offset: number, length: number, flags: number): number;
   /** Copies the first `n` bytes of the last receive into `view` at `offset`: n, or -EFAULT. */
   copyTo(view: Uint8Array, offset: number, n: number): number;
-  /** Submits the cancellation of what is in flight; its completion still comes (-ECANCELED, or its count). */
-  cancel(): void;
+  /** Submits a recvmsg of up to `length` bytes and `ancbufsize` bytes of ancillary data (received descriptors close-on-exec): 0, or -errno. */
+  recvmsg(length: number, ancbufsize: number, flags: number): number;
+  /** The last recvmsg's `[ancdata, msgFlags]`, the sender written to `blob` (once per completion), or -EFAULT. */
+  received(blob: Buffer): [ancdata: Array<[number, number, Buffer]>, msgFlags: number] | number;
+  /** Copies `parts` (at most 1 MiB in all, else -EMSGSIZE) and submits their sendmsg with `ancdata`, to `blob` or the peer: the count, or -errno. */
+  sendmsg(parts: Uint8Array[], ancdata: Array<[number, number, Uint8Array]> | null, flags: number, blob: Buffer | null): number;
+  /** Submits a connect to the address in `blob` (copied): 0, or -errno; it completes with 0 or -errno. */
+  connect(blob: Buffer): number;
+  /**
+   * Waits for the listener's accept queue (native/uring_accept.h), arming the multishot accept
+   * unless armed: 0, or -errno (the ring does not accept here, or a descriptor is queued already).
+   * onComplete(0) then says that `accepted()` has one, onComplete(-errno) that the accept failed.
+   */
+  accept(nonblock: boolean): number;
+  /** The oldest descriptor the ring accepted for this listener, in the mode `nonblock` says, its peer in `blob`: the descriptor, or -errno. */
+  accepted(blob: Buffer, nonblock: boolean): number;
+  /**
+   * Submits the cancellation of what is in flight; its completion still comes (-ECANCELED, or its
+   * count). True when nothing was in the kernel (an accept waiting for the queue): cancelled at once, no completion comes.
+   */
+  cancel(): boolean;
   ref(): void;
   unref(): void;
 }
@@ -264,6 +283,12 @@ export interface Native {
   /** Opens the environment's io_uring (the probe): 0, or -errno where the kernel refuses it. */
   startUring?(): number;
   UringOp?: NativeUringOpClass;
+  /**
+   * A try of accept on a listener the ring accepts for: the oldest descriptor queued (its peer in
+   * `blob`), -EAGAIN when none is and a multishot accept is armed, -ENOENT when none is and none is
+   * armed (`stop`: an armed one is stopped first, for a Sync accept).
+   */
+  uringAccepted?(fd: number, blob: Buffer, nonblock: boolean, stop: boolean): number;
   /** Whether the environment's ring is open and the kernel has what UringOp needs (receive, send, cancel, timed waits). */
   uringSocketOps?(): boolean;
   /** While the ring's completions are being delivered, how many the current batch holds; 0 otherwise. */

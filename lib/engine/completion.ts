@@ -1,7 +1,8 @@
 // Completion-based operations on the thread's io_uring (native/uring_ops.cc), a part of the engine
 // (wait.ts runs them in the direction's turn, as it runs a try and a wait for readiness). With the
 // uring backend and its socket operations on (readiness.ts's `ringOps`), the Promise forms of
-// recv, recvInto, send and sendall on a stream socket are one submission each: the ring batches
+// recv, recvInto, send and sendall on a stream socket and the datagram calls are one submission each (and accept waits for
+// the listener's accept queue, which a multishot accept fills: native/uring_accept.h): the ring batches
 // the submissions of a loop turn into one io_uring_enter and hands back the completions when its
 // descriptor is readable, so a request costs no system call of its own.
 //
@@ -17,6 +18,9 @@ import { E, abortReason, closedError, socketError, timeoutError } from '../bindi
 import { LongTimer, NO_WAIT, now } from './deadline';
 
 const ECANCELED = E.ECANCELED;
+const EAGAIN = E.EAGAIN;
+const { POLLIN, POLLHUP } = native.constants;
+const RDHUP = native.constants.POLLRDHUP ?? 0;
 
 /** What an operation does on the ring. */
 export interface RingWork {
@@ -42,6 +46,8 @@ export interface RingCall {
   readonly deadline: number;
   readonly signal?: AbortSignal;
   readonly address?: unknown;
+  /** The end-of-input rule (wait.ts's EndOfInput), for an operation that has one. */
+  readonly atEnd?: number;
   readonly ring?: RingWork;
 }
 
@@ -124,12 +130,16 @@ export class Completing {
     return this.ring;
   }
 
+  private hungUp(): boolean {
+    return (native.waitFd(this.ringFd, POLLIN | RDHUP, 0) & (RDHUP | POLLHUP)) !== 0;
+  }
+
   private cancel(error: unknown): void {
     if (this.resolve === undefined || this.reason !== undefined) return;
     this.reason = error;
     this.timer?.clear();
     this.timer = undefined;
-    this.ring!.cancel();
+    if (this.ring!.cancel()) this.completed(-ECANCELED);  // an accept waiting for its queue: nothing in the kernel to wait for
   }
 
   private completed(res: number): void {
@@ -137,6 +147,13 @@ export class Completing {
     if (call === undefined || work === undefined || ring === undefined) return;
     if (res === -ECANCELED) {
       this.settle(this.reason ?? closedError(call.syscall));
+      return;
+    }
+    if (res === -EAGAIN && call.atEnd !== undefined && this.hungUp()) {
+      // The kernel's retry after the wake-up said EAGAIN: a socket shut for reading (a Unix
+      // datagram socket), where the blocking call gives what the end-of-input rule says.
+      if (call.atEnd >= 0) this.settle(undefined, call.atEnd);
+      else this.settle(socketError(-call.atEnd, call.syscall, call.address));
       return;
     }
     let r: number | undefined;

@@ -2,14 +2,16 @@
 // one call, with its deadline fixed from the socket's timeout at the call, for its Sync form (run
 // by Waits.runSync) or its Promise form (run by Waits.run). The receive family is receives.ts's.
 import { native } from '../binding/native';
+import { E, check } from '../binding/errors';
 import { packAddress, toBlobAsync } from '../input/address';
 import { deadlineOf } from '../engine/deadline';
 import { EndOfInput, type Op, type Waits } from '../engine/wait';
+import { ringOps } from '../engine/readiness';
 import { attached } from './views';
 import type { RingWork } from '../engine/completion';
 import type { Ancillary } from './messages';
 
-const { POLLIN, POLLOUT } = native.constants;
+const { AF_INET, AF_INET6, AF_UNIX, POLLIN, POLLOUT, SOCK_DGRAM, SOCK_STREAM } = native.constants;
 const MSG_DONTWAIT = native.constants.MSG_DONTWAIT ?? 0;
 const MSG_ERRQUEUE = native.constants.MSG_ERRQUEUE ?? 0;
 
@@ -24,12 +26,41 @@ export interface Caller {
   readonly timeout: number | null;
   readonly promise: boolean;
   readonly signal?: AbortSignal;
-  /** A Promise form on a stream socket while the ring takes operations (readiness.ts's ringOps). */
-  readonly ring?: boolean;
+  /** A Promise form on a socket whose calls the ring takes (ringKind), while it takes operations (readiness.ts's ringOps). */
+  readonly ring?: RingKind;
 }
 
-/** Whether a call goes to the ring (completion.ts): one the ring takes, with no flags. */
-export const onRing = (caller: Caller, flags: number): boolean => caller.ring === true && flags === 0;
+/**
+ * The sockets whose Promise calls go to the ring: streams, and datagrams of the IP and Unix
+ * families. A Unix datagram socket receives on the ring but sends on readiness: unconnected, it
+ * polls writable while the receiver is full, so the ring's send says EAGAIN at once where
+ * readiness tries again until the deadline.
+ */
+export type RingKind = 'stream' | 'datagram' | 'unix-datagram';
+
+export function ringKind(family: number, type: number): RingKind | undefined {
+  if (type === SOCK_STREAM) return 'stream';
+  if (type !== SOCK_DGRAM) return undefined;
+  return family === AF_UNIX ? 'unix-datagram' : family === AF_INET || family === AF_INET6 ? 'datagram' : undefined;
+}
+
+/** The most one submission moves (native/uring_ops.cc's kMaxBytes): a longer datagram call takes the readiness path. */
+const RING_MAX = 1 << 20;
+
+/**
+ * Whether a call goes to the ring (completion.ts): one the ring takes, with no flags; on a
+ * datagram socket, one of at most RING_MAX bytes (a datagram moves whole or not at all).
+ */
+export const onRing = (caller: Caller, flags: number, length = 0): boolean =>
+  caller.ring !== undefined && flags === 0 && (caller.ring === 'stream' || length <= RING_MAX);
+
+/** Whether a send goes to the ring: onRing, and not from a Unix datagram socket (RingKind). */
+const sendsOnRing = (caller: Caller, flags: number, length = 0): boolean => onRing(caller, flags, length) && caller.ring !== 'unix-datagram';
+
+/** The first `length` bytes of `data`, checked still there. */
+function firstBytes(data: Uint8Array, length: number): Uint8Array {
+  return attached(data, length, 'data') === data.length ? data : data.subarray(0, length);
+}
 
 /** An Op but for its attempt. */
 export type Call = Omit<Op, 'attempt'>;
@@ -81,7 +112,7 @@ export function sendFlags(caller: Caller, flags: number): number {
 export function sendOp(caller: Caller, data: Uint8Array, length: number, flags: number): Op {
   const f = sendFlags(caller, flags);
   const attempt = (fd: number): number => native.send(fd, data, 0, attached(data, length, 'data'), f);
-  return sending(caller, 'send', flags, attempt, undefined, onRing(caller, flags) ? ringSend(data, length) : undefined);
+  return sending(caller, 'send', flags, attempt, undefined, sendsOnRing(caller, flags, length) ? ringSend(caller, data, length) : undefined);
 }
 
 /**
@@ -100,7 +131,7 @@ export function sendallOp(caller: Caller, data: Uint8Array, length: number, flag
     } while (offset < length);
     return offset;
   };
-  const ring: RingWork | undefined = onRing(caller, flags) ? {
+  const ring: RingWork | undefined = onRing(caller, flags) && caller.ring === 'stream' ? {  // a datagram's: on readiness
     tries: sendsAtOnce,
     submit: (r) => r.send(data, offset, attached(data, length, 'data') - offset, 0),
     complete: (_, count) => {
@@ -119,13 +150,38 @@ export function sendallOp(caller: Caller, data: Uint8Array, length: number, flag
  */
 const sendsAtOnce = (): boolean => (native.uringBatch?.() ?? 0) <= 1;
 
-/** send() on the ring: the first `length` bytes of `data` (or the first MiB of them), copied when submitted. */
-function ringSend(data: Uint8Array, length: number): RingWork {
+/**
+ * send() on the ring: the first `length` bytes of `data`, copied when submitted; on a stream, the
+ * first MiB of them; a datagram whole, to `blob` (sendto) or the peer.
+ */
+function ringSend(caller: Caller, data: Uint8Array, length: number, blob: Buffer | null = null): RingWork {
   return {
     tries: sendsAtOnce,
-    submit: (ring) => ring.send(data, 0, attached(data, length, 'data'), 0),
+    submit: caller.ring === 'stream' && blob === null
+      ? (ring) => ring.send(data, 0, attached(data, length, 'data'), 0)
+      : (ring) => ring.sendmsg([firstBytes(data, length)], null, 0, blob),
     complete: (_, count) => count,
   };
+}
+
+/** sendto() on the ring, once the address blob is known; undefined where it does not go there. */
+export function sendtoRing(caller: Caller, data: Uint8Array, length: number, flags: number): ((blob: Buffer) => RingWork) | undefined {
+  return sendsOnRing(caller, flags, length) ? (blob) => ringSend(caller, data, length, blob) : undefined;
+}
+
+/**
+ * sendmsg() on the ring, to a blob or (null) the peer; undefined where it does not go there. Not
+ * with ancillary data: descriptors passed (SCM_RIGHTS) would be looked up by the kernel whenever it
+ * sends, after the call has returned to its caller, who may have closed them by then.
+ */
+export function sendmsgRing(caller: Caller, parts: Uint8Array[], anc: Ancillary[] | null, flags: number):
+  ((blob: Buffer | null) => RingWork) | undefined {
+  if (!sendsOnRing(caller, flags) || (anc !== null && anc.length > 0)) return undefined;
+  return (blob) => ({
+    tries: sendsAtOnce,
+    submit: (ring) => ring.sendmsg(parts, null, 0, blob),
+    complete: (_, count) => count,
+  });
 }
 
 /** sendto(): `length` bytes of `data` to an address blob, checked still there at each attempt. */
@@ -144,12 +200,51 @@ export function sendmsgAttempt(caller: Caller, parts: Uint8Array[], anc: Ancilla
 /**
  * An accept into `addressOut`: a Promise form, and a Sync one in non-blocking mode, ask for an
  * O_NONBLOCK listener (accept has no MSG_DONTWAIT); `nonblock` makes the new descriptor non-blocking.
+ * On the ring (a Promise form while the ring takes operations), an accept that would wait waits
+ * for the listener's accept queue, which a multishot accept fills (native/uring_accept.h). Not on
+ * a Unix listener: shut down, its non-blocking accept says EAGAIN for ever and the kernel's ring
+ * accept never completes, where readiness sees the hang-up (EndOfInput.ACCEPT).
  */
-export function accepting(caller: Caller, nonblock: boolean, addressOut: Buffer): Op {
+export function accepting(caller: Caller, family: number, nonblock: boolean, addressOut: Buffer): Op {
   const { timeout, signal, promise } = caller;
+  const ring = caller.ring === 'stream' && family !== AF_UNIX;
   return {
     events: POLLIN, syscall: 'accept', deadline: deadlineOf(timeout), signal, atEnd: EndOfInput.ACCEPT,
-    nonblocking: promise || nonblockingSync(caller), attempt: (s) => native.accept(s, addressOut, nonblock),
+    nonblocking: promise || nonblockingSync(caller),
+    attempt: ring ? acceptAttempt(nonblock, addressOut) : (s) => native.accept(s, addressOut, nonblock),
+    ring: ring ? ringAccept(nonblock, addressOut) : undefined,
+  };
+}
+
+const ENOENT = E.ENOENT;
+
+/** accept's try on the ring: the oldest descriptor the ring has accepted for this listener, else accept(2). */
+function acceptAttempt(nonblock: boolean, addressOut: Buffer): (fd: number) => number {
+  const queued = native.uringAccepted;
+  if (queued === undefined) return (s) => native.accept(s, addressOut, nonblock);
+  return (s) => {
+    const r = queued(s, addressOut, nonblock, false);
+    return r === -ENOENT ? native.accept(s, addressOut, nonblock) : r;
+  };
+}
+
+/**
+ * Before a Sync accept, which waits in poll(2) off the loop: the oldest descriptor the ring has
+ * accepted for this listener (its peer in `addressOut`), or -1 when there is none; the ring's
+ * multishot accept is stopped first, as poll(2) would never see the connections it takes.
+ */
+export function acceptedByRing(fd: number, nonblock: boolean, addressOut: Buffer): number {
+  if (!ringOps || native.uringAccepted === undefined) return -1;
+  const r = native.uringAccepted(fd, addressOut, nonblock, true);
+  return r === -ENOENT ? -1 : check(r, 'accept');
+}
+
+/** accept() on the ring: waits for the accept queue, and takes its oldest descriptor at the completion. */
+function ringAccept(nonblock: boolean, addressOut: Buffer): RingWork {
+  return {
+    tries: () => true,
+    submit: (ring) => ring.accept(nonblock),
+    complete: (ring) => ring.accepted(addressOut, nonblock),
   };
 }
 
@@ -175,12 +270,13 @@ export function destination(family: number, address: unknown, syscall: string): 
  * look-up is a phase of the operation, in the writers' turn taken at the call (it keeps its place
  * in the order of calls).
  */
-export function sendingTo(waits: Waits, family: number, send: Call, attempt: (fd: number, blob: Buffer) => number): Promise<number> {
+export function sendingTo(waits: Waits, family: number, send: Call, attempt: (fd: number, blob: Buffer) => number,
+  ring?: (blob: Buffer) => RingWork): Promise<number> {
   const to = destination(family, send.address, send.syscall);
   if (!to.lookup) {
     waits.fd(send.syscall);  // a name is looked up first, then the descriptor checked
     const blob = to.blob!;
-    return waits.run(waits.writers, { ...send, attempt: (fd) => attempt(fd, blob) });
+    return waits.run(waits.writers, { ...send, attempt: (fd) => attempt(fd, blob), ring: ring?.(blob) });
   }
   return waits.session(waits.writers, send.deadline, send.signal, send.syscall, send.address, async (session) => {
     const blob = await session.wait(to.lookup!);

@@ -1,11 +1,12 @@
-// connect() as attempts for the engine: connect(2), then (once writable) SO_ERROR; and the Unix
-// connect to a full backlog, which no readiness event announces, retried by the engine on a
-// back-off in the writers' turn.
+// connect() as attempts for the engine: connect(2), then (once writable) SO_ERROR, or on the ring
+// one IORING_OP_CONNECT; and the Unix connect to a full backlog, which no readiness event
+// announces, retried by the engine on a back-off in the writers' turn.
 import { native } from '../binding/native';
 import { EAGAIN, EINPROGRESS, SocketError, TimeoutError } from '../binding/errors';
 import { toBlobSync } from '../input/address';
 import { deadlineOf } from '../engine/deadline';
 import type { Waits } from '../engine/wait';
+import type { RingWork } from '../engine/completion';
 import { destination, nonblockingSync, type Caller } from './attempts';
 
 const C = native.constants;
@@ -61,6 +62,19 @@ export function connectErrno(waits: Waits, family: number, caller: Caller, addre
 }
 
 /**
+ * connect() on the ring, for a Promise form on an IP stream socket in blocking mode: one
+ * IORING_OP_CONNECT, which completes once the socket is connected (0, and marked connected as by a
+ * blocking connect: a later connect gives EISCONN) or has failed (-errno), with no try first. Not in
+ * timeout mode, where Python (and connectDone) leave the socket for a next connect() to return 0;
+ * not for a Unix socket: to a full backlog its connect says EAGAIN, which the ring would not wait
+ * out (the engine's retryOnBackoff does).
+ */
+function connectRing(caller: Caller, family: number, blob: Buffer): RingWork | undefined {
+  if (caller.ring !== 'stream' || caller.timeout !== null || (family !== C.AF_INET && family !== C.AF_INET6)) return undefined;
+  return { tries: () => false, submit: (ring) => ring.connect(blob), complete: () => 0 };
+}
+
+/**
  * A Promise connect, through writability and SO_ERROR, in the writers' turn, taken at the call and
  * held through the name look-up and (for a blocking-mode Unix socket) the retry while the backlog
  * is full. The deadline counts from the call. 0 or a positive errno.
@@ -73,7 +87,7 @@ export function connectInTurn(waits: Waits, family: number, caller: Caller, addr
   const retryBacklog = family === C.AF_UNIX && deadline === Infinity;
   return waits.session(waits.writers, deadline, caller.signal, 'connect', address, async (session) => {
     const blob = to.lookup ? await session.wait(to.lookup) : to.blob!;
-    const first = await session.run(C.POLLOUT, connectAttempt(blob, blocking), { nonblocking: true });
+    const first = await session.run(C.POLLOUT, connectAttempt(blob, blocking), { nonblocking: true, ring: connectRing(caller, family, blob) });
     if (first !== EAGAIN || !retryBacklog) return first;
     // A full backlog: no readiness event tells when there is room; still in the writers' turn.
     return -(await session.retryOnBackoff((fd) => native.connect(fd, blob)));

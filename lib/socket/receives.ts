@@ -21,7 +21,7 @@ export interface Receive<T> {
 export function recvIntoOp(caller: Caller, buffer: Uint8Array, length: number, flags: number): Op {
   const f = recvFlags(caller, flags);
   const attempt = (fd: number): number => native.recv(fd, buffer, 0, attached(buffer, length, 'buffer'), f);
-  return receiving(caller, 'recv', flags, attempt, onRing(caller, flags) ? ringReceive(buffer, length) : undefined);
+  return receiving(caller, 'recv', flags, attempt, onRing(caller, flags, length) ? ringReceive(buffer, length) : undefined);
 }
 
 const always = (): boolean => true;
@@ -40,11 +40,21 @@ export function recvfromCall<F extends number>(caller: Caller, family: F, buffer
   addressOut: Buffer): Receive<[number, ReceivedAddressOf<F>]> {
   const f = recvFlags(caller, flags);
   let address = null as ReceivedAddressOf<F>;
+  const ring: RingWork | undefined = onRing(caller, flags, length) ? {
+    tries: always,
+    submit: (r) => r.recvmsg(length, 0, 0),
+    complete: (r, count) => {
+      const got = r.received(addressOut);
+      if (typeof got === 'number') return got;
+      address = fromBlob(addressOut, family);
+      return r.copyTo(buffer, 0, Math.min(count, attached(buffer, length, 'buffer')));
+    },
+  } : undefined;
   const op = receiving(caller, 'recvfrom', flags, (fd) => {
     const r = native.recvfrom(fd, buffer, 0, attached(buffer, length, 'buffer'), f, addressOut);
     if (r >= 0) address = fromBlob(addressOut, family);
     return r;
-  });
+  }, ring);
   return { op, result: (n) => [n, address] };
 }
 
@@ -53,12 +63,23 @@ export function recvmsgCall<F extends number>(caller: Caller, family: F, buffer:
   addressOut: Buffer): Receive<RecvmsgResult<F>> {
   const f = recvFlags(caller, flags);
   let result: RecvmsgResult<F> | undefined;
+  const ring: RingWork | undefined = onRing(caller, flags, buffer.length) ? {
+    tries: always,
+    submit: (r) => r.recvmsg(buffer.length, ancbufsize, 0),
+    complete: (r, count) => {
+      const got = r.received(addressOut);  // first: it hands over the descriptors received
+      if (typeof got === 'number') return got;
+      const n = r.copyTo(buffer, 0, count);
+      if (n >= 0) result = recvmsgResult(buffer, [n, got[0], got[1]], family, addressOut);
+      return n;
+    },
+  } : undefined;
   const op = receiving(caller, 'recvmsg', flags, (fd) => {
     const r = native.recvmsg(fd, [buffer], ancbufsize, f, addressOut);
     if (typeof r === 'number') return r;
     result = recvmsgResult(buffer, r, family, addressOut);
     return r[0];
-  });
+  }, ring);
   return { op, result: () => result ?? [Buffer.alloc(0), [], 0, null] };
 }
 

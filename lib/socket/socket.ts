@@ -10,7 +10,7 @@ import { closeWatch, isWatched, ringOps } from '../engine/readiness';
 import { deadlineOf } from '../engine/deadline';
 import { Waits, type Op, type Session } from '../engine/wait';
 import {
-  accepting, rejecting, sendCall, sendFlags, sending, sendingTo, sendallOp, sendmsgAttempt, sendOp, sendtoAttempt,
+  acceptedByRing, accepting, rejecting, ringKind, sendmsgRing, sendtoRing, sendCall, sendFlags, sending, sendingTo, sendallOp, sendmsgAttempt, sendOp, sendtoAttempt,
   type Caller, type OperationOptions,
 } from './attempts';
 import { getdefaulttimeout } from './defaults';
@@ -278,7 +278,9 @@ export class Socket<F extends number = number> {
   /** Waits for a connection: `[Socket, address]`. The new socket starts with the default timeout. */
   acceptSync(): [Socket<F>, ReturnedAddressOf<F>] {
     const nonblock = getdefaulttimeout() !== null;
-    return this.accepted(this._waits.runSync(accepting(this.sync(), nonblock, addressOut)), nonblock);
+    const queued = acceptedByRing(this.openFd('accept'), nonblock, addressOut);
+    if (queued >= 0) return this.accepted(queued, nonblock);
+    return this.accepted(this._waits.runSync(accepting(this.sync(), this._family, nonblock, addressOut)), nonblock);
   }
 
   /** Promise form of acceptSync. */
@@ -287,7 +289,7 @@ export class Socket<F extends number = number> {
       const caller = this.promised(options);
       this.openFd('accept');
       const nonblock = getdefaulttimeout() !== null;
-      return this._waits.run(this._waits.readers, accepting(caller, nonblock, addressOut), (fd) => this.accepted(fd, nonblock));
+      return this._waits.run(this._waits.readers, accepting(caller, this._family, nonblock, addressOut), (fd) => this.accepted(fd, nonblock));
     });
   }
 
@@ -395,7 +397,8 @@ export class Socket<F extends number = number> {
       const f = withFlags ? checkFlags(a, 2, 1) : 0;
       const address = withFlags ? b : a;
       const caller = this.promised(withFlags ? c : b);
-      return sendingTo(this._waits, this._family, sendCall(caller, 'sendto', f, address), sendtoAttempt(caller, data, length, f));
+      return sendingTo(this._waits, this._family, sendCall(caller, 'sendto', f, address), sendtoAttempt(caller, data, length, f),
+        sendtoRing(caller, data, length, f));
     });
   }
 
@@ -502,10 +505,11 @@ export class Socket<F extends number = number> {
       const caller = this.promised(options);
       this.openFd('sendmsg');
       const send = sendmsgAttempt(caller, parts, anc, f);
+      const ring = sendmsgRing(caller, parts, anc, f);
       if (address === undefined || address === null) {
-        return this._waits.run(this._waits.writers, sending(caller, 'sendmsg', f, (fd) => send(fd, null)));
+        return this._waits.run(this._waits.writers, sending(caller, 'sendmsg', f, (fd) => send(fd, null), undefined, ring?.(null)));
       }
-      return sendingTo(this._waits, this._family, sendCall(caller, 'sendmsg', f, address), send);
+      return sendingTo(this._waits, this._family, sendCall(caller, 'sendmsg', f, address), send, ring);
     });
   }
 
@@ -583,7 +587,7 @@ export class Socket<F extends number = number> {
 
   /** A Promise call being made now: the socket's timeout now, and the signal of its `options`. */
   private promised(options: unknown): Caller {
-    return { timeout: this._timeout, promise: true, signal: readSignal(options), ring: ringOps && this._type === C.SOCK_STREAM };
+    return { timeout: this._timeout, promise: true, signal: readSignal(options), ring: ringOps ? ringKind(this._family, this._type) : undefined };
   }
 
   // --- streams and hand-off (lib/socket/stream.ts, lib/socket/sendfile.ts) ----------------------------------
