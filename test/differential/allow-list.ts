@@ -193,7 +193,9 @@ export const ALLOW_LIST: Allowed[] = [
     reason: 'Bytes sent with MSG_MORE on TCP are held by the kernel until more come or its cork timer (200 ms) '
       + 'fires. CPython reaches a later receive only after waiting out timeouts that ours reports at once '
       + '(python-polls-first), so it finds the bytes released where ours times out: a difference of pace, not '
-      + 'of behaviour. Applied by compareSequence (it needs the earlier steps), never by matches().',
+      + 'of behaviour. So does an accept in timeout mode on a connected socket, which both poll for POLLIN first: '
+      + 'the side that sees the bytes released fails with EINVAL, the other times out. Applied by compareSequence '
+      + '(it needs the earlier steps), never by matches().',
     matches: () => false,
   },
   {

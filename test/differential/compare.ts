@@ -118,6 +118,7 @@ function idsOf(st: Step, d: Divergence): string[] {
 const refused = (r: unknown) => isError(r) && ['TypeError', 'RangeError', 'ValueError', 'OverflowError'].includes(r.err);
 
 const timedOutVsData = (a: unknown, b: unknown) => isError(a) && a.err === 'TimeoutError' && !isError(b) && !HANG(b);
+const timedOutVsError = (a: unknown, b: unknown) => isError(a) && a.err === 'TimeoutError' && isError(b) && b.err !== 'TimeoutError';
 
 export function compareSequence(steps: Step[], node: StepResult[], py: StepResult[]): Divergence[] {
   const out: Divergence[] = [];
@@ -139,6 +140,9 @@ export function compareSequence(steps: Step[], node: StepResult[], py: StepResul
     for (const d of found) {
       if (!d.allowedBy && corked && d.op.startsWith('recv') && (d.what === 'timing' || timedOutVsData(d.node, d.py)
         || timedOutVsData(d.py, d.node))) d.allowedBy = 'msg-more-held';
+      if (!d.allowedBy && corked && d.op === 'accept' && (timedOutVsError(d.node, d.py) || timedOutVsError(d.py, d.node))) {
+        d.allowedBy = 'msg-more-held';
+      }
       const option = `${steps[i].level} ${steps[i].name}`;
       if (d.allowedBy === 'unsigned-option-values') unsignedSet.add(option);
       // that option then reads back differently: a consequence of the allowed difference, not a new one
