@@ -39,6 +39,14 @@ class Ring {
  public:
   static constexpr unsigned kEntries = 256;
   static constexpr unsigned kCompletions = 4096;
+  // The thread that submits is the one that reaps, so completions need not interrupt it: the
+  // kernel runs their task work at its next entry or exit, and still wakes it from a sleep (libuv's
+  // epoll_wait). Without it, each completion interrupts the thread (TWA_SIGNAL), dear in a VM.
+#ifdef IORING_SETUP_COOP_TASKRUN
+  static constexpr unsigned kCoopTaskrun = IORING_SETUP_COOP_TASKRUN;
+#else
+  static constexpr unsigned kCoopTaskrun = 0;
+#endif
 
   ~Ring() { Close(); }
 
@@ -46,9 +54,15 @@ class Ring {
   // gVisor) or lacks what is used here: NODROP completions (5.5) and the opcode probe (5.6).
   int Open() {
     io_uring_params params{};
-    params.flags = IORING_SETUP_CQSIZE;
+    params.flags = IORING_SETUP_CQSIZE | kCoopTaskrun;
     params.cq_entries = kCompletions;
     fd_ = Setup(params);
+    if (fd_ == -EINVAL && kCoopTaskrun != 0) {  // before 5.19
+      params = io_uring_params{};
+      params.flags = IORING_SETUP_CQSIZE;
+      params.cq_entries = kCompletions;
+      fd_ = Setup(params);
+    }
     if (fd_ < 0) return fd_;
     if (!(params.features & IORING_FEAT_NODROP)) return Fail(-ENOSYS);
     int r = EnsureCloexec();
