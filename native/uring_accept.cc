@@ -221,8 +221,8 @@ void AcceptQueue::SetRef(bool refd) {
 // Holds the loop while an accept waits and the socket is referenced; a multishot armed for
 // nobody never keeps the process alive.
 void AcceptQueue::Hold() {
-  bool hold = env_ != nullptr && waiting_ && refd_;
-  if (hold == holding_) return;
+  bool hold = waiting_ && refd_;
+  if (hold == holding_ || env_ == nullptr) return;  // no env: teardown, where no hold matters
   holding_ = hold;
   env_->Hold(hold);
 }
