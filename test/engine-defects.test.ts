@@ -399,6 +399,24 @@ except OSError: pass
       }
     }
 
+    // Found by the model suite (poll thread, seed 1498): a Sync connect in timeout mode made its
+    // connect(2) on the descriptor as it was, and a Unix connect on a blocking descriptor waits in
+    // the kernel for room in the backlog, for ever.
+    it('connectSync in timeout mode to a full Unix backlog does not block after a dup() cleared O_NONBLOCK', () => {
+      const listener = track.add(new bs.Socket(bs.AF_UNIX));
+      const target = path.join(dir, `full${Math.random().toString(36).slice(2)}.sock`);
+      listener.bind(target);
+      listener.listen(0);
+      for (let i = 0; i < 64; i++) {  // fill the backlog
+        const filler = track.add(new bs.Socket(bs.AF_UNIX));
+        filler.setblocking(false);
+        if (filler.connectEx(target) !== 0) break;
+      }
+      const sock = track.add(new bs.Socket(bs.AF_UNIX));
+      clearedByDup(sock);
+      assert.throws(() => sock.connectSync(target), (e: unknown) => e instanceof bs.BlockingIOError || e instanceof bs.TimeoutError);
+    });
+
     it('acceptSync in non-blocking mode fails at once after a dup() cleared O_NONBLOCK', () => {
       const listener = unixListener(track, dir);
       lateConnector(listener.getsockname() as string);

@@ -69,10 +69,6 @@ function attemptOf(books: NonblockingBooks, op: Op): (fd: number) => number {
 }
 
 /**
- * After an attempt returned `result` < 0: throws unless the call would block (EAGAIN, or a
- * connect's EINPROGRESS) and its deadline lets it wait.
- */
-/**
  * A try that would wait once the deadline has passed looks once more without waiting, and tries
  * again if the descriptor is ready: CPython never skips its first wait (it polls with the whole
  * timeout, rounded up to 1 ms), so a 1 ns timeout still sees a loopback connect refused. One
@@ -83,6 +79,10 @@ function lastLook(fd: number, op: Op, attempt: (fd: number) => number, result: n
   return native.waitFd(fd, op.events, 0) > 0 ? attempt(fd) : result;
 }
 
+/**
+ * After an attempt returned `result` < 0: throws unless the call would block (EAGAIN, or a
+ * connect's EINPROGRESS) and its deadline lets it wait.
+ */
 function checkMayWait(result: number, op: Op): void {
   if (result !== -EAGAIN && result !== -EINPROGRESS) throw socketError(-result, op.syscall, op.address);
   if (op.deadline === NO_WAIT) throw socketError(-result, op.syscall, op.address);

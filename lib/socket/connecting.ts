@@ -7,7 +7,7 @@ import { toBlobSync } from '../input/address';
 import { deadlineOf } from '../engine/deadline';
 import type { Waits } from '../engine/wait';
 import type { RingWork } from '../engine/completion';
-import { destination, nonblockingSync, type Caller } from './attempts';
+import { destination, type Caller } from './attempts';
 
 const C = native.constants;
 const intOut = new Int32Array(1);
@@ -53,7 +53,9 @@ export function connectErrno(waits: Waits, family: number, caller: Caller, addre
   const attempt = connectAttempt(toBlobSync(family, address, 'connect'), caller.timeout === null);
   waits.fd('connect');
   try {
-    return waits.runSync({ events: C.POLLOUT, syscall: 'connect', deadline, attempt, address, nonblocking: nonblockingSync(caller) });
+    // Not in blocking mode, O_NONBLOCK is the engine's to ensure: a Unix connect on a descriptor a
+    // dup made blocking would wait in the kernel for room in the backlog, past any timeout.
+    return waits.runSync({ events: C.POLLOUT, syscall: 'connect', deadline, attempt, address, nonblocking: caller.timeout !== null });
   } catch (error) {
     if (error instanceof TimeoutError) return -1;
     if (error instanceof SocketError) return error.errno;
