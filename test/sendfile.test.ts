@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as bs from '../lib';
+import { native } from '../lib/binding/native';
 import { Tracker, runPythonScript, pythonPeer, tempDir, within } from './helpers';
 
 const CONTENT = 'hello world, sent by sendfile';
@@ -263,7 +264,9 @@ print(n, h.hexdigest())
 
   // Differential seed 9477: CPython gives up on sendfile(2) after any error before the first byte
   // and sends instead, so a peer's reset is reported by that send: EPIPE.
-  it('a peer that reset before the first byte: the error Python gives (EPIPE), Sync and Promise', async () => {
+  it('a peer that reset before the first byte: the error Python gives, Sync and Promise', async () => {
+    // Where this build has no sendfile(2) (the portable build), Python's send() path is the oracle.
+    const method = native.sendfile(-1, -1, 0, 1) === -bs.errno.ENOSYS ? '_sendfile_use_send' : 'sendfile';
     const expected = runPythonScript(`
 import socket, struct, sys, time
 l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen()
@@ -271,11 +274,11 @@ c = socket.create_connection(l.getsockname()); s, _ = l.accept()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()
 time.sleep(0.05)
 try:
-    c.sendfile(open(sys.argv[1], 'rb')); print('sent')
+    getattr(c, sys.argv[2])(open(sys.argv[1], 'rb')); print('sent')
 except OSError as e:
     print(e.errno)
-`, [small]).trim();
-    assert.equal(expected, String(bs.errno.EPIPE));
+`, [small, method]).trim();
+    assert.equal(expected, String(method === 'sendfile' ? bs.errno.EPIPE : bs.errno.ECONNRESET));
     for (const form of ['sync', 'promise'] as const) {
       const listener = track.add(new bs.Socket(bs.AF_INET));
       listener.bind(['127.0.0.1', 0]);
