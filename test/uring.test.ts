@@ -86,6 +86,13 @@ function assertClean(r: Child): void {
   assert.equal(r.code, 0, r.stderr);
 }
 
+/** Runs `script` in a child with `env`, checks that it exited cleanly, and gives what it printed. */
+async function outputOf(script: string, env: Record<string, string>): Promise<string> {
+  const r = await run(script, env);
+  assertClean(r);
+  return r.stdout.trim();
+}
+
 /** Why io_uring cannot be tested here, or undefined. */
 function unavailable(): string | undefined {
   if (process.platform !== 'linux') return `no io_uring on ${process.platform}`;
@@ -127,8 +134,8 @@ function needsUring(suite: Mocha.Suite): void {
  * Runs `inWorker` (after `bs` is required) in Workers terminated once it posts its message, in a
  * child on the ring (WORKER_ROUNDS): what the child prints.
  */
-async function inWorkers(inWorker: string): Promise<string> {
-  const r = await run(`${PRELUDE}
+function inWorkers(inWorker: string): Promise<string> {
+  return outputOf(`${PRELUDE}
     const { Worker } = require('worker_threads');
     const inWorker = \`
       const bs = require(${JSON.stringify(INDEX_JS)});
@@ -136,8 +143,6 @@ async function inWorkers(inWorker: string): Promise<string> {
     \`;
     ${WORKER_ROUNDS}
   `, URING);
-  assertClean(r);
-  return r.stdout.trim();
 }
 
 describe('io_uring backend', function () {
@@ -587,16 +592,14 @@ const CLIENTS = `
 `;
 
 /** Runs `body` in a child on the ring, with `server` a listener whose multishot is armed: what it prints. */
-async function onServed(body: string): Promise<string> {
-  const r = await run(`${PRELUDE}${CLIENTS}
+function onServed(body: string): Promise<string> {
+  return outputOf(`${PRELUDE}${CLIENTS}
     (async () => {
       const server = listener();
       await served(server);
       ${body}
     })();
   `, URING);
-  assertClean(r);
-  return r.stdout.trim();
 }
 
 describe('io_uring accept (multishot, queued natively)', function () {

@@ -16,11 +16,10 @@
 import { native, type NativeUringOp } from '../binding/native';
 import { E, abortReason, closedError, socketError, timeoutError } from '../binding/errors';
 import { LongTimer, NO_WAIT, now } from './deadline';
+import { hungUp } from './readiness';
 
 const ECANCELED = E.ECANCELED;
 const EAGAIN = E.EAGAIN;
-const { POLLIN, POLLHUP } = native.constants;
-const RDHUP = native.constants.POLLRDHUP ?? 0;
 
 /** What an operation does on the ring. */
 export interface RingWork {
@@ -130,10 +129,6 @@ export class Completing {
     return this.ring;
   }
 
-  private hungUp(): boolean {
-    return (native.waitFd(this.ringFd, POLLIN | RDHUP, 0) & (RDHUP | POLLHUP)) !== 0;
-  }
-
   private cancel(error: unknown): void {
     if (this.resolve === undefined || this.reason !== undefined) return;
     this.reason = error;
@@ -149,7 +144,7 @@ export class Completing {
       this.settle(this.reason ?? closedError(call.syscall));
       return;
     }
-    if (res === -EAGAIN && call.atEnd !== undefined && this.hungUp()) {
+    if (res === -EAGAIN && call.atEnd !== undefined && hungUp(this.ringFd)) {
       // The kernel's retry after the wake-up said EAGAIN: a socket shut for reading (a Unix
       // datagram socket), where the blocking call gives what the end-of-input rule says.
       if (call.atEnd >= 0) this.settle(undefined, call.atEnd);

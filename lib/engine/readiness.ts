@@ -14,6 +14,7 @@ import { abortReason, socketError, timeoutError, EBADF } from '../binding/errors
 import { LongTimer } from './deadline';
 
 const C = native.constants;
+
 export const POLLIN = C.POLLIN;
 export const POLLOUT = C.POLLOUT;
 const POLLPRI = C.POLLPRI ?? 0;
@@ -22,6 +23,12 @@ const POLLHUP = C.POLLHUP;
 const POLLNVAL = C.POLLNVAL;
 /** libuv reports only readable/writable (and, where it can, priority) readiness. */
 const WATCHABLE = POLLIN | POLLOUT | POLLPRI;
+const RDHUP = C.POLLRDHUP ?? 0;
+
+/** Readable with a hang-up: the state in which an EAGAIN means the end of input (wait.ts's EndOfInput). */
+export function hungUp(fd: number): boolean {
+  return (native.waitFd(fd, POLLIN | RDHUP, 0) & (RDHUP | POLLHUP)) !== 0;
+}
 
 export interface WaitOptions {
   /** Milliseconds; undefined or negative waits forever. */

@@ -10,11 +10,10 @@
 import { native } from '../binding/native';
 import { E, EAGAIN, EINPROGRESS, abortReason, closedError, socketError, timeoutError } from '../binding/errors';
 import { LongTimer, MAX_TIMER_MS, NO_WAIT, isTimed, msLeft, now } from './deadline';
-import { sharedWatch, waitAny, type FdWatch, type ReadyWaiter, type WatchItem } from './readiness';
+import { hungUp, sharedWatch, waitAny, type FdWatch, type ReadyWaiter, type WatchItem } from './readiness';
 import { Completing, settlePromise, type RingWork } from './completion';
 
-const { POLLIN, POLLHUP } = native.constants;
-const RDHUP = native.constants.POLLRDHUP ?? 0;
+const { POLLIN } = native.constants;
 
 /**
  * End-of-input rules: what an attempt that says EAGAIN right after the descriptor woke readable
@@ -27,11 +26,6 @@ export const EndOfInput = {
   /** accept: a listener that was shut down fails with EINVAL (Python raises it too). */
   ACCEPT: -E.EINVAL,
 } as const;
-
-/** Readable with a hang-up: the state in which an EAGAIN means the end of input. */
-function hungUp(fd: number): boolean {
-  return (native.waitFd(fd, POLLIN | RDHUP, 0) & (RDHUP | POLLHUP)) !== 0;
-}
 
 /** One operation that may wait: everything the engine needs to run it. */
 export interface Op {

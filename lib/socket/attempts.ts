@@ -155,11 +155,19 @@ const sendsAtOnce = (): boolean => (native.uringBatch?.() ?? 0) <= 1;
  * first MiB of them; a datagram whole, to `blob` (sendto) or the peer.
  */
 function ringSend(caller: Caller, data: Uint8Array, length: number, blob: Buffer | null = null): RingWork {
+  if (caller.ring !== 'stream' || blob !== null) return ringSendmsg(() => [firstBytes(data, length)], blob);
   return {
     tries: sendsAtOnce,
-    submit: caller.ring === 'stream' && blob === null
-      ? (ring) => ring.send(data, 0, attached(data, length, 'data'), 0)
-      : (ring) => ring.sendmsg([firstBytes(data, length)], null, 0, blob),
+    submit: (ring) => ring.send(data, 0, attached(data, length, 'data'), 0),
+    complete: (_, count) => count,
+  };
+}
+
+/** sendmsg() on the ring of the `parts` made at submission, to `blob` or (null) the peer, with no ancillary data. */
+function ringSendmsg(parts: () => Uint8Array[], blob: Buffer | null): RingWork {
+  return {
+    tries: sendsAtOnce,
+    submit: (ring) => ring.sendmsg(parts(), null, 0, blob),
     complete: (_, count) => count,
   };
 }
@@ -177,11 +185,7 @@ export function sendtoRing(caller: Caller, data: Uint8Array, length: number, fla
 export function sendmsgRing(caller: Caller, parts: Uint8Array[], anc: Ancillary[] | null, flags: number):
   ((blob: Buffer | null) => RingWork) | undefined {
   if (!sendsOnRing(caller, flags) || (anc !== null && anc.length > 0)) return undefined;
-  return (blob) => ({
-    tries: sendsAtOnce,
-    submit: (ring) => ring.sendmsg(parts, null, 0, blob),
-    complete: (_, count) => count,
-  });
+  return (blob) => ringSendmsg(() => parts, blob);
 }
 
 /** sendto(): `length` bytes of `data` to an address blob, checked still there at each attempt. */
