@@ -280,7 +280,9 @@ export function sendingTo(waits: Waits, family: number, send: Call, attempt: (fd
   if (!to.lookup) {
     waits.fd(send.syscall);  // a name is looked up first, then the descriptor checked
     const blob = to.blob!;
-    return waits.run(waits.writers, { ...send, attempt: (fd) => attempt(fd, blob), ring: ring?.(blob) });
+    // Built field by field as sending() builds it: a spread made a new hidden class per call (~4 µs).
+    const { events, syscall, deadline, signal, address } = send;
+    return waits.run(waits.writers, { events, syscall, deadline, signal, address, attempt: (fd) => attempt(fd, blob), ring: ring?.(blob) });
   }
   return waits.session(waits.writers, send.deadline, send.signal, send.syscall, send.address, async (session) => {
     const blob = await session.wait(to.lookup!);
