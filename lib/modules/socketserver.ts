@@ -104,6 +104,11 @@ export abstract class BaseServer<R, F extends number = number> {
   /** The descriptor waited on (the listening socket's), so that a server can be given to select(). */
   abstract fileno(): number;
 
+  /** Whether the server still has its descriptor (serveForever's loop runs while it does). */
+  protected isOpen(): boolean {
+    return this.fileno() >= 0;
+  }
+
   /** Called by the constructor to bind the socket. */
   serverBind(): void {}
 
@@ -131,7 +136,7 @@ export abstract class BaseServer<R, F extends number = number> {
     const ticking = this.serviceActions !== BaseServer.prototype.serviceActions;
     let wake = new AbortController();
     try {
-      while (!this._shutdownRequest && this.fileno() >= 0) {
+      while (!this._shutdownRequest && this.isOpen()) {
         if (wake.signal.aborted) wake = new AbortController();  // one per abort, not one per request
         this._wake = wake;
         const timer = ticking ? setTimeout(() => wake.abort(), interval * 1000) : undefined;
@@ -139,7 +144,7 @@ export abstract class BaseServer<R, F extends number = number> {
         try {
           got = await this.getRequest(wake.signal);
         } catch (error) {
-          if (!wake.signal.aborted && this.fileno() >= 0) {
+          if (!wake.signal.aborted && this.isOpen()) {
             // accept() failed (ECONNABORTED, EMFILE…): as Python, skip it; a pause avoids spinning.
             if (!(error instanceof SocketError)) throw error;
             await delay(Math.min(interval * 1000, 50));
@@ -183,7 +188,7 @@ export abstract class BaseServer<R, F extends number = number> {
    * given to select() a SocketError EBADF.
    */
   async handleRequest(): Promise<void> {
-    if (this.fileno() < 0) throw closedError('handleRequest');
+    if (!this.isOpen()) throw closedError('handleRequest');
     let timeout = this.timeout;
     const own = this.socket.gettimeout();
     if (own !== null && own > 0) timeout = timeout === null ? own : Math.min(timeout, own);
@@ -379,6 +384,11 @@ export abstract class SocketServer<R, F extends number = number> extends BaseSer
   /** The socket's descriptor. */
   fileno(): number {
     return this.socket.fileno();
+  }
+
+  // Not fileno(): a listener whose number was never handed out skips the O_NONBLOCK check per accept.
+  protected override isOpen(): boolean {
+    return !this.socket.closed;
   }
 }
 

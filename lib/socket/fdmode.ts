@@ -9,18 +9,30 @@ export class FdMode {
   /** A Promise accept/connect made the descriptor of a blocking-mode socket O_NONBLOCK. */
   private forced = false;
 
-  /** `nonblocking`: whether the descriptor is O_NONBLOCK now. */
-  constructor(private nonblocking: boolean) {}
+  /**
+   * `nonblocking`: whether the descriptor is O_NONBLOCK now. `shared`: whether anyone but this
+   * Socket may hold its open file description (and so change O_NONBLOCK under it): a descriptor
+   * adopted or duplicated, or one whose number was handed out (fileno(), `fd`).
+   */
+  constructor(private nonblocking: boolean, private shared = false) {}
 
   /** The mode of a descriptor made elsewhere, read with one fcntl(). */
   static of(fd: number): FdMode {
-    return new FdMode((check(native.getFdFlags(fd), 'fcntl') & 1) !== 0);
+    return new FdMode((check(native.getFdFlags(fd), 'fcntl') & 1) !== 0, true);
   }
 
-  /** Sets O_NONBLOCK as `timeout` (Python's) asks, or as it was forced; throws the typed error. */
+  /** Someone else may now hold the descriptor: what these books say is checked again before it counts. */
+  share(): void {
+    this.shared = true;
+  }
+
+  /**
+   * Sets O_NONBLOCK as `timeout` (Python's) asks, or as it was forced; throws the typed error. A
+   * shared descriptor is set whatever the books say, as Python's setblocking() always sets it.
+   */
   apply(fd: number, timeout: number | null): void {
     const wanted = timeout !== null || this.forced;
-    if (wanted !== this.nonblocking) {
+    if (wanted !== this.nonblocking || this.shared) {
       check(native.setNonblocking(fd, wanted), 'fcntl');
       this.nonblocking = wanted;
     }
@@ -28,10 +40,11 @@ export class FdMode {
 
   /**
    * Promise accept/connect cannot ask for MSG_DONTWAIT: they need an O_NONBLOCK descriptor. A
-   * duplicate shares the flag and may have cleared it, so it is set (one fcntl) before each call:
-   * 0 or -errno.
+   * duplicate shares the flag and may have cleared it, so where one may exist the flag is set (one
+   * fcntl) before each call; a descriptor nobody else holds keeps what these books say. 0 or -errno.
    */
   force(fd: number): number {
+    if (this.nonblocking && !this.shared) return 0;
     const r = native.setNonblocking(fd, true);
     if (r === 0 && !this.nonblocking) {
       this.forced = true;

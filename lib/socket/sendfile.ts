@@ -24,7 +24,7 @@ const COPY_BLOCK = 64 * 1024;
 /** What sendfile needs of a Socket: its writers' turn and its Sync twin (see Socket.writeSession). */
 export interface SendfileSocket {
   readonly type: number;
-  fileno(): number;
+  readonly closed: boolean;
   gettimeout(): number | null;
   writeSession<T>(syscall: string, signal: AbortSignal | undefined, body: (session: Session) => Promise<T>): Promise<T>;
   writeSync(syscall: string, attempt: (fd: number) => number, deadline: number): number;
@@ -135,7 +135,7 @@ function checkSocket(sock: SendfileSocket): void {
   if (sock.type !== C.SOCK_STREAM) {
     throw invalidArgValue('socket', sock.type, 'must be a SOCK_STREAM socket (sendfile sends a byte stream)');
   }
-  if (sock.fileno() < 0) throw closedError('sendfile');
+  if (sock.closed) throw closedError('sendfile');
 }
 
 /** A SocketError with the positive errno of a failed node:fs call. */

@@ -113,11 +113,14 @@ export class Socket<F extends number = number> {
   /** The protocol number. */
   get proto(): number { return this._proto; }
   /** The descriptor, or -1 once closed or detached. */
-  get fd(): number { return this._fd; }
+  get fd(): number { return this.fileno(); }
   /** Whether close() or detach() has been called. */
   get closed(): boolean { return this._fd < 0; }
   /** The descriptor, or -1 once closed or detached. */
-  fileno(): number { return this._fd; }
+  fileno(): number {
+    this._mode.share();  // whoever has the number may change its flags: see FdMode.force
+    return this._fd;
+  }
 
   // --- life cycle ---------------------------------------------------------------------------
 
@@ -155,6 +158,7 @@ export class Socket<F extends number = number> {
   /** A new Socket on a duplicate of the descriptor, with the same timeout. */
   dup(): Socket<F> {
     const copy = this.wrap(check(native.dup(this.openFd('dup')), 'dup'));
+    this._mode.share();
     copy.settimeout(this._timeout);
     return copy;
   }

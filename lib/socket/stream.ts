@@ -22,8 +22,8 @@ const DEFAULT_READ_SIZE = 64 * 1024;
 export interface StreamSocket {
   /** SOCK_STREAM or SOCK_SEQPACKET. */
   readonly type: number;
-  /** The descriptor, or -1 once closed. */
-  fileno(): number;
+  /** Whether close() or detach() has been called. */
+  readonly closed: boolean;
   /** The socket's timeout, as Socket.gettimeout(). */
   gettimeout(): number | null;
   /** Sets the socket's timeout, as Socket.settimeout(). */
@@ -172,7 +172,7 @@ export class SocketStream extends Duplex {
       }
     } catch (error) {
       // The socket closed under the stream by its owner ends the stream, without an error of its own.
-      if (!this.destroyed) this.destroy(this.socket.fileno() < 0 ? undefined : error as Error);
+      if (!this.destroyed) this.destroy(this.socket.closed ? undefined : error as Error);
     } finally {
       this.reading = false;
     }
@@ -260,7 +260,7 @@ export class SocketStream extends Duplex {
 }
 
 function checkConnectedStream(sock: StreamSocket, what: string, types: number[]): void {
-  if (sock.fileno() < 0) throw closedError(what);
+  if (sock.closed) throw closedError(what);
   if (!types.includes(sock.type)) {
     throw invalidArgValue('socket', sock.type, `must be a ${types.length > 1 ? 'SOCK_STREAM or SOCK_SEQPACKET' : 'SOCK_STREAM'} socket for ${what}()`);
   }
