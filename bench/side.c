@@ -5,6 +5,11 @@
  *
  *   side <workload> <port> <warmup_ms> <window_ms>
  *
+ * With SIDE_LOOP=1 in the environment ("C, event loop"), the descriptor is O_NONBLOCK and a
+ * receive or accept that would block waits in epoll_wait() on the descriptor's standing
+ * registration, then tries again: the system calls that a Promise form makes on libuv, with
+ * nothing else around them (the floor of any event-loop side).
+ *
  * Protocol on stdout (the same as bench/side.js): "PORT <n>" when the side is the server,
  * "START" when the measured window begins (after the warm-up), then
  * "DONE {"count":…,"seconds":…}" with what was done inside the window.
@@ -18,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,6 +108,7 @@ static void measure(op_fn op, double warmup, double window) {
 }
 
 static int fd;
+static int ep = -1; /* SIDE_LOOP: the epoll instance the descriptor stays registered in */
 static char block[BLOCK];
 static char dgram[DGRAM_BUF];
 static struct sockaddr_in peer;
@@ -109,8 +117,33 @@ static struct iovec iov[BATCH];
 static struct mmsghdr msgs[BATCH];
 static struct sockaddr_storage names[BATCH];
 
+/* A result that says "would block" under SIDE_LOOP: wait for readiness and say to try again. */
+static int waited(long r) {
+  if (r >= 0 || ep < 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return 0;
+  struct epoll_event ev;
+  while (epoll_wait(ep, &ev, 1, -1) < 0) {
+    if (errno != EINTR) die("epoll_wait");
+  }
+  return 1;
+}
+
+static void event_loop_on(int s) {
+  int flags = fcntl(s, F_GETFL);
+  if (flags < 0 || fcntl(s, F_SETFL, flags | O_NONBLOCK) < 0) die("fcntl");
+  ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) die("epoll_create1");
+  struct epoll_event ev = {.events = EPOLLIN, .data = {.fd = s}};
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev) < 0) die("epoll_ctl");
+}
+
+static void loop_if_asked(void) {
+  const char *loop = getenv("SIDE_LOOP");
+  if (loop && !strcmp(loop, "1")) event_loop_on(fd);
+}
+
 static long op_recv(void) { /* recvIntoSync(buf): recv(fd, buf, 65536, 0) */
-  ssize_t n = recv(fd, block, BLOCK, 0);
+  ssize_t n;
+  while (waited(n = recv(fd, block, BLOCK, 0))) {}
   if (n < 0) die("recv");
   return n == 0 ? -1 : n;
 }
@@ -127,7 +160,8 @@ static long op_sendall(void) { /* sendallSync(buf): send until all of it has gon
 
 static long op_tcp_rr(void) { /* sendSync(1 byte), recvIntoSync(1-byte buffer) */
   if (send(fd, block, 1, MSG_NOSIGNAL) < 0) die("send");
-  ssize_t n = recv(fd, block, 1, 0);
+  ssize_t n;
+  while (waited(n = recv(fd, block, 1, 0))) {}
   if (n < 0) die("recv");
   return n == 0 ? -1 : 1;
 }
@@ -136,20 +170,25 @@ static long op_udp_rr(void) { /* sendtoSync(64 bytes, address), recvfromIntoSync
   if (sendto(fd, block, DGRAM, MSG_NOSIGNAL, (struct sockaddr *)&peer, sizeof peer) < 0) die("sendto");
   struct sockaddr_storage from;
   socklen_t len = sizeof from;
-  if (recvfrom(fd, dgram, sizeof dgram, 0, (struct sockaddr *)&from, &len) < 0) die("recvfrom");
+  ssize_t n;
+  while (waited(n = recvfrom(fd, dgram, sizeof dgram, 0, (struct sockaddr *)&from, &len))) len = sizeof from;
+  if (n < 0) die("recvfrom");
   return 1;
 }
 
 static long op_recvfrom(void) { /* recvfromIntoSync(2048-byte buffer) */
   struct sockaddr_storage from;
   socklen_t len = sizeof from;
-  if (recvfrom(fd, dgram, sizeof dgram, 0, (struct sockaddr *)&from, &len) < 0) die("recvfrom");
+  ssize_t n;
+  while (waited(n = recvfrom(fd, dgram, sizeof dgram, 0, (struct sockaddr *)&from, &len))) len = sizeof from;
+  if (n < 0) die("recvfrom");
   return 1;
 }
 
 static long op_recvmmsg(void) { /* recvmmsgSync(64 buffers of 2048 bytes): MSG_WAITFORONE */
   for (int i = 0; i < BATCH; i++) msgs[i].msg_hdr.msg_namelen = sizeof names[i];
-  int n = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+  int n;
+  while (waited(n = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL))) {}
   if (n < 0) die("recvmmsg");
   return n;
 }
@@ -157,7 +196,8 @@ static long op_recvmmsg(void) { /* recvmmsgSync(64 buffers of 2048 bytes): MSG_W
 static long op_accept(void) { /* acceptSync() and close() */
   struct sockaddr_storage from;
   socklen_t len = sizeof from;
-  int c = accept4(fd, (struct sockaddr *)&from, &len, SOCK_CLOEXEC);
+  int c;
+  while (waited(c = accept4(fd, (struct sockaddr *)&from, &len, SOCK_CLOEXEC))) len = sizeof from;
   if (c < 0) die("accept");
   close(c);
   return 1;
@@ -187,6 +227,7 @@ int main(int argc, char **argv) {
   memset(block, 'x', sizeof block);
   if (!strcmp(w, "tcp-recv")) {
     fd = tcp_connect(port);
+    loop_if_asked();
     measure(op_recv, warmup, window);
   } else if (!strcmp(w, "tcp-send")) {
     fd = tcp_connect(port);
@@ -195,11 +236,13 @@ int main(int argc, char **argv) {
     fd = tcp_connect(port);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    loop_if_asked();
     measure(op_tcp_rr, warmup, window);
   } else if (!strcmp(w, "udp-rr")) {
     fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) die("socket");
     peer = loopback(port);
+    loop_if_asked();
     measure(op_udp_rr, warmup, window);
   } else if (!strcmp(w, "udp-recvfrom") || !strcmp(w, "udp-recvmmsg")) {
     fd = udp_bound();
@@ -212,6 +255,7 @@ int main(int argc, char **argv) {
       msgs[i].msg_hdr.msg_name = &names[i];
     }
     op_recvfrom(); /* the flood has begun */
+    loop_if_asked();
     measure(batch ? op_recvmmsg : op_recvfrom, warmup, window);
   } else if (!strcmp(w, "accept")) {
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -220,11 +264,13 @@ int main(int argc, char **argv) {
     if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
     if (listen(fd, 1024) < 0) die("listen");
     print_port(fd);
+    loop_if_asked();
     measure(op_accept, warmup, window);
   } else {
     fprintf(stderr, "side: unknown workload %s\n", w);
     return 2;
   }
+  if (ep >= 0) close(ep);
   close(fd);
   return 0;
 }

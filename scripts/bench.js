@@ -11,11 +11,12 @@
 //   --only a,b            workloads to run (tcp-recv,tcp-send,tcp-rr,udp-rr,udp-recvfrom,
 //                         udp-recvmmsg,accept,stream-recv,sendfile,sendall-file, and servers:
 //                         scripts/bench-servers.js)
-//   --sides a,b           sides to run (binding,sync,promise,uring,ringops,node,c); binding runs only
+//   --sides a,b           sides to run (binding,sync,promise,uring,ringops,node,cloop,c); binding runs only
 //                         where it has the workload (tcp-recv, tcp-rr, udp-rr); uring is the Promise
 //                         side with BSD_SOCKETS_BACKEND=uring and BSD_SOCKETS_URING_OPS=0 (readiness
 //                         from io_uring), ringops the same with the ring's operations on
-//                         (BSD_SOCKETS_URING_OPS=1: stream recv/send submitted to the ring)
+//                         (BSD_SOCKETS_URING_OPS=1: stream recv/send submitted to the ring); cloop
+//                         is the C side with SIDE_LOOP=1 (non-blocking, epoll_wait when it would block)
 //   --node-arg ARG        passed to the node of the JS sides (repeatable), e.g. --node-arg=--cpu-prof
 //   --json FILE           also write every measurement to FILE
 const { spawnSync } = require('node:child_process');
@@ -82,18 +83,20 @@ const WORKLOADS = [
   { id: 'sendfile', title: 'send a 16 MiB file: sendfile / sendfileSync', unit: 'MB/s', scale: 1e-6, peer: 'stream-sink', server: 'peer', cores: [0, 1], target: {}, sides: ['sync', 'promise'] },
   { id: 'sendall-file', title: 'send the same file read into memory: sendall / sendallSync', unit: 'MB/s', scale: 1e-6, peer: 'stream-sink', server: 'peer', cores: [0, 1], target: {}, sides: ['sync', 'promise'] },
 ];
-const SIDES = ['binding', 'sync', 'promise', 'uring', 'ringops', 'node', 'c'];
-const SIDE_NAMES = { binding: 'binding', sync: 'Sync', promise: 'Promise', uring: 'Promise io_uring', ringops: 'Promise io_uring ops', node: 'net/dgram', c: 'C' };
+const SIDES = ['binding', 'sync', 'promise', 'uring', 'ringops', 'node', 'cloop', 'c'];
+const SIDE_NAMES = { binding: 'binding', sync: 'Sync', promise: 'Promise', uring: 'Promise io_uring', ringops: 'Promise io_uring ops', node: 'net/dgram', cloop: 'C, event loop', c: 'C' };
 /** The environment a side runs with, and the side.js side it runs. */
 const SIDE_ENV = {
   uring: { BSD_SOCKETS_BACKEND: 'uring', BSD_SOCKETS_URING_OPS: '0' },
   ringops: { BSD_SOCKETS_BACKEND: 'uring', BSD_SOCKETS_URING_OPS: '1' },
+  cloop: { SIDE_LOOP: '1' },
 };
+const isC = (side) => side === 'c' || side === 'cloop';
 const jsSide = (side) => (side === 'uring' || side === 'ringops' ? 'promise' : side);
 
 /** The sides that run workload `w`. */
 function sidesOf(w, sides) {
-  return sides.filter((s) => (!w.sides || w.sides.includes(jsSide(s))) && (s !== 'binding' || w.binding));
+  return sides.filter((s) => (!w.sides || w.sides.includes(jsSide(s))) && (s !== 'binding' || w.binding) && (s !== 'cloop' || w.id !== 'tcp-send'));
 }
 
 // --- environment -------------------------------------------------------------------------------
@@ -111,10 +114,10 @@ function sample(peer, child) {
 async function runOnce(w, side, opts, pinned, cores) {
   const peerBin = path.join(OUT, 'peer');
   const limit = Math.ceil((opts.warmup + opts.window) / 1000) + 15; // seconds; the peer's own alarm
-  const sideCmd = side === 'c'
+  const sideCmd = isC(side)
     ? [path.join(OUT, 'side'), []]
     : [process.execPath, [...opts.nodeArgs, path.join(BENCH, 'side.js')]];
-  const sideArgs = (port) => side === 'c'
+  const sideArgs = (port) => isC(side)
     ? [w.id, String(port), String(opts.warmup), String(opts.window)]
     : [w.id, jsSide(side), String(port), String(opts.warmup), String(opts.window)];
   const deadline = opts.warmup + opts.window + 15000;
@@ -231,7 +234,7 @@ function summarize(results, workloads, sides) {
     if (note.length) notes.push(`${w.id}: ${note.join('; ')}`);
     rows.push([
       `${w.id} (${w.unit})`,
-      fmt(med.binding), fmt(med.sync), fmt(med.promise), fmt(med.uring), fmt(med.ringops), fmt(med.node), fmt(med.c),
+      fmt(med.binding), fmt(med.sync), fmt(med.promise), fmt(med.uring), fmt(med.ringops), fmt(med.node), fmt(med.cloop), fmt(med.c),
       sameCore ? 'rate' : 'per CPU',
       ratioCell(cmp.binding ?? null, c),
       ratioCell(cmp.sync ?? null, c, t.sync),
@@ -241,11 +244,12 @@ function summarize(results, workloads, sides) {
       ratioCell(cmp.uring ?? null, c, t.promise),
       ratioCell(cmp.ringops ?? null, c, t.promise),
       ratioCell(cmp.node ?? null, c),
+      ratioCell(cmp.cloop ?? null, c),
       note.length ? '⚠ peer-bound' : (sameCore ? 'one core' : ''),
     ]);
   }
   return {
-    main: table(['workload', 'binding', 'Sync', 'Promise', 'io_uring', 'io_uring ops', 'net/dgram', 'C', 'ratio of', 'binding/C', 'Sync/C', 'Promise/C', 'io_uring/C', 'ops/C', 'net/C', 'note'], rows),
+    main: table(['workload', 'binding', 'Sync', 'Promise', 'io_uring', 'io_uring ops', 'net/dgram', 'C, event loop', 'C', 'ratio of', 'binding/C', 'Sync/C', 'Promise/C', 'io_uring/C', 'ops/C', 'net/C', 'C loop/C', 'note'], rows),
     detail: table(['workload', 'side', 'median', 'min–max', 'runs', 'side proc', 'peer proc', 'core busy side / peer', 'others', 'per side core'], detail),
     notes,
   };
