@@ -31,4 +31,36 @@ t('FinalizationRegistry register+unregister', 200000, () => { const o = {}; fr.r
 const l = S.socket(); l.bind(['127.0.0.1', 0]); l.listen();
 t('new Socket(AF_INET, SOCK_STREAM, 0, fd) + detach (adopt path)', 100000, () => { const d = native.dup(l.fileno()); const s = new S.Socket(S.AF_INET, S.SOCK_STREAM, 0, d); native.close(s.detach()); });
 t('  native.dup + native.close alone', 100000, () => { native.close(native.dup(l.fileno())); });
-u.close(); l.close();
+
+// Async pieces: Promise forms that settle at once (nothing to wait for), against their Sync twins.
+async function ta(name, n, fn) {
+  for (let i = 0; i < n / 10; i++) await fn();
+  const t0 = now();
+  for (let i = 0; i < n; i++) await fn();
+  console.log(name.padEnd(58), (((now() - t0) * 1e6) / n).toFixed(0).padStart(6), 'ns');
+}
+const from = A.newBlob();
+const drain = () => { while (native.recvfrom(fd, buf, 0, 64, S.MSG_DONTWAIT, from) >= 0); };  // u's queue, emptied
+const sender = S.socket(S.AF_INET, S.SOCK_DGRAM);
+/** accept + close from a backlog of `count` connections made first (so no accept waits); median of 7 rounds. */
+async function acceptsFromBacklog(name, count, accept) {
+  const listener = S.socket(); listener.bind(['127.0.0.1', 0]); listener.listen(4096);
+  const to = listener.getsockname();
+  const rounds = [];
+  for (let r = 0; r < 7; r++) {
+    const clients = Array.from({ length: count }, () => { const c = S.socket(); c.connectSync(to); return c; });
+    const t0 = now();
+    for (let i = 0; i < count; i++) (await accept(listener))[0].close();
+    rounds.push(((now() - t0) * 1e6) / count);
+    for (const c of clients) c.close();
+  }
+  console.log(name.padEnd(58), rounds.sort((a, b) => a - b)[3].toFixed(0).padStart(6), 'ns');
+  listener.close();
+}
+(async () => {
+  await ta('sendtoSync 64 B to a bound UDP socket', 20000, () => { sender.sendtoSync(buf, addr); drain(); });
+  await ta('sendto (Promise) 64 B, the same', 20000, async () => { await sender.sendto(buf, addr); drain(); });
+  await acceptsFromBacklog('acceptSync + close, 2000 connections waiting', 2000, (ls) => ls.acceptSync());
+  await acceptsFromBacklog('accept (Promise) + close, 2000 connections waiting', 2000, (ls) => ls.accept());
+  sender.close(); u.close(); l.close();
+})();
