@@ -132,7 +132,7 @@ export function sendallOp(caller: Caller, data: Uint8Array, length: number, flag
     return offset;
   };
   const ring: RingWork | undefined = onRing(caller, flags) && caller.ring === 'stream' ? {  // a datagram's: on readiness
-    tries: sendsAtOnce,
+    tries: triesAtOnce,
     submit: (r) => r.send(data, offset, attached(data, length, 'data') - offset, 0),
     complete: (_, count) => {
       offset += count;
@@ -143,12 +143,13 @@ export function sendallOp(caller: Caller, data: Uint8Array, length: number, flag
 }
 
 /**
- * Whether a send on the ring tries its system call first: unless the ring is delivering a batch
- * of completions, whose sends then go to the kernel together in one io_uring_enter. A single
- * completion (a round trip on one connection) has nothing to share the enter with, and a send
- * made at once settles without a completion of its own.
+ * Whether an operation on the ring tries its system call first: unless the ring is delivering a
+ * batch of completions, whose sends and receives then go to the kernel together in one
+ * io_uring_enter (a receive whose data is there completes inside it). A single completion (a round
+ * trip on one connection) has nothing to share the enter with, and an operation made at once
+ * settles without a completion of its own.
  */
-const sendsAtOnce = (): boolean => (native.uringBatch?.() ?? 0) <= 1;
+export const triesAtOnce = (): boolean => (native.uringBatch?.() ?? 0) <= 1;
 
 /**
  * send() on the ring: the first `length` bytes of `data`, copied when submitted; on a stream, the
@@ -157,7 +158,7 @@ const sendsAtOnce = (): boolean => (native.uringBatch?.() ?? 0) <= 1;
 function ringSend(caller: Caller, data: Uint8Array, length: number, blob: Buffer | null = null): RingWork {
   if (caller.ring !== 'stream' || blob !== null) return ringSendmsg(() => [firstBytes(data, length)], blob);
   return {
-    tries: sendsAtOnce,
+    tries: triesAtOnce,
     submit: (ring) => ring.send(data, 0, attached(data, length, 'data'), 0),
     complete: (_, count) => count,
   };
@@ -166,7 +167,7 @@ function ringSend(caller: Caller, data: Uint8Array, length: number, blob: Buffer
 /** sendmsg() on the ring of the `parts` made at submission, to `blob` or (null) the peer, with no ancillary data. */
 function ringSendmsg(parts: () => Uint8Array[], blob: Buffer | null): RingWork {
   return {
-    tries: sendsAtOnce,
+    tries: triesAtOnce,
     submit: (ring) => ring.sendmsg(parts(), null, 0, blob),
     complete: (_, count) => count,
   };

@@ -6,7 +6,7 @@ import { native } from '../binding/native';
 import { fromBlob, type ReceivedAddressOf } from '../input/address';
 import type { NativeRecvmsg, RecvmsgResult } from './messages';
 import type { Op } from '../engine/wait';
-import { onRing, receiving, recvFlags, type Caller } from './attempts';
+import { onRing, receiving, recvFlags, triesAtOnce, type Caller } from './attempts';
 import type { RingWork } from '../engine/completion';
 import { attached, trimmed } from './views';
 
@@ -24,12 +24,10 @@ export function recvIntoOp(caller: Caller, buffer: Uint8Array, length: number, f
   return receiving(caller, 'recv', flags, attempt, onRing(caller, flags, length) ? ringReceive(buffer, length) : undefined);
 }
 
-const always = (): boolean => true;
-
 /** recv_into() on the ring: at most `length` bytes, copied into `buffer` at the completion once it is checked still there. */
 function ringReceive(buffer: Uint8Array, length: number): RingWork {
   return {
-    tries: always,
+    tries: triesAtOnce,
     submit: (ring) => ring.recv(length, 0),
     complete: (ring, count) => (count === 0 ? 0 : ring.copyTo(buffer, 0, Math.min(count, attached(buffer, length, 'buffer')))),
   };
@@ -41,7 +39,7 @@ export function recvfromCall<F extends number>(caller: Caller, family: F, buffer
   const f = recvFlags(caller, flags);
   let address = null as ReceivedAddressOf<F>;
   const ring: RingWork | undefined = onRing(caller, flags, length) ? {
-    tries: always,
+    tries: triesAtOnce,
     submit: (r) => r.recvmsg(length, 0, 0),
     complete: (r, count) => {
       const got = r.received(addressOut);
@@ -64,7 +62,7 @@ export function recvmsgCall<F extends number>(caller: Caller, family: F, buffer:
   const f = recvFlags(caller, flags);
   let result: RecvmsgResult<F> | undefined;
   const ring: RingWork | undefined = onRing(caller, flags, buffer.length) ? {
-    tries: always,
+    tries: triesAtOnce,
     submit: (r) => r.recvmsg(buffer.length, ancbufsize, 0),
     complete: (r, count) => {
       const got = r.received(addressOut);  // first: it hands over the descriptors received

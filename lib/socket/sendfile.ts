@@ -24,6 +24,7 @@ const COPY_BLOCK = 64 * 1024;
 /** What sendfile needs of a Socket: its writers' turn and its Sync twin (see Socket.writeSession). */
 export interface SendfileSocket {
   readonly type: number;
+  fileno(): number;
   readonly closed: boolean;
   gettimeout(): number | null;
   writeSession<T>(syscall: string, signal: AbortSignal | undefined, body: (session: Session) => Promise<T>): Promise<T>;

@@ -22,6 +22,8 @@ const DEFAULT_READ_SIZE = 64 * 1024;
 export interface StreamSocket {
   /** SOCK_STREAM or SOCK_SEQPACKET. */
   readonly type: number;
+  /** The descriptor, or -1 once closed. */
+  fileno(): number;
   /** Whether close() or detach() has been called. */
   readonly closed: boolean;
   /** The socket's timeout, as Socket.gettimeout(). */
