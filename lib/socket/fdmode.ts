@@ -28,11 +28,12 @@ export class FdMode {
 
   /**
    * Sets O_NONBLOCK as `timeout` (Python's) asks, or as it was forced; throws the typed error. A
-   * shared descriptor is set whatever the books say, as Python's setblocking() always sets it.
+   * shared descriptor is set whatever the books say, as Python's setblocking() always sets it,
+   * unless they were read from the descriptor just now (`justRead`: FdMode.of, then the constructor).
    */
-  apply(fd: number, timeout: number | null): void {
+  apply(fd: number, timeout: number | null, justRead = false): void {
     const wanted = timeout !== null || this.forced;
-    if (wanted !== this.nonblocking || this.shared) {
+    if (wanted !== this.nonblocking || (this.shared && !justRead)) {
       check(native.setNonblocking(fd, wanted), 'fcntl');
       this.nonblocking = wanted;
     }

@@ -100,7 +100,7 @@ export class Socket<F extends number = number> {
     this._proto = proto;
     this._timeout = timeout;
     this._waits = new Waits(fd, this._mode);
-    this._mode.apply(fd, timeout);
+    this._mode.apply(fd, timeout, true);  // socket() or accept() set the mode, or FdMode.of has just read it
     // Only now that nothing can throw: an adopted number that we then refused would be closed
     // by the handle long after it was reused. `fresh`: socket() or accept() has just made it.
     this._handle = new native.FdHandle(this._fd, fileno === undefined || accepted !== undefined, warnUnclosed);
